@@ -73,6 +73,50 @@ class LoggingConfig:
 
 
 @dataclass
+class SyncConfig:
+    mqtt_host: str = setting("", "MQTT broker of the district (4G link); empty keeps MQTT sync idle.")
+    mqtt_port: int = setting(1883, "MQTT broker port (8883 is usual with TLS).", min=1, max=65535)
+    mqtt_tls: bool = setting(False, "Connect to the broker with TLS.")
+    mqtt_ca_file: str = setting("", "CA certificate file for TLS; empty uses the system's CAs.")
+    mqtt_username: str = setting("", "MQTT user name; empty connects without credentials.")
+    mqtt_password: str = setting("", "MQTT password.")
+    mqtt_keepalive_s: int = setting(30, "Seconds between MQTT keep-alive pings.", min=5, max=3600)
+    batch_max_bytes: int = setting(65536, "Largest signed batch, in bytes (one MQTT message or USB file).",
+                                   min=1024, max=8 * 1024 * 1024)
+    batch_max_entries: int = setting(2000, "Most outbox entries in one batch.", min=1, max=100000)
+    inflight_batches: int = setting(8, "Batches sent but not yet acknowledged before the box waits.", min=1, max=100)
+    resend_initial_s: float = setting(5.0, "Seconds without an ack before unacknowledged batches are resent.",
+                                      min=0.1, max=3600)
+    resend_max_s: float = setting(300.0, "Longest wait between resends (the wait doubles up to this).",
+                                  min=0.1, max=86400)
+    status_interval_s: int = setting(60, "Seconds between status messages (backlog, health) to the hub.",
+                                     min=5, max=86400)
+    data_budget_mb: float = setting(0.0, "Monthly 4G data budget in MB; when it is used up only urgent data "
+                                         "(priority <= urgent_priority) is sent. 0 means no limit.", min=0)
+    urgent_priority: int = setting(3, "Outbox entries with this priority or lower still go when the budget is used.",
+                                   min=0, max=9)
+    share_names: bool = setting(False, "Send residents' names to the district (only when the district enables it).")
+    share_phones: bool = setting(False, "Send phone numbers to the district (only when the district enables it).")
+    share_plates: bool = setting(True, "Send plates with incidents (fire-lane evidence needs them).")
+    usb_poll_s: float = setting(5.0, "Seconds between checks for a USB stick.", min=0.5, max=3600)
+
+
+@dataclass
+class HubConfig:
+    id: str = setting("hub", "Name of this district hub, written into what it signs.")
+    db_url: str = setting("", "Hub database: empty means hub.db (SQLite) in the data dir; "
+                              "postgresql://user:pass@host:port/db for district or city scale.")
+    mqtt_host: str = setting("127.0.0.1", "MQTT broker the hub workers subscribe to.")
+    mqtt_port: int = setting(1883, "MQTT broker port.", min=1, max=65535)
+    mqtt_tls: bool = setting(False, "Connect to the broker with TLS.")
+    mqtt_ca_file: str = setting("", "CA certificate file for TLS; empty uses the system's CAs.")
+    mqtt_username: str = setting("", "MQTT user name.")
+    mqtt_password: str = setting("", "MQTT password.")
+    share_group: str = setting("linli-hub", "Shared-subscription group; workers in one group split the boxes' load.")
+    worker_id: str = setting("", "This worker's MQTT client id suffix; empty means the host name and process id.")
+
+
+@dataclass
 class Config:
     box: BoxConfig = field(default_factory=BoxConfig)
     web: WebConfig = field(default_factory=WebConfig)
@@ -80,6 +124,8 @@ class Config:
     tasks: TasksConfig = field(default_factory=TasksConfig)
     hardware: HardwareConfig = field(default_factory=HardwareConfig)
     logging: LoggingConfig = field(default_factory=LoggingConfig)
+    sync: SyncConfig = field(default_factory=SyncConfig)
+    hub: HubConfig = field(default_factory=HubConfig)
     # Filled by load_config, not by the file.
     home: Path = field(default=Path("var"), metadata={"internal": True})
     problems: list[str] = field(default_factory=list, metadata={"internal": True})

@@ -3,3 +3,5 @@
 from appliance.db.models.accounts import AuditLog, Job, LoginFailure, User  # noqa: F401
 from appliance.db.models.outbox import OutboxEntry  # noqa: F401
 from appliance.db.models.registry import Building, Household, Resident, Unit, Vehicle  # noqa: F401
+from appliance.db.models.sync import (  # noqa: F401
+    CredentialRevocation, DistrictNotice, DistrictSetting, DownlinkLog, PlateWatch, SyncLog, SyncState, SyncUsage)

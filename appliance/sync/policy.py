@@ -1,0 +1,60 @@
+"""Field policy: what personal data may leave the box, applied when a batch is serialised.
+
+Default (config ``[sync]``): events carry a pseudonymous resident id instead of the
+resident's uuid, counts and incidents leave as they are, plates leave (incidents need
+them); names and phone numbers leave only when the district has enabled it; face data
+never leaves, whatever the config says (DESIGN.md privacy rule 4).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+
+# Keys that hold face or image data anywhere in a payload; removed at every depth.
+FACE_KEYS = frozenset({"template", "embedding", "face", "face_template", "face_embedding", "photo", "image",
+                       "face_image", "snapshot", "enrollment_photo", "liveness"})
+NAME_KEYS = frozenset({"name", "resident_name", "owner_name", "display_name", "guardian_name"})
+PHONE_KEYS = frozenset({"phone", "owner_phone", "mobile", "guardian_phone"})
+PLATE_KEYS = frozenset({"plate"})
+RESIDENT_ID_KEYS = frozenset({"resident_uuid", "resident_id"})
+
+
+class FieldPolicy:
+    def __init__(self, pseudonym_key: bytes, share_names: bool = False, share_phones: bool = False,
+                 share_plates: bool = True):
+        self._key = pseudonym_key
+        self.share_names = share_names
+        self.share_phones = share_phones
+        self.share_plates = share_plates
+
+    @classmethod
+    def from_config(cls, sync_config, pseudonym_key: bytes) -> "FieldPolicy":
+        return cls(pseudonym_key, sync_config.share_names, sync_config.share_phones, sync_config.share_plates)
+
+    def pseudonym(self, resident_id) -> str:
+        # Stable per box so the district can count visits per person without knowing who.
+        return hmac.new(self._key, str(resident_id).encode(), hashlib.sha256).hexdigest()[:12]
+
+    def apply(self, payload):
+        if isinstance(payload, list):
+            return [self.apply(item) for item in payload]
+        if not isinstance(payload, dict):
+            return payload
+        out = {}
+        for key, value in payload.items():
+            k = key.lower()
+            if k in FACE_KEYS or k.startswith("face_"):
+                continue
+            if k in NAME_KEYS and not self.share_names:
+                continue
+            if k in PHONE_KEYS and not self.share_phones:
+                continue
+            if k in PLATE_KEYS and not self.share_plates:
+                continue
+            if k in RESIDENT_ID_KEYS:
+                if value is not None:
+                    out["resident"] = self.pseudonym(value)
+                continue
+            out[key] = self.apply(value)
+        return out
