@@ -103,6 +103,7 @@ class SyncConfig:
 
 @dataclass
 class HubConfig:
+    enabled: bool = setting(False, "This machine is a district hub: serve the district pages from its database.")
     id: str = setting("hub", "Name of this district hub, written into what it signs.")
     db_url: str = setting("", "Hub database: empty means hub.db (SQLite) in the data dir; "
                               "postgresql://user:pass@host:port/db for district or city scale.")

@@ -25,6 +25,7 @@ from appliance.services.health import HealthService
 from appliance.services.jobs import JobService
 from appliance.services.registry import RegistryService
 from appliance.services.residents_io import ResidentsIO
+from appliance.sync.service import SyncService
 from appliance.tasks import make_huey, register_tasks, start_consumer
 
 logger = logging.getLogger(__name__)
@@ -77,6 +78,27 @@ class Runtime:
     def start_background(self) -> None:
         """Start what runs beside the web server (task consumer; features add theirs)."""
         self.consumer = start_consumer(self.huey, self.config.tasks.workers)
+        self.start_sync()
+
+    def start_sync(self, stick_watcher=None) -> None:
+        """MQTT sync when a broker is configured (and the config is valid); USB when a watcher is given."""
+        sync_cfg = self.config.sync
+        if self.config.safe_mode:
+            logger.warning("safe mode: sync stays off")
+            return
+        if sync_cfg.mqtt_host:
+            from appliance.sync.mqtt import MqttChannel
+
+            channel = MqttChannel(self.services.sync, sync_cfg)
+            self.services.sync.channels["mqtt"] = channel
+            channel.start()
+            self.closers.append(channel.stop)
+        if stick_watcher is not None:
+            from appliance.sync.usb import UsbAgent
+
+            agent = UsbAgent(self.services.sync.channels["usb"], stick_watcher, sync_cfg.usb_poll_s)
+            agent.start()
+            self.closers.append(agent.stop)
 
     def close(self) -> None:
         for close in reversed(self.closers):
@@ -105,6 +127,16 @@ def build_runtime(config: Config, *, immediate_tasks: bool | None = None, hardwa
     services.residents_io = ResidentsIO(db, audit)
     services.jobs = JobService()
     services.health = HealthService()
+    services.sync = SyncService(db, config.sync, box_id, home)
+    from appliance.sync.usb import UsbChannel
+
+    services.sync.channels["usb"] = UsbChannel(services.sync)
+    if config.hub.enabled:
+        from appliance.hub.service import HubService
+        from appliance.hub.store import open_hub_db
+
+        hub_db = open_hub_db(config.hub.db_url, home)
+        services.hub = HubService(hub_db, config.hub.id, home)
 
     immediate = config.tasks.immediate if immediate_tasks is None else immediate_tasks
     huey = make_huey(home, immediate)
@@ -116,6 +148,8 @@ def build_runtime(config: Config, *, immediate_tasks: bool | None = None, hardwa
     if hardware:
         runtime.pin_factory = make_pin_factory(config.hardware.backend)
         runtime.closers.append(runtime.pin_factory.close)
+    if services.hub is not None:
+        runtime.closers.append(services.hub.db.close)
 
     def database_ok():
         db.execute_sql("SELECT 1")
@@ -146,6 +180,17 @@ def build_runtime(config: Config, *, immediate_tasks: bool | None = None, hardwa
     services.health.add("accounts", accounts_ok)
     services.health.add("tasks", tasks_ok)
     services.health.add("gpio", hardware_ok)
+
+    def sync_ok():
+        sync = services.sync
+        if not sync.paired:
+            return True, "not paired with a district hub (idle)"
+        mqtt = sync.channels.get("mqtt")
+        link = "no MQTT broker configured" if mqtt is None else (
+            "MQTT connected" if mqtt.connected.is_set() else "MQTT offline (data waits in the outbox)")
+        return True, f"{link}; backlog {sync.backlog()}"
+
+    services.health.add("sync", sync_ok)
     logger.info("runtime ready on %s (%s), box %s", platform.machine(), "safe mode" if config.safe_mode else "normal",
                 box_id)
     return runtime

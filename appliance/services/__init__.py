@@ -21,4 +21,6 @@ class Services:
     jobs: Any = None
     health: Any = None
     tasks: Any = None
+    sync: Any = None  # appliance.sync.service.SyncService
+    hub: Any = None  # appliance.hub.service.HubService, on a district hub only
     extra: dict = field(default_factory=dict)  # features register more services here

@@ -1,0 +1,109 @@
+"""``linli hub run``, ``linli hub import-usb DIR``, ``linli hub pair-usb DIR``, ``linli hub notice``."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import signal
+import threading
+
+from appliance.config import load_config
+from appliance.i18n import gettext as _
+
+logger = logging.getLogger(__name__)
+
+
+def register(sub) -> None:
+    p = sub.add_parser("hub", help=_("district hub: collect data from boxes, send notices down"))
+    hsub = p.add_subparsers(dest="hub_command", metavar="ACTION")
+    hsub.required = True
+    a = hsub.add_parser("run", help=_("receive batches over MQTT until stopped"))
+    a.add_argument("--workers", type=int, default=1, help=_("MQTT workers in this process"))
+    a.set_defaults(func=cmd_run)
+    a = hsub.add_parser("import-usb", help=_("import the boxes' batches from a stick, write acks and messages back"))
+    a.add_argument("dir")
+    a.set_defaults(func=cmd_import_usb)
+    a = hsub.add_parser("pair-usb", help=_("put the hub key on a stick and pair the boxes whose keys are on it"))
+    a.add_argument("dir")
+    a.set_defaults(func=cmd_pair_usb)
+    a = hsub.add_parser("notice", help=_("queue a notice for boxes"))
+    a.add_argument("title")
+    a.add_argument("--body", default="")
+    a.add_argument("--box", action="append", help=_("box id (repeat); all boxes when left out"))
+    a.set_defaults(func=cmd_notice)
+
+
+@contextlib.contextmanager
+def open_hub():
+    from appliance.hub.service import HubService
+    from appliance.hub.store import open_hub_db
+
+    config = load_config()
+    db = open_hub_db(config.hub.db_url, config.home)
+    try:
+        yield config, HubService(db, config.hub.id, config.home)
+    finally:
+        db.close()
+
+
+def cmd_run(args) -> int:
+    import dataclasses
+
+    from appliance.hub.worker import HubWorker
+
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_a: stop.set())
+    with open_hub() as (config, hub):
+        workers = []
+        for i in range(args.workers):
+            cfg = config.hub
+            if args.workers > 1:
+                cfg = dataclasses.replace(cfg, worker_id=f"{cfg.worker_id or 'w'}-{i}")
+            worker = HubWorker(hub, cfg)
+            worker.start()
+            workers.append(worker)
+        print(_("Hub %(hub)s is receiving from %(host)s:%(port)s.", hub=config.hub.id, host=config.hub.mqtt_host,
+                port=config.hub.mqtt_port), flush=True)
+        try:
+            stop.wait()
+        except KeyboardInterrupt:
+            pass
+        for worker in workers:
+            worker.stop()
+    return 0
+
+
+def cmd_import_usb(args) -> int:
+    from appliance.hub.usb import import_stick
+
+    with open_hub() as (_config, hub):
+        report = import_stick(hub, args.dir)
+    for box, info in report["boxes"].items():
+        print(_("%(box)s: %(files)s files, %(new)s new entries; ack and messages written.", box=box,
+                files=info["files"], new=info["new_entries"]))
+    for name, reason in report["refused"]:
+        print(_("Refused %(name)s: %(reason)s", name=name, reason=reason))
+    return 1 if report["refused"] else 0
+
+
+def cmd_pair_usb(args) -> int:
+    from appliance.hub.usb import write_pairing
+    from appliance.sync.keys import fingerprint
+
+    with open_hub() as (_config, hub):
+        boxes = write_pairing(hub, args.dir)
+        print(_("Hub key %(fp)s is on the stick.", fp=fingerprint(hub.public_key)))
+    for box in boxes:
+        print(_("Paired box %(box)s.", box=box))
+    return 0
+
+
+def cmd_notice(args) -> int:
+    import uuid
+
+    with open_hub() as (_config, hub):
+        boxes = args.box or [b.box_id for b in hub.boxes()]
+        n = hub.queue_downlink(boxes, "notice", {"uuid": str(uuid.uuid4()), "title": args.title, "body": args.body},
+                               actor="cli")
+    print(_("Notice queued for %(n)s boxes.", n=n))
+    return 0

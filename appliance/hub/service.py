@@ -1,0 +1,235 @@
+"""Hub service: verify, store once, ack; queue and sign downlink.
+
+A batch is refused as a whole when its signature, length, box or sequence numbers are
+wrong, or when it disagrees with what is already stored (same (box, seq), another uuid);
+refusal is recorded in the batch log and nothing of the batch is stored.
+"""
+
+from __future__ import annotations
+
+import datetime
+import hashlib
+import logging
+import secrets
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from appliance.errors import LinliError
+from appliance.hub.models import HubBatch, HubBox, HubDownlink, HubEntry, HubPairCode
+from appliance.sync import batch as batchfmt
+from appliance.sync import downlink as downfmt
+from appliance.sync.envelope import ACK, SCHEMA_VERSION, UPLINK, check, pack, parse
+from appliance.sync.keys import load_or_create_private_key, public_from_text, public_text
+
+logger = logging.getLogger(__name__)
+
+
+class RefusedBatch(LinliError):
+    msgid = "Batch refused: %(reason)s. Nothing of it was stored."
+
+
+@dataclass
+class Receipt:
+    box: str
+    status: str  # stored / duplicate / refused
+    acked: int = 0
+    ranges: list = field(default_factory=list)
+    new: int = 0
+    reason: str = ""
+
+
+def _ranges(seqs: list[int], limit: int = 64) -> list[list[int]]:
+    out: list[list[int]] = []
+    for s in seqs:
+        if out and s == out[-1][1] + 1:
+            out[-1][1] = s
+        else:
+            if len(out) >= limit:
+                break
+            out.append([s, s])
+    return out
+
+
+class HubService:
+    def __init__(self, db, hub_id: str, home: Path):
+        self.db = db
+        self.hub_id = hub_id
+        self.dir = Path(home) / "hub"
+        self.dir.mkdir(parents=True, exist_ok=True)
+        self.key = load_or_create_private_key(self.dir / "hub_ed25519.pem")
+        self._keys: dict[str, object] = {}
+        self._lock = threading.Lock()
+
+    @property
+    def public_key(self) -> str:
+        return public_text(self.key)
+
+    # -- boxes and pairing ----------------------------------------------------------------------
+    def register_box(self, box_id: str, public_key: str, name: str = "") -> None:
+        public_from_text(public_key)
+        with self.db.atomic():
+            existing = HubBox.get_or_none(HubBox.box_id == box_id)
+            if existing and existing.public_key != public_key:
+                raise LinliError("Box %(box)s is already paired with another key.", box=box_id)
+            if existing is None:
+                HubBox.create(box_id=box_id, public_key=public_key, name=name)
+        logger.info("box %s paired", box_id)
+
+    def new_pair_code(self) -> str:
+        code = "%08d" % secrets.randbelow(10**8)
+        HubPairCode.create(code_hash=hashlib.sha256(code.encode()).hexdigest())
+        return code
+
+    def use_pair_code(self, code: str, box_id: str) -> bool:
+        digest = hashlib.sha256(code.encode()).hexdigest()
+        with self.db.atomic():
+            row = HubPairCode.get_or_none(HubPairCode.code_hash == digest)
+            if row is None or row.used_by or row.created_at < datetime.datetime.now() - datetime.timedelta(days=1):
+                return False
+            row.used_by = box_id
+            row.save()
+        return True
+
+    def _box_key(self, box_id: str):
+        key = self._keys.get(box_id)
+        if key is None:
+            box = HubBox.get_or_none(HubBox.box_id == box_id)
+            if box is None:
+                return None
+            key = self._keys[box_id] = public_from_text(box.public_key)
+        return key
+
+    # -- uplink --------------------------------------------------------------------------------------------
+    def receive(self, data: bytes, channel: str, topic_box: str | None = None) -> Receipt:
+        digest = hashlib.sha256(data).hexdigest()
+        box_id = "?"
+        try:
+            env = parse(data)
+            box_id = str(env.header.get("box", "?"))
+            if topic_box is not None and topic_box != box_id:
+                raise RefusedBatch(reason="sent on another box's topic")
+            key = self._box_key(box_id)
+            if key is None:
+                raise RefusedBatch(reason="unknown box")
+            check(env, key, UPLINK)
+            entries = batchfmt.read(env)
+            return self._store(box_id, env.header, entries, digest, channel)
+        except LinliError as exc:
+            reason = exc.message() if not isinstance(exc, RefusedBatch) else exc.params["reason"]
+            logger.warning("refused batch from %s via %s: %s", box_id, channel, reason)
+            with self.db.atomic():
+                HubBatch.create(box=box_id[:100], digest=digest, channel=channel, status="refused", reason=reason)
+            return Receipt(box_id, "refused", reason=reason)
+
+    def _store(self, box_id: str, header: dict, entries: list, digest: str, channel: str) -> Receipt:
+        with self.db.atomic():
+            box = HubBox.select().where(HubBox.box_id == box_id).for_update().get()
+            new = 0
+            if entries:
+                first, last = entries[0].seq, entries[-1].seq
+                stored = {seq: uuid for seq, uuid in HubEntry.select(HubEntry.seq, HubEntry.uuid).where(
+                    HubEntry.box == box_id, HubEntry.seq.between(first, last)).tuples()}
+                for e in entries:
+                    if e.seq in stored and stored[e.seq] != e.uuid:
+                        raise RefusedBatch(reason="entry %s differs from the stored one" % e.seq)
+                rows = [{"box": box_id, "seq": e.seq, "uuid": e.uuid, "kind": e.kind,
+                         "at": datetime.datetime.fromtimestamp(e.t), "payload": e.payload}
+                        for e in entries if e.seq not in stored]
+                for i in range(0, len(rows), 500):
+                    HubEntry.insert_many(rows[i:i + 500]).on_conflict_ignore().execute()
+                new = len(rows)
+            acked, ranges = self._advance(box)
+            box.acked = acked
+            box.down_acked = max(box.down_acked, int(header.get("down_ack") or 0))
+            box.last_seen = datetime.datetime.now()
+            box.last_channel = channel
+            box.save()
+            HubBatch.create(box=box_id, digest=digest, first_seq=header.get("first"), last_seq=header.get("last"),
+                            entries=len(entries), new_entries=new, channel=channel,
+                            status="stored" if new or not entries else "duplicate")
+        return Receipt(box_id, "stored" if new or not entries else "duplicate", acked, ranges, new)
+
+    def _advance(self, box: HubBox) -> tuple[int, list]:
+        acked = box.acked
+        seqs = [s for (s,) in HubEntry.select(HubEntry.seq).where(HubEntry.box == box.box_id, HubEntry.seq > acked)
+                .order_by(HubEntry.seq).limit(200000).tuples()]
+        i = 0
+        while i < len(seqs) and seqs[i] == acked + 1:
+            acked += 1
+            i += 1
+        return acked, _ranges(seqs[i:])
+
+    def ack_bytes(self, box_id: str, ranges: list | None = None) -> bytes:
+        box = HubBox.get(HubBox.box_id == box_id)
+        if ranges is None:
+            _acked, ranges = self._advance(box)
+        header = {"v": SCHEMA_VERSION, "hub": self.hub_id, "box": box_id, "acked": box.acked, "ranges": ranges,
+                  "down_acked": box.down_acked}
+        return pack(ACK, header, b"", self.key)
+
+    # -- status from boxes -------------------------------------------------------------------------------
+    def box_status(self, box_id: str, payload: dict | None) -> None:
+        box = HubBox.get_or_none(HubBox.box_id == box_id)
+        if box is None:
+            return
+        if payload is None:
+            box.online = "offline"
+        else:
+            box.online = "online"
+            box.backlog = int(payload.get("backlog", 0))
+            box.health = payload.get("health") or box.health
+            box.down_acked = max(box.down_acked, int(payload.get("down_ack") or 0))
+            box.last_seen = datetime.datetime.now()
+            box.last_channel = "mqtt"
+        box.save()
+
+    # -- downlink -------------------------------------------------------------------------------------------
+    def queue_downlink(self, box_ids: list[str], kind: str, data: dict, actor: str = "") -> int:
+        if kind not in downfmt.KINDS:
+            raise LinliError("Unknown downlink kind %(kind)s.", kind=kind)
+        with self.db.atomic():
+            for box_id in box_ids:
+                last = HubDownlink.select(HubDownlink.seq).where(HubDownlink.box == box_id) \
+                    .order_by(HubDownlink.seq.desc()).limit(1).scalar() or 0
+                HubDownlink.create(box=box_id, seq=last + 1, kind=kind, data=data, created_by=actor)
+        return len(box_ids)
+
+    def pending_downlink(self, box_id: str) -> tuple[int, list[dict]]:
+        box = HubBox.get(HubBox.box_id == box_id)
+        rows = HubDownlink.select().where(HubDownlink.box == box_id, HubDownlink.seq > box.down_acked) \
+            .order_by(HubDownlink.seq).limit(500)
+        return box.down_acked, [{"s": r.seq, "k": r.kind, "d": r.data} for r in rows]
+
+    def downlink_bytes(self, box_id: str) -> bytes | None:
+        _acked, items = self.pending_downlink(box_id)
+        if not items:
+            return None
+        return downfmt.build(items, self.hub_id, box_id, self.key)
+
+    # -- views ------------------------------------------------------------------------------------------------
+    def boxes(self) -> list[HubBox]:
+        return list(HubBox.select().order_by(HubBox.box_id))
+
+    def entry_count(self, box_id: str | None = None) -> int:
+        q = HubEntry.select()
+        if box_id:
+            q = q.where(HubEntry.box == box_id)
+        return q.count()
+
+    def events(self, kind: str | None = None, box_id: str | None = None, limit: int = 200, offset: int = 0):
+        q = HubEntry.select().order_by(HubEntry.at.desc(), HubEntry.box, HubEntry.seq.desc())
+        if kind:
+            q = q.where(HubEntry.kind == kind)
+        if box_id:
+            q = q.where(HubEntry.box == box_id)
+        return list(q.limit(limit).offset(offset)) if limit else list(q)
+
+    def kinds(self) -> list[str]:
+        return [k for (k,) in HubEntry.select(HubEntry.kind).distinct().order_by(HubEntry.kind).tuples()]
+
+    def recent_batches(self, limit: int = 50) -> list[HubBatch]:
+        return list(HubBatch.select().order_by(HubBatch.id.desc()).limit(limit))
+
+    def downlinks(self, limit: int = 100) -> list[HubDownlink]:
+        return list(HubDownlink.select().order_by(HubDownlink.created_at.desc(), HubDownlink.seq.desc()).limit(limit))

@@ -1,0 +1,102 @@
+"""A hub worker: one MQTT client in the shared subscription group.
+
+Several workers (processes or machines) with the same ``share_group`` split the boxes'
+batches between them; each stores, then publishes the signed ack retained on the box's
+``ack`` topic, so a box that was away gets the newest ack as soon as it reconnects.
+The session is persistent: a worker that dies before acknowledging a message to the
+broker gets it again (or another worker does), and storing is idempotent.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import socket
+import threading
+
+import paho.mqtt.client as mqtt
+
+from appliance.sync.mqtt import TOPIC_ROOT, connect_async, make_client, topic
+
+logger = logging.getLogger(__name__)
+
+
+class HubWorker:
+    def __init__(self, hub, cfg, client_factory=make_client):
+        self.hub = hub
+        self.cfg = cfg
+        wid = cfg.worker_id or f"{socket.gethostname()}-{os.getpid()}"
+        self.client = client_factory(f"linli-hub-{wid}", cfg, clean_start=False, session_expiry=3600)
+        self.client.on_connect = self._on_connect
+        self.client.on_message = self._on_message
+        self.connected = threading.Event()
+        self._stop = threading.Event()
+        self._published_down: dict[str, tuple] = {}
+        self.history: list[tuple[str, str, str]] = []
+        self._thread = threading.Thread(target=self._downlink_loop, name="hub-downlink", daemon=True)
+
+    def start(self) -> None:
+        connect_async(self.client, self.cfg)
+        self.client.loop_start()
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self.client.disconnect()
+        self.client.loop_stop()
+        self._thread.join(timeout=5)
+
+    def _on_connect(self, client, userdata, flags, reason_code, properties):
+        if reason_code.is_failure:
+            logger.warning("broker refused the hub worker: %s", reason_code)
+            return
+        group = self.cfg.share_group
+        client.subscribe([(f"$share/{group}/{TOPIC_ROOT}/+/up", 1), (f"$share/{group}/{TOPIC_ROOT}/+/status", 1),
+                          (f"{TOPIC_ROOT}/+/status", 0)])
+        self._published_down.clear()
+        self.connected.set()
+
+    def _on_message(self, client, userdata, msg):
+        parts = msg.topic.split("/")
+        if len(parts) != 4:
+            return
+        box_id, leaf = parts[2], parts[3]
+        try:
+            if leaf == "up":
+                receipt = self.hub.receive(msg.payload, "mqtt", topic_box=box_id)
+                self.history.append(("up", box_id, receipt.status))
+                if receipt.status != "refused":
+                    ack = self.hub.ack_bytes(box_id, receipt.ranges)
+                    client.publish(topic(box_id, "ack"), ack, qos=1, retain=True)
+                    self._publish_down(box_id)
+            elif leaf == "status":
+                payload = None if msg.payload in (b"", b"offline") else json.loads(msg.payload)
+                self.hub.box_status(box_id, payload)
+                self._publish_down(box_id)
+        except (ValueError, TypeError) as exc:
+            logger.warning("bad %s message from %s: %s", leaf, box_id, exc)
+        except Exception:
+            # The box gets no ack for this batch and sends it again after its resend timeout.
+            logger.exception("hub worker error on %s", msg.topic)
+
+    def _publish_down(self, box_id: str) -> None:
+        down_acked, items = self.hub.pending_downlink(box_id)
+        marker = (down_acked, items[-1]["s"] if items else 0)
+        if self._published_down.get(box_id) == marker:
+            return
+        self._published_down[box_id] = marker
+        data = self.hub.downlink_bytes(box_id) or b""  # empty clears the retained bundle
+        self.client.publish(topic(box_id, "down"), data, qos=1, retain=True)
+        self.history.append(("down", box_id, str(marker)))
+
+    def _downlink_loop(self) -> None:
+        # Notices queued in the district UI (another process) go out within a few seconds.
+        while not self._stop.wait(2.0):
+            if not self.connected.is_set():
+                continue
+            try:
+                for box in self.hub.boxes():
+                    self._publish_down(box.box_id)
+            except Exception:
+                logger.exception("hub downlink loop error")

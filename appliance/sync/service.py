@@ -1,0 +1,196 @@
+"""The box's sync service: turns the outbox into signed batches, takes acks and downlink.
+
+Channels (MQTT, USB) only move bytes; everything that decides what is sent, what counts
+as delivered and what is applied lives here, so both channels behave the same.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import secrets
+import threading
+import time
+from pathlib import Path
+
+from appliance.db.models import DistrictSetting, OutboxEntry
+from appliance.errors import LinliError
+from appliance.sync import batch as batchfmt
+from appliance.sync import state
+from appliance.sync.downlink import apply_downlink
+from appliance.sync.envelope import ACK, check, parse
+from appliance.sync.keys import load_or_create_private_key, public_from_text, public_text
+from appliance.sync.policy import FieldPolicy
+
+logger = logging.getLogger(__name__)
+
+
+class NotPaired(LinliError):
+    msgid = "This box is not paired with a district hub yet."
+
+
+class ForeignMessage(LinliError):
+    msgid = "The sync data is meant for another box or comes from another hub."
+
+
+def write_private(path: Path, data: bytes) -> None:
+    tmp = path.with_name(path.name + ".tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "wb") as fh:
+        fh.write(data)
+        fh.flush()
+        os.fsync(fh.fileno())
+    os.replace(tmp, path)
+
+
+class SyncService:
+    def __init__(self, db, sync_config, box_id: str, home: Path):
+        self.db = db
+        self.config = sync_config
+        self.box_id = box_id
+        self.dir = Path(home) / "sync"
+        self.dir.mkdir(parents=True, exist_ok=True)
+        os.chmod(self.dir, 0o700)
+        self.key = load_or_create_private_key(self.dir / "box_ed25519.pem")
+        pkey_path = self.dir / "pseudonym.key"
+        if not pkey_path.exists():
+            write_private(pkey_path, secrets.token_bytes(32))
+        self._pseudonym_key = pkey_path.read_bytes()
+        self._lock = threading.RLock()
+        self.wakeup = threading.Event()  # set on new outbox data or an ack
+        self.channels: dict[str, object] = {}
+
+    # -- identity and pairing ---------------------------------------------------------------
+    @property
+    def public_key(self) -> str:
+        return public_text(self.key)
+
+    def hub(self) -> dict | None:
+        path = self.dir / "hub.json"
+        return json.loads(path.read_text()) if path.exists() else None
+
+    @property
+    def paired(self) -> bool:
+        return self.hub() is not None
+
+    def pin_hub(self, hub_id: str, public_key: str) -> None:
+        public_from_text(public_key)  # refuse garbage before pinning it
+        current = self.hub()
+        if current and current["public_key"] != public_key:
+            raise LinliError("This box is already paired with hub %(hub)s; unpair it first.", hub=current["hub"])
+        write_private(self.dir / "hub.json", json.dumps({"hub": hub_id, "public_key": public_key}).encode())
+        logger.info("paired with hub %s", hub_id)
+
+    def _hub_key(self):
+        hub = self.hub()
+        if hub is None:
+            raise NotPaired()
+        return hub["hub"], public_from_text(hub["public_key"])
+
+    # -- policy and state ---------------------------------------------------------------------
+    def policy(self) -> FieldPolicy:
+        # The district decides about names and phones once it has said so; until then the box's config.
+        district = {row.key: row.value for row in DistrictSetting.select()}
+        return FieldPolicy(self._pseudonym_key,
+                           bool(district.get("sync.share_names", self.config.share_names)),
+                           bool(district.get("sync.share_phones", self.config.share_phones)),
+                           bool(district.get("sync.share_plates", self.config.share_plates)))
+
+    def acked(self) -> int:
+        return int(state.get("acked", 0))
+
+    def sack(self) -> list[list[int]]:
+        return state.get("sack", [])
+
+    def down_applied(self) -> int:
+        return int(state.get("down_applied", 0))
+
+    def backlog(self) -> int:
+        return OutboxEntry.select().where(OutboxEntry.seq > self.acked()).count()
+
+    def over_budget(self) -> bool:
+        budget = self.config.data_budget_mb
+        return budget > 0 and state.usage_this_month() >= budget * 1_000_000
+
+    # -- uplink -------------------------------------------------------------------------------------
+    def pending(self, after: int, limit: int, urgent_only: bool = False) -> list[batchfmt.Entry]:
+        """Unacknowledged entries after ``after`` (policy applied), skipping what the hub has."""
+        policy = self.policy()
+        have = self.sack()
+        query = OutboxEntry.select().where(OutboxEntry.seq > max(after, self.acked()))
+        if urgent_only:
+            query = query.where(OutboxEntry.priority <= self.config.urgent_priority)
+        out = []
+        for row in query.order_by(OutboxEntry.seq).limit(limit * 2 if have else limit):
+            if any(a <= row.seq <= b for a, b in have):
+                continue
+            out.append(batchfmt.Entry(row.seq, row.uuid, row.kind, int(row.created_at.timestamp()),
+                                      policy.apply(row.payload)))
+            if len(out) >= limit:
+                break
+        return out
+
+    def next_batch(self, after: int = 0, urgent_only: bool = False, allow_empty: bool = False):
+        """(bytes, entries) of the next batch after seq ``after``, or None when nothing waits."""
+        entries = self.pending(after, self.config.batch_max_entries, urgent_only)
+        if not entries and not allow_empty:
+            return None
+        return batchfmt.build(entries, self.box_id, self.key, self.config.batch_max_bytes,
+                              down_ack=self.down_applied(), acked=self.acked())
+
+    def sent(self, channel: str, data: bytes, entries: list, count_usage: bool) -> None:
+        if count_usage:
+            state.add_usage(len(data))
+        state.log(channel, "up", entries[0].seq if entries else None, entries[-1].seq if entries else None,
+                  len(entries), len(data))
+
+    # -- ack ------------------------------------------------------------------------------------------
+    def handle_ack(self, data: bytes, channel: str) -> int:
+        hub_id, hub_key = self._hub_key()
+        env = check(parse(data), hub_key, ACK)
+        h = env.header
+        if h.get("box") != self.box_id or h.get("hub") != hub_id:
+            raise ForeignMessage()
+        with self._lock, self.db.atomic():
+            acked = max(self.acked(), int(h.get("acked", 0)))
+            ranges = [[int(a), int(b)] for a, b in h.get("ranges", []) if int(b) > acked]
+            state.put("acked", acked)
+            state.put("sack", ranges)
+            state.put("last_contact", int(time.time()))
+            state.put("last_contact_channel", channel)
+            # Delivered entries are the hub's now; the box keeps only what is still owed.
+            OutboxEntry.delete().where(OutboxEntry.seq <= acked).execute()
+            state.log(channel, "ack", None, acked, 0, len(data))
+        self.wakeup.set()
+        return acked
+
+    # -- downlink ---------------------------------------------------------------------------------------
+    def handle_downlink(self, data: bytes, channel: str) -> dict:
+        hub_id, hub_key = self._hub_key()
+        with self._lock:
+            result = apply_downlink(self.db, data, hub_id, hub_key, self.box_id, channel)
+        if result["applied"]:
+            state.put("last_contact", int(time.time()))
+            self.wakeup.set()  # the next batch or status carries the new down_ack
+        return result
+
+    # -- status ----------------------------------------------------------------------------------------------
+    def status_payload(self) -> dict:
+        return {"state": "online", "box": self.box_id, "backlog": self.backlog(), "acked": self.acked(),
+                "down_ack": self.down_applied(), "at": int(time.time())}
+
+    def status(self) -> dict:
+        hub = self.hub()
+        return {
+            "box": self.box_id,
+            "paired_hub": hub["hub"] if hub else None,
+            "acked": self.acked(),
+            "backlog": self.backlog(),
+            "down_applied": self.down_applied(),
+            "last_contact": state.get("last_contact"),
+            "last_contact_channel": state.get("last_contact_channel"),
+            "bytes_this_month": state.usage_this_month(),
+            "budget_bytes": int(self.config.data_budget_mb * 1_000_000),
+            "channels": {name: ch.describe() for name, ch in self.channels.items()},
+        }
