@@ -122,9 +122,17 @@ class HubService:
                 HubBatch.create(box=box_id[:100], digest=digest, channel=channel, status="refused", reason=reason)
             return Receipt(box_id, "refused", reason=reason)
 
+    def _tx(self):
+        # Workers in other processes store for the same box: take the write lock up front
+        # on SQLite; on PostgreSQL the box row is locked with SELECT ... FOR UPDATE.
+        from peewee import SqliteDatabase
+
+        return self.db.atomic("IMMEDIATE") if isinstance(self.db, SqliteDatabase) else self.db.atomic()
+
     def _store(self, box_id: str, header: dict, entries: list, digest: str, channel: str) -> Receipt:
-        with self.db.atomic():
-            box = HubBox.select().where(HubBox.box_id == box_id).for_update().get()
+        with self._tx():
+            query = HubBox.select().where(HubBox.box_id == box_id)
+            box = (query.for_update() if self.db.for_update else query).get()
             new = 0
             if entries:
                 first, last = entries[0].seq, entries[-1].seq

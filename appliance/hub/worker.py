@@ -27,6 +27,7 @@ class HubWorker:
         self.hub = hub
         self.cfg = cfg
         wid = cfg.worker_id or f"{socket.gethostname()}-{os.getpid()}"
+        self.channel = f"mqtt:{cfg.worker_id}" if cfg.worker_id else "mqtt"
         self.client = client_factory(f"linli-hub-{wid}", cfg, clean_start=False, session_expiry=3600)
         self.client.on_connect = self._on_connect
         self.client.on_message = self._on_message
@@ -64,7 +65,7 @@ class HubWorker:
         box_id, leaf = parts[2], parts[3]
         try:
             if leaf == "up":
-                receipt = self.hub.receive(msg.payload, "mqtt", topic_box=box_id)
+                receipt = self.hub.receive(msg.payload, self.channel, topic_box=box_id)
                 self.history.append(("up", box_id, receipt.status))
                 if receipt.status != "refused":
                     ack = self.hub.ack_bytes(box_id, receipt.ranges)

@@ -1,0 +1,188 @@
+"""Box and hub as two live processes over a real mosquitto, with faults on the way.
+After each fault the hub must hold every event exactly once."""
+
+from __future__ import annotations
+
+import os
+import random
+import signal
+import subprocess
+import sys
+import time
+
+import paho.mqtt.client as mqtt
+import pytest
+from paho.mqtt.enums import CallbackAPIVersion
+
+from appliance.config import load_config
+from appliance.runtime import build_runtime
+from tests.sync.conftest import assert_exactly_once, hub_config, wait_for, write_config
+from tests.sync.realparts import REPO, linli_cmd, spawn
+
+pytestmark = pytest.mark.slow
+
+
+def box_agent(pair, total: int, log, *args: str) -> subprocess.Popen:
+    return spawn([sys.executable, "-m", "tests.sync.box_agent", str(total), *args], pair.box_home, log)
+
+
+def hub_proc(pair, log, home=None) -> subprocess.Popen:
+    proc = spawn(linli_cmd("hub", "run"), home or pair.hub_home, log)
+    wait_for(lambda: "receiving" in log.read_text() or proc.poll() is not None, 20, "hub start")
+    assert proc.poll() is None, log.read_text()
+    return proc
+
+
+def stop(proc: subprocess.Popen) -> None:
+    if proc.poll() is None:
+        proc.terminate()
+        try:
+            proc.wait(10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+def retained(port: int, topic: str, timeout: float = 5.0) -> bytes | None:
+    got = []
+    c = mqtt.Client(CallbackAPIVersion.VERSION2, protocol=mqtt.MQTTv5)
+    c.on_message = lambda cl, u, m: got.append(m.payload)
+    c.connect("127.0.0.1", port)
+    c.subscribe(topic, qos=1)
+    c.loop_start()
+    deadline = time.monotonic() + timeout
+    while not got and time.monotonic() < deadline:
+        time.sleep(0.05)
+    c.loop_stop()
+    c.disconnect()
+    return got[0] if got else None
+
+
+def box_db_rows(pair, model_name: str) -> int:
+    import appliance.db.models as models
+
+    rt = build_runtime(load_config(pair.box_home), immediate_tasks=True, hardware=False)
+    try:
+        return getattr(models, model_name).select().count()
+    finally:
+        rt.close()
+
+
+def test_events_reach_the_hub_once_and_a_notice_comes_back(pair_factory, mosquitto, tmp_path):
+    pair = pair_factory(port=mosquitto.port)
+    hub_log, box_log = tmp_path / "hub.log", tmp_path / "box.log"
+    hub = hub_proc(pair, hub_log)
+    notice = subprocess.run(linli_cmd("hub", "notice", "停水通知", "--body", "明天9点"), cwd=REPO,
+                            env=dict(os.environ, LINLI_HOME=str(pair.hub_home)), capture_output=True, text=True)
+    assert notice.returncode == 0, notice.stderr
+    box = box_agent(pair, 3000, box_log, "--exit-when-drained")
+    try:
+        assert box.wait(90) == 0, box_log.read_text()[-3000:]
+        assert_exactly_once(pair, 3000)
+        assert box_db_rows(pair, "DistrictNotice") == 1
+        # The box stopped cleanly: its retained status says so.
+        assert retained(mosquitto.port, f"linli/v1/{pair.box_id}/status") == b"offline"
+        # The hub has seen the box apply the notice (its down_ack came back in a batch or status).
+        hub_svc = pair.open_hub()
+        from appliance.hub.models import HubBox
+
+        assert HubBox.get(HubBox.box_id == pair.box_id).down_acked == 1
+        hub_svc.db.close()
+    finally:
+        stop(box)
+        stop(hub)
+
+
+def test_kill_9_of_the_box_while_producing_and_draining_loses_and_repeats_nothing(pair_factory, mosquitto,
+                                                                                    tmp_path):
+    total = 4000
+    pair = pair_factory(port=mosquitto.port)
+    hub = hub_proc(pair, tmp_path / "hub.log")
+    box_log = tmp_path / "box.log"
+    rng = random.Random(int(os.environ.get("LINLI_TEST_SEED", "6")))
+    try:
+        for round_ in range(4):
+            box = box_agent(pair, total, box_log, "--pause", "0.02")
+            time.sleep(rng.uniform(0.8, 3.0))
+            box.send_signal(signal.SIGKILL)
+            box.wait()
+            if round_ == 0:
+                # A box that dies without a goodbye is reported offline by the broker (last will).
+                wait_for(lambda: retained(mosquitto.port, f"linli/v1/{pair.box_id}/status", 1) == b"offline",
+                         20, "last will")
+        box = box_agent(pair, total, box_log, "--exit-when-drained")
+        assert box.wait(120) == 0, box_log.read_text()[-3000:]
+        assert box_log.read_text().count("start") == 5
+        assert_exactly_once(pair, total)
+    finally:
+        stop(hub)
+
+
+def test_broker_restart_mid_drain(pair_factory, mosquitto, tmp_path):
+    total = 3000
+    pair = pair_factory(port=mosquitto.port)
+    hub = hub_proc(pair, tmp_path / "hub.log")
+    box_log = tmp_path / "box.log"
+    box = box_agent(pair, total, box_log, "--pause", "0.02", "--exit-when-drained")
+    try:
+        wait_for(lambda: len(pair.hub_events()) > 200, 60, "first events at the hub")
+        mosquitto.restart(down_s=1.5)
+        assert box.wait(120) == 0, box_log.read_text()[-3000:]
+        assert_exactly_once(pair, total)
+    finally:
+        stop(box)
+        stop(hub)
+
+
+def test_link_cut_mid_drain_neither_blocks_the_box_nor_loses_events(pair_factory, mosquitto, proxy, tmp_path):
+    total = 3000
+    pair = pair_factory(port=proxy.port)  # the box goes through the proxy, the hub straight to the broker
+    write_config(pair.hub_home, hub_config(mosquitto.port))
+    hub = hub_proc(pair, tmp_path / "hub.log")
+    box_log = tmp_path / "box.log"
+    box = box_agent(pair, total, box_log, "--pause", "0.02", "--exit-when-drained")
+    try:
+        wait_for(lambda: len(pair.hub_events()) > 100, 60, "first events at the hub")
+        proxy.cut()
+        # While the link is down the box keeps producing (its log keeps growing) ...
+        size = len(box_log.read_text())
+        at_cut = len(pair.hub_events())
+        wait_for(lambda: "produced" in box_log.read_text() or len(box_log.read_text()) > size, 30,
+                 "the box to keep working offline")
+        time.sleep(2)
+        assert len(pair.hub_events()) - at_cut < 1000  # nothing much can arrive while cut
+        proxy.restore()
+        assert box.wait(120) == 0, box_log.read_text()[-3000:]
+        assert_exactly_once(pair, total)
+    finally:
+        stop(box)
+        stop(hub)
+
+
+def test_two_hub_workers_on_postgresql_share_the_load(pair_factory, mosquitto, postgres, tmp_path):
+    total = 3000
+    url = postgres.create_db("hub_shared")
+    pair = pair_factory(port=mosquitto.port, db_url=url)
+    second_home = tmp_path / "hub2"
+    second_home.mkdir()
+    write_config(second_home, hub_config(mosquitto.port, url, worker="second"))
+    (second_home / "hub").mkdir()
+    # Both workers sign with the district's key.
+    (second_home / "hub" / "hub_ed25519.pem").write_bytes((pair.hub_home / "hub" / "hub_ed25519.pem").read_bytes())
+    write_config(pair.hub_home, hub_config(mosquitto.port, url, worker="first"))
+    hubs = [hub_proc(pair, tmp_path / "hub1.log"), hub_proc(pair, tmp_path / "hub2.log", home=second_home)]
+    box_log = tmp_path / "box.log"
+    box = box_agent(pair, total, box_log, "--per-tx", "20", "--exit-when-drained")
+    try:
+        assert box.wait(120) == 0, box_log.read_text()[-3000:]
+        assert_exactly_once(pair, total)
+        hub = pair.open_hub()
+        from appliance.hub.models import HubBatch
+
+        workers = {b.channel for b in HubBatch.select().where(HubBatch.status != "refused")}
+        hub.db.close()
+        assert workers == {"mqtt:first", "mqtt:second"}, workers
+    finally:
+        stop(box)
+        for h in hubs:
+            stop(h)
