@@ -19,7 +19,7 @@ def open_hub_db(url: str, home: Path):
                             check_same_thread=False, timeout=10)
     elif url.startswith(("postgres://", "postgresql://")):
         params = parse(url)
-        db = PostgresqlDatabase(params.pop("database"), autorollback=True, **params)
+        db = PostgresqlDatabase(params.pop("database"), **params)
     elif url.startswith("sqlite:///"):
         db = SqliteDatabase(url[len("sqlite:///"):], pragmas={"journal_mode": "wal", "busy_timeout": 10000},
                             check_same_thread=False, timeout=10)

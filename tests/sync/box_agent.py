@@ -49,6 +49,8 @@ def main() -> int:
         if sync.backlog() == 0:
             print("drained", sync.acked(), flush=True)
             if args.exit_when_drained:
+                kinds = [e[1] for e in sync.channels["mqtt"].events]
+                print("channel", " ".join(f"{k}={kinds.count(k)}" for k in sorted(set(kinds))), flush=True)
                 break
         time.sleep(0.2)
     runtime.close()

@@ -127,7 +127,9 @@ def test_broker_restart_mid_drain(pair_factory, mosquitto, tmp_path):
     try:
         wait_for(lambda: len(pair.hub_events()) > 200, 60, "first events at the hub")
         mosquitto.restart(down_s=1.5)
+        assert len(pair.hub_events()) < total, "the restart came too late to be mid-drain"
         assert box.wait(120) == 0, box_log.read_text()[-3000:]
+        assert "connected=2" in box_log.read_text() or "connected=3" in box_log.read_text()
         assert_exactly_once(pair, total)
     finally:
         stop(box)
@@ -144,6 +146,7 @@ def test_link_cut_mid_drain_neither_blocks_the_box_nor_loses_events(pair_factory
     try:
         wait_for(lambda: len(pair.hub_events()) > 100, 60, "first events at the hub")
         proxy.cut()
+        assert len(pair.hub_events()) < total, "the cut came too late to be mid-drain"
         # While the link is down the box keeps producing (its log keeps growing) ...
         size = len(box_log.read_text())
         at_cut = len(pair.hub_events())
@@ -153,6 +156,7 @@ def test_link_cut_mid_drain_neither_blocks_the_box_nor_loses_events(pair_factory
         assert len(pair.hub_events()) - at_cut < 1000  # nothing much can arrive while cut
         proxy.restore()
         assert box.wait(120) == 0, box_log.read_text()[-3000:]
+        assert "disconnected=" in box_log.read_text()
         assert_exactly_once(pair, total)
     finally:
         stop(box)
