@@ -19,7 +19,7 @@ from appliance.errors import LinliError
 from appliance.sync import batch as batchfmt
 from appliance.sync import state
 from appliance.sync.downlink import apply_downlink
-from appliance.sync.envelope import ACK, check, parse
+from appliance.sync.envelope import ACK, UPLINK, check, parse
 from appliance.sync.keys import load_or_create_private_key, public_from_text, public_text
 from appliance.sync.policy import FieldPolicy
 
@@ -138,6 +138,13 @@ class SyncService:
             return None
         return batchfmt.build(entries, self.box_id, self.key, self.config.batch_max_bytes,
                               down_ack=self.down_applied(), acked=self.acked())
+
+    def verify_own(self, data: bytes) -> None:
+        """Raise unless ``data`` is an intact batch signed by this box."""
+        env = check(parse(data), self.key.public_key(), UPLINK)
+        if env.header.get("box") != self.box_id:
+            raise ForeignMessage()
+        batchfmt.read(env)
 
     def sent(self, channel: str, data: bytes, entries: list, count_usage: bool) -> None:
         if count_usage:

@@ -83,8 +83,7 @@ class UsbChannel:
         """
         imported = self.import_from(root)
         folder = box_dir(root, self.sync.box_id)
-        on_stick = up_files(folder / "up")
-        after = max([last for _f, last, _p in on_stick], default=0)
+        after = self._keep_good_files(folder / "up")
         files = entries = 0
         while True:
             built = self.sync.next_batch(after=after)
@@ -101,6 +100,27 @@ class UsbChannel:
         self.writer.write(folder / "status.lnb", status)
         self.history.append(("export", str(root)))
         return {"files": files, "entries": entries, "imported": imported}
+
+
+    def _keep_good_files(self, folder: Path) -> int:
+        """Keep the batch files on the stick that still verify and follow on from the ack;
+        delete the rest (damaged, or after a gap) so they are written again. Returns the
+        last seq the kept files cover."""
+        after = self.sync.acked()
+        for first, last, path in up_files(folder):
+            if last <= after:
+                continue
+            good = first <= after + 1
+            if good:
+                try:
+                    self.sync.verify_own(path.read_bytes())
+                except (LinliError, OSError):
+                    good = False
+            if good:
+                after = last
+            else:
+                path.unlink(missing_ok=True)
+        return after
 
 
 class StickWatcher(Protocol):

@@ -84,9 +84,13 @@ class Pair:
     def open_hub(self) -> HubService:
         return HubService(open_hub_db(self.db_url, self.hub_home), "district-1", self.hub_home)
 
-    def hub_events(self) -> list[int]:
-        """The ``n`` of every access event the hub stored for this box, in seq order."""
-        hub = self.open_hub()
+    def hub_events(self, hub: HubService | None = None) -> list[int]:
+        """The ``n`` of every access event the hub stored for this box, in seq order.
+
+        Pass the hub service a test already holds: hub models are bound to one database
+        at a time, so a second connection would take the binding from it."""
+        own = hub is None
+        hub = hub or self.open_hub()
         try:
             from appliance.hub.models import HubEntry
 
@@ -94,7 +98,8 @@ class Pair:
                                                            HubEntry.kind == "access.event").order_by(HubEntry.seq)
             return [r.payload["n"] for r in rows]
         finally:
-            hub.db.close()
+            if own:
+                hub.db.close()
 
 
 def assert_exactly_once(pair: Pair, total: int) -> None:
