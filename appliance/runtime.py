@@ -191,6 +191,8 @@ def build_runtime(config: Config, *, immediate_tasks: bool | None = None, hardwa
         return True, f"{link}; backlog {sync.backlog()}"
 
     services.health.add("sync", sync_ok)
+    services.sync.health_probe = lambda: {name: r["ok"] for name, r in services.health.report()["subsystems"].items()
+                                          if name != "sync"}
     logger.info("runtime ready on %s (%s), box %s", platform.machine(), "safe mode" if config.safe_mode else "normal",
                 box_id)
     return runtime

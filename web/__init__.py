@@ -25,6 +25,8 @@ BLUEPRINTS = [
     "web.admin:bp",
     "web.kiosk:bp",
     "web.api:bp",
+    "web.sync:bp",
+    "web.district:bp",
 ]
 
 

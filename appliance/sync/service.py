@@ -60,6 +60,7 @@ class SyncService:
         self._lock = threading.RLock()
         self.wakeup = threading.Event()  # set on new outbox data or an ack
         self.channels: dict[str, object] = {}
+        self.health_probe = None  # () -> {subsystem: ok}; the runtime plugs the health service in
 
     # -- identity and pairing ---------------------------------------------------------------
     @property
@@ -184,8 +185,11 @@ class SyncService:
 
     # -- status ----------------------------------------------------------------------------------------------
     def status_payload(self) -> dict:
-        return {"state": "online", "box": self.box_id, "backlog": self.backlog(), "acked": self.acked(),
-                "down_ack": self.down_applied(), "at": int(time.time())}
+        payload = {"state": "online", "box": self.box_id, "backlog": self.backlog(), "acked": self.acked(),
+                   "down_ack": self.down_applied(), "at": int(time.time())}
+        if self.health_probe is not None:
+            payload["health"] = self.health_probe()
+        return payload
 
     def status(self) -> dict:
         hub = self.hub()

@@ -86,7 +86,9 @@ def test_events_reach_the_hub_once_and_a_notice_comes_back(pair_factory, mosquit
         hub_svc = pair.open_hub()
         from appliance.hub.models import HubBox
 
-        assert HubBox.get(HubBox.box_id == pair.box_id).down_acked == 1
+        box_row = HubBox.get(HubBox.box_id == pair.box_id)
+        assert box_row.down_acked == 1
+        assert box_row.health and box_row.health.get("database") is True  # from the box's status message
         hub_svc.db.close()
     finally:
         stop(box)
@@ -190,3 +192,38 @@ def test_two_hub_workers_on_postgresql_share_the_load(pair_factory, mosquitto, p
         stop(box)
         for h in hubs:
             stop(h)
+
+
+def test_sync_is_idle_until_configured_and_never_blocks_or_raises_offline(linli_home, tmp_path):
+    from appliance.sync.outbox import append
+    from tests.sync.realparts import free_port
+
+    rt = build_runtime(load_config(linli_home), immediate_tasks=True, hardware=False)
+    rt.start_sync()
+    assert "mqtt" not in rt.services.sync.channels  # nothing configured: no connection attempts
+    rt.close()
+    dead_port = free_port()  # nothing listens here: the district link is down
+    (linli_home / "config.toml").write_text(f'[sync]\nmqtt_host = "127.0.0.1"\nmqtt_port = {dead_port}\n')
+    rt = build_runtime(load_config(linli_home), immediate_tasks=True, hardware=False)
+    try:
+        rt.services.sync.pin_hub("district-1", rt.services.sync.public_key)
+        rt.start_sync()
+        channel = rt.services.sync.channels["mqtt"]
+        for i in range(200):  # a gate opening 200 times while offline
+            with rt.db.atomic():
+                append("access.event", {"n": i})
+            rt.services.sync.wakeup.set()
+        time.sleep(1.5)
+        assert not channel.connected.is_set()
+        assert rt.services.sync.backlog() == 200
+        assert rt.services.health.report()["subsystems"]["sync"]["detail"].startswith("MQTT offline")
+    finally:
+        rt.close()
+    (linli_home / "config.toml").write_text('[sync]\nmqtt_port = "not a number"\n')
+    rt = build_runtime(load_config(linli_home), immediate_tasks=True, hardware=False)
+    try:
+        assert rt.config.safe_mode
+        rt.start_sync()
+        assert "mqtt" not in rt.services.sync.channels  # safe mode keeps sync off
+    finally:
+        rt.close()

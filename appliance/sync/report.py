@@ -1,0 +1,60 @@
+"""What the admin "sync state" page draws: bytes per day against the budget, contacts
+with the hub over the last week, and the backlog. Geometry is computed here so the
+template only places shapes (inline SVG, no JavaScript)."""
+
+from __future__ import annotations
+
+import datetime
+
+from peewee import fn
+
+from appliance.db.models import DistrictNotice, OutboxEntry, SyncLog
+
+CHART_W, CHART_H = 600, 160
+
+
+def bytes_per_day(days: int = 30, today: datetime.date | None = None) -> list[tuple[datetime.date, int]]:
+    today = today or datetime.date.today()
+    start = today - datetime.timedelta(days=days - 1)
+    day = fn.date(SyncLog.at).coerce(False)
+    rows = dict(SyncLog.select(day, fn.SUM(SyncLog.bytes)).where(
+        SyncLog.direction == "up", SyncLog.channel == "mqtt", SyncLog.at >= datetime.datetime.combine(
+            start, datetime.time())).group_by(day).tuples())
+    return [(start + datetime.timedelta(days=i), int(rows.get(str(start + datetime.timedelta(days=i)), 0) or 0))
+            for i in range(days)]
+
+
+def contacts(days: int = 7) -> list[tuple[datetime.datetime, str]]:
+    since = datetime.datetime.now() - datetime.timedelta(days=days)
+    return list(SyncLog.select(SyncLog.at, SyncLog.channel).where(
+        SyncLog.direction.in_(("ack", "down")), SyncLog.status == "ok", SyncLog.at >= since).tuples())
+
+
+def sync_page(sync) -> dict:
+    status = sync.status()
+    series = bytes_per_day()
+    budget_day = status["budget_bytes"] / 30 if status["budget_bytes"] else 0
+    top = max([b for _d, b in series] + [budget_day, 1])
+    bar_w = CHART_W / len(series)
+    bars = [{"x": round(i * bar_w + 1, 1), "w": round(bar_w - 2, 1), "h": round(b / top * (CHART_H - 20), 1),
+             "y": round(CHART_H - b / top * (CHART_H - 20), 1), "day": d.isoformat(), "bytes": b}
+            for i, (d, b) in enumerate(series)]
+    now = datetime.datetime.now()
+    week = 7 * 86400
+    dots = [{"x": round(CHART_W - (now - at).total_seconds() / week * CHART_W, 1), "channel": ch,
+             "at": at.strftime("%m-%d %H:%M")} for at, ch in contacts()]
+    oldest = OutboxEntry.select(fn.MIN(OutboxEntry.created_at)).where(OutboxEntry.seq > status["acked"]).scalar()
+    used = status["bytes_this_month"]
+    budget = status["budget_bytes"]
+    return {
+        "status": status,
+        "bars": bars,
+        "budget_y": round(CHART_H - budget_day / top * (CHART_H - 20), 1) if budget_day else None,
+        "dots": dots,
+        "used_pct": min(100, round(used / budget * 100)) if budget else None,
+        "oldest_unsent": oldest,
+        "last_contact": datetime.datetime.fromtimestamp(status["last_contact"]) if status["last_contact"] else None,
+        "notices": list(DistrictNotice.select().order_by(DistrictNotice.received_at.desc()).limit(10)),
+        "recent": list(SyncLog.select().order_by(SyncLog.id.desc()).limit(15)),
+        "chart_w": CHART_W, "chart_h": CHART_H,
+    }
