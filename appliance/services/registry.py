@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime
 
-from peewee import fn
+from peewee import JOIN, fn
 
 from appliance.db.base import now
 from appliance.db.models import Building, Household, Resident, Unit, Vehicle
@@ -125,9 +125,28 @@ class RegistryService:
         h = Household.select().where(Household.unit == unit).order_by(Household.id).first()
         return h or Household.create(unit=unit, name=f"{unit.building.name}{unit.number}")
 
-    def households(self) -> list[Household]:
-        return list(Household.select(Household, Unit, Building).join(Unit).join(Building)
-                    .order_by(Building.name, Unit.number))
+    def households(self, building_id=None) -> list[Household]:
+        query = (Household.select(Household, Unit, Building, fn.COUNT(Resident.id).alias("members"))
+                 .join(Unit).join(Building).switch(Household).join(Resident, JOIN.LEFT_OUTER)
+                 .group_by(Household.id).order_by(Building.name, Unit.number))
+        if building_id:
+            query = query.where(Unit.building == building_id)
+        return list(query)
+
+    def household(self, household_id) -> Household:
+        h = Household.get_or_none(Household.id == household_id)
+        if h is None:
+            raise NotFound("No such household.")
+        return h
+
+    def save_household(self, household_id, data: dict, actor: str) -> Household:
+        h = self.household(household_id)
+        h.name = clean_text(data.get("name"), "name", required=True, max_len=100)
+        h.notes = clean_text(data.get("notes"), "notes", max_len=500)
+        with self.db.atomic():
+            h.save()
+            self.audit.record(actor, "update", "household", h.id, {"name": h.name})
+        return h
 
     # --- residents ----------------------------------------------------------------------
     def residents(self, search: str = "", building_id=None, page: int = 1, include_moved_out: bool = False):
