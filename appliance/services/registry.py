@@ -10,7 +10,7 @@ import datetime
 
 from peewee import JOIN, fn
 
-from appliance.db.base import now
+from appliance.db.base import find, now
 from appliance.db.models import Building, Household, Resident, Unit, Vehicle
 from appliance.db.models.registry import RESIDENT_ROLES
 from appliance.errors import Conflict, NotFound, ValidationError
@@ -50,7 +50,7 @@ class RegistryService:
         return list(Building.select().order_by(Building.name))
 
     def building(self, building_id) -> Building:
-        b = Building.get_or_none(Building.id == building_id)
+        b = find(Building, building_id)
         if b is None:
             raise NotFound("No such building.")
         return b
@@ -87,13 +87,13 @@ class RegistryService:
         return list(query)
 
     def unit(self, unit_id) -> Unit:
-        u = Unit.get_or_none(Unit.id == unit_id)
+        u = find(Unit, unit_id)
         if u is None:
             raise NotFound("No such unit.")
         return u
 
     def save_unit(self, data: dict, actor: str, unit_id=None) -> Unit:
-        building = self.building(clean_int(data.get("building_id"), "building_id") or 0)
+        building = self.building(data.get("building_id"))
         number = clean_text(data.get("number"), "number", required=True, max_len=30)
         floor = clean_int(data.get("floor"), "floor", min=-5, max=200)
         area = clean_area(data.get("area_m2"))
@@ -134,7 +134,7 @@ class RegistryService:
         return list(query)
 
     def household(self, household_id) -> Household:
-        h = Household.get_or_none(Household.id == household_id)
+        h = find(Household, household_id)
         if h is None:
             raise NotFound("No such household.")
         return h
@@ -164,7 +164,7 @@ class RegistryService:
         return list(query.paginate(max(1, page), PAGE_SIZE)), total
 
     def resident(self, resident_id) -> Resident:
-        r = Resident.get_or_none(Resident.id == resident_id)
+        r = find(Resident, resident_id)
         if r is None:
             raise NotFound("No such resident.")
         return r
@@ -189,7 +189,7 @@ class RegistryService:
 
     def save_resident(self, data: dict, actor: str, resident_id=None) -> Resident:
         values = self.clean_resident(data)
-        unit = self.unit(clean_int(data.get("unit_id"), "unit_id") or 0)
+        unit = self.unit(data.get("unit_id"))
         with self.db.atomic():
             r = self.resident(resident_id) if resident_id else Resident()
             for key, value in values.items():
@@ -236,7 +236,7 @@ class RegistryService:
         return v
 
     def delete_vehicle(self, vehicle_id, actor: str) -> None:
-        v = Vehicle.get_or_none(Vehicle.id == vehicle_id)
+        v = find(Vehicle, vehicle_id)
         if v is None:
             raise NotFound("No such vehicle.")
         with self.db.atomic():
