@@ -248,6 +248,17 @@ class RegistryService:
         return v.resident if v else None
 
     # --- overview -------------------------------------------------------------------------
+    def residents_by_building(self) -> list[dict]:
+        """Residents living in each building, with the elderly living alone among them."""
+        today = datetime.date.today()
+        living = Resident.move_out.is_null() | (Resident.move_out > today)
+        query = (Building.select(Building.name, fn.COUNT(Resident.id).alias("residents"),
+                                 fn.SUM(Resident.living_alone_elderly).alias("alone"))
+                 .join(Unit, JOIN.LEFT_OUTER).join(Household, JOIN.LEFT_OUTER)
+                 .join(Resident, JOIN.LEFT_OUTER, on=((Resident.household == Household.id) & living))
+                 .group_by(Building.id).order_by(Building.name))
+        return [{"name": b.name, "residents": b.residents or 0, "alone": int(b.alone or 0)} for b in query]
+
     def counts(self) -> dict:
         today = datetime.date.today()
         living = Resident.select().where(Resident.move_out.is_null() | (Resident.move_out > today))

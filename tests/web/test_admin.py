@@ -141,3 +141,16 @@ def test_buildings_units_and_households_can_be_corrected(client_as, services):
     assert "周家" in c.get("/households").get_data(as_text=True)
     assert post(c, f"/households/{household.id}", {"name": ""}).status_code == 400
     assert c.get("/households/9999").status_code == 404
+
+
+def test_dashboard_draws_residents_per_building(client_as, services):
+    services.registry.save_building({"name": "1号楼"}, "t")
+    services.registry.save_building({"name": "2号楼"}, "t")
+    unit = services.registry.save_unit({"building_id": 1, "number": "101"}, "t")
+    services.registry.save_resident({"name": "甲", "unit_id": unit.id, "living_alone_elderly": "yes"}, "t")
+    services.registry.save_resident({"name": "乙", "unit_id": unit.id, "move_out": "2001-01-01",
+                                     "move_in": "2000-01-01"}, "t")
+    assert services.registry.residents_by_building() == [{"name": "1号楼", "residents": 1, "alone": 1},
+                                                         {"name": "2号楼", "residents": 0, "alone": 0}]
+    html = client_as("volunteer").get("/").get_data(as_text=True)
+    assert 'data-testid="by-building"' in html and "1号楼: 1" in html
