@@ -27,6 +27,7 @@ class FieldPolicy:
         self.share_names = share_names
         self.share_phones = share_phones
         self.share_plates = share_plates
+        self._pseudonyms: dict[str, str] = {}
 
     @classmethod
     def from_config(cls, sync_config, pseudonym_key: bytes) -> "FieldPolicy":
@@ -34,7 +35,11 @@ class FieldPolicy:
 
     def pseudonym(self, resident_id) -> str:
         # Stable per box so the district can count visits per person without knowing who.
-        return hmac.new(self._key, str(resident_id).encode(), hashlib.sha256).hexdigest()[:12]
+        key = str(resident_id)
+        value = self._pseudonyms.get(key)
+        if value is None:
+            value = self._pseudonyms[key] = hmac.new(self._key, key.encode(), hashlib.sha256).hexdigest()[:12]
+        return value
 
     def apply(self, payload):
         if isinstance(payload, list):

@@ -6,6 +6,7 @@ as delivered and what is applied lives here, so both channels behave the same.
 
 from __future__ import annotations
 
+import datetime
 import json
 import logging
 import os
@@ -60,6 +61,7 @@ class SyncService:
         self._lock = threading.RLock()
         self.wakeup = threading.Event()  # set on new outbox data or an ack
         self.channels: dict[str, object] = {}
+        self._bytes_per_entry = 0.0  # from the last big batch: sizes the next one in one go
         self.health_probe = None  # () -> {subsystem: ok}; the runtime plugs the health service in
 
     # -- identity and pairing ---------------------------------------------------------------
@@ -119,26 +121,37 @@ class SyncService:
         """Unacknowledged entries after ``after`` (policy applied), skipping what the hub has."""
         policy = self.policy()
         have = self.sack()
-        query = OutboxEntry.select().where(OutboxEntry.seq > max(after, self.acked()))
+        sql = "SELECT seq, uuid, kind, created_at, payload FROM outbox_entry WHERE seq > ?"
+        params: list = [max(after, self.acked())]
         if urgent_only:
-            query = query.where(OutboxEntry.priority <= self.config.urgent_priority)
+            sql += " AND priority <= ?"
+            params.append(self.config.urgent_priority)
+        sql += " ORDER BY seq LIMIT ?"
+        params.append(limit * 2 if have else limit)
         out = []
-        for row in query.order_by(OutboxEntry.seq).limit(limit * 2 if have else limit):
-            if any(a <= row.seq <= b for a, b in have):
+        # Raw rows: building model instances was a third of the time of a backlog drain.
+        for seq, uuid, kind, created, payload in self.db.execute_sql(sql, params):
+            if have and any(a <= seq <= b for a, b in have):
                 continue
-            out.append(batchfmt.Entry(row.seq, row.uuid, row.kind, int(row.created_at.timestamp()),
-                                      policy.apply(row.payload)))
+            created_at = datetime.datetime.fromisoformat(created) if isinstance(created, str) else created
+            out.append(batchfmt.Entry(seq, uuid, kind, int(created_at.timestamp()), policy.apply(json.loads(payload))))
             if len(out) >= limit:
                 break
         return out
 
     def next_batch(self, after: int = 0, urgent_only: bool = False, allow_empty: bool = False):
         """(bytes, entries) of the next batch after seq ``after``, or None when nothing waits."""
-        entries = self.pending(after, self.config.batch_max_entries, urgent_only)
+        limit = self.config.batch_max_entries
+        if self._bytes_per_entry:
+            limit = max(1, min(limit, int(self.config.batch_max_bytes / self._bytes_per_entry * 1.1)))
+        entries = self.pending(after, limit, urgent_only)
         if not entries and not allow_empty:
             return None
-        return batchfmt.build(entries, self.box_id, self.key, self.config.batch_max_bytes,
-                              down_ack=self.down_applied(), acked=self.acked())
+        built = batchfmt.build(entries, self.box_id, self.key, self.config.batch_max_bytes,
+                               down_ack=self.down_applied(), acked=self.acked(), guess=self._bytes_per_entry)
+        if len(built[1]) > 50:
+            self._bytes_per_entry = len(built[0]) / len(built[1])
+        return built
 
     def verify_own(self, data: bytes) -> None:
         """Raise unless ``data`` is an intact batch signed by this box."""
