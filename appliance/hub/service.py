@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from appliance.errors import LinliError
+from appliance.i18n import N_
 from appliance.hub.models import HubBatch, HubBox, HubDownlink, HubEntry, HubPairCode
 from appliance.sync import batch as batchfmt
 from appliance.sync import downlink as downfmt
@@ -27,7 +28,7 @@ logger = logging.getLogger(__name__)
 
 
 class RefusedBatch(LinliError):
-    msgid = "Batch refused: %(reason)s. Nothing of it was stored."
+    msgid = N_("Batch refused: %(reason)s. Nothing of it was stored.")
 
 
 @dataclass

@@ -15,6 +15,7 @@ import zlib
 
 from appliance.db.models import (CredentialRevocation, DistrictNotice, DistrictSetting, DownlinkLog, PlateWatch)
 from appliance.errors import LinliError
+from appliance.i18n import N_
 from appliance.sync import state
 from appliance.sync.envelope import DOWNLINK, SCHEMA_VERSION, BadEnvelope, check, pack, parse
 
@@ -27,7 +28,7 @@ DISTRICT_SETTINGS = frozenset({"sync.share_names", "sync.share_phones", "sync.sh
 
 
 class RefusedDownlink(LinliError):
-    msgid = "The district's message was refused (%(reason)s); nothing of it was applied."
+    msgid = N_("The district's message was refused (%(reason)s); nothing of it was applied.")
 
 
 def build(items: list[dict], hub_id: str, box_id: str, private_key) -> bytes:

@@ -14,6 +14,7 @@ import struct
 from dataclasses import dataclass
 
 from appliance.errors import LinliError
+from appliance.i18n import N_
 from appliance.sync.keys import verify
 
 MAGIC = b"LNL1"
@@ -24,7 +25,7 @@ _U32 = struct.Struct(">I")
 
 
 class BadEnvelope(LinliError):
-    msgid = "The sync data is damaged or incomplete (%(reason)s)."
+    msgid = N_("The sync data is damaged or incomplete (%(reason)s).")
 
 
 @dataclass

@@ -16,10 +16,11 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
 from appliance.errors import LinliError
+from appliance.i18n import N_
 
 
 class BadSignature(LinliError):
-    msgid = "The signature does not match: the data was changed or comes from an unknown sender."
+    msgid = N_("The signature does not match: the data was changed or comes from an unknown sender.")
 
 
 def load_or_create_private_key(path: Path) -> Ed25519PrivateKey:

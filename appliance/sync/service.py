@@ -17,6 +17,7 @@ from pathlib import Path
 
 from appliance.db.models import DistrictSetting, OutboxEntry
 from appliance.errors import LinliError
+from appliance.i18n import N_
 from appliance.sync import batch as batchfmt
 from appliance.sync import state
 from appliance.sync.downlink import apply_downlink
@@ -28,11 +29,11 @@ logger = logging.getLogger(__name__)
 
 
 class NotPaired(LinliError):
-    msgid = "This box is not paired with a district hub yet."
+    msgid = N_("This box is not paired with a district hub yet.")
 
 
 class ForeignMessage(LinliError):
-    msgid = "The sync data is meant for another box or comes from another hub."
+    msgid = N_("The sync data is meant for another box or comes from another hub.")
 
 
 def write_private(path: Path, data: bytes) -> None:

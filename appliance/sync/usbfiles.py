@@ -13,17 +13,18 @@ import os
 from pathlib import Path
 
 from appliance.errors import LinliError
+from appliance.i18n import N_
 
 logger = logging.getLogger(__name__)
 TMP_PREFIX = ".linli-tmp-"
 
 
 class StickFull(LinliError):
-    msgid = "The USB stick is full; free some space and try again."
+    msgid = N_("The USB stick is full; free some space and try again.")
 
 
 class StickError(LinliError):
-    msgid = "The USB stick could not be written (%(reason)s)."
+    msgid = N_("The USB stick could not be written (%(reason)s).")
 
 
 def _fsync_dir(path: Path) -> None:
