@@ -94,9 +94,13 @@ def raw_paho_rate(port: int, n: int) -> float:
 
     acked = threading.Event()
     count = [0]
+    # paho numbers messages 1..65535 at publish(); more than that outstanding would reuse
+    # ids, so the publisher keeps a window (far above the 100 in flight on the wire).
+    window = threading.Semaphore(10_000)
 
     def on_publish(client, userdata, mid, reason_code, properties):
         count[0] += 1
+        window.release()
         if count[0] == n:
             acked.set()
 
@@ -111,6 +115,7 @@ def raw_paho_rate(port: int, n: int) -> float:
                 for i, (t, p) in enumerate(access_events(n))]
     started = time.perf_counter()
     for p in payloads:
+        window.acquire()
         client.publish("bench/raw", p, qos=1)
     acked.wait(600)
     elapsed = time.perf_counter() - started
@@ -140,6 +145,8 @@ def bench_drain(n: int = 100_000) -> None:
             try:
                 deadline = time.monotonic() + 30
                 while "receiving" not in hub_log.read_text() and time.monotonic() < deadline:
+                    if hub.poll() is not None:
+                        raise RuntimeError("the hub did not start: " + hub_log.read_text()[-2000:])
                     time.sleep(0.1)
                 from appliance.config import load_config
                 from appliance.runtime import build_runtime
@@ -148,7 +155,7 @@ def bench_drain(n: int = 100_000) -> None:
                 sync = rt.services.sync
                 started = time.perf_counter()
                 rt.start_sync()
-                while sync.backlog() > 0 and time.perf_counter() - started < 600:
+                while sync.backlog() > 0 and time.perf_counter() - started < 600 and hub.poll() is None:
                     time.sleep(0.05)
                 elapsed = time.perf_counter() - started
                 rt.close()

@@ -26,6 +26,8 @@ def register(sub) -> None:
     a = hsub.add_parser("pair-usb", help=_("put the hub key on a stick and pair the boxes whose keys are on it"))
     a.add_argument("dir")
     a.set_defaults(func=cmd_pair_usb)
+    a = hsub.add_parser("pair-code", help=_("print a one-time code to pair a box over MQTT (valid for a day)"))
+    a.set_defaults(func=cmd_pair_code)
     a = hsub.add_parser("notice", help=_("queue a notice for boxes"))
     a.add_argument("title")
     a.add_argument("--body", default="")
@@ -95,6 +97,16 @@ def cmd_pair_usb(args) -> int:
         print(_("Hub key %(fp)s is on the stick.", fp=fingerprint(hub.public_key)))
     for box in boxes:
         print(_("Paired box %(box)s.", box=box))
+    return 0
+
+
+def cmd_pair_code(args) -> int:
+    from appliance.sync.keys import fingerprint
+
+    with open_hub() as (_config, hub):
+        code = hub.new_pair_code()
+        print(_("One-time pairing code: %(code)s (hub key %(fp)s). On the box: linli sync pair-code %(code)s",
+                code=code, fp=fingerprint(hub.public_key)))
     return 0
 
 

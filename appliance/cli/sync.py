@@ -27,6 +27,10 @@ def register(sub) -> None:
     a = ssub.add_parser("pair-usb", help=_("pair with the hub whose key is on the stick"))
     a.add_argument("dir")
     a.set_defaults(func=cmd_pair_usb)
+    a = ssub.add_parser("pair-code", help=_("pair with the district hub over MQTT using its one-time code"))
+    a.add_argument("code")
+    a.add_argument("--timeout", type=float, default=30.0, help=_("seconds to wait"))
+    a.set_defaults(func=cmd_pair_code)
     u = ssub.add_parser("usb", help=_("sync by USB stick"))
     usub = u.add_subparsers(dest="usb_command", metavar="ACTION")
     usub.required = True
@@ -93,6 +97,20 @@ def cmd_pair_usb(args) -> int:
         info = pair_from_stick(runtime.services.sync, args.dir, name=runtime.config.box.name)
     print(_("Paired with hub %(hub)s (key %(fp)s).", hub=info["hub"], fp=info["hub_fingerprint"]))
     print(_("This box's key %(fp)s is on the stick; take it back to the hub.", fp=info["box_fingerprint"]))
+    return 0
+
+
+def cmd_pair_code(args) -> int:
+    from appliance.sync.keys import fingerprint
+    from appliance.sync.mqtt import pair_over_mqtt
+
+    with open_runtime() as runtime:
+        if not runtime.config.sync.mqtt_host:
+            print(_("No MQTT broker configured ([sync] mqtt_host); use a USB stick: linli sync usb export DIR"))
+            return 1
+        reply = pair_over_mqtt(runtime.services.sync, runtime.config.sync, args.code, runtime.config.box.name,
+                               args.timeout)
+    print(_("Paired with hub %(hub)s (key %(fp)s).", hub=reply["hub"], fp=fingerprint(reply["public_key"])))
     return 0
 
 

@@ -79,19 +79,28 @@ class HubService:
         logger.info("box %s paired", box_id)
 
     def new_pair_code(self) -> str:
-        code = "%08d" % secrets.randbelow(10**8)
-        HubPairCode.create(code_hash=hashlib.sha256(code.encode()).hexdigest())
+        """A one-time code for pairing a box over MQTT; valid for a day."""
+        from appliance.sync.paircode import code_key
+
+        code = "%04d-%04d" % (secrets.randbelow(10**4), secrets.randbelow(10**4))
+        HubPairCode.create(code_hash=code_key(code).hex())
         return code
 
-    def use_pair_code(self, code: str, box_id: str) -> bool:
-        digest = hashlib.sha256(code.encode()).hexdigest()
-        with self.db.atomic():
-            row = HubPairCode.get_or_none(HubPairCode.code_hash == digest)
-            if row is None or row.used_by or row.created_at < datetime.datetime.now() - datetime.timedelta(days=1):
-                return False
-            row.used_by = box_id
-            row.save()
-        return True
+    def pair_by_code(self, request: dict) -> bytes | None:
+        """Register the box if its request is MACed with an unused code; returns the reply."""
+        from appliance.sync.paircode import check_box_request, hub_reply
+
+        since = datetime.datetime.now() - datetime.timedelta(days=1)
+        with self._tx():
+            for row in HubPairCode.select().where(HubPairCode.used_by.is_null(), HubPairCode.created_at >= since):
+                key = bytes.fromhex(row.code_hash)
+                if check_box_request(key, request):
+                    self.register_box(str(request["box"]), str(request["public_key"]), str(request.get("name", "")))
+                    row.used_by = str(request["box"])
+                    row.save()
+                    return hub_reply(key, self.hub_id, self.public_key, str(request["box"]))
+        logger.warning("pairing request from %s with no valid code", request.get("box"))
+        return None
 
     def _box_key(self, box_id: str):
         key = self._keys.get(box_id)

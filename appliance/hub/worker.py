@@ -54,7 +54,7 @@ class HubWorker:
             return
         group = self.cfg.share_group
         client.subscribe([(f"$share/{group}/{TOPIC_ROOT}/+/up", 1), (f"$share/{group}/{TOPIC_ROOT}/+/status", 1),
-                          (f"{TOPIC_ROOT}/+/status", 0)])
+                          (f"$share/{group}/{TOPIC_ROOT}/+/pair", 1)])
         self._published_down.clear()
         self.connected.set()
 
@@ -71,6 +71,14 @@ class HubWorker:
                     ack = self.hub.ack_bytes(box_id, receipt.ranges)
                     client.publish(topic(box_id, "ack"), ack, qos=1, retain=True)
                     self._publish_down(box_id)
+            elif leaf == "pair":
+                request = json.loads(msg.payload)
+                if request.get("box") != box_id:
+                    return
+                reply = self.hub.pair_by_code(request)
+                if reply is not None:
+                    client.publish(topic(box_id, "pair/reply"), reply, qos=1)
+                    self.history.append(("pair", box_id, "ok"))
             elif leaf == "status":
                 payload = None if msg.payload in (b"", b"offline") else json.loads(msg.payload)
                 self.hub.box_status(box_id, payload)

@@ -21,6 +21,7 @@ from paho.mqtt.properties import Properties
 from paho.mqtt.packettypes import PacketTypes
 
 from appliance.errors import LinliError
+from appliance.i18n import N_
 
 logger = logging.getLogger(__name__)
 
@@ -202,3 +203,51 @@ def broker_reachable(host: str, port: int, timeout: float = 1.0) -> bool:
             return True
     except OSError:
         return False
+
+
+class PairingFailed(LinliError):
+    msgid = N_("Pairing failed: %(reason)s.")
+
+
+def pair_over_mqtt(sync, cfg, code: str, name: str = "", timeout: float = 30.0,
+                   client_factory=make_client) -> dict:
+    """Send a pairing request MACed with the one-time code; pin the hub key from the reply."""
+    from appliance.sync.paircode import box_request, check_hub_reply, code_key
+
+    key = code_key(code)
+    replies: list[dict] = []
+    got = threading.Event()
+    client = client_factory(f"{sync.box_id}-pair", cfg)
+
+    def on_connect(c, userdata, flags, reason_code, properties):
+        if not reason_code.is_failure:
+            c.subscribe(topic(sync.box_id, "pair/reply"), qos=1)
+
+    def on_subscribe(c, userdata, mid, reason_codes, properties):
+        c.publish(topic(sync.box_id, "pair"), box_request(key, sync.box_id, sync.public_key, name), qos=1)
+
+    def on_message(c, userdata, msg):
+        try:
+            reply = json.loads(msg.payload)
+        except ValueError:
+            return
+        if check_hub_reply(key, reply, sync.box_id):
+            replies.append(reply)
+            got.set()
+
+    client.on_connect, client.on_subscribe, client.on_message = on_connect, on_subscribe, on_message
+    try:
+        client.connect(cfg.mqtt_host, cfg.mqtt_port, keepalive=cfg.mqtt_keepalive_s)
+    except OSError as exc:
+        raise PairingFailed(reason=f"broker {cfg.mqtt_host}:{cfg.mqtt_port} unreachable ({exc.strerror or exc})") \
+            from exc
+    client.loop_start()
+    try:
+        if not got.wait(timeout):
+            raise PairingFailed(reason="no answer from the hub (wrong or used code?)")
+    finally:
+        client.disconnect()
+        client.loop_stop()
+    reply = replies[0]
+    sync.pin_hub(reply["hub"], reply["public_key"])
+    return reply

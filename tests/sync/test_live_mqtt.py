@@ -227,3 +227,44 @@ def test_sync_is_idle_until_configured_and_never_blocks_or_raises_offline(linli_
         assert "mqtt" not in rt.services.sync.channels  # safe mode keeps sync off
     finally:
         rt.close()
+
+
+def test_pairing_by_one_time_code_over_mqtt_then_delivery(mosquitto, tmp_path):
+    from tests.sync.conftest import box_config
+
+    box_home, hub_home = tmp_path / "box-code", tmp_path / "hubc"
+    box_home.mkdir()
+    hub_home.mkdir()
+    write_config(box_home, box_config("box-code", mosquitto.port))
+    write_config(hub_home, hub_config(mosquitto.port))
+    env_hub = dict(os.environ, LINLI_HOME=str(hub_home), LINLI_LANG="en")
+    env_box = dict(os.environ, LINLI_HOME=str(box_home), LINLI_LANG="en")
+    out = subprocess.run(linli_cmd("hub", "pair-code"), cwd=REPO, env=env_hub, capture_output=True, text=True)
+    code = out.stdout.split("code: ")[1].split()[0]
+    hub = spawn(linli_cmd("hub", "run"), hub_home, tmp_path / "hub.log")
+    try:
+        wait_for(lambda: "receiving" in (tmp_path / "hub.log").read_text(), 20, "hub start")
+        wrong = "0000-0000" if code != "0000-0000" else "1111-1111"
+        bad = subprocess.run(linli_cmd("sync", "pair-code", wrong, "--timeout", "3"), cwd=REPO, env=env_box,
+                             capture_output=True, text=True)
+        assert bad.returncode == 2 and "Pairing failed" in bad.stderr
+        good = subprocess.run(linli_cmd("sync", "pair-code", code), cwd=REPO, env=env_box, capture_output=True,
+                              text=True)
+        assert good.returncode == 0, good.stdout + good.stderr
+        intruder = tmp_path / "intruder"
+        intruder.mkdir()
+        write_config(intruder, box_config("box-intruder", mosquitto.port))
+        again = subprocess.run(linli_cmd("sync", "pair-code", code, "--timeout", "3"), cwd=REPO,
+                               env=dict(env_box, LINLI_HOME=str(intruder)), capture_output=True, text=True)
+        assert again.returncode == 2 and "Pairing failed" in again.stderr  # a used code pairs nobody else
+        rt = build_runtime(load_config(box_home), immediate_tasks=True, hardware=False)
+        from appliance.sync.outbox import append
+
+        with rt.db.atomic():
+            append("access.event", {"n": 0})
+        rt.close()
+        now = subprocess.run(linli_cmd("sync", "now", "--timeout", "30"), cwd=REPO, env=env_box,
+                             capture_output=True, text=True)
+        assert now.returncode == 0, now.stdout + now.stderr
+    finally:
+        stop(hub)
