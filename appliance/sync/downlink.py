@@ -85,14 +85,16 @@ def apply_downlink(db, data: bytes, hub_id: str, hub_key, box_id: str, channel: 
         if h.get("box") != box_id or h.get("hub") != hub_id:
             raise RefusedDownlink(reason="meant for another box or from another hub")
         items = read_items(env)
-        done = int(state.get("down_applied", 0))
-        new = [i for i in items if i["s"] > done]
-        if not new:
-            state.log(channel, "down", h.get("first"), h.get("last"), 0, len(data), "replay")
-            return {"applied": 0, "down_ack": done}
-        if new[0]["s"] != done + 1:
-            raise RefusedDownlink(reason="items %s..%s are missing" % (done + 1, new[0]["s"] - 1))
-        with db.atomic():
+        # Decide and apply under one write lock, so a second process (a USB import beside
+        # the running box) cannot apply the same items in between.
+        with db.atomic("IMMEDIATE"):
+            done = int(state.get("down_applied", 0))
+            new = [i for i in items if i["s"] > done]
+            if not new:
+                state.log(channel, "down", h.get("first"), h.get("last"), 0, len(data), "replay")
+                return {"applied": 0, "down_ack": done}
+            if new[0]["s"] != done + 1:
+                raise RefusedDownlink(reason="items %s..%s are missing" % (done + 1, new[0]["s"] - 1))
             for item in new:
                 try:
                     _apply_item(str(item.get("k")), item.get("d") or {})
@@ -104,6 +106,6 @@ def apply_downlink(db, data: bytes, hub_id: str, hub_key, box_id: str, channel: 
         logger.info("applied %s downlink items from %s via %s", len(new), hub_id, channel)
         return {"applied": len(new), "down_ack": new[-1]["s"]}
     except LinliError as exc:
-        with db.atomic():
+        with db.atomic("IMMEDIATE"):
             state.log(channel, "down", None, None, 0, len(data), "refused", exc.message())
         raise

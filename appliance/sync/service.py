@@ -161,7 +161,16 @@ class SyncService:
             raise ForeignMessage()
         batchfmt.read(env)
 
+    def _write_tx(self):
+        # Take the write lock up front: a deferred transaction that read first cannot
+        # upgrade while another thread has written, and SQLite fails it without waiting.
+        return self.db.atomic("IMMEDIATE")
+
     def sent(self, channel: str, data: bytes, entries: list, count_usage: bool) -> None:
+        with self._write_tx():
+            self._sent(channel, data, entries, count_usage)
+
+    def _sent(self, channel: str, data: bytes, entries: list, count_usage: bool) -> None:
         if count_usage:
             state.add_usage(len(data))
         state.log(channel, "up", entries[0].seq if entries else None, entries[-1].seq if entries else None,
@@ -174,7 +183,7 @@ class SyncService:
         h = env.header
         if h.get("box") != self.box_id or h.get("hub") != hub_id:
             raise ForeignMessage()
-        with self._lock, self.db.atomic():
+        with self._lock, self._write_tx():
             acked = max(self.acked(), int(h.get("acked", 0)))
             ranges = [[int(a), int(b)] for a, b in h.get("ranges", []) if int(b) > acked]
             state.put("acked", acked)

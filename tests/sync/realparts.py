@@ -40,30 +40,46 @@ class Mosquitto:
 
     def __init__(self, folder: Path):
         self.folder = folder
-        self.port = free_port()
         self.conf = folder / "mosquitto.conf"
-        lines = [f"listener {self.port} 127.0.0.1", "allow_anonymous true", "persistence true",
-                 f"persistence_location {folder}/", "max_queued_messages 100000", "log_dest stderr",
+        self.proc = None
+        self._configure(free_port())
+
+    def _configure(self, port: int) -> None:
+        self.port = port
+        lines = [f"listener {port} 127.0.0.1", "allow_anonymous true", "persistence true",
+                 f"persistence_location {self.folder}/", "max_queued_messages 100000", "log_dest stderr",
                  "log_type error", "log_type warning"]
         if os.geteuid() == 0:
             lines.append("user root")  # otherwise it drops to a user who cannot write the tmp folder
         self.conf.write_text("\n".join(lines) + "\n")
-        self.proc = None
 
-    def start(self) -> None:
-        self.proc = subprocess.Popen([MOSQUITTO, "-c", str(self.conf)], stdout=subprocess.DEVNULL,
-                                     stderr=open(self.folder / "mosquitto.log", "ab"))
-        wait_port(self.port)
+    def start(self, first: bool = True) -> None:
+        for attempt in range(3):
+            self.proc = subprocess.Popen([MOSQUITTO, "-c", str(self.conf)], stdout=subprocess.DEVNULL,
+                                         stderr=open(self.folder / "mosquitto.log", "ab"))
+            try:
+                wait_port(self.port, 15)
+                return
+            except TimeoutError:
+                self.stop()
+                if not first or attempt == 2:
+                    raise RuntimeError("mosquitto did not start: "
+                                       + (self.folder / "mosquitto.log").read_text(errors="replace")[-2000:])
+                self._configure(free_port())  # the port was taken meanwhile: pick another
 
     def stop(self) -> None:
         if self.proc and self.proc.poll() is None:
             self.proc.terminate()
-            self.proc.wait(10)
+            try:
+                self.proc.wait(10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
 
     def restart(self, down_s: float = 0.5) -> None:
         self.stop()
         time.sleep(down_s)
-        self.start()
+        self.start(first=False)  # same port: the clients reconnect to where they were
 
 
 class TcpProxy:
@@ -175,11 +191,23 @@ class Postgres:
                     os.chmod(p, p.stat().st_mode | 0o005)
             os.chown(self.folder, nobody.pw_uid, nobody.pw_gid)
         self._run("initdb", "-D", str(self.data), "-A", "trust", "-U", "linli", "--no-sync", "-E", "UTF8")
-        self._run("pg_ctl", "-D", str(self.data), "-w", "-l", str(self.folder / "pg.log"), "-o",
-                  f"-p {self.port} -k {self.folder} -c listen_addresses=127.0.0.1 -c fsync=off", "start")
+        for attempt in range(3):
+            try:
+                self._run("pg_ctl", "-D", str(self.data), "-w", "-l", str(self.folder / "pg.log"), "-o",
+                          f"-p {self.port} -k {self.folder} -c listen_addresses=127.0.0.1 -c fsync=off", "start")
+                return
+            except subprocess.CalledProcessError as exc:
+                # Another process may have taken the free port between the check and the start.
+                log = (self.folder / "pg.log").read_text(errors="replace")[-2000:]
+                if attempt == 2:
+                    raise RuntimeError(f"PostgreSQL did not start: {exc.stderr!r}\n{log}") from exc
+                self.port = free_port()
 
     def create_db(self, name: str) -> str:
-        self._run("createdb", "-h", "127.0.0.1", "-p", str(self.port), "-U", "linli", name)
+        try:
+            self._run("createdb", "-h", "127.0.0.1", "-p", str(self.port), "-U", "linli", name)
+        except subprocess.CalledProcessError as exc:
+            raise RuntimeError(f"createdb failed: {exc.stderr!r}") from exc
         return f"postgresql://linli@127.0.0.1:{self.port}/{name}"
 
     def stop(self) -> None:

@@ -196,3 +196,30 @@ def test_damaged_replayed_and_foreign_files_on_the_stick_are_refused_and_rewritt
         hub.db.close()
         rt.close()
     assert_exactly_once(pair, 3000)
+
+
+def test_a_stick_that_appears_is_synced_by_the_watcher(pair_factory, tmp_path):
+    from appliance.sync.usb import SimulatedStickWatcher
+
+    pair = pair_factory()
+    produce(pair.box_home, 0, 40)
+    rt = _box(pair)
+    try:
+        rt.config.sync.usb_poll_s = 0.1
+        watcher = SimulatedStickWatcher()
+        rt.start_sync(stick_watcher=watcher)
+        stick = tmp_path / "stick"
+        stick.mkdir()
+        watcher.insert(stick)
+        from tests.sync.conftest import wait_for
+
+        wait_for(lambda: up_files(box_dir(stick, pair.box_id) / "up"), 10, "the export to the stick")
+        hub = pair.open_hub()
+        import_stick(hub, stick)
+        hub.db.close()
+        watcher.insert(stick)  # back at the box: the ack is read and delivered files are cleared
+        wait_for(lambda: rt.services.sync.backlog() == 0, 10, "the ack from the stick")
+        assert [h[0] for h in watcher.history] == ["insert", "insert"]
+    finally:
+        rt.close()
+    assert_exactly_once(pair, 40)
