@@ -167,7 +167,9 @@ class SyncService:
         return self.db.atomic("IMMEDIATE")
 
     def sent(self, channel: str, data: bytes, entries: list, count_usage: bool) -> None:
-        with self._write_tx():
+        # The in-process lock first: threads queueing on SQLite's busy handler sleep for
+        # milliseconds at a time, which halved the drain rate.
+        with self._lock, self._write_tx():
             self._sent(channel, data, entries, count_usage)
 
     def _sent(self, channel: str, data: bytes, entries: list, count_usage: bool) -> None:
