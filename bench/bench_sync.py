@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 import random
-import subprocess
 import sys
 import tempfile
 import threading
@@ -57,8 +56,6 @@ def fill_outbox(home: Path, n: int):
 
 
 def bench_bytes_per_event(n: int = 20_000) -> None:
-    from appliance.sync import batch as batchfmt
-
     with tempfile.TemporaryDirectory() as tmp:
         rt = fill_outbox(Path(tmp) / "box", n)
         sync = rt.services.sync
@@ -84,7 +81,6 @@ def bench_bytes_per_event(n: int = 20_000) -> None:
     record("sync_wire_bytes_per_access_event", batched, "B", peer="one JSON MQTT message per event",
            peer_value=per_msg, goal="<= 60 B and >= 6x less")
     record("sync_wire_bytes_reduction", per_msg / batched, "x", goal=">= 6")
-    _ = batchfmt
 
 
 def raw_paho_rate(port: int, n: int) -> float:

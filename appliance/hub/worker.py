@@ -15,7 +15,6 @@ import os
 import socket
 import threading
 
-import paho.mqtt.client as mqtt
 
 from appliance.sync.mqtt import TOPIC_ROOT, connect_async, make_client, topic
 
@@ -28,7 +27,7 @@ class HubWorker:
         self.cfg = cfg
         wid = cfg.worker_id or f"{socket.gethostname()}-{os.getpid()}"
         self.channel = f"mqtt:{cfg.worker_id}" if cfg.worker_id else "mqtt"
-        self.client = client_factory(f"linli-hub-{wid}", cfg, clean_start=False, session_expiry=3600)
+        self.client = client_factory(f"linli-hub-{wid}", cfg)
         self.client.on_connect = self._on_connect
         self.client.on_message = self._on_message
         self.connected = threading.Event()
@@ -38,7 +37,7 @@ class HubWorker:
         self._thread = threading.Thread(target=self._downlink_loop, name="hub-downlink", daemon=True)
 
     def start(self) -> None:
-        connect_async(self.client, self.cfg)
+        connect_async(self.client, self.cfg, session_expiry=3600)
         self.client.loop_start()
         self._thread.start()
 

@@ -32,7 +32,7 @@ def topic(box_id: str, leaf: str) -> str:
     return f"{TOPIC_ROOT}/{box_id}/{leaf}"
 
 
-def make_client(client_id: str, cfg, clean_start: bool = True, session_expiry: int = 0) -> mqtt.Client:
+def make_client(client_id: str, cfg) -> mqtt.Client:
     """A paho MQTT 5 client with TLS and credentials from a ``[sync]`` or ``[hub]`` section."""
     client = mqtt.Client(CallbackAPIVersion.VERSION2, client_id=client_id, protocol=mqtt.MQTTv5)
     if cfg.mqtt_username:
@@ -40,18 +40,18 @@ def make_client(client_id: str, cfg, clean_start: bool = True, session_expiry: i
     if cfg.mqtt_tls:
         client.tls_set(ca_certs=cfg.mqtt_ca_file or None, cert_reqs=ssl.CERT_REQUIRED)
     client.reconnect_delay_set(1, 30)
-    client._linli_connect_props = None
-    if session_expiry:
-        props = Properties(PacketTypes.CONNECT)
-        props.SessionExpiryInterval = session_expiry
-        client._linli_connect_props = props
-    client._linli_clean_start = clean_start
     return client
 
 
-def connect_async(client: mqtt.Client, cfg, keepalive: int = 30) -> None:
-    client.connect_async(cfg.mqtt_host, cfg.mqtt_port, keepalive=keepalive,
-                         clean_start=client._linli_clean_start, properties=client._linli_connect_props)
+def connect_async(client: mqtt.Client, cfg, keepalive: int = 30, session_expiry: int = 0) -> None:
+    """Connect in the background; ``session_expiry`` > 0 keeps the session (and its queued
+    QoS 1 messages) on the broker across a disconnect."""
+    props = None
+    if session_expiry:
+        props = Properties(PacketTypes.CONNECT)
+        props.SessionExpiryInterval = session_expiry
+    client.connect_async(cfg.mqtt_host, cfg.mqtt_port, keepalive=keepalive, clean_start=not session_expiry,
+                         properties=props)
 
 
 class MqttChannel:

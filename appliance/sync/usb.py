@@ -55,7 +55,8 @@ class UsbChannel:
         """Read the hub's ack and downlink from the stick; remove delivered batch files."""
         folder = box_dir(root, self.sync.box_id)
         result = {"acked": None, "down_applied": 0, "refused": []}
-        usbfiles.clean_temps(folder) if folder.exists() else None
+        if folder.exists():
+            usbfiles.clean_temps(folder)
         ack = usbfiles.read(folder / "ack.lna")
         if ack:
             try:
