@@ -268,3 +268,35 @@ def test_pairing_by_one_time_code_over_mqtt_then_delivery(mosquitto, tmp_path):
         assert now.returncode == 0, now.stdout + now.stderr
     finally:
         stop(hub)
+
+
+def test_unacknowledged_batches_are_resent_with_growing_waits_until_a_hub_answers(pair_factory, mosquitto):
+    from appliance.hub.worker import HubWorker
+    from appliance.sync.outbox import append
+
+    pair = pair_factory(port=mosquitto.port, box_extra="")
+    (pair.box_home / "config.toml").write_text(
+        (pair.box_home / "config.toml").read_text().replace("resend_initial_s = 1.0", "resend_initial_s = 0.3")
+        .replace("resend_max_s = 4.0", "resend_max_s = 1.2"))
+    rt = build_runtime(load_config(pair.box_home), immediate_tasks=True, hardware=False)
+    try:
+        with rt.db.atomic():
+            for i in range(50):
+                append("access.event", {"n": i})
+        rt.start_sync()
+        channel = rt.services.sync.channels["mqtt"]
+        wait_for(lambda: sum(1 for e in channel.events if e[1] == "resend") >= 4, 20, "resends")
+        waits = [e[2] for e in channel.events if e[1] == "resend"][:4]
+        assert waits == ["after 0.3s", "after 0.6s", "after 1.2s", "after 1.2s"]
+        hub = pair.open_hub()
+        worker = HubWorker(hub, load_config(pair.hub_home).hub)
+        worker.start()
+        try:
+            wait_for(lambda: rt.services.sync.backlog() == 0, 20, "the hub's ack")
+            assert [h[2] for h in worker.history if h[0] == "up"][0] == "stored"
+            assert len(pair.hub_events(hub)) == 50
+        finally:
+            worker.stop()
+            hub.db.close()
+    finally:
+        rt.close()
