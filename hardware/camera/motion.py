@@ -1,6 +1,6 @@
 """Cheap motion gating: run the vehicle detector only when something in the picture moved.
 
-Frame differencing on a small grey copy costs well under a millisecond per frame; the
+Frame differencing on a small copy costs well under a millisecond per frame; the
 detector costs tens to hundreds. A parked car does not move, so a slow periodic "check
 anyway" keeps its dwell time and plate read up to date.
 """
@@ -36,7 +36,7 @@ class GateStats:
 class MotionGate:
     """Decide per frame whether the detector should run.
 
-    ``threshold``: grey-level change (0-255) counted as different; ``min_area``: fraction
+    ``threshold``: change of any colour channel (0-255) counted as different; ``min_area``: fraction
     of the picture a moving blob must cover (filters rain, leaves, sensor noise);
     ``check_every_s``: run anyway when the detector has not run for this long.
     """
@@ -57,19 +57,22 @@ class MotionGate:
         self._previous = None
         self._last_run_ts = None
 
-    def _small_grey(self, image: np.ndarray) -> np.ndarray:
+    def _small(self, image: np.ndarray) -> np.ndarray:
         h, w = image.shape[:2]
         scale = self.width / float(w)
         small = cv2.resize(image, (self.width, max(1, round(h * scale))), interpolation=cv2.INTER_AREA)
-        grey = cv2.cvtColor(small, cv2.COLOR_BGR2GRAY) if small.ndim == 3 else small
-        return cv2.GaussianBlur(grey, (self.blur, self.blur), 0)
+        return cv2.GaussianBlur(small, (self.blur, self.blur), 0)
 
     def check(self, frame: Frame) -> GateDecision:
-        grey = self._small_grey(frame.image)
-        previous, self._previous = self._previous, grey
-        if previous is None or previous.shape != grey.shape:
+        small = self._small(frame.image)
+        previous, self._previous = self._previous, small
+        if previous is None or previous.shape != small.shape:
             return self._decide(frame, "first", 0.0, ())
-        diff = cv2.absdiff(previous, grey)
+        diff = cv2.absdiff(previous, small)
+        if diff.ndim == 3:
+            # Per-channel maximum, not grey: a dark red car on grey asphalt has almost the
+            # same brightness as the road and would vanish in a grey difference.
+            diff = diff.max(axis=2)
         _, mask = cv2.threshold(diff, self.threshold, 255, cv2.THRESH_BINARY)
         # Opening removes speckle; dilation joins the parts of one moving car.
         mask = cv2.morphologyEx(mask, cv2.MORPH_OPEN, self._kernel)
