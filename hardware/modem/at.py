@@ -24,6 +24,8 @@ URC_PREFIXES = (
     "NO CARRIER", "BUSY", "NO ANSWER", "+CREG:", "+CEREG:", "+CGREG:", "+CUSD:", "+QIURC:",
     "RDY", "+CFUN:", "+CPIN:", "+QUSIM:",
 )
+# These URCs carry their PDU on the following line.
+TWO_LINE_URCS = ("+CDS:", "+CMT:")
 CTRL_Z = b"\x1a"
 ESC = b"\x1b"
 
@@ -79,11 +81,19 @@ class AtChannel:
         while True:
             line = self._take_line(False)
             if line:
-                self.urcs.append(line)
+                self._stash_urc(line)
                 continue
             if self._clock() >= deadline:
                 return
             self._fill()
+
+    def _stash_urc(self, line: str) -> None:
+        if line.startswith(TWO_LINE_URCS):
+            try:
+                line = line + "\n" + self.read_line(self._clock() + 1.0)
+            except ModemTimeout:
+                logger.warning("URC %s arrived without its PDU", line.split(":", 1)[0])
+        self.urcs.append(line)
 
     def take_urcs(self) -> list[str]:
         seen = list(self.urcs)
@@ -111,7 +121,7 @@ class AtChannel:
         self._fill_nonblocking()
         while (line := self._take_line(False)) is not None:
             if line.startswith(URC_PREFIXES):
-                self.urcs.append(line)
+                self._stash_urc(line)
         self._buf.clear()
 
     # -- commands --------------------------------------------------------
@@ -145,7 +155,7 @@ class AtChannel:
             if error is not None:
                 raise error
             if line.startswith(URC_PREFIXES) and not _is_answer_to(cmd, line):
-                self.urcs.append(line)
+                self._stash_urc(line)
                 continue
             lines.append(line)
 
@@ -167,7 +177,7 @@ class AtChannel:
             error = parse_error_line(cmd, line)
             if error is not None:
                 raise error
-            self.urcs.append(line)
+            self._stash_urc(line)
         self.write(payload + CTRL_Z)
         return self.collect(cmd, timeout)
 

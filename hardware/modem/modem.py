@@ -13,7 +13,14 @@ import serial
 
 from hardware.modem.at import CALL_FINALS, AtChannel
 from hardware.modem.errors import ModemCommandError, ModemError, ModemTimeout
-from hardware.modem.pdu import encode_submit, normalize_number, ucs2_hex
+from hardware.modem.pdu import (
+    PduError,
+    StatusReport,
+    decode_status_report,
+    encode_submit,
+    normalize_number,
+    ucs2_hex,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -70,6 +77,7 @@ class Modem:
         self._lock = threading.RLock()
         self._concat_ref = random.randrange(256)
         self._tts_supported: bool | None = None
+        self.reports_enabled = False
         self.last_error: str | None = None
 
     # -- lifecycle ---------------------------------------------------------
@@ -115,6 +123,13 @@ class Modem:
         lines = self.command("AT+CPIN?")
         if not any("READY" in line for line in lines):
             raise ModemError("SIM card not ready: " + (" ".join(lines) or "no answer"))
+        try:
+            # Delivery reports straight to us as +CDS, incoming SMS stored with a +CMTI notice.
+            self.command("AT+CNMI=2,1,0,1,0")
+            self.reports_enabled = True
+        except ModemCommandError:
+            self.reports_enabled = False
+            logger.warning("modem refuses AT+CNMI; SMS delivery reports are unavailable")
 
     def _sync(self) -> None:
         # A dongle that just booted, or was left mid-prompt, needs a few tries before "AT" → OK.
@@ -205,6 +220,26 @@ class Modem:
                 refs.append(ref)
             logger.info("SMS sent in %s part(s)", len(refs))
             return refs
+
+    def delivery_reports(self, wait: float = 0.0) -> list[StatusReport]:
+        """Delivery reports received so far (for messages sent with ``status_report=True``).
+
+        Match ``report.ref`` with the refs ``send_sms`` returned; ``report.state`` is
+        delivered, pending or failed.
+        """
+        reports: list[StatusReport] = []
+        with self._lock:
+            at = self._channel()
+            at.poll_urcs(wait)
+            for urc in at.take_urcs():
+                if urc.startswith("+CDS:") and "\n" in urc:
+                    try:
+                        reports.append(decode_status_report(urc.split("\n", 1)[1]))
+                    except PduError:
+                        logger.warning("unreadable delivery report ignored")
+                else:
+                    at.urcs.append(urc)
+        return reports
 
     # -- voice ------------------------------------------------------------------
     def supports_tts(self) -> bool:

@@ -310,3 +310,57 @@ def _decode_submit(data: bytes, with_smsc: bool) -> DecodedSubmit:
 
 def ucs2_hex(text: str) -> str:
     return text.encode("utf-16-be").hex().upper()
+
+
+# -- delivery reports -------------------------------------------------------------
+
+_MTI_STATUS_REPORT = 0x02
+
+
+@dataclass(frozen=True)
+class StatusReport:
+    """An SMS-STATUS-REPORT: what became of the message with reference ``ref``."""
+
+    ref: int
+    number: str
+    status: int
+
+    @property
+    def state(self) -> str:
+        # 23.040 9.2.3.15: 0x00-0x1F completed, 0x20-0x3F still trying, the rest failed.
+        if self.status <= 0x1F:
+            return "delivered"
+        if self.status <= 0x3F:
+            return "pending"
+        return "failed"
+
+
+def _timestamp(year=26, month=1, day=1, hour=0, minute=0, second=0, tz_quarters=32) -> bytes:
+    values = (year % 100, month, day, hour, minute, second, tz_quarters)
+    return bytes(((v % 10) << 4) | (v // 10) for v in values)
+
+
+def encode_status_report(ref: int, number: str, status: int) -> str:
+    """Build an SMS-STATUS-REPORT as a network would deliver it (used by the simulator)."""
+    tpdu = (
+        bytes((_MTI_STATUS_REPORT, ref & 0xFF))
+        + encode_address(number)
+        + _timestamp()
+        + _timestamp(second=5)
+        + bytes((status & 0xFF,))
+    )
+    return "00" + tpdu.hex().upper()
+
+
+def decode_status_report(pdu_hex: str) -> StatusReport:
+    try:
+        data = bytes.fromhex(pdu_hex.strip())
+        pos = 1 + data[0]
+        if data[pos] & 0x03 != _MTI_STATUS_REPORT:
+            raise PduError("not an SMS-STATUS-REPORT")
+        ref = data[pos + 1]
+        number, pos = decode_address(data, pos + 2)
+        status = data[pos + 14]  # after the service-centre and discharge timestamps
+    except (ValueError, IndexError) as exc:
+        raise PduError("status report PDU is malformed") from exc
+    return StatusReport(ref=ref, number=number, status=status)

@@ -15,7 +15,10 @@ import tty
 from dataclasses import dataclass, field
 
 from hardware.modem.errors import ModemError, PduError
-from hardware.modem.pdu import DecodedSubmit, decode_submit
+from hardware.modem.pdu import DecodedSubmit, decode_submit, encode_status_report
+
+# Status octets a network sends back (3GPP TS 23.040 9.2.3.15).
+DELIVERY_STATUS = {"delivered": 0x00, "pending": 0x20, "failed": 0x46}
 
 logger = logging.getLogger(__name__)
 
@@ -56,13 +59,16 @@ class SimulatedModem:
         tts_supported: bool = True,
         call_answer: str = "answer",
         rings_before_answer: int = 1,
+        delivery: str = "delivered",
     ):
         self.network = network
         self.sim_ready = sim_ready
         self.tts_supported = tts_supported
         self.call_answer = call_answer
         self.rings_before_answer = rings_before_answer
+        self.delivery = delivery  # what the network reports for messages asking for a report
         self.silent = False
+        self._reports = False
         self.commands: list[str] = []
         self.parts: list[DecodedSubmit] = []
         self.sent: list[SentSms] = []
@@ -111,6 +117,10 @@ class SimulatedModem:
                 except OSError:
                     pass
         self._master = self._slave = -1
+
+    def inject(self, line: str) -> None:
+        """Send an unsolicited line now, as the network would (RING, +CMTI: "SM",3 ...)."""
+        self._reply(line)
 
     def fail_next(self, prefix: str, line: str, *, after: int = 0) -> None:
         """Answer a coming command starting with ``prefix`` with ``line`` (e.g. "+CMS ERROR: 500").
@@ -199,6 +209,10 @@ class SimulatedModem:
             self._reply("OK")
         elif up.startswith("AT+CMEE="):
             self._reply("OK")
+        elif up.startswith("AT+CNMI="):
+            fields = up.split("=", 1)[1].split(",")
+            self._reports = len(fields) > 3 and fields[3] == "1"
+            self._reply("OK")
         elif up.startswith("AT+CMGF="):
             value = up.split("=", 1)[1]
             if value not in ("0", "1"):
@@ -263,6 +277,9 @@ class SimulatedModem:
         self.parts.append(decoded)
         self._reassemble(decoded, mr)
         self._reply(f"+CMGS: {mr}", "OK")
+        if decoded.status_report and self._reports and self.delivery in DELIVERY_STATUS:
+            report = encode_status_report(mr, decoded.number, DELIVERY_STATUS[self.delivery])
+            self._reply(f"+CDS: {len(report) // 2 - 1}\r\n{report}")
 
     def _reassemble(self, part: DecodedSubmit, mr: int) -> None:
         if part.parts <= 1 or part.concat_ref is None:

@@ -12,7 +12,7 @@ NOTICE = (
 
 
 def test_init_dialogue_sets_pdu_mode_without_echo(sim_modem, modem):
-    assert sim_modem.commands[-4:] == ["ATE0", "AT+CMEE=1", "AT+CMGF=0", "AT+CPIN?"]
+    assert sim_modem.commands[-5:] == ["ATE0", "AT+CMEE=1", "AT+CMGF=0", "AT+CPIN?", "AT+CNMI=2,1,0,1,0"]
     assert "AT" in sim_modem.commands
 
 
@@ -165,3 +165,27 @@ def test_errors_never_carry_the_phone_number(sim_modem, modem):
     with pytest.raises(CmeError) as info:
         modem.call_and_speak("13812345678", "请挪车", sms_fallback=False)
     assert "13812345678" not in str(info.value)
+
+
+@pytest.mark.parametrize("delivery", ["delivered", "pending", "failed"])
+def test_delivery_reports_match_the_sent_reference(sim_modem, modem, delivery):
+    sim_modem.delivery = delivery
+    refs = modem.send_sms("13812345678", "请挪车", status_report=True)
+    reports = modem.delivery_reports(wait=0.3)
+    assert [(r.ref, r.number, r.state) for r in reports] == [(refs[0], "+8613812345678", delivery)]
+    assert modem.delivery_reports() == []  # each report is handed out once
+
+
+def test_no_report_unless_asked(sim_modem, modem):
+    modem.send_sms("13812345678", "请挪车")
+    assert modem.delivery_reports(wait=0.2) == []
+
+
+def test_unsolicited_lines_do_not_disturb_commands(sim_modem, modem):
+    sim_modem.inject('+CMTI: "SM",3')
+    sim_modem.inject("RING")
+    refs = modem.send_sms("13812345678", "请挪车")
+    assert refs == sim_modem.sent[0].refs
+    assert modem.health()["signal"] == 23
+    assert modem.delivery_reports() == []
+    assert "RING" in modem._at.urcs
