@@ -172,8 +172,6 @@ class ReplayCamera(Camera):
         return image, name
 
     def snapshot(self) -> Frame | None:
-        if self._latest is None and self._state == STREAMING:
-            return self.read(timeout=None)
         return self._latest
 
     def health(self) -> dict:

@@ -9,7 +9,7 @@ from hardware.modem.errors import (
     PduError,
 )
 from hardware.modem.modem import CallResult, Modem
-from hardware.modem.pdu import decode_submit, encode_submit, normalize_number
+from hardware.modem.pdu import StatusReport, decode_submit, encode_submit, normalize_number
 from hardware.modem.simulated import SentSms, SimCall, SimulatedModem
 
 __all__ = [
@@ -24,6 +24,7 @@ __all__ = [
     "SentSms",
     "SimCall",
     "SimulatedModem",
+    "StatusReport",
     "decode_submit",
     "encode_submit",
     "normalize_number",

@@ -14,7 +14,7 @@ import threading
 import tty
 from dataclasses import dataclass, field
 
-from hardware.modem.errors import ModemError, PduError
+from hardware.modem.errors import PduError
 from hardware.modem.pdu import DecodedSubmit, decode_submit, encode_status_report
 
 # Status octets a network sends back (3GPP TS 23.040 9.2.3.15).
@@ -353,12 +353,3 @@ class SimulatedModem:
         else:
             self._reply("ERROR")
 
-
-def open_simulated(**kwargs) -> SimulatedModem:
-    """Start a simulator; raises ModemError where ptys are unavailable."""
-    sim = SimulatedModem(**kwargs)
-    try:
-        sim.start()
-    except OSError as exc:
-        raise ModemError(f"cannot create a pseudo-terminal: {exc}") from exc
-    return sim

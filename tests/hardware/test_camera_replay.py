@@ -114,3 +114,14 @@ def test_reading_a_closed_camera_is_an_error(image_folder):
     cam = ReplayCamera(image_folder)
     with pytest.raises(CameraError):
         cam.read()
+
+
+def test_replay_fixture_drives_the_motion_gate(replay_camera):
+    from hardware.camera import MotionGate
+
+    gate = MotionGate()
+    reasons = []
+    while (frame := replay_camera.read()) is not None and frame.seq <= 6:
+        reasons.append(gate.check(frame).reason)
+    assert reasons == ["first"] + ["motion"] * 5
+    assert replay_camera.snapshot().seq == 7  # the loop went round once more

@@ -20,11 +20,8 @@ def wait_until(predicate, timeout=5.0, step=0.02):
 
 
 @pytest.fixture
-def server():
-    srv = MjpegServer()
-    srv.start()
-    yield srv
-    srv.stop()
+def server(mjpeg_server):
+    return mjpeg_server
 
 
 def stream_camera(url, **kw):

@@ -99,3 +99,16 @@ def test_truncated_pdu_is_reported():
     (pdu,) = encode_submit("+8613800000000", "消防通道")
     with pytest.raises(PduError):
         decode_submit(pdu.hex[:-6])
+
+
+def test_160_gsm_characters_fit_one_sms_161_need_two():
+    assert len(encode_submit("+8613800000000", "x" * 160)) == 1
+    pdus = encode_submit("+8613800000000", "x" * 161)
+    assert [len(decode_submit(p.hex).text) for p in pdus] == [153, 8]
+
+
+def test_status_report_round_trip():
+    from hardware.modem.pdu import decode_status_report, encode_status_report
+
+    report = decode_status_report(encode_status_report(42, "+8613812345678", 0x46))
+    assert (report.ref, report.number, report.state) == (42, "+8613812345678", "failed")
