@@ -1,0 +1,1 @@
+"""Inference: model runtimes, face, vehicles and plates. Imports nothing from the project."""
