@@ -5,6 +5,7 @@ from hardware.modem.errors import (
     CmsError,
     ModemCommandError,
     ModemError,
+    ModemPortError,
     ModemTimeout,
     PduError,
 )
@@ -19,6 +20,7 @@ __all__ = [
     "Modem",
     "ModemCommandError",
     "ModemError",
+    "ModemPortError",
     "ModemTimeout",
     "PduError",
     "SentSms",

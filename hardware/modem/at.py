@@ -12,7 +12,7 @@ import time
 
 import serial
 
-from hardware.modem.errors import ModemError, ModemTimeout, parse_error_line
+from hardware.modem.errors import ModemPortError, ModemTimeout, parse_error_line
 
 logger = logging.getLogger(__name__)
 
@@ -45,7 +45,7 @@ class AtChannel:
             waiting = self._port.in_waiting
             data = self._port.read(waiting or 1)
         except (serial.SerialException, OSError) as exc:
-            raise ModemError(f"serial read failed: {exc}") from exc
+            raise ModemPortError(f"serial read failed: {exc}") from exc
         self._buf.extend(data)
 
     def _take_line(self, want_prompt: bool) -> str | None:
@@ -106,7 +106,7 @@ class AtChannel:
             if waiting:
                 self._buf.extend(self._port.read(waiting))
         except (serial.SerialException, OSError) as exc:
-            raise ModemError(f"serial read failed: {exc}") from exc
+            raise ModemPortError(f"serial read failed: {exc}") from exc
 
     # -- writing ---------------------------------------------------------
     def write(self, data: bytes) -> None:
@@ -114,7 +114,7 @@ class AtChannel:
             self._port.write(data)
             self._port.flush()
         except (serial.SerialException, OSError) as exc:
-            raise ModemError(f"serial write failed: {exc}") from exc
+            raise ModemPortError(f"serial write failed: {exc}") from exc
 
     def discard_input(self) -> None:
         """Drop stale bytes (late answers of a timed-out command), keeping URCs."""

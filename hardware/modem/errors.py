@@ -47,6 +47,10 @@ class ModemError(HardwareError):
     """The modem is absent, unresponsive or refused a command."""
 
 
+class ModemPortError(ModemError):
+    """The serial port itself failed (dongle unplugged or reset by the USB bus)."""
+
+
 class PduError(ModemError, ValueError):
     """A message or number cannot be encoded, or a PDU cannot be decoded."""
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import random
 import re
@@ -12,7 +13,7 @@ from dataclasses import dataclass, field
 import serial
 
 from hardware.modem.at import CALL_FINALS, AtChannel
-from hardware.modem.errors import ModemCommandError, ModemError, ModemTimeout
+from hardware.modem.errors import ModemCommandError, ModemError, ModemPortError, ModemTimeout
 from hardware.modem.pdu import (
     PduError,
     StatusReport,
@@ -78,6 +79,8 @@ class Modem:
         self._concat_ref = random.randrange(256)
         self._tts_supported: bool | None = None
         self.reports_enabled = False
+        self._want_open = False
+        self.reopens = 0
         self.last_error: str | None = None
 
     # -- lifecycle ---------------------------------------------------------
@@ -92,28 +95,45 @@ class Modem:
         with self._lock:
             if self._serial is not None:
                 return
+            self._want_open = True
             try:
                 self._serial = self._serial_factory(
                     self.port, baudrate=self.baudrate, timeout=0.05, write_timeout=2.0
                 )
             except (serial.SerialException, OSError, ValueError) as exc:
-                raise ModemError(f"cannot open modem port {self.port}: {exc}") from exc
+                raise ModemPortError(f"cannot open modem port {self.port}: {exc}") from exc
             self._at = AtChannel(self._serial, clock=self._clock)
             try:
                 self._initialise()
             except Exception:
-                self.close()
+                self._drop_port()
                 raise
 
     def close(self) -> None:
         with self._lock:
-            if self._serial is not None:
-                try:
-                    self._serial.close()
-                except (serial.SerialException, OSError):
-                    logger.warning("closing the modem port failed", exc_info=True)
-            self._serial = None
-            self._at = None
+            self._want_open = False
+            self._drop_port()
+
+    def _drop_port(self) -> None:
+        if self._serial is not None:
+            try:
+                self._serial.close()
+            except (serial.SerialException, OSError):
+                logger.warning("closing the modem port failed", exc_info=True)
+        self._serial = None
+        self._at = None
+
+    @contextlib.contextmanager
+    def _port_guard(self):
+        # A dongle that fell off the USB bus comes back as a new device node (udev keeps the
+        # symlink); drop the dead port so the next call opens the new one.
+        try:
+            yield
+        except ModemPortError as exc:
+            self.last_error = str(exc)
+            logger.warning("modem port failed; will reopen on next use: %s", exc)
+            self._drop_port()
+            raise
 
     def _initialise(self) -> None:
         self._sync()
@@ -145,11 +165,14 @@ class Modem:
 
     def _channel(self) -> AtChannel:
         if self._at is None:
-            raise ModemError("modem is not open")
+            if not self._want_open:
+                raise ModemError("modem is not open")
+            self.reopens += 1
+            self.open()
         return self._at
 
     def command(self, cmd: str, timeout: float | None = None, **kw) -> list[str]:
-        with self._lock:
+        with self._lock, self._port_guard():
             return self._channel().command(cmd, self.command_timeout if timeout is None else timeout, **kw)
 
     # -- status --------------------------------------------------------------
@@ -197,7 +220,7 @@ class Modem:
         with the parts already accepted, so a retry can tell a partial send.
         """
         dest = normalize_number(number, self.default_country)
-        with self._lock:
+        with self._lock, self._port_guard():
             self._concat_ref = (self._concat_ref + 1) % 256
             pdus = encode_submit(dest, text, reference=self._concat_ref, status_report=status_report)
             refs: list[int] = []
@@ -228,7 +251,7 @@ class Modem:
         delivered, pending or failed.
         """
         reports: list[StatusReport] = []
-        with self._lock:
+        with self._lock, self._port_guard():
             at = self._channel()
             at.poll_urcs(wait)
             for urc in at.take_urcs():
@@ -269,7 +292,7 @@ class Modem:
         """
         dest = normalize_number(number, self.default_country)
         result = CallResult()
-        with self._lock:
+        with self._lock, self._port_guard():
             if not self.supports_tts():
                 result.tts_supported = False
                 result.reason = "module cannot speak text into a call"

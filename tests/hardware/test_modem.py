@@ -189,3 +189,25 @@ def test_unsolicited_lines_do_not_disturb_commands(sim_modem, modem):
     assert modem.health()["signal"] == 23
     assert modem.delivery_reports() == []
     assert "RING" in modem._at.urcs
+
+
+def test_dongle_unplugged_and_replugged_is_reopened(tmp_path):
+    from hardware.modem import SimulatedModem
+
+    link = tmp_path / "ttyLINLI-modem"  # what a udev rule provides on the box
+    with SimulatedModem() as first:
+        link.symlink_to(first.port)
+        modem = Modem(str(link), command_timeout=1.0, sms_timeout=2.0)
+        modem.open()
+        modem.send_sms("13812345678", "第一条")
+        assert first.sent[0].text == "第一条"
+    with pytest.raises(ModemError):  # unplugged: the port is gone
+        modem.send_sms("13812345678", "丢失")
+    with SimulatedModem() as second:  # plugged back in, as a new device node
+        link.unlink()
+        link.symlink_to(second.port)
+        assert modem.send_sms("13812345678", "第二条")
+        assert [s.text for s in second.sent] == ["第二条"]
+        assert modem.reopens == 1
+        assert "AT+CMGF=0" in second.commands  # re-initialised into PDU mode before sending
+    modem.close()
