@@ -346,16 +346,31 @@ class Modem:
         return False
 
     def _wait_tts_done(self, timeout: float, poll_interval: float) -> bool:
-        """Poll AT+QTTS? until playback is idle; False when the call dropped first."""
+        """Wait until playback finished; False when the call dropped first.
+
+        Modules differ: some answer AT+QTTS? with the play state, others only send a
+        "+QTTS: 0" URC when done, so both are accepted.
+        """
         deadline = self._clock() + timeout
+        can_query = True
         while self._clock() < deadline:
-            urcs = self._channel().take_urcs()
+            at = self._channel()
+            urcs = at.take_urcs()
             if any(u in CALL_FINALS for u in urcs):
                 return False
-            lines = self.command("AT+QTTS?")
-            if any(line.replace(" ", "") == "+QTTS:0" for line in lines):
+            if any(u.replace(" ", "") == "+QTTS:0" for u in urcs):
                 return True
+            if can_query:
+                try:
+                    lines = self.command("AT+QTTS?")
+                except ModemCommandError:
+                    can_query = False
+                    lines = []
+                if any(line.replace(" ", "") == "+QTTS:0" for line in lines):
+                    return True
             self._sleep(poll_interval)
+            if not can_query:
+                at.poll_urcs(0.0)
         return False
 
     def _hang_up(self) -> None:

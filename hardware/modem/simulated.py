@@ -60,12 +60,14 @@ class SimulatedModem:
         call_answer: str = "answer",
         rings_before_answer: int = 1,
         delivery: str = "delivered",
+        tts_state_query: bool = True,
     ):
         self.network = network
         self.sim_ready = sim_ready
         self.tts_supported = tts_supported
         self.call_answer = call_answer
         self.rings_before_answer = rings_before_answer
+        self.tts_state_query = tts_state_query  # False: only a "+QTTS: 0" URC says playback ended
         self.delivery = delivery  # what the network reports for messages asking for a report
         self.silent = False
         self._reports = False
@@ -329,6 +331,8 @@ class SimulatedModem:
         up = cmd.upper()
         if up == "AT+QTTS=?":
             self._reply("+QTTS: (0-2),<text>", "OK")
+        elif up == "AT+QTTS?" and not self.tts_state_query:
+            self._reply("ERROR")
         elif up == "AT+QTTS?":
             playing = 1 if self._tts_playing_polls > 0 else 0
             self._tts_playing_polls = max(0, self._tts_playing_polls - 1)
@@ -347,6 +351,8 @@ class SimulatedModem:
             if self.call_answer == "hang up while speaking" and self._call is not None:
                 self._call.state, self._call.outcome, self._call = "ended", "hung up", None
                 self._reply("NO CARRIER")
+            elif not self.tts_state_query:
+                self._reply("+QTTS: 0")
         elif up == "AT+QTTS=0":
             self._tts_playing_polls = 0
             self._reply("OK")

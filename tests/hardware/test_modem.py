@@ -211,3 +211,10 @@ def test_dongle_unplugged_and_replugged_is_reopened(tmp_path):
         assert modem.reopens == 1
         assert "AT+CMGF=0" in second.commands  # re-initialised into PDU mode before sending
     modem.close()
+
+
+def test_module_that_only_reports_tts_end_by_urc(sim_modem, modem):
+    sim_modem.tts_state_query = False
+    result = modem.call_and_speak("13812345678", "请挪车", repeat=1, poll_interval=0.01)
+    assert result.spoken and not result.fallback
+    assert sim_modem.calls[0].spoken == ["请挪车"]
