@@ -112,3 +112,14 @@ def test_status_report_round_trip():
 
     report = decode_status_report(encode_status_report(42, "+8613812345678", 0x46))
     assert (report.ref, report.number, report.state) == (42, "+8613812345678", "failed")
+
+
+def test_ucs2_pdus_match_hand_worked_encoding():
+    # 23.040 by hand: SMSC 00 | 11 SUBMIT+VPF | MR 00 | 0D 91 683108108300F0 | PID 00 | DCS 08 |
+    # VP A7 | UDL 04 | 4F60 597D ("你好" in UTF-16BE)
+    (pdu,) = encode_submit("+8613800138000", "你好")
+    assert pdu.hex == "0011000D91683108108300F00008A7044F60597D" and pdu.length == 19
+    # Concatenated: 51 = UDHI set; UDL 8C = 6 header octets + 67 * 2; header 05 00 03 ref total part
+    first = encode_submit("+8613800138000", "消" * 71, reference=0x2A)[0]
+    assert first.hex.startswith("0051000D91683108108300F00008A78C0500032A0201")
+    assert first.length == 1 + 1 + 9 + 1 + 1 + 1 + 1 + 140
