@@ -1,13 +1,12 @@
 """Camera-side cost of the fire-lane watch: motion gating per frame, and replay cameras at 2 fps.
 
 Prints a table and merges the figures into bench/results.json.
-Run: .venv/bin/python bench/bench_camera.py [--seconds 60]
+Run: .venv/bin/python -m bench bench_camera  (or bench/bench_camera.py --seconds 20)
 """
 
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import statistics
 import sys
@@ -20,18 +19,8 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from bench._results import record  # noqa: E402
 from hardware.camera import Frame, MotionGate, ReplayCamera  # noqa: E402
-
-RESULTS = Path(__file__).resolve().parent / "results.json"
-
-
-def record(name, value, unit, peer=None, peer_value=None, goal=None):
-    """Merge one figure into bench/results.json (same shape as the shared helper)."""
-    data = json.loads(RESULTS.read_text()) if RESULTS.exists() else {}
-    data[name] = {"value": round(value, 4), "unit": unit, "peer": peer, "peer_value": peer_value, "goal": goal}
-    RESULTS.write_text(json.dumps(data, indent=2, ensure_ascii=False, sort_keys=True) + "\n")
-    print(f"{name:45s} {value:10.3f} {unit:6s} peer={peer} {peer_value} goal={goal}")
-
 
 def street(w, h, car_x, seed):
     img = np.full((h, w, 3), (90, 100, 95), np.uint8)
@@ -100,15 +89,12 @@ def current_rss_mib() -> float:
     return float("nan")
 
 
-def main():
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--seconds", type=float, default=60.0)
-    args = parser.parse_args()
+def main(seconds: float = 60.0) -> None:
     cv2.setNumThreads(1)
     # Replay first, so its RSS is not inflated by the frames the gate benchmark keeps.
-    share, rss, frames, runs = bench_replay(args.seconds)
+    share, rss, frames, runs = bench_replay(seconds)
     record("camera_two_replays_2fps_cpu_share", share, "%", None, None,
-           "<= 15% of one core for the whole watch (this is the camera + gate part)")
+           "<= 15% (whole watch; this is its camera part)")
     record("camera_two_replays_2fps_rss", rss, "MiB", None, None, None)
     # The scene drives in for 10 s and parks for 10 s, looping; periodic checks every 10 s.
     record("motion_gate_detector_run_fraction", runs / max(1, frames), "ratio",
@@ -120,4 +106,6 @@ def main():
 
 
 if __name__ == "__main__":
-    main()
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--seconds", type=float, default=60.0)
+    main(parser.parse_args().seconds)
