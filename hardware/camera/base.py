@@ -26,7 +26,10 @@ class CameraError(HardwareError):
 
 @dataclass(frozen=True)
 class Frame:
-    """One picture: BGR pixels as OpenCV uses them, wall-clock time, and a per-camera counter."""
+    """One picture: BGR pixels as OpenCV uses them, wall-clock time, and a per-camera counter.
+
+    The same array is handed to every reader and to ``snapshot()``: copy it before drawing.
+    """
 
     image: np.ndarray
     ts: float
