@@ -55,16 +55,16 @@ class AtChannel:
             # The prompt is "> " with no line end; a line starting with ">" never occurs otherwise.
             del self._buf[:2 if self._buf.startswith(b"> ") else 1]
             return ">"
-        for sep in (b"\r\n", b"\n", b"\r"):
-            idx = self._buf.find(sep)
-            if idx >= 0:
-                # A lone "\r" may be the first half of "\r\n" still in transit.
-                if sep == b"\r" and idx == len(self._buf) - 1:
-                    return None
-                line = bytes(self._buf[:idx])
-                del self._buf[: idx + len(sep)]
-                return line.decode("ascii", errors="replace").strip()
-        return None
+        ends = [i for i in (self._buf.find(b"\r"), self._buf.find(b"\n")) if i >= 0]
+        if not ends:
+            return None
+        idx = min(ends)
+        if self._buf[idx:idx + 1] == b"\r" and idx == len(self._buf) - 1:
+            return None  # maybe the first half of "\r\n" still in transit
+        line = bytes(self._buf[:idx])
+        skip = 2 if self._buf[idx:idx + 2] == b"\r\n" else 1
+        del self._buf[: idx + skip]
+        return line.decode("ascii", errors="replace").strip()
 
     def read_line(self, deadline: float, *, want_prompt: bool = False) -> str:
         while True:

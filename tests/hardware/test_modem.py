@@ -218,3 +218,16 @@ def test_module_that_only_reports_tts_end_by_urc(sim_modem, modem):
     result = modem.call_and_speak("13812345678", "请挪车", repeat=1, poll_interval=0.01)
     assert result.spoken and not result.fallback
     assert sim_modem.calls[0].spoken == ["请挪车"]
+
+
+def test_at_lines_split_on_any_line_end():
+    import serial
+
+    from hardware.modem.at import AtChannel
+
+    port = serial.serial_for_url("loop://", timeout=0.01)
+    port.write(b"ATE0\r\r\nOK\r\nA\rB\r\n+CMGS: 7\r\n\r\n> ")
+    at = AtChannel(port)
+    lines = [at.read_line(at._clock() + 1) for _ in range(5)]
+    assert lines == ["ATE0", "OK", "A", "B", "+CMGS: 7"]
+    assert at.read_line(at._clock() + 1, want_prompt=True) == ">"
