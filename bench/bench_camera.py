@@ -20,7 +20,9 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench._results import record  # noqa: E402
-from hardware.camera import Frame, MotionGate, ReplayCamera  # noqa: E402
+from hardware.camera import Frame, MotionGate, ReplayCamera, open_camera  # noqa: E402
+
+ROOT = Path(__file__).resolve().parent.parent
 
 def street(w, h, car_x, seed):
     img = np.full((h, w, 3), (90, 100, 95), np.uint8)
@@ -89,6 +91,33 @@ def current_rss_mib() -> float:
     return float("nan")
 
 
+def bench_stream(seconds: float, max_fps: float | None) -> tuple[float, int]:
+    """CPU share of one RTSP camera (720p MJPEG at 25 fps from a local server process)."""
+    import subprocess
+
+    code = (
+        "import sys, time; from tests.hardware.rtsp_server import RtspServer; "
+        "s = RtspServer(size=(1280, 720)); print(s.port, flush=True); s.start(); time.sleep(float(sys.argv[1]))"
+    )
+    server = subprocess.Popen([sys.executable, "-c", code, str(seconds + 20)], cwd=ROOT, stdout=subprocess.PIPE,
+                              text=True)
+    try:
+        port = int(server.stdout.readline())
+        time.sleep(0.5)
+        spec = {"source": f"rtsp://127.0.0.1:{port}/live", "max_fps": max_fps}
+        with open_camera(spec) as cam:
+            if not cam.wait_streaming(10.0):
+                raise RuntimeError("local RTSP source did not stream")
+            seq0, cpu0, wall0 = cam.snapshot().seq, time.process_time(), time.monotonic()
+            time.sleep(seconds)
+            cpu, wall = time.process_time() - cpu0, time.monotonic() - wall0
+            frames = cam.snapshot().seq - seq0
+    finally:
+        server.terminate()
+        server.wait(timeout=5)
+    return 100.0 * cpu / wall, frames
+
+
 def main(seconds: float = 60.0) -> None:
     cv2.setNumThreads(1)
     # Replay first, so its RSS is not inflated by the frames the gate benchmark keeps.
@@ -99,6 +128,12 @@ def main(seconds: float = 60.0) -> None:
     # The scene drives in for 10 s and parks for 10 s, looping; periodic checks every 10 s.
     record("motion_gate_detector_run_fraction", runs / max(1, frames), "ratio",
            "running the detector on every frame", 1.0, None)
+    stream_s = min(seconds, 15.0)
+    limited, frames_limited = bench_stream(stream_s, 2.0)
+    every, frames_every = bench_stream(stream_s, None)
+    record("rtsp_camera_720p25_cpu_share_max_fps_2", limited, "%", "converting every frame (25 fps)", every,
+           None)
+    print(f"  (frames handed out: {frames_limited} with max_fps=2, {frames_every} without, in {stream_s:.0f} s)")
     for w, h in ((1920, 1080), (1280, 720)):
         ms, full_ms = bench_gate(w, h)
         record(f"motion_gate_ms_per_frame_{h}p", ms, "ms", f"differencing at full {h}p resolution",

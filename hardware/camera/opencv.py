@@ -46,6 +46,7 @@ class OpenCVCamera(Camera):
         width: int | None = None,
         height: int | None = None,
         stale_after_s: float = 10.0,
+        max_fps: float | None = None,
         backoff_initial_s: float = 0.5,
         backoff_max_s: float = 30.0,
         capture_factory=cv2.VideoCapture,
@@ -58,6 +59,7 @@ class OpenCVCamera(Camera):
         self._params = list(open_params or [])
         self._size = (width, height)
         self.stale_after_s = stale_after_s
+        self.max_fps = max_fps
         self.backoff_initial_s = backoff_initial_s
         self.backoff_max_s = backoff_max_s
         self._factory = capture_factory
@@ -191,16 +193,24 @@ class OpenCVCamera(Camera):
         got_any = False
         last_digest: int | None = None
         fresh_at = self._clock()
+        min_gap = 1.0 / self.max_fps if self.max_fps else 0.0
+        retrieved_at = float("-inf")
         while not self._stop.is_set():
             try:
-                ok, image = cap.read()
+                # grab() keeps up with the source so the picture stays current; converting to
+                # BGR (retrieve) only at max_fps saves most of the CPU on a Pi.
+                ok = cap.grab()
+                now = self._clock()
+                if ok and now - retrieved_at < min_gap:
+                    continue
+                image = cap.retrieve()[1] if ok else None
             except cv2.error as exc:
                 self.last_error = f"read failed: {exc}"
                 return got_any
-            now = self._clock()
             if not ok or image is None:
                 self.last_error = "stream ended or timed out"
                 return got_any
+            retrieved_at = now
             digest = _digest(image)
             if digest == last_digest:
                 # Same picture again: do not hand it out as news, and give up once it lasts.

@@ -127,3 +127,15 @@ def test_missing_usb_camera_reports_instead_of_crashing():
         health = cam.health()
         assert health["state"] == CONNECTING and health["failed_attempts"] >= 1
         assert health["last_error"]
+
+
+def test_max_fps_limits_decoded_frames_but_keeps_them_current(server):
+    with stream_camera(server.url, max_fps=5) as cam:
+        assert cam.read(timeout=5.0) is not None
+        start_seq, sent_before = cam.snapshot().seq, server.frames_sent
+        time.sleep(1.0)
+        decoded = cam.snapshot().seq - start_seq
+        sent = server.frames_sent - sent_before
+        assert sent >= 15  # the source kept sending at ~25 fps...
+        assert 3 <= decoded <= 7  # ...but only about 5 a second were converted and handed out
+        assert cam.health()["last_frame_age_s"] < 0.5
