@@ -80,6 +80,7 @@ class Modem:
         self._tts_supported: bool | None = None
         self.reports_enabled = False
         self._want_open = False
+        self._opening = False
         self.reopens = 0
         self.last_error: str | None = None
 
@@ -103,11 +104,14 @@ class Modem:
             except (serial.SerialException, OSError, ValueError) as exc:
                 raise ModemPortError(f"cannot open modem port {self.port}: {exc}") from exc
             self._at = AtChannel(self._serial, clock=self._clock)
+            self._opening = True
             try:
                 self._initialise()
             except Exception:
                 self._drop_port()
                 raise
+            finally:
+                self._opening = False
 
     def close(self) -> None:
         with self._lock:
@@ -159,13 +163,15 @@ class Modem:
                 self._channel().write(b"\x1b")
                 self.command("AT", timeout=min(1.0, self.command_timeout))
                 return
+            except ModemPortError:
+                raise
             except ModemError as exc:
                 last = exc
         raise ModemTimeout(f"modem on {self.port} does not answer AT") from last
 
     def _channel(self) -> AtChannel:
         if self._at is None:
-            if not self._want_open:
+            if not self._want_open or self._opening:
                 raise ModemError("modem is not open")
             self.reopens += 1
             self.open()
@@ -199,7 +205,8 @@ class Modem:
         return False
 
     def health(self) -> dict:
-        if self._at is None:
+        """State for /healthz and selfcheck; a dropped port is reopened here if it is back."""
+        if self._at is None and not self._want_open:
             return {"state": "closed", "registered": False, "signal": None, "last_error": self.last_error}
         try:
             return {

@@ -231,3 +231,21 @@ def test_at_lines_split_on_any_line_end():
     lines = [at.read_line(at._clock() + 1) for _ in range(5)]
     assert lines == ["ATE0", "OK", "A", "B", "+CMGS: 7"]
     assert at.read_line(at._clock() + 1, want_prompt=True) == ">"
+
+
+def test_health_of_an_unplugged_dongle_says_error_then_recovers(tmp_path):
+    from hardware.modem import SimulatedModem
+
+    link = tmp_path / "ttyLINLI-modem"
+    with SimulatedModem() as first:
+        link.symlink_to(first.port)
+        modem = Modem(str(link), command_timeout=0.5)
+        modem.open()
+    assert modem.health()["state"] == "error"
+    assert modem.health()["state"] == "error"  # still gone: reopening fails cleanly, no recursion
+    with SimulatedModem() as second:
+        link.unlink()
+        link.symlink_to(second.port)
+        assert modem.health()["state"] == "ready"
+    modem.close()
+    assert modem.health()["state"] == "closed"
