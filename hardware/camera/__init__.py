@@ -3,6 +3,8 @@
 from hardware.camera.base import Camera, CameraError, Frame, redact_source
 from hardware.camera.factory import backend_for, open_camera
 from hardware.camera.motion import GateDecision, MotionGate
+from hardware.camera.opencv import StreamCamera, V4L2Camera
+from hardware.camera.picamera import PiCamera
 from hardware.camera.replay import ReplayCamera
 
 __all__ = [
@@ -11,7 +13,10 @@ __all__ = [
     "Frame",
     "GateDecision",
     "MotionGate",
+    "PiCamera",
     "ReplayCamera",
+    "StreamCamera",
+    "V4L2Camera",
     "backend_for",
     "open_camera",
     "redact_source",

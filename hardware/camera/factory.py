@@ -10,7 +10,7 @@ _COMMON = {"source", "name"}
 _ALLOWED = {
     "stream": {"width", "height", "stale_after_s", "max_fps", "backoff_initial_s", "backoff_max_s",
                "open_timeout_s", "read_timeout_s", "rtsp_tcp"},
-    "v4l2": {"width", "height", "stale_after_s", "max_fps", "backoff_initial_s", "backoff_max_s"},
+    "v4l2": {"width", "height", "stale_after_s", "max_fps", "fourcc", "backoff_initial_s", "backoff_max_s"},
     "picamera": {"width", "height", "fps"},
     "file": {"fps", "loop", "realtime", "history_size", "start_ts"},
 }

@@ -47,6 +47,7 @@ class OpenCVCamera(Camera):
         height: int | None = None,
         stale_after_s: float = 10.0,
         max_fps: float | None = None,
+        fourcc: str | None = None,
         backoff_initial_s: float = 0.5,
         backoff_max_s: float = 30.0,
         capture_factory=cv2.VideoCapture,
@@ -60,6 +61,7 @@ class OpenCVCamera(Camera):
         self._size = (width, height)
         self.stale_after_s = stale_after_s
         self.max_fps = max_fps
+        self._fourcc = fourcc
         self.backoff_initial_s = backoff_initial_s
         self.backoff_max_s = backoff_max_s
         self._factory = capture_factory
@@ -154,6 +156,9 @@ class OpenCVCamera(Camera):
             cap.release()
             self.last_error = "source cannot be opened"
             return None
+        if self._fourcc:
+            # USB webcams send raw YUYV by default, which USB 2 carries at only ~10 fps at 720p.
+            cap.set(cv2.CAP_PROP_FOURCC, cv2.VideoWriter_fourcc(*self._fourcc))
         width, height = self._size
         if width:
             cap.set(cv2.CAP_PROP_FRAME_WIDTH, width)
@@ -254,5 +259,5 @@ class StreamCamera(OpenCVCamera):
 class V4L2Camera(OpenCVCamera):
     """A USB webcam through Video4Linux2; ``device`` is an index or a /dev/video path."""
 
-    def __init__(self, device: int | str = 0, **kw):
-        super().__init__(device, api_preference=cv2.CAP_V4L2, **kw)
+    def __init__(self, device: int | str = 0, *, fourcc: str | None = "MJPG", **kw):
+        super().__init__(device, api_preference=cv2.CAP_V4L2, fourcc=fourcc, **kw)
