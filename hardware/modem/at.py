@@ -119,7 +119,15 @@ class AtChannel:
     def discard_input(self) -> None:
         """Drop stale bytes (late answers of a timed-out command), keeping URCs."""
         self._fill_nonblocking()
-        while (line := self._take_line(False)) is not None:
+        deadline = self._clock() + 0.1
+        while True:
+            line = self._take_line(False)
+            if line is None:
+                # A line still in transit may be a URC (+QTTS: 0, +CDS): let it complete.
+                if self._buf.strip(b"\r\n") and self._clock() < deadline:
+                    self._fill()
+                    continue
+                break
             if line.startswith(URC_PREFIXES):
                 self._stash_urc(line)
         self._buf.clear()
@@ -153,6 +161,8 @@ class AtChannel:
                 return lines
             error = parse_error_line(label, line)
             if error is not None:
+                # "+QTTS: 0" before "ERROR" to AT+QTTS? was a URC after all: keep it.
+                self.urcs.extend(x for x in lines if x.startswith(URC_PREFIXES))
                 raise error
             if line.startswith(URC_PREFIXES) and not _is_answer_to(cmd, line):
                 self._stash_urc(line)

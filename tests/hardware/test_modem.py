@@ -249,3 +249,17 @@ def test_health_of_an_unplugged_dongle_says_error_then_recovers(tmp_path):
         assert modem.health()["state"] == "ready"
     modem.close()
     assert modem.health()["state"] == "closed"
+
+
+def test_urc_that_looks_like_an_answer_survives_an_error():
+    import serial
+
+    from hardware.modem.at import AtChannel
+    from hardware.modem.errors import ModemCommandError
+
+    port = serial.serial_for_url("loop://", timeout=0.01)
+    port.write(b"\r\n+QTTS: 0\r\n\r\nERROR\r\n")
+    at = AtChannel(port)
+    with pytest.raises(ModemCommandError):
+        at.collect("AT+QTTS?", 1.0)
+    assert at.take_urcs() == ["+QTTS: 0"]
