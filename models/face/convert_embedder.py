@@ -127,7 +127,15 @@ def convert(module, quantize: bool) -> bytes:
     return converter.convert()
 
 
+def tensor_names(data: bytes) -> tuple[str, str]:
+    import tensorflow as tf
+
+    interpreter = tf.lite.Interpreter(model_content=data)
+    return interpreter.get_input_details()[0]["name"], interpreter.get_output_details()[0]["name"]
+
+
 def update_manifest(path: Path, data: bytes) -> None:
+    input_name, output_name = tensor_names(data)
     manifest_path = ROOT / "models" / "manifest.json"
     manifest = json.loads(manifest_path.read_text()) if manifest_path.exists() else {}
     manifest[str(path.relative_to(ROOT / "models"))] = {
@@ -139,10 +147,10 @@ def update_manifest(path: Path, data: bytes) -> None:
         "conversion": "models/face/convert_embedder.py; LiteRT dynamic-range int8 weights",
         "sha256": hashlib.sha256(data).hexdigest(),
         "bytes": len(data),
-        "input": {"name": "rgb", "shape": [1, INPUT_SIZE, INPUT_SIZE, 3], "dtype": "float32",
+        "input": {"name": input_name, "shape": [1, INPUT_SIZE, INPUT_SIZE, 3], "dtype": "float32",
                   "range": "0..255 RGB", "layout": "NHWC",
                   "alignment": "dlib 5-point face chip, size 150, padding 0.25"},
-        "output": {"name": "embedding", "shape": [1, 128], "dtype": "float32"},
+        "output": {"name": output_name, "shape": [1, 128], "dtype": "float32"},
         "labels": None,
     }
     manifest_path.write_text(json.dumps(manifest, indent=2, ensure_ascii=False, sort_keys=True) + "\n")

@@ -1,0 +1,1 @@
+"""On-board inference. Imports nothing from the rest of the project."""
