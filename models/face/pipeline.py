@@ -43,12 +43,13 @@ class FacePipeline:
     def load_seconds(self) -> float:
         return self.detector.model.load_seconds + self.embedder.model.load_seconds
 
-    def observe(self, frame: np.ndarray, gate_quality: bool = True) -> Observation | None:
-        """Look at the largest face of an RGB frame; None when there is no face."""
+    def observe(self, frame: np.ndarray, gate_quality: bool = True, central: bool = False) -> Observation | None:
+        """Look at the largest face of an RGB frame (or the one nearest the centre); None when
+        there is no face."""
         faces = self.detector.detect(frame)
         if not faces:
             return None
-        face = faces[0]
+        face = nearest_centre(faces, frame.shape) if central else faces[0]
         chip = align(frame, face.keypoints, self.embedder.chip_size)
         quality = assess(face, chip, self.limits)
         if gate_quality and not quality.ok:
@@ -61,6 +62,11 @@ class FacePipeline:
         if observation is None:
             raise NoFaceFound("no face found in the image")
         return observation.embedding
+
+
+def nearest_centre(faces: list[Face], shape: tuple[int, ...]) -> Face:
+    cx, cy = shape[1] / 2, shape[0] / 2
+    return min(faces, key=lambda f: ((f.box[0] + f.box[2]) / 2 - cx) ** 2 + ((f.box[1] + f.box[3]) / 2 - cy) ** 2)
 
 
 def read_image(source: str | Path | np.ndarray) -> np.ndarray:
