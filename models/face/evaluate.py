@@ -149,6 +149,7 @@ def run(reference: bool) -> dict:
     report["rates_at_defaults"] = {"accept": default.accept, "reject": default.reject, **rates(ours, default)}
     if ref:
         dlib_rule: dict[str, list[bool]] = {"genuine": [], "impostor": []}
+        same_rule = [0, 0]
         both = [s for s in samples if s.ours is not None and s.reference is not None]
         report["detected_reference"] = sum(s.reference is not None for s in samples)
         for a, b, genuine in pairs(both):
@@ -158,6 +159,8 @@ def run(reference: bool) -> dict:
             theirs = SAME if dist < DLIB_DISTANCE else DIFFERENT
             dlib_rule["genuine" if genuine else "impostor"].append(theirs == SAME)
             mine = default.decide(float(a.ours @ b.ours))
+            same_rule[0] += 1
+            same_rule[1] += mine == default.decide(float(ra @ rb))
             agreement["both"] += 1
             if mine == theirs:
                 agreement["same_decision"] += 1
@@ -173,6 +176,7 @@ def run(reference: bool) -> dict:
             "FAR_of_rule": float(np.mean(dlib_rule["impostor"])),
             "FRR_of_rule": float(1 - np.mean(dlib_rule["genuine"])),
             "agreement_with_ours_at_defaults": agreement,
+            "same_decision_both_at_default_thresholds": round(same_rule[1] / max(1, same_rule[0]), 4),
         }
     return report
 
