@@ -35,9 +35,9 @@ class LivenessLimits:
     baseline_frames: int = 3
     max_baseline_yaw: float = 0.2     # start roughly facing the camera
     max_baseline_spread: float = 0.06  # and hold still while the baseline is taken
-    turn: float = 0.16                # yaw change needed for a turn
-    nod: float = 0.10                 # pitch change needed for a nod
-    wrong_way: float = 0.16           # a movement this large the other way fails
+    turn: float = 0.24                # yaw change needed for a turn (about 30 degrees)
+    nod: float = 0.14                 # pitch change needed for a nod (about 20 degrees)
+    wrong_way: float = 0.2            # a movement this large the other way fails
     max_step: float = 0.14            # per-frame cue change larger than this is a jump
     max_frames: int = 90              # about 9 s at 10 frames/s
 

@@ -16,7 +16,7 @@ FRONTAL_PITCH = 0.577
 @dataclass(frozen=True)
 class QualityLimits:
     min_eye_distance_px: float = 28.0
-    min_sharpness: float = 40.0         # variance of the Laplacian of the grey chip
+    min_sharpness: float = 35.0         # variance of the Laplacian of the grey chip
     min_brightness: float = 45.0        # mean grey level of the chip's centre
     max_brightness: float = 215.0
     max_abs_yaw: float = 0.22
