@@ -1,1 +1,1 @@
-"""On-board inference. Imports nothing from the rest of the project."""
+"""Inference: model runtimes, face, vehicles and plates. Imports nothing from the project."""

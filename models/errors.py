@@ -1,12 +1,16 @@
-"""Errors raised by the inference layer; third-party errors are converted to these."""
+"""Base error for everything under models/; third-party errors are converted to these."""
 
 
 class ModelError(Exception):
-    """Base error of models/."""
+    """A model could not be loaded or run."""
 
 
-class ModelLoadError(ModelError):
-    """A model file is missing, corrupt, or does not match its manifest entry."""
+class ModelFileError(ModelError):
+    """A model file is missing or does not match its manifest entry."""
+
+
+class ModelLoadError(ModelFileError):
+    """A model could not be loaded: missing or corrupt file, checksum mismatch, no runtime."""
 
 
 class InferenceError(ModelError):
