@@ -14,6 +14,7 @@ import numpy as np
 
 from models.face.align import CHIP_SIZE, TEMPLATE_POINTS, similarity_transform
 from models.face.detect import MODEL_FILE, FaceDetector
+from models.face.pipeline import read_image
 from models.runtime import MODELS_DIR, TFLiteModel
 
 # dlib's get_face_chip_details template for the 5-point shape model.
@@ -34,14 +35,13 @@ def dlib_chip_points(size: int = CHIP_SIZE) -> np.ndarray:
 def main(paths: list[str]) -> None:
     import dlib
     import face_recognition_models as frm
-    from PIL import Image
 
     hog = dlib.get_frontal_face_detector()
     shape5 = dlib.shape_predictor(frm.pose_predictor_five_point_model_location())
     detector = FaceDetector(TFLiteModel(MODELS_DIR / MODEL_FILE))
     mapped = []
     for path in paths:
-        image = np.array(Image.open(path).convert("RGB"))
+        image = read_image(path)
         for rect in hog(image, 1):
             shape = shape5(image, rect)
             pts = np.array([[shape.part(i).x, shape.part(i).y] for i in range(5)], dtype=np.float64)
