@@ -90,6 +90,23 @@ class Runtime:
             self.db.close()
 
 
+def _build_face(services: Services, config: Config) -> None:
+    """Face entry services; the models load on first use, once, with the configured threads."""
+    from appliance.services.face import FaceService
+    from appliance.services.face_crypto import TemplateCipher, load_or_create_key
+    from appliance.services.face_identifier import FaceIdentifier
+    from models.face.embed import MODEL_FILE as EMBEDDER_FILE
+    from models.face.pipeline import FacePipeline
+    from models.runtime import read_manifest
+
+    model_id = read_manifest()[EMBEDDER_FILE]["sha256"][:12]
+    cipher = TemplateCipher(load_or_create_key(config.home))
+    face = FaceService(services.db, services.audit, cipher,
+                       lambda: FacePipeline.load(num_threads=config.face.threads), config.face, model_id)
+    services.extra["face"] = face
+    services.extra["face_identifier"] = FaceIdentifier(face, config.face)
+
+
 def build_runtime(config: Config, *, immediate_tasks: bool | None = None, hardware: bool = True) -> Runtime:
     home = config.home
     home.mkdir(parents=True, exist_ok=True)
@@ -105,6 +122,7 @@ def build_runtime(config: Config, *, immediate_tasks: bool | None = None, hardwa
     services.residents_io = ResidentsIO(db, audit)
     services.jobs = JobService()
     services.health = HealthService()
+    _build_face(services, config)
 
     immediate = config.tasks.immediate if immediate_tasks is None else immediate_tasks
     huey = make_huey(home, immediate)

@@ -66,6 +66,13 @@ class Gallery:
         return len(self._ids)
 
     @property
+    def matrix(self) -> np.ndarray:
+        """Unit-length templates, one row per entry (read-only view)."""
+        view = self._matrix.view()
+        view.flags.writeable = False
+        return view
+
+    @property
     def identities(self) -> list[Hashable]:
         return list(dict.fromkeys(self._ids))
 
