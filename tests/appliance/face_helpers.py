@@ -29,3 +29,19 @@ def portrait_frames(name: str, count: int, seed: int = 0) -> list[np.ndarray]:
         frame = cv2.warpAffine(image, matrix, (640, 480), borderMode=cv2.BORDER_REPLICATE)
         frames.append(np.clip(frame * rng.uniform(0.85, 1.1), 0, 255).astype(np.uint8))
     return frames
+
+
+class ReplayCamera:
+    """Stands in for the kiosk camera: hands out the given frames in a loop and keeps a
+    history of what it handed out (count of reads)."""
+
+    def __init__(self, frames: list[np.ndarray]):
+        self.frames = list(frames)
+        self.reads = 0
+
+    def read(self) -> np.ndarray | None:
+        if not self.frames:
+            return None
+        frame = self.frames[self.reads % len(self.frames)]
+        self.reads += 1
+        return frame

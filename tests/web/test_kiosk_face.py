@@ -1,0 +1,84 @@
+"""Kiosk face enrollment pages: separate unticked consent, capture from the box camera, withdrawal."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from appliance.db.models import FaceConsent, FaceTemplate
+from tests.appliance.face_helpers import ReplayCamera, portrait_frames
+from tests.conftest import csrf_token
+
+
+def htmx_token(client, path: str) -> str:
+    """The CSRF token htmx sends (from the page's hx-headers)."""
+    html = client.get(path).get_data(as_text=True)
+    return re.search(r'"X-CSRFToken": "([^"]+)"', html).group(1)
+
+
+@pytest.fixture
+def resident(services):
+    building = services.registry.save_building({"name": "2号楼"}, "test")
+    unit = services.registry.save_unit({"building_id": building.id, "number": "1单元201"}, "test")
+    return services.registry.save_resident({"name": "欧先生", "unit_id": unit.id, "birth_year": 1961}, "test")
+
+
+@pytest.fixture
+def camera(services):
+    cam = ReplayCamera(portrait_frames("obama.jpg", 6, seed=4))
+    services.extra["kiosk_camera"] = cam
+    return cam
+
+
+def test_consent_page_states_the_notice_and_is_not_pre_ticked(client_as, resident):
+    html = client_as("volunteer").get(f"/kiosk/face/{resident.id}/consent").get_data(as_text=True)
+    for key in ("processor", "purpose", "data", "retention", "rights", "alternatives"):
+        assert f'data-notice="{key}"' in html
+    checkbox = re.search(r'<input type="checkbox" name="agree"[^>]*>', html).group(0)
+    assert "checked" not in checkbox
+    assert "PIN" in html  # the alternatives are on the same screen
+
+
+def test_submitting_without_ticking_records_no_consent(client_as, resident):
+    kiosk = client_as("kiosk")
+    path = f"/kiosk/face/{resident.id}/consent"
+    response = kiosk.post(path, data={"csrf_token": csrf_token(kiosk, path)})
+    assert response.status_code == 400
+    assert FaceConsent.select().count() == 0
+
+
+def test_consent_then_enroll_then_withdraw_at_the_kiosk(client_as, resident, camera):
+    kiosk = client_as("kiosk")
+    path = f"/kiosk/face/{resident.id}/consent"
+    response = kiosk.post(path, data={"csrf_token": csrf_token(kiosk, path), "agree": "yes"})
+    assert response.status_code == 302 and response.headers["Location"].endswith(f"/kiosk/face/{resident.id}/enroll")
+    consent = FaceConsent.get()
+    assert consent.channel == "kiosk" and consent.given_by == "kiosk"
+
+    token = htmx_token(kiosk, f"/kiosk/face/{resident.id}/enroll")
+    result = kiosk.post(f"/kiosk/face/{resident.id}/enroll", headers={"X-CSRFToken": token, "HX-Request": "true"})
+    assert 'data-ok="yes"' in result.get_data(as_text=True)
+    assert camera.reads >= 3 and FaceTemplate.select().count() == 1
+
+    result = kiosk.post(f"/kiosk/face/{resident.id}/withdraw", headers={"X-CSRFToken": token, "HX-Request": "true"})
+    assert 'data-ok="yes"' in result.get_data(as_text=True)
+    assert FaceTemplate.select().count() == 0
+    assert FaceConsent.get().withdrawn_at is not None
+
+
+def test_enroll_page_sends_people_without_consent_to_the_consent_screen(client_as, resident):
+    response = client_as("volunteer").get(f"/kiosk/face/{resident.id}/enroll")
+    assert response.status_code == 302 and "/consent" in response.headers["Location"]
+
+
+def test_a_bad_camera_view_gives_guidance_instead_of_an_enrollment(client_as, services, resident):
+    import numpy as np
+
+    services.extra["kiosk_camera"] = ReplayCamera([np.full((480, 640, 3), 30, np.uint8)])
+    staff = client_as("volunteer")
+    path = f"/kiosk/face/{resident.id}/consent"
+    staff.post(path, data={"csrf_token": csrf_token(staff, path), "agree": "yes"})
+    token = htmx_token(staff, f"/kiosk/face/{resident.id}/enroll")
+    html = staff.post(f"/kiosk/face/{resident.id}/enroll", headers={"X-CSRFToken": token}).get_data(as_text=True)
+    assert 'data-ok="no"' in html and FaceTemplate.select().count() == 0
