@@ -37,7 +37,7 @@ def test_consent_page_states_the_notice_and_is_not_pre_ticked(client_as, residen
         assert f'data-notice="{key}"' in html
     checkbox = re.search(r'<input type="checkbox" name="agree"[^>]*>', html).group(0)
     assert "checked" not in checkbox
-    assert "PIN" in html  # the alternatives are on the same screen
+    assert "门卡" in html and "二维码" in html  # the alternatives (card, QR pass) are on the same screen
 
 
 def test_submitting_without_ticking_records_no_consent(client_as, resident):
