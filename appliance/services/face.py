@@ -245,6 +245,22 @@ class FaceService:
         self.audit.record(actor, "face.false_accept", "resident", resident_id or "", {"event": event_ref[:100]})
         return row
 
+    def consent_records(self) -> list[FaceConsent]:
+        """Every consent ever given, newest first: the processing record (kept >= 3 years)."""
+        return list(FaceConsent.select().order_by(FaceConsent.id.desc()))
+
+    def false_accepts(self, limit: int = 50) -> list[FaceFalseAccept]:
+        return list(FaceFalseAccept.select().order_by(FaceFalseAccept.id.desc()).limit(limit))
+
+    def overview(self) -> dict:
+        return {
+            "enrolled": self.enrolled_count(),
+            "active_consents": FaceConsent.select().where(FaceConsent.withdrawn_at.is_null()).count(),
+            "withdrawn_consents": FaceConsent.select().where(FaceConsent.withdrawn_at.is_null(False)).count(),
+            "false_accepts": FaceFalseAccept.select().count(),
+            "accept": self.settings.accept, "reject": self.settings.reject,
+        }
+
     def score_spread(self) -> dict:
         """Genuine-free view of the box's own gallery: how close the nearest other resident
         comes to each enrolled one (for the threshold calibration page)."""

@@ -82,3 +82,22 @@ def test_a_bad_camera_view_gives_guidance_instead_of_an_enrollment(client_as, se
     token = htmx_token(staff, f"/kiosk/face/{resident.id}/enroll")
     html = staff.post(f"/kiosk/face/{resident.id}/enroll", headers={"X-CSRFToken": token}).get_data(as_text=True)
     assert 'data-ok="no"' in html and FaceTemplate.select().count() == 0
+
+
+def test_staff_see_enrolled_count_spread_reports_and_can_export_consents(client_as, services, resident, camera):
+    face = services.extra["face"]
+    face.give_consent(resident.id, "volunteer", "staff", agreed=True)
+    face.enroll(resident.id, camera.frames, "volunteer")
+    staff = client_as("volunteer")
+    html = staff.get("/face").get_data(as_text=True)
+    assert 'data-testid="enrolled">1<' in html
+    token = csrf_token(staff, "/face")
+    staff.post("/face/false-accepts", data={"csrf_token": token, "resident_id": resident.id, "event_ref": "东门 08:15",
+                                            "note": "不是我"})
+    assert "东门 08:15" in staff.get("/face").get_data(as_text=True)
+    exported = staff.get("/face/consents.csv").get_data(as_text=True)
+    assert str(resident.uuid) in exported and "staff" in exported
+    face.withdraw(resident.id, "volunteer")
+    exported = staff.get("/face/consents.csv").get_data(as_text=True)
+    assert str(resident.uuid) in exported  # the record outlives the template
+    assert client_as("district").get("/face").status_code == 403
