@@ -94,7 +94,10 @@ def main() -> None:
     pipeline = FacePipeline.load(num_threads=1)
     load_s = time.perf_counter() - started
     started = time.perf_counter()
-    reference = DlibReference()
+    try:
+        reference = DlibReference()
+    except ImportError:
+        raise SystemExit("the dlib reference is missing: pip install -e '.[face-reference]' (dev only)")
     dlib_load_s = time.perf_counter() - started
 
     rng = np.random.default_rng(11)
