@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 
-from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 
 from appliance.errors import LinliError
@@ -20,12 +20,22 @@ logger = logging.getLogger(__name__)
 bp = Blueprint("face", __name__, url_prefix="/face")
 ROLES = ("kiosk", "volunteer", "admin")
 EXTRA_FRAMES = 3  # a few more than needed: some frames fail the quality gates
+# Set by the kiosk's PIN step once a resident has proved who they are; the kiosk device may
+# only enroll or withdraw that resident. Staff (with the resident present) may act for anyone.
+KIOSK_RESIDENT = "kiosk_resident_id"
 
 
-def face_service():
+def allow_resident_at_kiosk(resident_id: int) -> None:
+    """Call after the resident's PIN was verified at the kiosk."""
+    session[KIOSK_RESIDENT] = int(resident_id)
+
+
+def face_service(resident_id: int):
     face = services().extra.get("face")
     if face is None or not current_app.extensions["linli_config"].face.enabled:
         abort(404)
+    if channel() == "kiosk" and session.get(KIOSK_RESIDENT) != resident_id:
+        abort(403)
     return face
 
 
@@ -49,7 +59,7 @@ def capture(count: int) -> list:
 @bp.get("/<int:resident_id>/consent")
 @roles(*ROLES)
 def consent(resident_id: int):
-    face = face_service()
+    face = face_service(resident_id)
     resident = services().registry.resident(resident_id)
     from appliance.services.face import NOTICE
 
@@ -61,7 +71,7 @@ def consent(resident_id: int):
 @bp.post("/<int:resident_id>/consent")
 @roles(*ROLES)
 def give_consent(resident_id: int):
-    face = face_service()
+    face = face_service(resident_id)
     resident = services().registry.resident(resident_id)
     try:
         face.give_consent(resident_id, actor(), channel(), agreed=request.form.get("agree") == "yes",
@@ -80,7 +90,7 @@ def give_consent(resident_id: int):
 @bp.get("/<int:resident_id>/enroll")
 @roles(*ROLES)
 def enroll_page(resident_id: int):
-    face = face_service()
+    face = face_service(resident_id)
     resident = services().registry.resident(resident_id)
     if face.active_consent(resident_id) is None:
         return redirect(url_for("kiosk.face.consent", resident_id=resident_id))
@@ -90,7 +100,7 @@ def enroll_page(resident_id: int):
 @bp.post("/<int:resident_id>/enroll")
 @roles(*ROLES)
 def enroll(resident_id: int):
-    face = face_service()
+    face = face_service(resident_id)
     try:
         frames = capture(face.settings.enroll_frames + EXTRA_FRAMES)
         result = face.enroll(resident_id, frames, actor())
@@ -104,7 +114,7 @@ def enroll(resident_id: int):
 @bp.post("/<int:resident_id>/withdraw")
 @roles(*ROLES)
 def withdraw(resident_id: int):
-    face = face_service()
+    face = face_service(resident_id)
     services().registry.resident(resident_id)
     face.withdraw(resident_id, actor(), reason="withdrawn_at_kiosk" if channel() == "kiosk" else "withdrawn_by_staff")
     return render_template("kiosk/face/_result.html", ok=True,

@@ -40,8 +40,24 @@ def test_consent_page_states_the_notice_and_is_not_pre_ticked(client_as, residen
     assert "门卡" in html and "二维码" in html  # the alternatives (card, QR pass) are on the same screen
 
 
-def test_submitting_without_ticking_records_no_consent(client_as, resident):
+def kiosk_for(client_as, resident):
+    """The kiosk device after the resident's PIN step (which lives with the gate)."""
     kiosk = client_as("kiosk")
+    with kiosk.session_transaction() as s:
+        s["kiosk_resident_id"] = resident.id
+    return kiosk
+
+
+def test_kiosk_device_cannot_open_a_resident_who_did_not_identify(client_as, services, resident):
+    other = services.registry.save_resident({"name": "拜先生", "unit_id": resident.household.unit.id}, "test")
+    kiosk = kiosk_for(client_as, resident)
+    assert kiosk.get(f"/kiosk/face/{resident.id}/consent").status_code == 200
+    assert kiosk.get(f"/kiosk/face/{other.id}/consent").status_code == 403
+    assert client_as("kiosk").get(f"/kiosk/face/{resident.id}/consent").status_code == 403
+
+
+def test_submitting_without_ticking_records_no_consent(client_as, resident):
+    kiosk = kiosk_for(client_as, resident)
     path = f"/kiosk/face/{resident.id}/consent"
     response = kiosk.post(path, data={"csrf_token": csrf_token(kiosk, path)})
     assert response.status_code == 400
@@ -49,7 +65,7 @@ def test_submitting_without_ticking_records_no_consent(client_as, resident):
 
 
 def test_consent_then_enroll_then_withdraw_at_the_kiosk(client_as, resident, camera):
-    kiosk = client_as("kiosk")
+    kiosk = kiosk_for(client_as, resident)
     path = f"/kiosk/face/{resident.id}/consent"
     response = kiosk.post(path, data={"csrf_token": csrf_token(kiosk, path), "agree": "yes"})
     assert response.status_code == 302 and response.headers["Location"].endswith(f"/kiosk/face/{resident.id}/enroll")
