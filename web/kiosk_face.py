@@ -48,12 +48,9 @@ def capture(count: int) -> list:
     camera = services().extra.get("kiosk_camera")
     if camera is None:
         raise LinliError(_("The kiosk camera is not available. Please use PIN, QR pass or card."))
-    frames = []
-    for _i in range(count):
-        frame = camera.read()
-        if frame is not None:
-            frames.append(frame)
-    return frames
+    from appliance.services.face import capture_frames
+
+    return capture_frames(camera, count)
 
 
 @bp.get("/<int:resident_id>/consent")

@@ -63,6 +63,21 @@ class EnrollResult:
     frames_seen: int
 
 
+def capture_frames(camera, count: int, timeout: float = 1.0) -> list[np.ndarray]:
+    """RGB frames from a kiosk camera of the hardware layer (``read()`` gives a frame with a
+    BGR ``image``, or None when nothing new came); plain RGB arrays are taken as they are."""
+    import cv2
+
+    frames = []
+    for _ in range(count):
+        frame = camera.read(timeout=timeout)
+        if frame is None:
+            continue
+        image = getattr(frame, "image", None)
+        frames.append(cv2.cvtColor(image, cv2.COLOR_BGR2RGB) if image is not None else frame)
+    return frames
+
+
 def resident_age(resident: Resident, today: datetime.date) -> int | None:
     return today.year - resident.birth_year if resident.birth_year else None
 

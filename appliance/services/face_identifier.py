@@ -72,11 +72,17 @@ class FaceAttempt:
         logger.info("face entry refused: %s after %d frame(s)", reason, self.frames)
         return self.state
 
-    def feed(self, frame: np.ndarray) -> AttemptState:
+    def feed(self, frame) -> AttemptState:
+        """One camera frame: an RGB array, or a hardware camera frame (BGR ``image``)."""
         from models.face.liveness import FAILED, PASSED
 
         if self.state.status != WAITING:
             return self.state
+        image = getattr(frame, "image", None)
+        if image is not None:
+            import cv2
+
+            frame = cv2.cvtColor(image, cv2.COLOR_BGR2RGB)
         self.frames += 1
         if len(self.gallery) == 0:
             return self._refuse("not_enrolled")

@@ -31,17 +31,24 @@ def portrait_frames(name: str, count: int, seed: int = 0) -> list[np.ndarray]:
     return frames
 
 
+class ReplayFrame:
+    """Shaped like the hardware layer's camera frame: BGR pixels, time, counter."""
+
+    def __init__(self, image: np.ndarray, seq: int):
+        self.image, self.ts, self.seq = image, float(seq), seq
+
+
 class ReplayCamera:
-    """Stands in for the kiosk camera: hands out the given frames in a loop and keeps a
-    history of what it handed out (count of reads)."""
+    """Stands in for the kiosk camera (same read() as the hardware cameras): hands out the
+    given RGB frames as BGR camera frames in a loop and counts the reads."""
 
     def __init__(self, frames: list[np.ndarray]):
         self.frames = list(frames)
         self.reads = 0
 
-    def read(self) -> np.ndarray | None:
+    def read(self, timeout: float | None = 1.0) -> ReplayFrame | None:
         if not self.frames:
             return None
         frame = self.frames[self.reads % len(self.frames)]
         self.reads += 1
-        return frame
+        return ReplayFrame(cv2.cvtColor(frame, cv2.COLOR_RGB2BGR), self.reads)

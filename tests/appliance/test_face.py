@@ -81,6 +81,20 @@ def test_enrolled_resident_is_recognised_in_a_different_photo(face, identifier, 
     assert state.status == ACCEPTED and state.resident_id == residents["obama"].id
 
 
+def test_camera_frames_from_the_hardware_layer_are_understood(face, identifier, residents, frames):
+    from tests.appliance.face_helpers import ReplayCamera
+
+    enroll(face, residents["obama"], frames["obama"])
+    camera = ReplayCamera(frames["obama_later"])
+    attempt = identifier.begin(liveness=False)
+    state = None
+    for _ in range(8):
+        state = attempt.feed(camera.read())
+        if state.status != "waiting":
+            break
+    assert state.status == ACCEPTED and state.resident_id == residents["obama"].id
+
+
 def test_a_stranger_is_refused(face, identifier, residents, frames):
     enroll(face, residents["obama"], frames["obama"])
     state = identifier.identify(frames["biden"], liveness=False)
