@@ -106,6 +106,19 @@ def _build_face(services: Services, config: Config) -> None:
     services.extra["face"] = face
     services.extra["face_identifier"] = FaceIdentifier(face, config.face)
 
+    def face_ok():
+        from models.runtime import MODELS_DIR
+
+        if not config.face.enabled:
+            return True, "off (config face.enabled)"
+        missing = [name for name in (EMBEDDER_FILE, "face/blazeface_short_range.tflite")
+                   if not (MODELS_DIR / name).is_file()]
+        if missing:
+            return False, "model files missing: " + ", ".join(missing) + " (reinstall Linli)"
+        return True, f"{face.enrolled_count()} enrolled, liveness {'on' if config.face.liveness else 'off'}"
+
+    services.health.add("face", face_ok)
+
 
 def build_runtime(config: Config, *, immediate_tasks: bool | None = None, hardware: bool = True) -> Runtime:
     home = config.home
