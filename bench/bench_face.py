@@ -80,24 +80,28 @@ p.observe(np.full((480, 640, 3), 90, np.uint8))
 DLIB_RSS = """
 import numpy as np
 from models.face.evaluate import DlibReference
-r = DlibReference()
+r = DlibReference(upsample=0)
 r.embed(np.full((480, 640, 3), 90, np.uint8))
 """
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--frames", type=int, default=0, help="limit the number of probe frames (0 = all)")
-    args = parser.parse_args()
+    args = parser.parse_args(argv or [])
 
     started = time.perf_counter()
     pipeline = FacePipeline.load(num_threads=1)
     load_s = time.perf_counter() - started
     started = time.perf_counter()
     try:
-        reference = DlibReference()
+        # No upsampling: the kiosk's faces are large, and it is dlib's fastest setting, so
+        # the speed-up below is the conservative one.
+        reference = DlibReference(upsample=0)
     except ImportError:
-        raise SystemExit("the dlib reference is missing: pip install -e '.[face-reference]' (dev only)")
+        # Our own figures still count; the side-by-side needs the dev-only extra.
+        print("dlib reference missing (pip install -e '.[face-reference]'): measuring Linli's pipeline only")
+        reference = None
     dlib_load_s = time.perf_counter() - started
 
     rng = np.random.default_rng(11)
@@ -111,7 +115,8 @@ def main() -> None:
     for crop in crops:
         if crop.identity not in enrolled and crop.identity not in strangers:
             frame = kiosk_frame(crop.image)
-            ours, ref = pipeline.observe(frame, gate_quality=False, central=True), reference.embed(frame)
+            ours = pipeline.observe(frame, gate_quality=False, central=True)
+            ref = reference.embed(frame) if reference else np.ones(128, np.float32)
             if ours is not None and ref is not None:
                 enrolled[crop.identity] = (ours.embedding, ref)
         for kind in dataset.AUGMENTATIONS[1:]:
@@ -132,6 +137,10 @@ def main() -> None:
         result = ours_gallery.match(obs.embedding, thresholds) if obs is not None else None
         ours_ms.append((time.perf_counter() - t) * 1000)
 
+        if reference is None:
+            ours_right += result is not None and result.identity == identity
+            ours_wrong += result is not None and result.identity not in (None, identity)
+            continue
         t = time.perf_counter()
         desc = reference.embed(frame)
         if desc is not None:
@@ -167,11 +176,25 @@ def main() -> None:
         gallery.match(probe, thresholds)
         times.append((time.perf_counter() - t) * 1000)
 
-    ours_rss, dlib_rss = rss_mb(OURS_RSS), rss_mb(DLIB_RSS)
-    med, ref_med = statistics.median(ours_ms), statistics.median(ref_ms)
+    ours_rss = rss_mb(OURS_RSS)
+    med = statistics.median(ours_ms)
+    if reference is None:
+        figures = [
+            ("face_frame_median", round(med, 2), "ms", None, None, ">= 10x faster than dlib"),
+            ("face_frame_p95", round(percentile(ours_ms, 95), 2), "ms", None, None, ">= 10x faster than dlib"),
+            ("face_match_1_to_10000", round(statistics.median(times), 3), "ms", None, None, "<= 2 ms"),
+            ("face_model_load", round(load_s * 1000, 1), "ms", None, None, None),
+            ("face_rss_models_loaded", round(ours_rss, 1), "MiB", None, None, None),
+            ("face_false_accepts_bench", int(ours_wrong), "frames", None, None, "0"),
+        ]
+        for fig in figures:
+            record(*fig)
+        return
+    dlib_rss = rss_mb(DLIB_RSS)
+    ref_med = statistics.median(ref_ms)
     figures = [
-        ("face_frame_median", round(med, 2), "ms", "dlib HOG+5pt+ResNet (dlib-bin 20.0.1)", round(ref_med, 2), ">= 10x faster than peer"),
-        ("face_frame_p95", round(percentile(ours_ms, 95), 2), "ms", "dlib HOG+5pt+ResNet (dlib-bin 20.0.1)", round(percentile(ref_ms, 95), 2), ">= 10x faster than peer"),
+        ("face_frame_median", round(med, 2), "ms", "dlib HOG(upsample 0)+5pt+ResNet, dlib-bin 20.0.1", round(ref_med, 2), ">= 10x faster than peer"),
+        ("face_frame_p95", round(percentile(ours_ms, 95), 2), "ms", "dlib HOG(upsample 0)+5pt+ResNet, dlib-bin 20.0.1", round(percentile(ref_ms, 95), 2), ">= 10x faster than peer"),
         ("face_speedup_vs_dlib", round(ref_med / med, 1), "x", "dlib reference = 1x", 1.0, ">= 10"),
         ("face_decision_agreement_vs_dlib", round(agree / len(probes), 4), "fraction", "dlib ResNet under the same thresholds", 1.0, "same accept/reject decisions"),
         ("face_match_1_to_10000", round(statistics.median(times), 3), "ms", None, None, "<= 2 ms"),
@@ -192,4 +215,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    main(sys.argv[1:])

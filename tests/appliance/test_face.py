@@ -8,7 +8,6 @@ import logging
 import stat
 
 import cv2
-import numpy as np
 import pytest
 
 from appliance.db.models import AuditLog, FaceConsent, FaceTemplate, OutboxEntry

@@ -5,7 +5,6 @@ import csv
 import io
 
 from flask import Response, redirect, render_template, request, url_for
-from flask_babel import gettext as _
 
 from web.admin import bp
 from web.auth import STAFF, actor, roles, services
