@@ -52,3 +52,20 @@ class ReplayCamera:
         frame = self.frames[self.reads % len(self.frames)]
         self.reads += 1
         return ReplayFrame(cv2.cvtColor(frame, cv2.COLOR_RGB2BGR), self.reads)
+
+
+class ScriptedPipeline:
+    """Plays back prepared observations, one per frame, in place of the camera + models.
+
+    Used where no real recording exists: a real head turning in front of the kiosk camera.
+    The keypoints come from a 3-D head model; the embeddings from real enrolled photos.
+    """
+
+    def __init__(self, observations):
+        self.observations = list(observations)
+        self.calls = 0
+
+    def observe(self, frame, gate_quality=True, central=False):
+        observation = self.observations[min(self.calls, len(self.observations) - 1)]
+        self.calls += 1
+        return observation
