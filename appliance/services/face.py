@@ -177,7 +177,8 @@ class FaceService:
         template = stack.mean(axis=0)
         template /= np.linalg.norm(template)
         # Frames of one enrollment must show one person.
-        if float((stack @ template).min()) < self.settings.accept:
+        consistency = float((stack @ template).min())
+        if consistency < self.settings.accept:
             raise EnrollmentFailed()
         match = self.gallery(exclude=resident.id).match(template, self.thresholds())
         if match.decision == "same":
@@ -186,7 +187,8 @@ class FaceService:
             FaceTemplate.delete().where(FaceTemplate.resident == resident).execute()
             row = FaceTemplate.create(resident=resident, consent=consent, model=self.model_id,
                                       ciphertext=self.cipher.encrypt(template, str(resident.uuid)),
-                                      frames=len(vectors), created_at=self.clock())
+                                      frames=len(vectors), consistency=round(consistency, 4),
+                                      created_at=self.clock())
             self.audit.record(actor, "face.enroll", "resident", resident.id, {"frames": len(vectors)})
         self._gallery = None
         logger.info("face enrolled for resident %s from %d frames", resident.id, len(vectors))
@@ -277,12 +279,15 @@ class FaceService:
         }
 
     def score_spread(self) -> dict:
-        """Genuine-free view of the box's own gallery: how close the nearest other resident
-        comes to each enrolled one (for the threshold calibration page)."""
+        """The box's own scores for the threshold calibration page: genuine (each enrollment
+        frame against its template, the lowest per resident) and impostor (how close the most
+        similar other resident comes to each enrolled one)."""
         gallery = self.gallery()
+        genuine = sorted(round(float(t.consistency), 3) for t in FaceTemplate.select(FaceTemplate.consistency))
         if len(gallery) < 2:
-            return {"count": len(gallery), "nearest_other": []}
+            return {"count": len(gallery), "nearest_other": [], "genuine": genuine}
         sims = gallery.matrix @ gallery.matrix.T
         np.fill_diagonal(sims, -1.0)
         nearest = sims.max(axis=1)
-        return {"count": len(gallery), "nearest_other": sorted(round(float(v), 3) for v in nearest)}
+        return {"count": len(gallery), "nearest_other": sorted(round(float(v), 3) for v in nearest),
+                "genuine": genuine}

@@ -107,6 +107,8 @@ def test_staff_see_enrolled_count_spread_reports_and_can_export_consents(client_
     staff = client_as("volunteer")
     html = staff.get("/face").get_data(as_text=True)
     assert 'data-testid="enrolled">1<' in html
+    spread = re.search(r'data-testid="spread".*?</table>', html, re.S).group(0)
+    assert re.search(r"<td>0\.9[5-9]</td><td>1</td>", spread)  # the genuine score of this enrollment
     token = csrf_token(staff, "/face")
     staff.post("/face/false-accepts", data={"csrf_token": token, "resident_id": resident.id, "event_ref": "东门 08:15",
                                             "note": "不是我"})

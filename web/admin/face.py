@@ -19,10 +19,11 @@ def face():
 def face_overview():
     service = face()
     spread = service.score_spread()
-    buckets = {}
-    for value in spread["nearest_other"]:
-        key = f"{int(value * 50) / 50:.2f}"  # 0.02-wide bins
-        buckets[key] = buckets.get(key, 0) + 1
+    buckets: dict[str, list[int]] = {}
+    for column, values in enumerate((spread["genuine"], spread["nearest_other"])):
+        for value in values:
+            key = f"{int(value * 50) / 50:.2f}"  # 0.02-wide bins
+            buckets.setdefault(key, [0, 0])[column] += 1
     return render_template("admin/face.html", overview=service.overview(), spread=spread,
                            buckets=sorted(buckets.items()), reports=service.false_accepts(),
                            consents=service.consent_records()[:20])

@@ -26,6 +26,7 @@ STATEMENTS = [
         model VARCHAR(255) NOT NULL,
         ciphertext BLOB NOT NULL,
         frames INTEGER NOT NULL,
+        consistency REAL NOT NULL DEFAULT 0,
         created_at DATETIME NOT NULL)""",
     "CREATE UNIQUE INDEX face_template_resident ON face_template (resident_id)",
     """CREATE TABLE face_false_accept (

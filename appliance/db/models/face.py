@@ -1,6 +1,7 @@
 """Face entry tables. Templates are ciphertext only; they never reach the outbox."""
 
-from peewee import AutoField, BlobField, CharField, DateTimeField, ForeignKeyField, IntegerField, TextField
+from peewee import (AutoField, BlobField, CharField, DateTimeField, FloatField, ForeignKeyField, IntegerField,
+                    TextField)
 
 from appliance.db.base import BaseModel, SyncedModel, now, register
 from appliance.db.models.registry import Resident
@@ -30,6 +31,9 @@ class FaceTemplate(BaseModel):
     model = CharField()  # embedder checksum prefix: a new model needs re-enrollment
     ciphertext = BlobField()
     frames = IntegerField()
+    # Lowest similarity of an enrollment frame to the template: the box's own genuine score,
+    # shown on the calibration page (a number, not face data).
+    consistency = FloatField(default=0.0)
     created_at = DateTimeField(default=now)
 
 
