@@ -77,6 +77,10 @@ class Runtime:
     def start_background(self) -> None:
         """Start what runs beside the web server (task consumer; features add theirs)."""
         self.consumer = start_consumer(self.huey, self.config.tasks.workers)
+        face = self.services.extra.get("face")
+        if face is not None:
+            # A box that was off at the daily sweep's hour still deletes what is due.
+            face.retention_sweep()
 
     def close(self) -> None:
         for close in reversed(self.closers):
