@@ -19,6 +19,8 @@ from appliance.i18n import N_
 logger = logging.getLogger(__name__)
 
 WAITING, ACCEPTED, REFUSED = "waiting", "accepted", "refused"
+SAME = "same"
+SWAP_MARGIN = 0.05  # below reject - this, a face is taken as someone else during the movement
 
 PROMPTS = {
     None: N_("Please look at the camera."),
@@ -75,6 +77,7 @@ class FaceAttempt:
     def feed(self, frame) -> AttemptState:
         """One camera frame: an RGB array, or a hardware camera frame (BGR ``image``)."""
         from models.face.liveness import FAILED, PASSED
+        from models.face.match import FrameVote
 
         if self.state.status != WAITING:
             return self.state
@@ -93,14 +96,27 @@ class FaceAttempt:
             live = self.liveness.feed(observation.face if observation is not None else None)
             if live.status == FAILED:
                 return self._refuse("liveness")
-        if self._identity is None and observation is not None and observation.embedding is not None:
+        if observation is None and self._identity is not None:
+            # The face left the picture: whoever comes back must be recognised again, so a
+            # resident cannot be swapped for someone else while the movement is awaited.
+            self._identity = None
+            self.vote = FrameVote(self.vote.k, self.vote.n)
+        if observation is not None and observation.embedding is not None:
             result = self.gallery.match(observation.embedding, self.thresholds)
             self._similarity = result.similarity
-            vote = self.vote.add(result)
-            if vote.done and vote.identity is None:
-                return self._refuse(vote.reason)
-            if vote.done:
-                self._identity = vote.identity
+            # After recognition the face keeps being checked while the head moves: another
+            # resident, or a clearly different face, ends the attempt. Turned frames that only
+            # fall into the unknown band are tolerated; the movement lowers similarity.
+            if self._identity is not None and (
+                    (result.decision == SAME and result.identity != self._identity)
+                    or result.similarity < self.thresholds.reject - SWAP_MARGIN):
+                return self._refuse("conflict")
+            if self._identity is None:
+                vote = self.vote.add(result)
+                if vote.done and vote.identity is None:
+                    return self._refuse(vote.reason)
+                if vote.done:
+                    self._identity = vote.identity
         live_ok = self.liveness is None or self.liveness.state.status == PASSED
         if self._identity is not None and live_ok:
             self.state = AttemptState(ACCEPTED, resident_id=self._identity, prompt=N_("Welcome home"),

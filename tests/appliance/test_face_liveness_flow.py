@@ -84,3 +84,18 @@ def test_prompt_names_the_random_challenge(services):
     identifier.rng = random.Random(1)
     prompts = {identifier.begin(liveness=True).state.prompt for _ in range(30)}
     assert len(prompts) == 3 and all("Please" in p for p in prompts)
+
+
+def test_a_resident_cannot_be_swapped_for_someone_else_before_the_movement(embeddings):
+    _gallery, make = attempt(embeddings, Challenge.TURN_LEFT)
+    # The resident is recognised, steps away, and a stranger steps in and turns.
+    script = [observation(embeddings["obama2"])] * 5 + [None] * 2 + turn_script(embeddings["biden"], 35)
+    state = run(make(script), len(script))
+    assert state.status == REFUSED and state.resident_id is None
+
+
+def test_a_different_face_after_recognition_is_refused(embeddings):
+    _gallery, make = attempt(embeddings, Challenge.NOD)
+    script = [observation(embeddings["obama2"])] * 5 + [observation(embeddings["biden"])] * 3
+    state = run(make(script), len(script))
+    assert state.status == REFUSED and state.reason == "conflict"
