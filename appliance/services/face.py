@@ -26,6 +26,7 @@ from appliance.services.face_crypto import TemplateCipher
 logger = logging.getLogger(__name__)
 
 GUARDIAN_AGE = 14
+MAX_ENROLL_FRAMES = 5
 CHANNELS = ("kiosk", "staff")
 
 # Shown on the consent screen; the version is recorded with every consent.
@@ -171,6 +172,8 @@ class FaceService:
             observation = pipeline.observe(frame)
             if observation is not None and observation.embedding is not None:
                 vectors.append(observation.embedding)
+            if len(vectors) == MAX_ENROLL_FRAMES:
+                break
         if len(vectors) < self.settings.enroll_frames:
             raise EnrollmentFailed()
         stack = np.stack(vectors)

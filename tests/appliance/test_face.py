@@ -179,3 +179,18 @@ def test_face_data_never_enters_outbox_audit_or_logs(face, identifier, residents
             for shown in (f"{value:.4f}", repr(float(value))[:8]):
                 assert shown not in text, f"a template value appears in the {where}"
     assert "欧先生" not in caplog.text and "13800138000" not in caplog.text
+
+
+def test_residents_export_carries_no_face_data(services, face, residents, frames):
+    enroll(face, residents["obama"], frames["obama"])
+    rows = services.residents_io.export_rows()
+    text = "\n".join("\t".join(str(v) for v in row) for row in rows)
+    assert "欧先生" in text  # the export itself works
+    template = face.gallery().matrix[0]
+    assert not any(word in text.lower() for word in ("template", "embedding", "人脸"))
+    assert all(f"{v:.4f}" not in text for v in template[:16])
+
+
+def test_enrollment_uses_at_most_five_good_frames(face, residents, frames):
+    result = enroll(face, residents["obama"], frames["obama"] + frames["obama"])
+    assert result.frames_used == 5 and result.frames_seen == 5
