@@ -51,8 +51,8 @@ def _load_caffe(manifest: dict, entry: str) -> cv2.dnn.Net:
 class PlateReader:
     """Finds and reads the plates in a BGR frame. Holds three small nets; not thread-safe."""
 
-    def __init__(self, manifest: dict | None = None, min_score: float = 0.5,
-                 detect_size: int = 512, constrained: bool = True):
+    def __init__(self, manifest: dict | None = None, min_score: float = 0.3,
+                 detect_size: int = 640, constrained: bool = True):
         manifest = manifest if manifest is not None else load_manifest()
         self.detector = _load_caffe(manifest, "plates.detector")
         self.refiner = _load_caffe(manifest, "plates.refiner")

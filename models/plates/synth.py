@@ -22,6 +22,8 @@ FONT_PATHS = (
     Path("/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc"),
     Path("/usr/share/fonts/wqy-zenhei/wqy-zenhei.ttc"),
 )
+# Letters and digits: a condensed bold grotesque is closer to the plate type than Zen Hei.
+LATIN_FONT_PATHS = (Path("/usr/share/fonts/truetype/dejavu/DejaVuSansCondensed-Bold.ttf"),)
 PX_PER_MM = 2
 BOLDEN = 0.04
 CONDITIONS = ("clear", "perspective", "blur", "noise", "low_light", "small")
@@ -37,9 +39,9 @@ class SynthPlate:
     box: tuple[int, int, int, int]  # plate's bounding box in the scene
 
 
-@lru_cache(maxsize=2)
-def _font(size: int) -> ImageFont.FreeTypeFont:
-    for path in FONT_PATHS:
+@lru_cache(maxsize=4)
+def _font(size: int, latin: bool = False) -> ImageFont.FreeTypeFont:
+    for path in (LATIN_FONT_PATHS + FONT_PATHS) if latin else FONT_PATHS:
         if path.is_file():
             return ImageFont.truetype(str(path), size)
     raise ModelError("fonts-wqy-zenhei is not installed (apt-get install fonts-wqy-zenhei)")
@@ -48,7 +50,7 @@ def _font(size: int) -> ImageFont.FreeTypeFont:
 @lru_cache(maxsize=256)
 def _glyph(ch: str, w: int, h: int) -> np.ndarray:
     """The character stretched into its w x h cell, as plates use condensed type (mask 0..255)."""
-    font = _font(160)
+    font = _font(160, latin=ch.isascii())
     canvas = Image.new("L", (220, 220), 0)
     ImageDraw.Draw(canvas).text((20, 10), ch, font=font, fill=255)
     arr = np.array(canvas)
@@ -57,14 +59,16 @@ def _glyph(ch: str, w: int, h: int) -> np.ndarray:
         return np.zeros((h, w), np.uint8)
     tight = arr[ys.min(): ys.max() + 1, xs.min(): xs.max() + 1]
     # Plate type is bolder than the font: thicken strokes to about a fifth of the cell width.
-    k = max(1, int(tight.shape[1] * BOLDEN))
+    k = max(1, int(tight.shape[1] * (BOLDEN if not ch.isascii() else 0.0)))
     tight = cv2.dilate(tight, np.ones((k, k), np.uint8))
-    if ch == "1":  # a stretched 1 would become a bar; keep its own width
+    if ch == "1":
+        # The plate 1 is a plain upright stroke with a short flag; fonts add a foot.
         out = np.zeros((h, w), np.uint8)
-        gw = max(2, int(tight.shape[1] * h / tight.shape[0]))
-        g = cv2.resize(tight, (min(gw, w), h), interpolation=cv2.INTER_AREA)
-        x0 = (w - g.shape[1]) // 2
-        out[:, x0: x0 + g.shape[1]] = g
+        sw = max(2, int(w * 0.24))
+        x0 = (w - sw) // 2 + w // 10
+        out[:, x0: x0 + sw] = 255
+        cv2.fillConvexPoly(out, np.array([[x0, 0], [x0, h // 7], [x0 - w // 4, h // 5],
+                                          [x0 - w // 4, h // 10]], np.int32), 255)
         return out
     return cv2.resize(tight, (w, h), interpolation=cv2.INTER_AREA)
 
