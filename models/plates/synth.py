@@ -143,8 +143,8 @@ def _scene(rng: np.random.Generator, w: int, h: int) -> np.ndarray:
 
 
 def make_sample(rng: np.random.Generator, colour: str, condition: str,
-                scene_size: tuple[int, int] = (640, 480)) -> SynthPlate:
-    text = random_plate_text(rng, colour)
+                scene_size: tuple[int, int] = (640, 480), text: str | None = None) -> SynthPlate:
+    text = text or random_plate_text(rng, colour)
     flat = render_plate(text, colour)
     scene, (px, py) = _scene(rng, *scene_size)
     ph, pw = flat.shape[:2]
