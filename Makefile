@@ -1,0 +1,50 @@
+# Linli — `make setup` then `make run` (or `make test`). See README.md.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+export LINLI_HOME ?= $(CURDIR)/var
+HTMX_VERSION := 2.0.4
+
+.PHONY: setup system-packages venv htmx translations run test bench extract-messages clean
+
+setup: system-packages venv htmx translations
+	@echo "Setup done. Next: make run  (or: make test)"
+
+system-packages:
+	@bash scripts/system-packages.sh
+
+venv: $(BIN)/linli
+
+$(BIN)/linli: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[test]'
+	@touch $@
+
+# htmx is served from the box (no CDN); it comes from its npm package at setup time and is
+# not committed.
+htmx: web/static/vendor/htmx.min.js
+
+web/static/vendor/htmx.min.js:
+	@mkdir -p web/static/vendor .cache/npm
+	cd .cache/npm && npm pack --silent htmx.org@$(HTMX_VERSION) >/dev/null
+	tar -xzf .cache/npm/htmx.org-$(HTMX_VERSION).tgz -C .cache/npm package/dist/htmx.min.js
+	cp .cache/npm/package/dist/htmx.min.js $@
+
+translations: $(BIN)/linli
+	$(BIN)/pybabel compile --use-fuzzy -d web/translations -D messages --statistics 2>&1 | tail -n 1
+
+extract-messages: $(BIN)/linli
+	$(BIN)/python scripts/extract_messages.py
+
+run: setup
+	$(BIN)/linli run --init-demo
+
+test: setup
+	$(BIN)/python -m pytest -q
+
+bench: setup
+	$(BIN)/python -m bench
+
+clean:
+	rm -rf $(VENV) .cache web/static/vendor var

@@ -1,0 +1,160 @@
+"""init, run, check-config, selfcheck and user commands."""
+
+from __future__ import annotations
+
+import logging
+import signal
+import sys
+
+from appliance.cli.common import open_runtime
+from appliance.config import explain, load_config
+from appliance.i18n import gettext as _
+
+logger = logging.getLogger(__name__)
+
+
+def register(sub) -> None:
+    p = sub.add_parser("init", help=_("create the data folder, database and an admin account"))
+    p.add_argument("--demo", action="store_true", help=_("add a demo community"))
+    p.set_defaults(func=cmd_init)
+
+    p = sub.add_parser("run", help=_("start everything (web, gate, vision, sync, tasks)"))
+    p.add_argument("--host", default=None)
+    p.add_argument("--port", type=int, default=None)
+    p.add_argument("--init-demo", action="store_true", help=_("on first use, initialise the demo community"))
+    p.set_defaults(func=cmd_run)
+
+    p = sub.add_parser("check-config", help=_("validate config.toml and name every bad key"))
+    p.add_argument("--explain", action="store_true", help=_("list every setting with its default and help"))
+    p.set_defaults(func=cmd_check_config)
+
+    p = sub.add_parser("selfcheck", help=_("print each subsystem OK/FAIL with the fix"))
+    p.set_defaults(func=cmd_selfcheck)
+
+    p = sub.add_parser("user", help=_("staff accounts"))
+    usub = p.add_subparsers(dest="user_command", metavar="ACTION")
+    usub.required = True
+    a = usub.add_parser("add", help=_("add an account"))
+    a.add_argument("name")
+    a.add_argument("--role", required=True, choices=("admin", "volunteer", "district", "kiosk"))
+    a.add_argument("--password-stdin", action="store_true", help=_("read the password from standard input"))
+    a.set_defaults(func=cmd_user_add)
+
+
+def initialise(runtime, demo: bool) -> str | None:
+    """Create the first admin (returns its one-time password) and the demo data if asked."""
+    from appliance.services.demo import create_demo
+
+    accounts = runtime.services.accounts
+    password = None
+    if demo:
+        made = create_demo(runtime.db, accounts)
+        logger.info("demo community: %s", made)
+    if not any(u.role == "admin" for u in accounts.list()):
+        password = accounts.generate_password()
+        accounts.create("admin", "admin", password, display_name=_("Administrator"), actor="init")
+    if demo:
+        _write_demo_flag(runtime.config.home)
+    return password
+
+
+def _write_demo_flag(home) -> None:
+    path = home / "config.toml"
+    if not path.exists():
+        path.write_text("# Linli configuration. `linli check-config --explain` lists every setting.\n"
+                        "[box]\ndemo = true\n", encoding="utf-8")
+
+
+def cmd_init(args) -> int:
+    with open_runtime() as runtime:
+        password = initialise(runtime, args.demo)
+        home = runtime.config.home
+        print(_("Data folder: %(path)s", path=home))
+        if password:
+            print(_("Admin account: admin  one-time password: %(password)s", password=password))
+            print(_("Write it down now; it is not shown again."))
+        else:
+            print(_("Already initialised; no new admin account created."))
+        if args.demo:
+            counts = runtime.services.registry.counts()
+            print(_("Demo community: %(buildings)s buildings, %(units)s units, %(residents)s residents, "
+                    "%(vehicles)s vehicles.", **counts))
+    return 0
+
+
+def cmd_run(args) -> int:
+    import waitress
+
+    from appliance.runtime import build_runtime
+    from appliance.services.demo import DEMO_ACCOUNTS
+    from web import create_app
+
+    config = load_config()
+    if config.safe_mode:
+        print(_("The configuration file has errors; Linli runs in safe mode (gate locked, vision and sync off) "
+                "until they are fixed."), file=sys.stderr)
+        for problem in config.problems:
+            print("  - " + problem, file=sys.stderr)
+    runtime = build_runtime(config)
+    if args.init_demo and runtime.services.accounts.count() == 0:
+        initialise(runtime, demo=True)
+        runtime.close()
+        config = load_config()
+        runtime = build_runtime(config)
+        print(_("Demo community created. Demo accounts:"))
+        for username, role, password, _display in DEMO_ACCOUNTS:
+            print(f"  {username} / {password}  ({role})")
+    app = create_app(config, runtime.services)
+    host = args.host or config.web.host
+    port = args.port or config.web.port
+    runtime.start_background()
+
+    def stop(signum, frame):
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, stop)
+    shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host
+    print(_("Linli is running: open http://%(host)s:%(port)s/ (kiosk: /kiosk). Press Ctrl+C to stop.",
+            host=shown, port=port), flush=True)
+    try:
+        waitress.serve(app, host=host, port=port, threads=config.web.threads, ident="linli",
+                       max_request_body_size=config.web.max_upload_mb * 1024 * 1024 + 65536)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        runtime.close()
+    return 0
+
+
+def cmd_check_config(args) -> int:
+    if args.explain:
+        for key, default, help_text in explain():
+            print(f"{key} = {default!r}\n    {help_text}")
+        return 0
+    config = load_config()
+    if config.problems:
+        print(_("config.toml has %(n)s problem(s):", n=len(config.problems)))
+        for problem in config.problems:
+            print("  - " + problem)
+        return 1
+    print(_("config.toml is valid."))
+    return 0
+
+
+def cmd_selfcheck(args) -> int:
+    with open_runtime(hardware=True) as runtime:
+        report = runtime.services.health.report()
+    for name, result in report["subsystems"].items():
+        print(f"{'OK  ' if result['ok'] else 'FAIL'} {name:<10} {result['detail']}")
+    return 0 if report["ok"] else 1
+
+
+def cmd_user_add(args) -> int:
+    if not args.password_stdin:
+        print(_("Give the password on standard input with --password-stdin."), file=sys.stderr)
+        return 2
+    password = sys.stdin.readline().rstrip("\r\n")
+    with open_runtime() as runtime:
+        user = runtime.services.accounts.create(args.name, args.role, password, actor="cli")
+    print(_("Account %(name)s created with role %(role)s.", name=user.username, role=user.role))
+    return 0

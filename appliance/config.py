@@ -1,0 +1,184 @@
+"""One typed configuration, read from ``$LINLI_HOME/config.toml`` and validated at start.
+
+Every setting has a default and a help line (``linli check-config --explain`` prints
+them). An invalid file does not stop the box: :func:`load_config` returns the defaults
+plus the list of problems, and the runtime starts in *safe mode* (web up, gate in its
+safe state, vision and sync off) so a volunteer can see and fix the file.
+
+Sections are dataclasses; a feature adds its own section class here and one field on
+:class:`Config`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import tomllib
+import typing
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from appliance.i18n import N_
+
+
+def setting(default, help: str, *, choices=None, min=None, max=None):
+    meta = {"help": help, "choices": choices, "min": min, "max": max}
+    if isinstance(default, (list, dict)):
+        return field(default_factory=lambda: type(default)(default), metadata=meta)
+    return field(default=default, metadata=meta)
+
+
+@dataclass
+class BoxConfig:
+    id: str = setting("", "Box id used in sync topics; empty means generated once at init and kept in the data dir.")
+    name: str = setting("邻里社区", "Community name shown on pages and notices.")
+    language: str = setting("zh_CN", "Default language of the pages and the CLI.", choices=("zh_CN", "en"))
+    demo: bool = setting(False, "Demo mode: the login page lists the demo accounts.")
+    timezone: str = setting("Asia/Shanghai", "Time zone for schedules and reports.")
+
+
+@dataclass
+class WebConfig:
+    host: str = setting("0.0.0.0", "Address the admin site listens on.")
+    port: int = setting(8080, "Port the admin site listens on.", min=1, max=65535)
+    threads: int = setting(4, "Web server worker threads.", min=1, max=32)
+    session_cookie_secure: bool = setting(False, "Send the session cookie only over HTTPS (turn on behind TLS).")
+    session_hours: int = setting(12, "Hours a login stays valid.", min=1, max=720)
+    max_upload_mb: int = setting(10, "Largest upload accepted, in MiB.", min=1, max=200)
+    login_max_failures: int = setting(5, "Failed logins before an account/address is locked out.", min=1, max=100)
+    login_lockout_s: int = setting(300, "Seconds a lockout lasts.", min=10, max=86400)
+
+
+@dataclass
+class DbConfig:
+    path: str = setting("", "SQLite file; empty means linli.db in the data dir.")
+    busy_timeout_ms: int = setting(5000, "How long a writer waits for the lock.", min=100, max=60000)
+    backup_keep: int = setting(5, "Database backups kept before migrations.", min=1, max=50)
+
+
+@dataclass
+class TasksConfig:
+    workers: int = setting(1, "Background task worker threads.", min=1, max=8)
+    immediate: bool = setting(False, "Run background tasks inline (tests and debugging).")
+
+
+@dataclass
+class HardwareConfig:
+    backend: str = setting("auto", "auto: real GPIO on a Raspberry Pi, simulated elsewhere.", choices=("auto", "pi", "mock"))
+
+
+@dataclass
+class LoggingConfig:
+    level: str = setting("INFO", "Log level.", choices=("DEBUG", "INFO", "WARNING", "ERROR"))
+
+
+@dataclass
+class Config:
+    box: BoxConfig = field(default_factory=BoxConfig)
+    web: WebConfig = field(default_factory=WebConfig)
+    db: DbConfig = field(default_factory=DbConfig)
+    tasks: TasksConfig = field(default_factory=TasksConfig)
+    hardware: HardwareConfig = field(default_factory=HardwareConfig)
+    logging: LoggingConfig = field(default_factory=LoggingConfig)
+    # Filled by load_config, not by the file.
+    home: Path = field(default=Path("var"), metadata={"internal": True})
+    problems: list[str] = field(default_factory=list, metadata={"internal": True})
+
+    @property
+    def safe_mode(self) -> bool:
+        return bool(self.problems)
+
+    @property
+    def db_path(self) -> Path:
+        return Path(self.db.path) if self.db.path else self.home / "linli.db"
+
+
+def linli_home() -> Path:
+    return Path(os.environ.get("LINLI_HOME", "var")).resolve()
+
+
+def sections() -> list[tuple[str, type]]:
+    hints = typing.get_type_hints(Config)
+    return [(f.name, hints[f.name]) for f in dataclasses.fields(Config) if not f.metadata.get("internal")]
+
+
+def _coerce(section: str, f: dataclasses.Field, hint, value, problems: list[str]):
+    key = f"{section}.{f.name}"
+    meta = f.metadata
+    ok = (
+        (hint is bool and isinstance(value, bool))
+        or (hint is int and isinstance(value, int) and not isinstance(value, bool))
+        or (hint is float and isinstance(value, (int, float)) and not isinstance(value, bool))
+        or (hint is str and isinstance(value, str))
+        or (typing.get_origin(hint) is list and isinstance(value, list))
+        or (typing.get_origin(hint) is dict and isinstance(value, dict))
+    )
+    if not ok:
+        problems.append(f"{key}: expected {getattr(hint, '__name__', str(hint))}, got {value!r}")
+        return None
+    if meta.get("choices") and value not in meta["choices"]:
+        problems.append(f"{key}: must be one of {', '.join(map(str, meta['choices']))}, got {value!r}")
+        return None
+    if meta.get("min") is not None and value < meta["min"]:
+        problems.append(f"{key}: must be at least {meta['min']}, got {value!r}")
+        return None
+    if meta.get("max") is not None and value > meta["max"]:
+        problems.append(f"{key}: must be at most {meta['max']}, got {value!r}")
+        return None
+    return float(value) if hint is float else value
+
+
+def build_config(data: dict, home: Path) -> Config:
+    """Validate ``data`` (parsed TOML) against the sections; collect every problem."""
+    problems: list[str] = []
+    built = {}
+    known = dict(sections())
+    for name in data:
+        if name not in known:
+            problems.append(f"{name}: unknown section")
+    for name, cls in known.items():
+        raw = data.get(name, {})
+        if not isinstance(raw, dict):
+            problems.append(f"{name}: must be a table")
+            raw = {}
+        hints = typing.get_type_hints(cls)
+        values = {}
+        fields = {f.name: f for f in dataclasses.fields(cls)}
+        for key, value in raw.items():
+            if key not in fields:
+                problems.append(f"{name}.{key}: unknown setting")
+                continue
+            coerced = _coerce(name, fields[key], hints[key], value, problems)
+            if coerced is not None:
+                values[key] = coerced
+        built[name] = cls(**values)
+    cfg = Config(**built, home=home, problems=problems)
+    if problems:
+        # Safe mode keeps the valid values out: a half-applied file is worse than defaults.
+        cfg = Config(home=home, problems=problems)
+    return cfg
+
+
+def load_config(home: Path | None = None, path: Path | None = None) -> Config:
+    home = (home or linli_home()).resolve()
+    path = path or home / "config.toml"
+    if not path.exists():
+        return Config(home=home)
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        return Config(home=home, problems=[f"{path.name}: not valid TOML ({exc})"])
+    return build_config(data, home)
+
+
+def explain() -> list[tuple[str, object, str]]:
+    """Every setting as (key, default, help) for ``linli check-config --explain``."""
+    rows = []
+    for name, cls in sections():
+        for f in dataclasses.fields(cls):
+            default = f.default if f.default is not dataclasses.MISSING else f.default_factory()
+            rows.append((f"{name}.{f.name}", default, f.metadata.get("help", "")))
+    return rows
+
+
+SAFE_MODE_NOTICE = N_("The configuration file has errors; Linli runs in safe mode (gate locked, vision and sync off) until they are fixed.")

@@ -1,0 +1,5 @@
+"""All tables. Each feature keeps its tables in its own module and is imported here."""
+
+from appliance.db.models.accounts import AuditLog, Job, LoginFailure, User  # noqa: F401
+from appliance.db.models.outbox import OutboxEntry  # noqa: F401
+from appliance.db.models.registry import Building, Household, Resident, Unit, Vehicle  # noqa: F401

@@ -1,0 +1,151 @@
+"""Composition root: the only place that picks concrete backends and builds singletons.
+
+``build_runtime(config)`` opens the database (migrating it), builds the services, the
+task queue and the hardware, and registers health checks. The web app and the CLI get
+everything from here; nothing else creates long-lived objects.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import platform
+import secrets
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from appliance.config import Config
+from appliance.db import migrate, open_database
+from appliance.db.models import Job, User
+from appliance.services import Services
+from appliance.services.accounts import AccountService
+from appliance.services.audit import AuditService
+from appliance.services.health import HealthService
+from appliance.services.jobs import JobService
+from appliance.services.registry import RegistryService
+from appliance.services.residents_io import ResidentsIO
+from appliance.tasks import make_huey, register_tasks, start_consumer
+
+logger = logging.getLogger(__name__)
+
+
+def is_raspberry_pi() -> bool:
+    try:
+        return "raspberry pi" in Path("/proc/device-tree/model").read_text(errors="ignore").lower()
+    except OSError:
+        return False
+
+
+def make_pin_factory(backend: str):
+    """Real GPIO (lgpio) on a Raspberry Pi, gpiozero's MockFactory everywhere else."""
+    if backend == "pi" or (backend == "auto" and is_raspberry_pi()):
+        from gpiozero.pins.lgpio import LGPIOFactory
+
+        return LGPIOFactory()
+    from gpiozero.pins.mock import MockFactory
+
+    return MockFactory()
+
+
+def _read_or_create(path: Path, make) -> str:
+    if path.exists():
+        return path.read_text().strip()
+    value = make()
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as fh:
+        fh.write(value)
+    return value
+
+
+@dataclass
+class Runtime:
+    config: Config
+    services: Services
+    huey: object
+    tasks: object
+    secret_key: str
+    box_id: str
+    pin_factory: object = None
+    consumer: object = None
+    closers: list = field(default_factory=list)
+
+    @property
+    def db(self):
+        return self.services.db
+
+    def start_background(self) -> None:
+        """Start what runs beside the web server (task consumer; features add theirs)."""
+        self.consumer = start_consumer(self.huey, self.config.tasks.workers)
+
+    def close(self) -> None:
+        for close in reversed(self.closers):
+            try:
+                close()
+            except Exception:
+                logger.exception("error while shutting down")
+        if self.consumer is not None:
+            self.consumer.stop(graceful=True)
+        if not self.db.is_closed():
+            self.db.close()
+
+
+def build_runtime(config: Config, *, immediate_tasks: bool | None = None, hardware: bool = True) -> Runtime:
+    home = config.home
+    home.mkdir(parents=True, exist_ok=True)
+    db = open_database(config.db_path, config.db.busy_timeout_ms)
+    migrate(db, config.db_path, config.db.backup_keep)
+    secret_key = _read_or_create(home / "secret_key", lambda: secrets.token_hex(32))
+    box_id = config.box.id or _read_or_create(home / "box_id", lambda: "box-" + uuid.uuid4().hex[:12])
+
+    audit = AuditService()
+    services = Services(config=config, db=db, audit=audit, box_id=box_id, secret_key=secret_key)
+    services.accounts = AccountService(audit, config.web.login_max_failures, config.web.login_lockout_s)
+    services.registry = RegistryService(db, audit)
+    services.residents_io = ResidentsIO(db, audit)
+    services.jobs = JobService()
+    services.health = HealthService()
+
+    immediate = config.tasks.immediate if immediate_tasks is None else immediate_tasks
+    huey = make_huey(home, immediate)
+    tasks = register_tasks(huey, services)
+    services.tasks = tasks
+
+    runtime = Runtime(config=config, services=services, huey=huey, tasks=tasks,
+                      secret_key=secret_key, box_id=box_id)
+    if hardware:
+        runtime.pin_factory = make_pin_factory(config.hardware.backend)
+        runtime.closers.append(runtime.pin_factory.close)
+
+    def database_ok():
+        db.execute_sql("SELECT 1")
+        return True, str(config.db_path)
+
+    def config_ok():
+        if config.safe_mode:
+            return False, "safe mode: " + "; ".join(config.problems)
+        return True, "valid"
+
+    def tasks_ok():
+        stuck = Job.select().where(Job.status == "running").count()
+        return True, f"immediate={immediate}, running jobs={stuck}"
+
+    def hardware_ok():
+        if runtime.pin_factory is None:
+            return True, "not started"
+        kind = type(runtime.pin_factory).__name__
+        return True, "simulated GPIO (MockFactory)" if kind == "MockFactory" else kind
+
+    def accounts_ok():
+        if User.select().where(User.role == "admin", User.active == True).exists():  # noqa: E712
+            return True, "admin account present"
+        return False, "no admin account: run `linli init`"
+
+    services.health.add("config", config_ok)
+    services.health.add("database", database_ok)
+    services.health.add("accounts", accounts_ok)
+    services.health.add("tasks", tasks_ok)
+    services.health.add("gpio", hardware_ok)
+    logger.info("runtime ready on %s (%s), box %s", platform.machine(), "safe mode" if config.safe_mode else "normal",
+                box_id)
+    return runtime

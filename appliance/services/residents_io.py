@@ -1,0 +1,400 @@
+"""Residents to and from Excel/CSV, in the one template staff fill in.
+
+Import is all-or-nothing: every row is checked first and every problem is reported with
+the row number as the spreadsheet shows it and the column's name; only a clean file is
+written, in one transaction. A row that names an existing resident (same building, unit
+and name) updates that resident, so exporting and re-importing changes nothing.
+Buildings must exist before import (a typo in a building name would otherwise create a
+phantom building); units are created on first mention, with their floor area.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime
+import io
+import logging
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from appliance.db.base import now
+from appliance.db.models import Building, Household, Resident, Unit, Vehicle
+from appliance.errors import ValidationError
+from appliance.i18n import N_, gettext
+from appliance.services.registry import check_plate, resident_payload
+from appliance.sync import outbox
+from appliance.validation import (ROLE_LABELS, clean_area, clean_date, clean_flag, clean_int, clean_phone,
+                                  clean_role, clean_text)
+
+logger = logging.getLogger(__name__)
+
+MAX_ROWS = 50_000
+MAX_FILE_BYTES = 20 * 1024 * 1024
+
+# (key, Chinese header used in the template, English header also accepted)
+COLUMNS = [
+    ("building", "楼栋", "Building"),
+    ("unit", "房号", "Unit"),
+    ("area_m2", "面积(㎡)", "Area (m2)"),
+    ("name", "姓名", "Name"),
+    ("phone", "电话", "Phone"),
+    ("role", "身份", "Role"),
+    ("move_in", "入住日期", "Move-in"),
+    ("move_out", "迁出日期", "Move-out"),
+    ("birth_year", "出生年份", "Birth year"),
+    ("living_alone_elderly", "独居老人", "Living alone elderly"),
+    ("minor", "未成年", "Minor"),
+    ("disability", "残障", "Disability"),
+    ("plates", "车牌", "Plates"),
+    ("notes", "备注", "Notes"),
+]
+HEADER_TO_KEY = {}
+for _key, _zh, _en in COLUMNS:
+    HEADER_TO_KEY[_zh] = HEADER_TO_KEY[_en.lower()] = HEADER_TO_KEY[_key] = _key
+LABELS = {key: zh for key, zh, _ in COLUMNS}
+REQUIRED = ("building", "unit", "name")
+
+INSTRUCTIONS = [
+    N_("One row per resident. Required columns: 楼栋, 房号, 姓名."),
+    N_("楼栋 must match a building already created on the Buildings page."),
+    N_("身份: 业主, 租户 or 家庭成员. Dates like 2024-03-01. Flags: 是 or 否."),
+    N_("车牌: one or more plates separated by commas, e.g. 京A12345, 粤B D12345."),
+    N_("A row with the same building, unit and name as an existing resident updates that resident."),
+]
+
+
+@dataclass
+class RowError:
+    row: int
+    column: str  # the column header as the spreadsheet shows it
+    message: str  # translated
+
+    def __str__(self):
+        return gettext("Row %(row)s, %(column)s: %(message)s", row=self.row, column=self.column,
+                       message=self.message)
+
+
+@dataclass
+class ImportReport:
+    rows: int = 0
+    created: int = 0
+    updated: int = 0
+    vehicles: int = 0
+    new_units: int = 0
+    errors: list[RowError] = field(default_factory=list)
+    dry_run: bool = True
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+    def as_dict(self) -> dict:
+        return {"rows": self.rows, "created": self.created, "updated": self.updated, "vehicles": self.vehicles,
+                "new_units": self.new_units, "dry_run": self.dry_run,
+                "errors": [{"row": e.row, "column": e.column, "message": e.message} for e in self.errors]}
+
+
+# --- reading files -------------------------------------------------------------------------
+def read_rows(path: Path) -> list[tuple[int, dict]]:
+    """Return [(spreadsheet row number, {key: value})]; raise ValidationError for unreadable files."""
+    path = Path(path)
+    if path.stat().st_size > MAX_FILE_BYTES:
+        raise ValidationError("The file is too large (at most %(mb)s MB).", field="file", mb=MAX_FILE_BYTES >> 20)
+    suffix = path.suffix.lower()
+    if suffix == ".xlsx":
+        raw = _read_xlsx(path)
+    elif suffix == ".csv":
+        raw = _read_csv(path.read_bytes())
+    else:
+        raise ValidationError("Use an .xlsx or .csv file.", field="file")
+    return _map_header(raw)
+
+
+def _read_xlsx(path: Path) -> list[list]:
+    import zipfile
+
+    from openpyxl import load_workbook
+    from openpyxl.utils.exceptions import InvalidFileException
+
+    try:
+        wb = load_workbook(path, read_only=True, data_only=True)
+    except (InvalidFileException, zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:
+        logger.info("unreadable workbook: %s", type(exc).__name__)
+        raise ValidationError("This is not a readable Excel file.", field="file") from None
+    try:
+        ws = wb.worksheets[0]
+        rows = []
+        for values in ws.iter_rows(values_only=True):
+            rows.append(list(values))
+            if len(rows) > MAX_ROWS + 1:
+                raise ValidationError("Too many rows (at most %(n)s).", field="file", n=MAX_ROWS)
+        return rows
+    finally:
+        wb.close()
+
+
+def _read_csv(data: bytes) -> list[list]:
+    # Excel on Chinese Windows saves CSV as GBK; try UTF-8 (with BOM) first.
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            text = data.decode(encoding)
+            break
+        except UnicodeDecodeError:
+            continue
+    else:
+        raise ValidationError("The CSV file is not UTF-8 or GBK text.", field="file")
+    if "\x00" in text:
+        raise ValidationError("The CSV file is not UTF-8 or GBK text.", field="file")
+    try:
+        rows = list(csv.reader(io.StringIO(text)))
+    except csv.Error:
+        raise ValidationError("The CSV file is damaged.", field="file") from None
+    if len(rows) > MAX_ROWS + 1:
+        raise ValidationError("Too many rows (at most %(n)s).", field="file", n=MAX_ROWS)
+    return rows
+
+
+def _map_header(raw: list[list]) -> list[tuple[int, dict]]:
+    if not raw:
+        raise ValidationError("The file is empty.", field="file")
+    header = [str(h).strip() if h is not None else "" for h in raw[0]]
+    keys = [HEADER_TO_KEY.get(h) or HEADER_TO_KEY.get(h.lower()) for h in header]
+    missing = [LABELS[k] for k in REQUIRED if k not in keys]
+    if missing:
+        raise ValidationError("Missing columns: %(columns)s. Download the template to see them.", field="file",
+                              columns=", ".join(missing))
+    rows = []
+    for index, values in enumerate(raw[1:], start=2):
+        record = {}
+        for key, value in zip(keys, values):
+            if key:
+                record[key] = value.strip() if isinstance(value, str) else value
+        if all(v in (None, "") for v in record.values()):
+            continue  # blank lines people leave between blocks
+        rows.append((index, record))
+    return rows
+
+
+# --- checking and writing ------------------------------------------------------------------
+@dataclass
+class _CleanRow:
+    row: int
+    building: Building
+    unit_number: str
+    area: object
+    values: dict
+    plates: list[tuple[str, str]]
+
+
+class ResidentsIO:
+    def __init__(self, db, audit):
+        self.db = db
+        self.audit = audit
+
+    def check(self, rows: list[tuple[int, dict]]) -> tuple[list[_CleanRow], ImportReport]:
+        report = ImportReport(rows=len(rows))
+        buildings = {b.name: b for b in Building.select()}
+        seen_people: dict[tuple, int] = {}
+        seen_plates: dict[str, int] = {}
+        plate_owner = {v.plate: (v.resident.household.unit_id, v.resident.name)
+                       for v in Vehicle.select(Vehicle, Resident, Household).join(Resident).join(Household)}
+        unit_ids = {(u.building_id, u.number): u.id for u in Unit.select()}
+        clean: list[_CleanRow] = []
+        for row, record in rows:
+            errors_before = len(report.errors)
+
+            def attempt(key, fn, *args, **kwargs):
+                try:
+                    return fn(record.get(key), key, *args, row=row, **kwargs)
+                except ValidationError as exc:
+                    report.errors.append(RowError(row, LABELS[key], exc.message()))
+                    return None
+
+            building_name = attempt("building", clean_text, required=True, max_len=50)
+            building = buildings.get(building_name) if building_name else None
+            if building_name and building is None:
+                report.errors.append(RowError(row, LABELS["building"],
+                                              gettext("Unknown building %(name)s. Create it first.",
+                                                      name=building_name)))
+            unit_number = attempt("unit", clean_text, required=True, max_len=30)
+            values = {
+                "name": attempt("name", clean_text, required=True, max_len=50),
+                "phone": attempt("phone", lambda v, f, row: clean_phone(v, f, row)),
+                "role": attempt("role", lambda v, f, row: clean_role(v, f, row)),
+                "move_in": attempt("move_in", clean_date),
+                "move_out": attempt("move_out", clean_date),
+                "birth_year": attempt("birth_year", clean_int, min=1900, max=datetime.date.today().year),
+                "living_alone_elderly": attempt("living_alone_elderly", clean_flag),
+                "minor": attempt("minor", clean_flag),
+                "disability": attempt("disability", clean_flag),
+                "notes": attempt("notes", clean_text, max_len=500),
+            }
+            area = attempt("area_m2", lambda v, f, row: clean_area(v, f, row))
+            if values["move_in"] and values["move_out"] and values["move_out"] < values["move_in"]:
+                report.errors.append(RowError(row, LABELS["move_out"], gettext("Move-out cannot be before move-in.")))
+            person = (building_name, unit_number, values["name"])
+            if all(person):
+                if person in seen_people:
+                    report.errors.append(RowError(row, LABELS["name"], gettext(
+                        "Duplicate: the same person is already on row %(other)s.", other=seen_people[person])))
+                seen_people.setdefault(person, row)
+            plates = []
+            for text in str(record.get("plates") or "").replace("，", ",").replace("、", ",").split(","):
+                if not text.strip():
+                    continue
+                try:
+                    plate, kind = check_plate(text, "plates", row)
+                except ValidationError as exc:
+                    report.errors.append(RowError(row, LABELS["plates"], f"{text.strip()[:12]}: {exc.message()}"))
+                    continue
+                if plate in seen_plates:
+                    report.errors.append(RowError(row, LABELS["plates"], gettext(
+                        "Duplicate plate %(plate)s (also on row %(other)s).", plate=plate, other=seen_plates[plate])))
+                    continue
+                seen_plates[plate] = row
+                owner = plate_owner.get(plate)
+                unit_id = unit_ids.get((building.id, unit_number)) if building else None
+                if owner and owner != (unit_id, values["name"]):
+                    report.errors.append(RowError(row, LABELS["plates"], gettext(
+                        "Plate %(plate)s is registered to another resident.", plate=plate)))
+                    continue
+                plates.append((plate, kind))
+            if len(report.errors) == errors_before:
+                for key in ("living_alone_elderly", "minor", "disability"):
+                    values[key] = bool(values[key])
+                values["role"] = values["role"] or "owner"
+                values["notes"] = values["notes"] or ""
+                clean.append(_CleanRow(row, building, unit_number, area, values, plates))
+        return clean, report
+
+    def import_file(self, path: Path, actor: str, dry_run: bool = False, progress=None) -> ImportReport:
+        rows = read_rows(path)
+        clean, report = self.check(rows)
+        report.dry_run = dry_run
+        if dry_run or not report.ok:
+            self._count_effects(clean, report)
+            return report
+        with self.db.atomic():
+            self._write(clean, report, progress)
+            self.audit.record(actor, "import", "resident", "", {"file": Path(path).name, "rows": report.rows,
+                                                                "created": report.created, "updated": report.updated})
+        logger.info("imported %s rows (%s new, %s updated)", report.rows, report.created, report.updated)
+        return report
+
+    def _count_effects(self, clean: list[_CleanRow], report: ImportReport) -> None:
+        existing = {(r.household.unit.building_id, r.household.unit.number, r.name)
+                    for r in Resident.select(Resident, Household, Unit).join(Household).join(Unit)}
+        units = {(u.building_id, u.number) for u in Unit.select()}
+        new_units = set()
+        for item in clean:
+            key = (item.building.id, item.unit_number)
+            if key not in units:
+                new_units.add(key)
+            if (*key, item.values["name"]) in existing:
+                report.updated += 1
+            else:
+                report.created += 1
+            report.vehicles += len(item.plates)
+        report.new_units = len(new_units)
+
+    def _write(self, clean: list[_CleanRow], report: ImportReport, progress) -> None:
+        units = {(u.building_id, u.number): u for u in Unit.select()}
+        households = {}
+        for h in Household.select().order_by(Household.id.desc()):
+            households[h.unit_id] = h
+        existing = {(r.household.unit_id, r.name): r
+                    for r in Resident.select(Resident, Household).join(Household)}
+        vehicles = {v.plate: v for v in Vehicle.select()}
+        total = len(clean)
+        for done, item in enumerate(clean, start=1):
+            key = (item.building.id, item.unit_number)
+            unit = units.get(key)
+            if unit is None:
+                unit = Unit.create(building=item.building, number=item.unit_number, area_m2=item.area)
+                units[key] = unit
+                report.new_units += 1
+            elif item.area is not None and unit.area_m2 != item.area:
+                unit.area_m2 = item.area
+                unit.save()
+            household = households.get(unit.id)
+            if household is None:
+                household = households[unit.id] = Household.create(unit=unit, name=f"{item.building.name}{unit.number}")
+            resident = existing.get((unit.id, item.values["name"]))
+            if resident is None:
+                resident = Resident(household=household)
+                report.created += 1
+            else:
+                report.updated += 1
+            for k, v in item.values.items():
+                setattr(resident, k, v)
+            resident.updated_at = now()
+            resident.save()
+            resident.household = household
+            unit.building = item.building
+            household.unit = unit
+            outbox.append("resident.upsert", resident_payload(resident))
+            for plate, kind in item.plates:
+                if plate not in vehicles:
+                    vehicles[plate] = Vehicle.create(resident=resident, plate=plate, kind=kind)
+                    report.vehicles += 1
+            if progress and (done % 200 == 0 or done == total):
+                progress(done, total)
+
+    # --- export -----------------------------------------------------------------------------
+    def export_rows(self) -> list[list]:
+        plates: dict[int, list[str]] = {}
+        for v in Vehicle.select().order_by(Vehicle.plate):
+            plates.setdefault(v.resident_id, []).append(v.plate)
+        out = []
+        query = (Resident.select(Resident, Household, Unit, Building).join(Household).join(Unit).join(Building)
+                 .order_by(Building.name, Unit.number, Resident.id))
+        for r in query:
+            unit = r.household.unit
+            out.append([
+                unit.building.name, unit.number, float(unit.area_m2) if unit.area_m2 is not None else None,
+                r.name, r.phone, ROLE_LABELS.get(r.role, r.role),
+                r.move_in.isoformat() if r.move_in else None, r.move_out.isoformat() if r.move_out else None,
+                r.birth_year, "是" if r.living_alone_elderly else "否", "是" if r.minor else "否",
+                "是" if r.disability else "否", ", ".join(plates.get(r.id, [])), r.notes or None,
+            ])
+        return out
+
+    def export_file(self, path: Path, template_only: bool = False, progress=None) -> int:
+        path = Path(path)
+        rows = [] if template_only else self.export_rows()
+        header = [zh for _, zh, _ in COLUMNS]
+        tmp = path.with_name(path.name + ".part")
+        if path.suffix.lower() == ".csv":
+            with open(tmp, "w", encoding="utf-8-sig", newline="") as fh:
+                writer = csv.writer(fh)
+                writer.writerow(header)
+                writer.writerows([["" if v is None else v for v in row] for row in rows])
+        elif path.suffix.lower() == ".xlsx":
+            self._write_xlsx(tmp, header, rows)
+        else:
+            raise ValidationError("Use an .xlsx or .csv file.", field="file")
+        tmp.replace(path)  # never leave a half-written file under the real name
+        if progress:
+            progress(len(rows), len(rows))
+        return len(rows)
+
+    def _write_xlsx(self, path: Path, header: list[str], rows: list[list]) -> None:
+        from openpyxl import Workbook
+        from openpyxl.styles import Font
+
+        wb = Workbook(write_only=False)
+        ws = wb.active
+        ws.title = "住户"
+        ws.append(header)
+        for cell in ws[1]:
+            cell.font = Font(bold=True)
+        for row in rows:
+            ws.append(row)
+        for col, width in zip("ABCDEFGHIJKLMN", (10, 12, 10, 10, 14, 10, 12, 12, 10, 9, 8, 8, 22, 20)):
+            ws.column_dimensions[col].width = width
+        ws.freeze_panes = "A2"
+        help_sheet = wb.create_sheet("说明")
+        for line in INSTRUCTIONS:
+            help_sheet.append([gettext(line)])
+        help_sheet.column_dimensions["A"].width = 100
+        wb.save(path)

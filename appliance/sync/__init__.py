@@ -1,0 +1,1 @@
+"""Box-side sync: the outbox now; batching, MQTT and USB channels build on it."""

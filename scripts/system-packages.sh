@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Debian packages Linli needs on a development machine or CI: npm (fetches htmx at setup),
+# chromium (browser tests), mosquitto (sync tests), postgresql (hub scale path), fonts for
+# Chinese text, espeak-ng (spoken kiosk prompts). A package is installed only when what it
+# provides is missing (a machine may already have node/npm from elsewhere); sudo when not root.
+set -euo pipefail
+missing=()
+need() {  # need PACKAGE TEST...
+  local pkg=$1; shift
+  "$@" >/dev/null 2>&1 || missing+=("$pkg")
+}
+need npm            command -v npm
+need chromium       test -x /usr/bin/chromium
+need mosquitto      test -x /usr/sbin/mosquitto
+need postgresql     bash -c 'ls /usr/lib/postgresql/*/bin/pg_ctl'
+need fonts-wqy-zenhei test -f /usr/share/fonts/truetype/wqy/wqy-zenhei.ttc
+need espeak-ng      command -v espeak-ng
+[ ${#missing[@]} -eq 0 ] && exit 0
+if ! command -v apt-get >/dev/null; then
+  echo "Please install: ${missing[*]} (Debian/Ubuntu package names)" >&2
+  exit 1
+fi
+SUDO=""
+[ "$(id -u)" -eq 0 ] || SUDO="sudo"
+echo "Installing system packages: ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

@@ -1,0 +1,162 @@
+"""Shared fixtures: a temporary LINLI_HOME, a real SQLite database, the services, the Flask
+app and clients per role, gpiozero's MockFactory, a live server and real headless Chromium."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import socket
+import threading
+from pathlib import Path
+
+import pytest
+
+from appliance.config import load_config
+from appliance.i18n import set_locale
+from appliance.runtime import build_runtime
+
+PASSWORD = "correct-horse-1"
+ROLES = ("admin", "volunteer", "district", "kiosk")
+CHROMIUM = "/usr/bin/chromium"
+
+
+@pytest.fixture
+def linli_home(tmp_path, monkeypatch) -> Path:
+    home = tmp_path / "linli"
+    home.mkdir()
+    monkeypatch.setenv("LINLI_HOME", str(home))
+    return home
+
+
+@pytest.fixture
+def config(linli_home):
+    return load_config(linli_home)
+
+
+@pytest.fixture
+def runtime(config):
+    set_locale("zh_CN")
+    rt = build_runtime(config, immediate_tasks=True, hardware=True)
+    yield rt
+    rt.close()
+
+
+@pytest.fixture
+def services(runtime):
+    return runtime.services
+
+
+@pytest.fixture
+def db(runtime):
+    return runtime.db
+
+
+@pytest.fixture
+def pin_factory(runtime):
+    """gpiozero's MockFactory, owned by the runtime (it closes it)."""
+    return runtime.pin_factory
+
+
+@pytest.fixture
+def users(services):
+    made = {}
+    for role in ROLES:
+        made[role] = services.accounts.create(role, role, PASSWORD, display_name=role.title())
+    return made
+
+
+@pytest.fixture
+def app(config, services):
+    from web import create_app
+
+    return create_app(config, services, testing=True)
+
+
+def csrf_token(client, path: str = "/login") -> str:
+    html = client.get(path).get_data(as_text=True)
+    match = re.search(r'name="csrf_token" value="([^"]+)"', html)
+    assert match, f"no CSRF token on {path}"
+    return match.group(1)
+
+
+def login(client, username: str, password: str = PASSWORD):
+    token = csrf_token(client)
+    return client.post("/login", data={"username": username, "password": password, "csrf_token": token})
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def client_as(app, users):
+    """client_as("volunteer") -> a test client logged in with that role."""
+
+    def make(role: str):
+        c = app.test_client()
+        response = login(c, role)
+        assert response.status_code == 302, response.get_data(as_text=True)[:500]
+        return c
+
+    return make
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def live_server(app):
+    """The app served by waitress (the production server) on a free loopback port."""
+    from waitress.server import create_server
+
+    server = create_server(app, host="127.0.0.1", port=free_port(), threads=4)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.effective_port}"
+    server.close()
+    thread.join(timeout=5)
+
+
+@pytest.fixture(scope="session")
+def chromium():
+    from playwright.sync_api import sync_playwright
+
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"{CHROMIUM} is missing: run `make setup` (installs Debian's chromium)")
+    with sync_playwright() as p:
+        browser = p.chromium.launch(
+            executable_path=CHROMIUM,
+            args=["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                  "--disable-component-update", "--disable-sync", "--no-first-run"])
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(chromium):
+    context = chromium.new_context(locale="zh-CN", viewport={"width": 1024, "height": 800})
+    pg = context.new_page()
+    yield pg
+    context.close()
+
+
+@pytest.fixture
+def phone_page(chromium):
+    context = chromium.new_context(locale="zh-CN", viewport={"width": 390, "height": 800}, is_mobile=True,
+                                   has_touch=True)
+    pg = context.new_page()
+    yield pg
+    context.close()
+
+
+@pytest.fixture
+def data_dir() -> Path:
+    return Path(__file__).parent / "data"
+
+
+def pytest_report_header(config):
+    return f"chromium: {shutil.which('chromium') or CHROMIUM}"

@@ -1,0 +1,44 @@
+"""Staff accounts (admin only) and the audit log."""
+
+from __future__ import annotations
+
+from flask import redirect, render_template, request, url_for
+
+from appliance.errors import LinliError
+from web.admin import bp
+from web.auth import READERS, actor, roles, services
+
+
+@bp.get("/users")
+@roles("admin")
+def users(errors=None, form=None, created=None):
+    return render_template("admin/users.html", users=services().accounts.list(), errors=errors or {},
+                           form=form or {}, created=created), 400 if errors else 200
+
+
+@bp.post("/users")
+@roles("admin")
+def user_create():
+    form = request.form
+    try:
+        user = services().accounts.create(form.get("username", ""), form.get("role", ""), form.get("password", ""),
+                                          display_name=form.get("display_name", ""), actor=actor())
+    except LinliError as exc:
+        return users({getattr(exc, "field", None) or "form": exc.message()}, form)
+    return users(created=user.username)
+
+
+@bp.post("/users/<int:user_id>/active")
+@roles("admin")
+def user_active(user_id):
+    services().accounts.set_active(user_id, request.form.get("active") == "1", actor())
+    return redirect(url_for("admin.users"))
+
+
+@bp.get("/audit")
+@roles(*READERS)
+def audit():
+    page = max(1, request.args.get("page", 1, type=int) or 1)
+    entity = request.args.get("entity") or None
+    rows = services().audit.recent(limit=100, entity=entity, offset=(page - 1) * 100)
+    return render_template("admin/audit.html", rows=rows, page=page, entity=entity)

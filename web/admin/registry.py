@@ -1,0 +1,167 @@
+"""Buildings, units, residents and vehicles."""
+
+from __future__ import annotations
+
+from flask import redirect, render_template, request, url_for
+
+from appliance.errors import LinliError, ValidationError
+from web.admin import bp
+from web.auth import READERS, STAFF, actor, roles, services
+
+
+def _form_errors(exc: LinliError) -> dict:
+    return {getattr(exc, "field", None) or "form": exc.message()}
+
+
+def _page_arg() -> int:
+    try:
+        return max(1, int(request.args.get("page", "1")))
+    except ValueError:
+        return 1
+
+
+# --- buildings ---------------------------------------------------------------------------
+@bp.get("/buildings")
+@roles(*READERS)
+def buildings(errors=None, form=None):
+    return render_template("admin/buildings.html", buildings=services().registry.buildings(), errors=errors or {},
+                           form=form or {}), 400 if errors else 200
+
+
+@bp.post("/buildings")
+@roles(*STAFF)
+def building_create():
+    try:
+        services().registry.save_building(request.form, actor())
+    except LinliError as exc:
+        return buildings(_form_errors(exc), request.form)
+    return redirect(url_for("admin.buildings"))
+
+
+@bp.post("/buildings/<int:building_id>/delete")
+@roles(*STAFF)
+def delete_building(building_id):
+    services().registry.delete_building(building_id, actor())
+    return redirect(url_for("admin.buildings"))
+
+
+# --- units -------------------------------------------------------------------------------
+@bp.get("/units")
+@roles(*READERS)
+def units(errors=None, form=None):
+    building = request.args.get("building", type=int)
+    return render_template("admin/units.html", units=services().registry.units(building),
+                           buildings=services().registry.buildings(), building=building, errors=errors or {},
+                           form=form or {}), 400 if errors else 200
+
+
+@bp.post("/units")
+@roles(*STAFF)
+def unit_create():
+    try:
+        services().registry.save_unit(request.form, actor())
+    except LinliError as exc:
+        return units(_form_errors(exc), request.form)
+    return redirect(url_for("admin.units", building=request.form.get("building_id")))
+
+
+@bp.post("/units/<int:unit_id>/delete")
+@roles(*STAFF)
+def delete_unit(unit_id):
+    services().registry.delete_unit(unit_id, actor())
+    return redirect(url_for("admin.units"))
+
+
+# --- residents ---------------------------------------------------------------------------
+@bp.get("/residents")
+@roles(*READERS)
+def residents():
+    q = request.args.get("q", "")[:50]
+    page = _page_arg()
+    rows, total = services().registry.residents(q, request.args.get("building", type=int), page,
+                                                include_moved_out=request.args.get("all") == "1")
+    template = "admin/_residents_table.html" if request.headers.get("HX-Request") == "true" else "admin/residents.html"
+    return render_template(template, residents=rows, total=total, page=page, q=q,
+                           buildings=services().registry.buildings())
+
+
+@bp.route("/residents/new", methods=["GET", "POST"])
+@bp.route("/residents/<int:resident_id>", methods=["GET", "POST"])
+@roles(*STAFF)
+def resident_form(resident_id=None):
+    registry = services().registry
+    resident = registry.resident(resident_id) if resident_id else None
+    errors, form = {}, request.form if request.method == "POST" else {}
+    if request.method == "POST":
+        try:
+            saved = registry.save_resident(form, actor(), resident_id)
+            return redirect(url_for("admin.resident_form", resident_id=saved.id, saved=1))
+        except LinliError as exc:
+            errors = _form_errors(exc)
+    return render_template("admin/resident_form.html", resident=resident, values=form or _resident_values(resident),
+                           errors=errors, units=registry.units(), saved=request.args.get("saved")), 400 if errors else 200
+
+
+def _resident_values(resident) -> dict:
+    if resident is None:
+        return {}
+    keys = ("name", "phone", "role", "move_in", "move_out", "birth_year", "living_alone_elderly", "minor",
+            "disability", "notes")
+    values = {k: getattr(resident, k) for k in keys}
+    values["unit_id"] = resident.household.unit_id
+    return {k: ("" if v is None else v) for k, v in values.items()}
+
+
+@bp.post("/residents/<int:resident_id>/move-out")
+@roles(*STAFF)
+def resident_move_out(resident_id):
+    from appliance.validation import clean_date
+
+    try:
+        when = clean_date(request.form.get("date"), "move_out")
+    except ValidationError:
+        when = None
+    services().registry.move_out(resident_id, when, actor())
+    return redirect(url_for("admin.resident_form", resident_id=resident_id, saved=1))
+
+
+@bp.post("/residents/<int:resident_id>/delete")
+@roles(*STAFF)
+def resident_delete(resident_id):
+    services().registry.delete_resident(resident_id, actor())
+    return redirect(url_for("admin.residents"))
+
+
+# --- vehicles ----------------------------------------------------------------------------
+@bp.get("/vehicles")
+@roles(*READERS)
+def vehicles():
+    q = request.args.get("q", "")[:20]
+    return render_template("admin/vehicles.html", vehicles=services().registry.vehicles(q), q=q)
+
+
+@bp.post("/residents/<int:resident_id>/vehicles")
+@roles(*STAFF)
+def vehicle_add(resident_id):
+    registry = services().registry
+    error = None
+    try:
+        registry.add_vehicle(resident_id, request.form.get("plate", ""), actor())
+    except LinliError as exc:
+        error = exc.message()
+    resident = registry.resident(resident_id)
+    if request.headers.get("HX-Request") == "true":
+        return render_template("admin/_vehicles.html", resident=resident, vehicle_error=error), 200
+    if error:
+        return render_template("admin/resident_form.html", resident=resident, values=_resident_values(resident),
+                               errors={}, units=registry.units(), vehicle_error=error), 400
+    return redirect(url_for("admin.resident_form", resident_id=resident_id))
+
+
+@bp.post("/vehicles/<int:vehicle_id>/delete")
+@roles(*STAFF)
+def vehicle_delete(vehicle_id):
+    services().registry.delete_vehicle(vehicle_id, actor())
+    return redirect(request.referrer if (request.referrer or "").startswith(request.host_url)
+                    else url_for("admin.vehicles"))
+

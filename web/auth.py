@@ -1,0 +1,115 @@
+"""Login, logout, language switch and the role checks every other view uses."""
+
+from __future__ import annotations
+
+import functools
+
+from flask import Blueprint, abort, current_app, g, jsonify, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+
+from appliance.errors import LinliError
+from appliance.i18n import SUPPORTED_LOCALES
+
+bp = Blueprint("auth", __name__)
+
+
+def services():
+    return current_app.extensions["linli"]
+
+
+def load_user():
+    if "user" in g:
+        return g.user
+    g.user = None
+    user_id = session.get("uid")
+    if user_id:
+        try:
+            user = services().accounts.get(user_id)
+        except LinliError:
+            user = None
+        if user and user.active and session.get("role") == user.role:
+            g.user = user
+        else:
+            session.clear()
+    return g.user
+
+
+def roles(*allowed: str):
+    """Require a logged-in user with one of ``allowed`` roles (admin is always allowed
+    except where only the kiosk device may act)."""
+
+    def decorator(view):
+        @functools.wraps(view)
+        def wrapped(*args, **kwargs):
+            user = load_user()
+            if user is None:
+                if request.path.startswith("/api/"):
+                    return jsonify({"error": _("Log in first."), "status": 401}), 401
+                if request.headers.get("HX-Request") == "true":
+                    return "", 401, {"HX-Redirect": url_for("auth.login")}
+                return redirect(url_for("auth.login", next=request.full_path))
+            if user.role not in allowed and not (user.role == "admin" and "kiosk" not in allowed):
+                abort(403)
+            return view(*args, **kwargs)
+
+        wrapped.allowed_roles = allowed
+        return wrapped
+
+    return decorator
+
+
+STAFF = ("admin", "volunteer")
+READERS = ("admin", "volunteer", "district")
+
+
+def actor() -> str:
+    user = load_user()
+    return user.username if user else "anonymous"
+
+
+def _safe_next(target: str | None) -> str | None:
+    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
+        return target
+    return None
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login():
+    from appliance.services.demo import DEMO_ACCOUNTS
+
+    config = current_app.extensions["linli_config"]
+    error = None
+    if request.method == "POST":
+        try:
+            user = services().accounts.authenticate(request.form.get("username", ""), request.form.get("password", ""),
+                                                    client=request.remote_addr or "")
+        except LinliError as exc:
+            error = exc.message()
+        else:
+            lang = session.get("lang")
+            session.clear()
+            if lang:
+                session["lang"] = lang
+            session.permanent = True
+            session["uid"], session["role"] = user.id, user.role
+            if user.role == "kiosk":
+                return redirect(url_for("kiosk.home"))
+            return redirect(_safe_next(request.args.get("next")) or url_for("admin.dashboard"))
+    demo_accounts = DEMO_ACCOUNTS if config.box.demo else []
+    return render_template("login.html", error=error, demo_accounts=demo_accounts), 401 if error else 200
+
+
+@bp.post("/logout")
+def logout():
+    lang = session.get("lang")
+    session.clear()
+    if lang:
+        session["lang"] = lang
+    return redirect(url_for("auth.login"))
+
+
+@bp.get("/lang/<code>")
+def language(code: str):
+    if code in SUPPORTED_LOCALES:
+        session["lang"] = code
+    return redirect(_safe_next(request.args.get("next")) or url_for("auth.login"))
