@@ -90,6 +90,14 @@ class Runtime:
             self.db.close()
 
 
+def _firelane_service(config: Config, db, audit):
+    # The 4G modem is not wired in yet: SMS go to a simulated notifier that keeps a history.
+    from appliance.firelane.notify import SimulatedNotifier
+    from appliance.firelane.service import FireLaneService
+
+    return FireLaneService(db, audit, SimulatedNotifier(), config.home / "evidence", config.box.name)
+
+
 def build_runtime(config: Config, *, immediate_tasks: bool | None = None, hardware: bool = True) -> Runtime:
     home = config.home
     home.mkdir(parents=True, exist_ok=True)
@@ -105,6 +113,7 @@ def build_runtime(config: Config, *, immediate_tasks: bool | None = None, hardwa
     services.residents_io = ResidentsIO(db, audit)
     services.jobs = JobService()
     services.health = HealthService()
+    services.extra["firelane"] = _firelane_service(config, db, audit)
 
     immediate = config.tasks.immediate if immediate_tasks is None else immediate_tasks
     huey = make_huey(home, immediate)

@@ -1,0 +1,1 @@
+"""Fire-lane watch: vehicles dwelling in fire-lane zones become incidents that reach the owner."""
