@@ -159,6 +159,10 @@ class FireLaneService:
     def recent_incidents(self, limit: int = 50) -> list[FireIncident]:
         return list(FireIncident.select().order_by(FireIncident.id.desc()).limit(limit))
 
+    def notices(self, incident_id) -> list[FireNotice]:
+        return list(FireNotice.select().where(FireNotice.incident == self.incident(incident_id))
+                    .order_by(FireNotice.id))
+
     def badge_count(self) -> int:
         """Open incidents that need a person: the dashboard badge."""
         return (FireIncident.select()
