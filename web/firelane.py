@@ -65,8 +65,22 @@ def close(incident_id):
 @roles(*READERS)
 def zones(errors=None, form=None):
     fl = firelane()
-    return render_template("firelane/zones.html", zones=fl.zones(), errors=errors or {},
-                           form=form or {}), 400 if errors else 200
+    form = form or {}
+    camera = request.args.get("camera") or form.get("camera") or next(iter(fl.cameras()), "cam1")
+    snap = fl.snapshot(camera)
+    size = (snap[1], snap[2]) if snap else (1280, 720)
+    return render_template("firelane/zones.html", zones=fl.zones(), errors=errors or {}, form=form,
+                           camera=camera, cameras=fl.cameras(), has_snapshot=snap is not None,
+                           size=size), 400 if errors else 200
+
+
+@bp.get("/cameras/<camera>/snapshot.jpg")
+@roles(*READERS)
+def snapshot(camera):
+    snap = firelane().snapshot(camera)
+    if snap is None:
+        return "", 404
+    return snap[0], 200, {"Content-Type": "image/jpeg", "Cache-Control": "no-store"}
 
 
 @bp.post("/zones")

@@ -43,6 +43,20 @@ class FireLaneService:
         self.community = community
         self.clock = clock
         self.occupancy: dict[tuple[str, str], dict] = {}
+        self._snapshots: dict[str, tuple[bytes, int, int]] = {}
+
+    # --- camera snapshots (for drawing zones) --------------------------------------------
+    def remember_snapshot(self, camera: str, frame) -> None:
+        ok, jpeg = cv2.imencode(".jpg", frame, [cv2.IMWRITE_JPEG_QUALITY, 80])
+        if ok:
+            self._snapshots[camera] = (jpeg.tobytes(), frame.shape[1], frame.shape[0])
+
+    def snapshot(self, camera: str) -> tuple[bytes, int, int] | None:
+        """(JPEG, width, height) of the camera's latest frame, None before its first frame."""
+        return self._snapshots.get(camera)
+
+    def cameras(self) -> list[str]:
+        return sorted(set(self._snapshots) | {z.camera for z in FireZone.select(FireZone.camera)})
 
     # --- settings ---------------------------------------------------------------------
     def settings(self) -> dict:

@@ -41,7 +41,7 @@ class _TrackPlates:
 
 class FireLaneWatch:
     def __init__(self, camera: str, service, detector, plate_reader, tracker: Tracker | None = None,
-                 clock=None, zone_refresh_s: float = 10.0):
+                 clock=None, zone_refresh_s: float = 10.0, snapshot_every_s: float = 10.0):
         self.camera = camera
         self.service = service
         self.detector = detector
@@ -54,6 +54,8 @@ class FireLaneWatch:
         self._zones_key = None
         self._zones_at = -1e9
         self._plates: dict[int, _TrackPlates] = {}
+        self.snapshot_every_s = snapshot_every_s
+        self._snapshot_at = -1e9
 
     # --- zones --------------------------------------------------------------------------
     def _refresh_zones(self, now: float) -> None:
@@ -96,6 +98,9 @@ class FireLaneWatch:
     # --- one frame ----------------------------------------------------------------------
     def process(self, frame: np.ndarray, ts: float) -> list:
         self._refresh_zones(ts)
+        if ts - self._snapshot_at >= self.snapshot_every_s:
+            self._snapshot_at = ts
+            self.service.remember_snapshot(self.camera, frame)
         detections = self.detector.detect(frame)
         tracks = self.tracker.update(detections, ts)
         self._read_plates(frame, tracks)

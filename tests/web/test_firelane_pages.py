@@ -77,3 +77,14 @@ def test_settings_page_shows_the_standard_notice_and_saves(client_as, fl):
                                             "duty_name": "小王", "duty_phone": "139 0013 9000"})
     assert r.status_code == 302
     assert fl.settings()["duty_phone"] == "13900139000" and fl.timers() == (300.0, 1200.0)
+
+
+def test_zone_editor_shows_the_cameras_latest_picture(client_as, fl):
+    c = client_as("volunteer")
+    assert "空白的 1280 x 720" in c.get("/firelane/zones").get_data(as_text=True)
+    fl.remember_snapshot("gate-cam", np.full((576, 768, 3), 90, np.uint8))
+    page = c.get("/firelane/zones?camera=gate-cam").get_data(as_text=True)
+    assert 'viewBox="0 0 768 576"' in page and "/firelane/cameras/gate-cam/snapshot.jpg" in page
+    img = c.get("/firelane/cameras/gate-cam/snapshot.jpg")
+    assert img.status_code == 200 and img.data[:2] == b"\xff\xd8"
+    assert c.get("/firelane/cameras/nowhere/snapshot.jpg").status_code == 404
