@@ -32,14 +32,19 @@ class Detection:
     box: tuple[int, int, int, int]  # x1, y1, x2, y2 in image pixels
 
 
-def load_interpreter(path, num_threads: int = 1):
-    """A LiteRT interpreter for a NanoDet .tflite file (checked against the manifest by caller)."""
+def load_interpreter(path, num_threads: int = 1, xnnpack: bool = True):
+    """A LiteRT interpreter for a NanoDet .tflite file (checked against the manifest by caller).
+
+    xnnpack=False uses LiteRT's built-in kernels only (for comparisons in bench/).
+    """
     try:
-        from ai_edge_litert.interpreter import Interpreter
+        from ai_edge_litert.interpreter import Interpreter, OpResolverType
     except ImportError as exc:  # pragma: no cover - depends on the install
         raise ModelError("ai-edge-litert is not installed") from exc
+    resolver = OpResolverType.AUTO if xnnpack else OpResolverType.BUILTIN_WITHOUT_DEFAULT_DELEGATES
     try:
-        interpreter = Interpreter(model_path=str(path), num_threads=num_threads)
+        interpreter = Interpreter(model_path=str(path), num_threads=num_threads,
+                                  experimental_op_resolver_type=resolver)
         interpreter.allocate_tensors()
     except (ValueError, RuntimeError) as exc:
         raise ModelError(f"cannot load {path}: {exc}") from exc
