@@ -98,6 +98,21 @@ def _firelane_service(config: Config, db, audit):
     return FireLaneService(db, audit, SimulatedNotifier(), config.home / "evidence", config.box.name)
 
 
+def _vision_models_ok():
+    """Every model file in models/manifest.json is present and matches its sha256."""
+    from models.errors import ModelError
+    from models.manifest import load_manifest, model_path
+
+    try:
+        manifest = load_manifest()
+        for entry, item in manifest["models"].items():
+            for key in item["files"]:
+                model_path(entry, key, manifest)
+    except ModelError as exc:
+        return False, str(exc)
+    return True, f"{len(manifest['models'])} models verified"
+
+
 def build_runtime(config: Config, *, immediate_tasks: bool | None = None, hardware: bool = True) -> Runtime:
     home = config.home
     home.mkdir(parents=True, exist_ok=True)
@@ -155,6 +170,7 @@ def build_runtime(config: Config, *, immediate_tasks: bool | None = None, hardwa
     services.health.add("accounts", accounts_ok)
     services.health.add("tasks", tasks_ok)
     services.health.add("gpio", hardware_ok)
+    services.health.add("vision models", _vision_models_ok)
     logger.info("runtime ready on %s (%s), box %s", platform.machine(), "safe mode" if config.safe_mode else "normal",
                 box_id)
     return runtime

@@ -130,3 +130,20 @@ def test_unknown_plate_goes_to_the_volunteer(firelane, clock, notifier, services
     assert inc.owner is None and inc.stage == "volunteer"
     (sms,) = notifier.sent
     assert sms.number == "13900139000" and "京A12345" in sms.text
+
+
+def test_parking_zone_counts_registered_and_unknown_vehicles(
+        firelane, clock, notifier, owner, detector, plate_reader):
+    # A parking zone around the van and car parked top right, and one over the lane.
+    firelane.save_zone({"name": "北侧停车位", "camera": "gate-cam", "kind": "parking",
+                        "polygon": [[600, 60], [768, 60], [768, 130], [600, 130]], "inertia": 2},
+                       "test")
+    firelane.save_zone({"name": "路边停车位", "camera": "gate-cam", "kind": "parking",
+                        "polygon": LANE, "inertia": 2}, "test")
+    path = [(t, 40 * t) for t in range(0, 9)] + [(t, 320) for t in range(9, 40, 3)]
+    watch_replay(firelane, clock, detector, plate_reader, replay(path))
+    # The van and car far away show no readable plate; the car in front is 京A12345.
+    assert firelane.occupancy[("gate-cam", "北侧停车位")] == {"registered": 0, "unknown": 2}
+    assert firelane.occupancy[("gate-cam", "路边停车位")] == {"registered": 1, "unknown": 0}
+    assert FireIncident.select().count() == 0  # parking zones open no incidents
+    assert notifier.sent == []
