@@ -1,24 +1,34 @@
-"""`python -m bench`: run every bench/bench_*.py module; each prints and merges its figures."""
+"""Run every bench/bench_*.py module's main() (or the ones named on the command line)."""
+
+from __future__ import annotations
+
 import importlib
-import pkgutil
 import sys
+import time
+import traceback
 from pathlib import Path
 
+from bench._results import print_table
 
-def main() -> int:
-    here = Path(__file__).resolve().parent
+
+def main(argv: list[str]) -> int:
+    names = argv or sorted(p.stem for p in Path(__file__).parent.glob("bench_*.py"))
     failed = []
-    for info in sorted(pkgutil.iter_modules([str(here)]), key=lambda m: m.name):
-        if not info.name.startswith("bench_"):
-            continue
-        print(f"== {info.name}")
+    for name in names:
+        module = importlib.import_module(f"bench.{name.removesuffix('.py')}")
+        print(f"== {name}", flush=True)
+        started = time.monotonic()
         try:
-            importlib.import_module(f"bench.{info.name}").main()
-        except Exception as exc:  # a broken benchmark must not hide the others' figures
-            print(f"{info.name} failed: {exc!r}")
-            failed.append(info.name)
+            module.main()
+        except Exception:
+            traceback.print_exc()
+            failed.append(name)
+        print(f"   ({time.monotonic() - started:.1f} s)", flush=True)
+    print_table()
+    if failed:
+        print("failed:", ", ".join(failed), file=sys.stderr)
     return 1 if failed else 0
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    raise SystemExit(main(sys.argv[1:]))
