@@ -10,7 +10,7 @@ from pathlib import Path
 
 import cv2
 
-from bench._vision_merge import record
+from bench._results import record
 from models.manifest import model_path
 from models.vehicles.detect import VehicleDetector, load_interpreter
 from models.vehicles.geometry import iou

@@ -4,7 +4,7 @@
 """
 from __future__ import annotations
 
-from bench._vision_merge import record
+from bench._results import record
 from models.plates.evaluate import evaluate
 from models.plates.read import PlateReader
 from models.plates.synth import make_set

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import cv2
 
-from bench._vision_merge import record
+from bench._results import record
 
 DATA = Path("/usr/share/doc/opencv-doc/examples/data")
 FPS, SECONDS = 2, 60
