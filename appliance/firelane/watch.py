@@ -22,9 +22,23 @@ logger = logging.getLogger(__name__)
 
 
 class FrameSource(Protocol):
-    """Minimal camera interface the watch needs: (timestamp in seconds, BGR frame) or None."""
+    """What the watch needs of a camera (hardware.camera.Camera has this shape): read() gives
+    an object with .image (BGR) and .ts (seconds), or None when no new frame came in time."""
 
-    def read(self) -> tuple[float, np.ndarray] | None: ...
+    def read(self, timeout: float | None = 1.0): ...
+
+
+class Gate(Protocol):
+    """Motion gating (hardware.camera.motion.MotionGate): check(frame).run says detect or skip."""
+
+    def check(self, frame): ...
+
+
+@dataclass(frozen=True)
+class ReplayFrame:
+    image: np.ndarray
+    ts: float
+    seq: int = 0
 
 
 @dataclass
@@ -46,7 +60,9 @@ class FireLaneWatch:
         self.service = service
         self.detector = detector
         self.plate_reader = plate_reader
-        self.tracker = tracker or Tracker()
+        # A parked car is seen only on the gate's periodic checks (about every 30 s): keep its
+        # track alive well past that, or every check would start a new stay.
+        self.tracker = tracker or Tracker(max_age_s=75.0)
         self.clock = clock or service.clock
         self.zone_refresh_s = zone_refresh_s
         self._zones: dict[str, object] = {}
@@ -150,29 +166,34 @@ class FireLaneWatch:
             self.service.occupancy[(self.camera, name)] = {"registered": registered,
                                                            "unknown": unknown}
 
-    def run(self, source: FrameSource, stop: threading.Event) -> None:
-        """Top-level loop for one camera; one bad frame never stops the watch."""
+    def run(self, source: FrameSource, stop: threading.Event, gate: Gate | None = None) -> None:
+        """Top-level loop for one camera until `stop` is set; one bad frame never stops it."""
         while not stop.is_set():
-            item = source.read()
-            if item is None:
-                break
-            ts, frame = item
             try:
-                self.process(frame, ts)
+                frame = source.read(timeout=1.0)
+                if frame is None:
+                    self.service.tick()  # the ladder climbs even while the camera is quiet
+                    continue
+                if gate is not None and not gate.check(frame).run:
+                    continue
+                self.process(frame.image, frame.ts)
             except Exception:
                 logger.exception("fire-lane watch on camera %s failed on a frame", self.camera)
 
 
 @dataclass
 class ReplaySource:
-    """Frames from memory with their timestamps: for tests and the demo until cameras land."""
+    """(ts, image) pairs from memory, read once: for tests and the demo."""
 
     frames: list
+    done: threading.Event | None = None
     _i: int = 0
 
-    def read(self):
+    def read(self, timeout: float | None = 1.0):
         if self._i >= len(self.frames):
+            if self.done is not None:
+                self.done.set()
             return None
-        item = self.frames[self._i]
+        ts, image = self.frames[self._i]
         self._i += 1
-        return item
+        return ReplayFrame(image, ts, self._i)

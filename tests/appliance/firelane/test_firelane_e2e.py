@@ -147,3 +147,49 @@ def test_parking_zone_counts_registered_and_unknown_vehicles(
     assert firelane.occupancy[("gate-cam", "路边停车位")] == {"registered": 1, "unknown": 0}
     assert FireIncident.select().count() == 0  # parking zones open no incidents
     assert notifier.sent == []
+
+
+def test_watch_loop_with_motion_gate_skips_still_frames_but_keeps_the_stay(
+        firelane, clock, notifier, owner, detector, plate_reader):
+    import threading
+
+    from appliance.firelane.watch import ReplaySource
+
+    class EveryThirdStillFrame:
+        """Like the camera layer's motion gate: moving frames pass, still ones now and then."""
+
+        def __init__(self):
+            self.seen, self.passed = 0, 0
+
+        def check(self, frame):
+            self.seen += 1
+            moving = frame.ts < 9 or frame.ts > 99
+            run = moving or self.seen % 3 == 0
+            self.passed += run
+
+            class Decision:
+                pass
+
+            d = Decision()
+            d.run = run
+            return d
+
+    firelane.save_zone({"name": "东侧消防通道", "camera": "gate-cam", "polygon": LANE,
+                        "dwell_s": 30, "inertia": 2}, "test")
+    frames = replay(arrive_park_leave())
+    start = clock.t
+
+    class ClockedReplay(ReplaySource):
+        def read(self, timeout=1.0):
+            frame = super().read(timeout)
+            if frame is not None:
+                clock.t = start + datetime.timedelta(seconds=frame.ts)
+            return frame
+
+    done = threading.Event()
+    gate = EveryThirdStillFrame()
+    watch = FireLaneWatch("gate-cam", firelane, detector, plate_reader)
+    watch.run(ClockedReplay(frames, done), done, gate)
+    assert gate.passed < gate.seen
+    (inc,) = FireIncident.select()
+    assert inc.plate == "京A12345" and len(notifier.sent) == 1
