@@ -64,11 +64,13 @@ class PlateReader:
 
     # -- detection ------------------------------------------------------------------------
     def detect(self, image: np.ndarray) -> list[tuple[float, tuple[int, int, int, int]]]:
-        """(score, box) for each plate; the SSD runs at most at detect_size on the long side."""
+        """(score, box) for each plate; the SSD sees the image at detect_size on the long side."""
         rows, cols = image.shape[:2]
-        scale = min(1.0, self.detect_size / max(rows, cols))
+        # Vehicle crops are small: enlarging them (up to 2x) finds more small and green plates.
+        scale = min(2.0, self.detect_size / max(rows, cols))
         small = image if scale == 1.0 else cv2.resize(
-            image, (round(cols * scale), round(rows * scale)), interpolation=cv2.INTER_AREA)
+            image, (round(cols * scale), round(rows * scale)),
+            interpolation=cv2.INTER_AREA if scale < 1 else cv2.INTER_LINEAR)
         rgb = cv2.cvtColor(small, cv2.COLOR_BGR2RGB).astype(np.float32) / 255.0
         blob = ((rgb - _SSD_MEAN) / _SSD_STD).transpose(2, 0, 1)[None]
         try:
