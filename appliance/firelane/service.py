@@ -15,7 +15,7 @@ from pathlib import Path
 import cv2
 
 from appliance.db.base import now as db_now
-from appliance.db.models import FireIncident, FireNotice, FireSetting, FireZone, Resident, Vehicle
+from appliance.db.models import FireIncident, FireNotice, FireSetting, FireZone, Vehicle
 from appliance.db.models.firelane import ZONE_KINDS
 from appliance.errors import NotFound, ValidationError
 from appliance.firelane import messages

@@ -153,8 +153,6 @@ def test_watch_loop_with_motion_gate_skips_still_frames_but_keeps_the_stay(
         firelane, clock, notifier, owner, detector, plate_reader):
     import threading
 
-    from appliance.firelane.watch import ReplaySource
-
     class EveryThirdStillFrame:
         """Like the camera layer's motion gate: moving frames pass, still ones now and then."""
 
