@@ -5,8 +5,6 @@ keeps global state.
 """
 from __future__ import annotations
 
-import hashlib
-import json
 import logging
 import time
 from pathlib import Path
@@ -14,12 +12,12 @@ from typing import Any
 
 import numpy as np
 
-from models.errors import InferenceError, ModelLoadError
+from models.errors import InferenceError, ModelFileError, ModelLoadError
+from models.manifest import MANIFEST, MODELS_DIR, load_manifest, model_path, sha256_of
 
 logger = logging.getLogger(__name__)
 
-MODELS_DIR = Path(__file__).resolve().parent
-MANIFEST = MODELS_DIR / "manifest.json"
+__all__ = ["MANIFEST", "MODELS_DIR", "TFLiteModel", "interpreter_class", "read_manifest", "sha256_of"]
 
 
 def interpreter_class() -> type:
@@ -35,18 +33,7 @@ def interpreter_class() -> type:
 
 
 def read_manifest(path: Path = MANIFEST) -> dict[str, Any]:
-    try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
-        raise ModelLoadError(f"cannot read model manifest {path}: {exc}") from exc
-
-
-def sha256_of(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
+    return load_manifest(path)
 
 
 class TFLiteModel:
@@ -71,13 +58,21 @@ class TFLiteModel:
         logger.debug("loaded %s in %.3f s with %d thread(s)", self.path.name, self.load_seconds, num_threads)
 
     @classmethod
-    def from_manifest(cls, relative_path: str, num_threads: int = 1,
-                      manifest: dict[str, Any] | None = None, models_dir: Path = MODELS_DIR) -> "TFLiteModel":
-        entries = manifest if manifest is not None else read_manifest(models_dir / "manifest.json")
-        entry = entries.get(relative_path)
-        if entry is None:
-            raise ModelLoadError(f"{relative_path} is not in the model manifest")
-        return cls(models_dir / relative_path, num_threads=num_threads, expected_sha256=entry["sha256"])
+    def from_manifest(cls, entry: str, num_threads: int = 1, manifest: dict[str, Any] | None = None,
+                      models_dir: Path = MODELS_DIR) -> "TFLiteModel":
+        """Load a manifest entry's file after checking its sha256 (e.g. "face.detector")."""
+        manifest = manifest if manifest is not None else read_manifest(models_dir / "manifest.json")
+        try:
+            item = manifest["models"][entry]["files"]["file"]
+        except KeyError as exc:
+            raise ModelLoadError(f"model {entry!r} is not in the manifest") from exc
+        if models_dir == MODELS_DIR:
+            try:
+                path = model_path(entry, "file", manifest)
+            except ModelFileError as exc:
+                raise ModelLoadError(str(exc)) from exc
+            return cls(path, num_threads=num_threads)
+        return cls(models_dir / item["path"], num_threads=num_threads, expected_sha256=item["sha256"])
 
     @property
     def input_shape(self) -> tuple[int, ...]:

@@ -25,6 +25,7 @@ BLUEPRINTS = [
     "web.admin:bp",
     "web.kiosk:bp",
     "web.api:bp",
+    "web.firelane:bp",
 ]
 
 

@@ -137,23 +137,27 @@ def tensor_names(data: bytes) -> tuple[str, str]:
 def update_manifest(path: Path, data: bytes) -> None:
     input_name, output_name = tensor_names(data)
     manifest_path = ROOT / "models" / "manifest.json"
-    manifest = json.loads(manifest_path.read_text()) if manifest_path.exists() else {}
-    manifest[str(path.relative_to(ROOT / "models"))] = {
+    manifest = json.loads(manifest_path.read_text()) if manifest_path.exists() else {"models": {}}
+    manifest["models"]["face.embedder"] = {
+        "source": {"registry": "npm", "package": PACKAGE, "version": VERSION,
+                   "path_in_package": "model/face_recognition_model.bin + model/face_recognition_model-weights_manifest.json",
+                   "file": f"vladmandic-face-api-{VERSION}.tgz",
+                   "upstream": "dlib_face_recognition_resnet_model_v1 (dlib, public domain weights)"},
+        "license": "MIT (port, @vladmandic/face-api); weights from dlib, public domain (CC0)",
+        "format": "tflite (LiteRT)",
         "task": "face embedding (128-d, compare with cosine similarity)",
         "architecture": "dlib_face_recognition_resnet_model_v1 (ResNet-29 metric net)",
-        "source": {"registry": "npm", "package": PACKAGE, "version": VERSION,
-                   "file": "model/face_recognition_model.bin"},
-        "license": "MIT (port, @vladmandic/face-api); weights from dlib, public domain (CC0)",
-        "conversion": "models/face/convert_embedder.py; LiteRT dynamic-range int8 weights",
-        "sha256": hashlib.sha256(data).hexdigest(),
-        "bytes": len(data),
+        "converted_by": "models/face/convert_embedder.py with tensorflow-cpu 2.16.2 (dev-time venv)",
+        "quantization": "dynamic range: int8 weights, float activations",
+        "files": {"file": {"path": str(path.relative_to(ROOT / "models")),
+                           "sha256": hashlib.sha256(data).hexdigest()}},
         "input": {"name": input_name, "shape": [1, INPUT_SIZE, INPUT_SIZE, 3], "dtype": "float32",
                   "range": "0..255 RGB", "layout": "NHWC",
                   "alignment": "dlib 5-point face chip, size 150, padding 0.25"},
         "output": {"name": output_name, "shape": [1, 128], "dtype": "float32"},
         "labels": None,
     }
-    manifest_path.write_text(json.dumps(manifest, indent=2, ensure_ascii=False, sort_keys=True) + "\n")
+    manifest_path.write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n")
 
 
 def main() -> None:

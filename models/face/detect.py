@@ -12,6 +12,7 @@ import numpy as np
 
 from models.runtime import TFLiteModel
 
+MODEL_ENTRY = "face.detector"  # models/manifest.json
 MODEL_FILE = "face/blazeface_short_range.tflite"
 INPUT_SIZE = 128
 # MediaPipe's face_detection_short_range anchor options.

@@ -6,6 +6,7 @@ import numpy as np
 from models.errors import InferenceError
 from models.runtime import TFLiteModel
 
+MODEL_ENTRY = "face.embedder"  # models/manifest.json
 MODEL_FILE = "face/face_embedder_dlib_resnet_int8.tflite"
 EMBEDDING_SIZE = 128
 

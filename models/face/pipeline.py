@@ -9,9 +9,9 @@ import numpy as np
 
 from models.errors import ModelError, NoFaceFound
 from models.face.align import align
-from models.face.detect import MODEL_FILE as DETECTOR_FILE
+from models.face.detect import MODEL_ENTRY as DETECTOR_ENTRY
 from models.face.detect import Face, FaceDetector
-from models.face.embed import MODEL_FILE as EMBEDDER_FILE
+from models.face.embed import MODEL_ENTRY as EMBEDDER_ENTRY
 from models.face.embed import FaceEmbedder
 from models.face.quality import QualityLimits, QualityReport, assess
 from models.runtime import MODELS_DIR, TFLiteModel, read_manifest
@@ -35,8 +35,8 @@ class FacePipeline:
              limits: QualityLimits = QualityLimits()) -> "FacePipeline":
         """Load both models, checking them against the manifest's checksums."""
         manifest = read_manifest(models_dir / "manifest.json")
-        detector = FaceDetector(TFLiteModel.from_manifest(DETECTOR_FILE, num_threads, manifest, models_dir))
-        embedder = FaceEmbedder(TFLiteModel.from_manifest(EMBEDDER_FILE, num_threads, manifest, models_dir))
+        detector = FaceDetector(TFLiteModel.from_manifest(DETECTOR_ENTRY, num_threads, manifest, models_dir))
+        embedder = FaceEmbedder(TFLiteModel.from_manifest(EMBEDDER_ENTRY, num_threads, manifest, models_dir))
         return cls(detector, embedder, limits)
 
     @property

@@ -8,17 +8,22 @@ from models.errors import ModelLoadError
 from models.runtime import MODELS_DIR, TFLiteModel, read_manifest, sha256_of
 
 
+FACE_ENTRIES = ("face.detector", "face.embedder")
+
+
 def test_committed_model_files_match_their_manifest():
-    manifest = read_manifest()
-    for name in ("face/blazeface_short_range.tflite", "face/face_embedder_dlib_resnet_int8.tflite"):
+    manifest = read_manifest()["models"]
+    for name in FACE_ENTRIES:
         entry = manifest[name]
-        assert sha256_of(MODELS_DIR / name) == entry["sha256"]
+        file = entry["files"]["file"]
+        assert sha256_of(MODELS_DIR / file["path"]) == file["sha256"]
         assert entry["license"] and entry["source"]["version"] and entry["input"]["shape"]
         assert "AGPL" not in entry["license"]
 
 
 def test_total_model_size_stays_small():
-    total = sum((MODELS_DIR / name).stat().st_size for name in read_manifest() if name.startswith("face/"))
+    manifest = read_manifest()["models"]
+    total = sum((MODELS_DIR / manifest[n]["files"]["file"]["path"]).stat().st_size for n in FACE_ENTRIES)
     assert total < 40 * 1024 * 1024
 
 
@@ -32,7 +37,7 @@ def test_tampered_model_is_refused(tmp_path):
         fh.write(b"\x00\x01\x02\x03")
     (tmp_path / "manifest.json").write_text(json.dumps(manifest))
     with pytest.raises(ModelLoadError, match="checksum"):
-        TFLiteModel.from_manifest("face/blazeface_short_range.tflite", models_dir=tmp_path)
+        TFLiteModel.from_manifest("face.detector", models_dir=tmp_path)
 
 
 def test_missing_model_file_is_a_model_error(tmp_path):
