@@ -50,6 +50,8 @@ def test_init_demo_builds_a_believable_community(tmp_path):
     assert linli(tmp_path / "box", "residents", "export", str(export)).returncode == 0
     lines = export.read_text(encoding="utf-8-sig").splitlines()
     assert len(lines) == residents + 1 and any("京" in line for line in lines)
+    again = linli(tmp_path / "box", "init", "--demo")  # running it twice adds nobody
+    assert f"{residents} 位住户" in again.stdout
 
 
 def test_import_dry_run_then_real_import(tmp_path):

@@ -25,6 +25,7 @@ BLUEPRINTS = [
     "web.admin:bp",
     "web.kiosk:bp",
     "web.api:bp",
+    "web.firelane:bp",
 ]
 
 
@@ -89,7 +90,7 @@ AUDIT_WORDS = {
     "create": N_("added"), "update": N_("changed"), "delete": N_("deleted"), "import": N_("imported"),
     "login": N_("logged in"), "move_out": N_("moved out"), "password": N_("password changed"),
     "user": N_("account"), "resident": N_("resident"), "building": N_("building"), "unit": N_("unit"),
-    "vehicle": N_("vehicle"),
+    "vehicle": N_("vehicle"), "household": N_("household"),
 }
 
 

@@ -121,3 +121,36 @@ def test_admin_manages_accounts(client_as, users):
     assert r.status_code == 400 and "至少" in r.get_data(as_text=True)
     r = post(c, "/users", {"username": "laoli", "role": "volunteer", "password": "long-enough-1"})
     assert r.status_code == 200 and "laoli" in r.get_data(as_text=True)
+
+
+def test_buildings_units_and_households_can_be_corrected(client_as, services):
+    c = client_as("volunteer")
+    post(c, "/buildings", {"name": "3号搂"})  # a typo
+    b = Building.get()
+    assert post(c, f"/buildings/{b.id}", {"name": "3号楼", "floors": "7"}).status_code == 302
+    assert Building.get().name == "3号楼" and Building.get().floors == 7
+    post(c, "/units", {"building_id": b.id, "number": "101", "area_m2": "50"})
+    unit = services.registry.units()[0]
+    assert post(c, f"/units/{unit.id}", {"building_id": b.id, "number": "101", "area_m2": "55.5"}).status_code == 302
+    assert float(services.registry.unit(unit.id).area_m2) == 55.5
+    services.registry.save_resident({"name": "周杰", "unit_id": unit.id}, "t")
+    page = c.get("/households").get_data(as_text=True)
+    assert "3号楼101" in page and "<td>1</td>" in page
+    household = services.registry.households()[0]
+    assert post(c, f"/households/{household.id}", {"name": "周家", "notes": "有轮椅"}).status_code == 302
+    assert "周家" in c.get("/households").get_data(as_text=True)
+    assert post(c, f"/households/{household.id}", {"name": ""}).status_code == 400
+    assert c.get("/households/9999").status_code == 404
+
+
+def test_dashboard_draws_residents_per_building(client_as, services):
+    services.registry.save_building({"name": "1号楼"}, "t")
+    services.registry.save_building({"name": "2号楼"}, "t")
+    unit = services.registry.save_unit({"building_id": 1, "number": "101"}, "t")
+    services.registry.save_resident({"name": "甲", "unit_id": unit.id, "living_alone_elderly": "yes"}, "t")
+    services.registry.save_resident({"name": "乙", "unit_id": unit.id, "move_out": "2001-01-01",
+                                     "move_in": "2000-01-01"}, "t")
+    assert services.registry.residents_by_building() == [{"name": "1号楼", "residents": 1, "alone": 1},
+                                                         {"name": "2号楼", "residents": 0, "alone": 0}]
+    html = client_as("volunteer").get("/").get_data(as_text=True)
+    assert 'data-testid="by-building"' in html and "1号楼: 1" in html

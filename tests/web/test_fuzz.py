@@ -68,3 +68,12 @@ def test_forms_never_answer_500(app, client_as, form, values):
     url, fields = form
     response = client.post(url, data=dict(zip(fields, values)))
     assert response.status_code < 500, (url, dict(zip(fields, values)))
+
+
+def test_huge_ids_in_urls_and_forms_are_not_found_not_500(app, client_as):
+    app.config["WTF_CSRF_ENABLED"] = False
+    c = client_as("admin")
+    huge = "9223372036854775808"
+    assert c.get(f"/residents/{huge}").status_code == 404
+    assert c.post("/units", data={"building_id": huge, "number": "1"}).status_code in (400, 404)
+    assert c.post(f"/users/{huge}/active", data={"active": "0"}).status_code == 404
