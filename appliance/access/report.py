@@ -6,6 +6,7 @@ import datetime
 import io
 
 from openpyxl import Workbook
+from peewee import JOIN
 
 from appliance.access.service import REASONS
 from appliance.db.models import AccessEvent, Resident
@@ -39,7 +40,7 @@ def clean_filters(args) -> dict:
 
 
 def query(filters: dict):
-    q = (AccessEvent.select(AccessEvent, Resident).join(Resident, join_type="LEFT OUTER",
+    q = (AccessEvent.select(AccessEvent, Resident).join(Resident, join_type=JOIN.LEFT_OUTER,
                                                         on=(AccessEvent.resident == Resident.id))
          .order_by(AccessEvent.id.desc()))
     if filters.get("date_from"):
