@@ -101,8 +101,9 @@ class AccessConfig:
     qr_valid_days: int = setting(365, "Days a printed personal QR code stays valid.", min=1, max=3650)
     visitor_max_days: int = setting(30, "Longest visitor pass a volunteer may create.", min=1, max=366)
     resident_pass_max_days: int = setting(7, "Longest visitor pass a resident may create.", min=1, max=30)
-    log_flush_s: float = setting(1.0, "Access log rows are written in batches at most this often (fewer SD writes).",
-                                 min=0.1, max=30)
+    log_max_delay_s: float = setting(900.0, "Access log rows wait at most this long in the journal file before they "
+                                     "are written to the database in one batch (fewer SD-card writes).", min=1, max=3600)
+    log_batch_rows: int = setting(200, "Write the batch early once this many rows are waiting.", min=1, max=10000)
     log_keep_days: int = setting(365, "Days the access log is kept on the box.", min=30, max=3650)
     kiosk_notice: str = setting("", "Text shown in the kiosk's notices area.")
 

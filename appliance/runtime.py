@@ -118,7 +118,8 @@ def build_runtime(config: Config, *, immediate_tasks: bool | None = None, hardwa
     tasks = register_tasks(huey, services)
     services.tasks = tasks
     keys = BoxKeys(load_or_create_signing_key(home), secret_key)
-    services.access = AccessService(db, audit, keys, config.access, safe_mode=config.safe_mode)
+    services.access = AccessService(db, audit, keys, config.access, safe_mode=config.safe_mode,
+                                    journal=home / "access-journal.jsonl")
     services.access.credentials = CredentialService(db, audit, keys, config.access, services.access)
 
     runtime = Runtime(config=config, services=services, huey=huey, tasks=tasks,

@@ -72,7 +72,7 @@ def mask_name(name: str) -> str:
 
 
 class AccessService:
-    def __init__(self, db, audit, keys, settings, gate=None, safe_mode: bool = False, now=None):
+    def __init__(self, db, audit, keys, settings, gate=None, safe_mode: bool = False, now=None, journal=None):
         self.db = db
         self.audit = audit
         self.keys = keys
@@ -80,7 +80,7 @@ class AccessService:
         self.gate = gate
         self.safe_mode = safe_mode
         self.now = now or (lambda: datetime.datetime.now().replace(microsecond=0))
-        self.log = AccessLog(db, settings.log_flush_s)
+        self.log = AccessLog(db, journal, settings.log_max_delay_s, settings.log_batch_rows)
         self.simulator = None  # a hardware.simulation.GateSimulator in simulation mode
         self.credentials = None  # CredentialService, set by the runtime
         self._lock = threading.Lock()
@@ -248,11 +248,10 @@ class AccessService:
                "resident": resident.id if resident is not None else None,
                "visitor_pass": visitor_pass.id if visitor_pass is not None else None,
                "source": (source or "")[:64], "detail": (detail or "")[:200]}
-        payload = {"at": at.isoformat(), "method": method, "granted": granted, "reason": reason, "source": row["source"],
-                   "person": self.keys.pseudonym(resident.uuid) if resident is not None else None,
-                   "pass": str(visitor_pass.uuid) if visitor_pass is not None else None}
+        extra = {"person": self.keys.pseudonym(resident.uuid) if resident is not None else None,
+                 "pass": str(visitor_pass.uuid) if visitor_pass is not None else None}
         use = visitor_pass.id if (granted and visitor_pass is not None) else None
-        self.log.add(row, payload, pass_use=use)
+        self.log.add(row, extra, pass_use=use)
 
     # --- gate status for pages ----------------------------------------------------------------
     def gate_status(self) -> dict:
