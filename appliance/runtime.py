@@ -129,6 +129,7 @@ def build_runtime(config: Config, *, immediate_tasks: bool | None = None, hardwa
         runtime.closers.append(runtime.pin_factory.close)
         _build_gate(runtime, services.access)
     runtime.starters.append(services.access.log.start)
+    runtime.starters.append(lambda: _start_control(runtime))
     runtime.starters.append(lambda: _start_watchdog(runtime))
     runtime.closers.append(services.access.close)
 
@@ -241,3 +242,15 @@ def _start_watchdog(runtime: Runtime) -> None:
 
     if start_watchdog(SystemdNotifier(), alive, stop) is not None:
         runtime.closers.append(stop.set)
+
+
+def _start_control(runtime: Runtime) -> None:
+    from appliance.access.control import ControlServer
+
+    server = ControlServer(runtime.config.home, runtime.services.access)
+    try:
+        server.start()
+    except OSError as exc:  # e.g. a path too long for a unix socket: the CLI cannot open, the box still works
+        logger.error("gate control socket not started: %s", exc)
+        return
+    runtime.closers.append(server.close)
