@@ -118,8 +118,12 @@ def build_runtime(config: Config, *, immediate_tasks: bool | None = None, hardwa
     tasks = register_tasks(huey, services)
     services.tasks = tasks
     keys = BoxKeys(load_or_create_signing_key(home), secret_key)
-    services.access = AccessService(db, audit, keys, config.access, safe_mode=config.safe_mode,
-                                    journal=home / "access-journal.jsonl")
+    from appliance.access.control import service_running
+
+    # The journal belongs to the process that owns the gate; a CLI process beside `linli run`
+    # writes its (rare) rows straight to the database.
+    journal = None if service_running(home) else home / "access-journal.jsonl"
+    services.access = AccessService(db, audit, keys, config.access, safe_mode=config.safe_mode, journal=journal)
     services.access.credentials = CredentialService(db, audit, keys, config.access, services.access)
 
     runtime = Runtime(config=config, services=services, huey=huey, tasks=tasks,
@@ -178,8 +182,15 @@ def _build_gate(runtime: Runtime, access: AccessService) -> None:
     from hardware.gate import Gate
     from hardware.simulation import GateSimulator, wire_contacts
 
+    from appliance.access.control import service_running
+
     cfg = runtime.config.gate
     if not cfg.enabled:
+        return
+    if service_running(runtime.config.home):
+        # `linli selfcheck` and friends while `linli run` is up: the pins have one owner.
+        logger.info("gate pins are owned by the running service; not claiming them")
+        runtime.gate = "owned by the running service"
         return
     factory = runtime.pin_factory
     pins = {name: (getattr(cfg, f"{name}_pin") or None) for name in ("exit", "door", "fire", "buzzer", "led")}
@@ -215,6 +226,8 @@ def _gate_health(runtime: Runtime) -> tuple[bool, str]:
         return True, "disabled in config"
     if gate is None:
         return True, "not started"
+    if isinstance(gate, str):
+        return True, gate
     if isinstance(gate, Exception):
         return False, f"{gate} (check [gate] pins in config.toml)"
     status = gate.status()
@@ -238,7 +251,7 @@ def _start_watchdog(runtime: Runtime) -> None:
 
     def alive() -> bool:
         gate = runtime.gate
-        return gate is None or isinstance(gate, Exception) or gate.status()["seconds_since_heartbeat"] < 5
+        return not hasattr(gate, "status") or gate.status()["seconds_since_heartbeat"] < 5
 
     if start_watchdog(SystemdNotifier(), alive, stop) is not None:
         runtime.closers.append(stop.set)

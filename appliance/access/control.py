@@ -24,8 +24,11 @@ SOCKET_NAME = "gate.sock"
 
 class _Handler(socketserver.StreamRequestHandler):
     def handle(self):
+        line = self.rfile.readline(4096)
+        if not line.strip():
+            return  # a liveness probe (service_running): connect and leave
         try:
-            request = json.loads(self.rfile.readline(4096) or b"{}")
+            request = json.loads(line)
             answer = self.server.dispatch(request)
         except (ValueError, TypeError):
             answer = {"ok": False, "error": "bad request"}
@@ -34,7 +37,10 @@ class _Handler(socketserver.StreamRequestHandler):
         except Exception:  # top of this thread: log, answer, keep serving
             logger.exception("control request failed")
             answer = {"ok": False, "error": "internal error"}
-        self.wfile.write(json.dumps(answer, ensure_ascii=False).encode() + b"\n")
+        try:
+            self.wfile.write(json.dumps(answer, ensure_ascii=False).encode() + b"\n")
+        except OSError:
+            pass  # the client went away
 
 
 class _Server(socketserver.ThreadingMixIn, socketserver.UnixStreamServer):
@@ -86,6 +92,20 @@ class ControlServer:
                 self.path.unlink()
             except FileNotFoundError:
                 pass
+
+
+def service_running(home: Path) -> bool:
+    """True when a live process answers on the control socket (a stale file does not count)."""
+    path = Path(home) / SOCKET_NAME
+    if not path.exists():
+        return False
+    try:
+        with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as sock:
+            sock.settimeout(1.0)
+            sock.connect(str(path))
+    except OSError:
+        return False
+    return True
 
 
 def send(home: Path, request: dict, timeout: float = 5.0) -> dict:

@@ -70,6 +70,7 @@ class AccessLog:
         self._thread: threading.Thread | None = None
         self._journal = None
         self.flushes = 0
+        self.housekeeping = None  # called at start and once a day by the writer thread
         if self.journal_path is not None:
             self._replay()
             self._journal = open(self.journal_path, "a", encoding="utf-8")
@@ -144,6 +145,14 @@ class AccessLog:
 
     def _commit(self, batch, uses) -> None:
         with self.db.atomic():
+            # Rows another process already replayed from the journal are not written twice.
+            done = {e.uuid for e in OutboxEntry.select(OutboxEntry.uuid).where(
+                OutboxEntry.uuid.in_([b[3] for b in batch]))}
+            if done:
+                batch = [b for b in batch if b[3] not in done]
+                uses = collections.Counter(b[2] for b in batch if b[2] is not None)
+                if not batch:
+                    return
             AccessEvent.insert_many([e[0] for e in batch]).execute()
             for row, extra, _use, entry_uuid in batch:
                 outbox.append("access.event", event_payload(row, extra), priority=7, entry_uuid=entry_uuid)
@@ -173,13 +182,9 @@ class AccessLog:
                 batch.append((row, line["x"], line["u"], line["id"]))
             except (ValueError, KeyError, TypeError):
                 bad += 1  # the last line may be cut short by a power cut
-        done = {e.uuid for e in OutboxEntry.select(OutboxEntry.uuid).where(
-            OutboxEntry.uuid.in_([b[3] for b in batch]))} if batch else set()
-        todo = [b for b in batch if b[3] not in done]
-        if todo:
-            self._commit(todo, collections.Counter(b[2] for b in todo if b[2] is not None))
-        logger.info("access journal replayed: %s rows written, %s already there, %s unreadable",
-                    len(todo), len(batch) - len(todo), bad)
+        if batch:
+            self._commit(batch, collections.Counter(b[2] for b in batch if b[2] is not None))
+        logger.info("access journal replayed: %s rows, %s unreadable", len(batch), bad)
         self.journal_path.write_text("")
 
     # --- writer thread ------------------------------------------------------------------------
@@ -189,9 +194,13 @@ class AccessLog:
             self._thread.start()
 
     def _run(self) -> None:
+        last_housekeeping = None
         while not self._stop.wait(1.0):
             try:
                 self.maybe_flush()
+                if self.housekeeping and (last_housekeeping is None or time.monotonic() - last_housekeeping > 86400):
+                    last_housekeeping = time.monotonic()
+                    self.housekeeping()
             except Exception:  # the writer must outlive any one bad batch
                 logger.exception("access log writer failed")
         self.flush()

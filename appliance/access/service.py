@@ -81,6 +81,7 @@ class AccessService:
         self.safe_mode = safe_mode
         self.now = now or (lambda: datetime.datetime.now().replace(microsecond=0))
         self.log = AccessLog(db, journal, settings.log_max_delay_s, settings.log_batch_rows)
+        self.log.housekeeping = self.purge_old
         self.simulator = None  # a hardware.simulation.GateSimulator in simulation mode
         self.credentials = None  # CredentialService, set by the runtime
         self._lock = threading.Lock()
@@ -287,6 +288,16 @@ class AccessService:
             raise NotFound("Unknown simulation action.")
         logger.info("simulated gate input %s by %s", action, actor)
         actions[action]()
+
+    def purge_old(self) -> int:
+        """Drop access-log rows older than ``log_keep_days`` (their outbox entries are separate)."""
+        from appliance.db.models import AccessEvent
+
+        cutoff = self.now() - datetime.timedelta(days=self.settings.log_keep_days)
+        removed = AccessEvent.delete().where(AccessEvent.at < cutoff).execute()
+        if removed:
+            logger.info("removed %s access log rows older than %s days", removed, self.settings.log_keep_days)
+        return removed
 
     def close(self) -> None:
         self.log.close()

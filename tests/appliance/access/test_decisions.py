@@ -205,3 +205,13 @@ def test_log_rows_are_batched_and_pass_uses_count_before_the_batch_is_written(ac
     finally:
         access.log.close()
     assert [r[2] for r in log_rows(access)] == ["visitor", "used_up"]
+
+
+def test_old_access_log_rows_are_purged_after_the_keep_period(access, people, clock):
+    access.scan("garbage", "kiosk")
+    access.log.flush()
+    clock.t += datetime.timedelta(days=access.settings.log_keep_days + 1)
+    access.scan("garbage again", "kiosk")
+    access.log.flush()
+    assert access.purge_old() == 1
+    assert AccessEvent.select().count() == 1

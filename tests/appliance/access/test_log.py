@@ -64,3 +64,13 @@ def test_rows_of_a_killed_process_are_replayed_once(db, linli_home, tmp_path):
     AccessLog(db, journal)
     assert AccessEvent.select().where(AccessEvent.method == "card").count() == 5
     assert journal.read_text() == ""
+
+
+def test_a_batch_already_replayed_by_another_process_is_not_written_twice(db, linli_home):
+    journal = linli_home / "j.jsonl"
+    log = AccessLog(db, journal, max_delay_s=3600, batch_rows=1000)
+    log.add(row(1), {})
+    AccessLog(db, journal)  # e.g. a CLI process started beside the service replays the journal
+    assert log.flush() == 1 and log.pending() == 0
+    assert AccessEvent.select().count() == 1
+    log.close()
