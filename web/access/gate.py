@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import redirect, render_template, request, url_for
 
 from appliance.errors import LinliError
+from appliance.i18n import N_
 from web.access import bp
 from web.auth import READERS, STAFF, actor, roles, services
 
@@ -16,11 +17,21 @@ def _panel(message=None, error=None, status=200):
                            history=_history(access)), status
 
 
+EVENT_LABELS = {
+    "started": N_("started"), "opened": N_("opened"), "locked": N_("locked"), "exit_button": N_("exit button"),
+    "door_opened": N_("door opened"), "door_closed": N_("door closed"), "forced_open": N_("door forced open"),
+    "held_open": N_("door held open"), "fire_alarm": N_("fire alarm"), "fire_reset": N_("fire alarm reset"),
+    "fail_safe": N_("fail-safe release"),
+}
+
+
 def _history(access):
+    from appliance.i18n import gettext as _
+
     gate = access.gate
     if gate is None:
         return []
-    return [kind for _t, kind, _d in list(gate.history)[-8:]][::-1]
+    return [_(EVENT_LABELS.get(kind, kind)) for _t, kind, _d in list(gate.history)[-8:]][::-1]
 
 
 @bp.get("/gate")
