@@ -215,3 +215,20 @@ def test_old_access_log_rows_are_purged_after_the_keep_period(access, people, cl
     access.log.flush()
     assert access.purge_old() == 1
     assert AccessEvent.select().count() == 1
+
+
+def test_deleting_a_resident_removes_credentials_and_keeps_an_anonymous_log(access, people, services):
+    from appliance.db.models import Credential
+
+    r = people["张三"]
+    pin = access.credentials.new_pin(r.id, "volunteer")
+    access.credentials.add_card(r.id, "123456", "volunteer")
+    access.credentials.set_schedule(r.id, ["1"], "08:00", "18:00", "volunteer")
+    assert access.pin_attempt(pin, "kiosk").granted
+    access.log.flush()
+    services.registry.delete_resident(r.id, "volunteer")
+    assert Credential.select().count() == 0
+    assert not access.pin_attempt(pin, "kiosk").granted
+    access.log.flush()
+    first = AccessEvent.select().order_by(AccessEvent.id).first()
+    assert first.granted and first.resident_id is None
