@@ -161,3 +161,12 @@ def test_access_log_filters_and_excel_export(client_as, services, resident):
 def test_healthz_reports_the_gate(client):
     body = client.get("/healthz").get_json()
     assert body["subsystems"]["gate"]["ok"] and "locked" in body["subsystems"]["gate"]["detail"]
+
+
+def test_guest_pass_from_the_resident_page_names_the_host(client_as, resident, services):
+    vol = client_as("volunteer")
+    page = f"/residents/{resident.id}"
+    r = post(vol, f"/residents/{resident.id}/access/pass", {"note": "女儿", "hours": "24", "max_uses": "2"}, page=page)
+    assert r.status_code == 302 and "/access/passes/" in r.headers["Location"]
+    vp = services.access.credentials.passes()[0]
+    assert vp.host_id == resident.id and vp.max_uses == 2 and vp.note == "女儿"

@@ -96,6 +96,20 @@ def set_schedule(resident_id):
     return _panel(resident_id)
 
 
+@bp.post("/residents/<int:resident_id>/access/pass")
+@roles(*STAFF)
+def resident_guest_pass(resident_id):
+    """A pass for a resident's guest, made by a volunteer on the resident's behalf."""
+    form = request.form
+    try:
+        vp, _code = services().access.credentials.create_pass(actor(), None, form.get("hours", ""),
+                                                              form.get("max_uses", ""), note=form.get("note", ""),
+                                                              host_id=resident_id)
+    except LinliError as exc:
+        return _panel(resident_id, access_error=exc.message())
+    return redirect(url_for("access.print_pass", pass_id=vp.id))
+
+
 @bp.post("/access/credentials/<int:credential_id>/revoke")
 @roles(*STAFF)
 def revoke_credential(credential_id):
