@@ -97,6 +97,29 @@ class Runtime:
             self.db.close()
 
 
+def _firelane_service(config: Config, db, audit):
+    # The 4G modem is not wired in yet: SMS go to a simulated notifier that keeps a history.
+    from appliance.firelane.notify import SimulatedNotifier
+    from appliance.firelane.service import FireLaneService
+
+    return FireLaneService(db, audit, SimulatedNotifier(), config.home / "evidence", config.box.name)
+
+
+def _vision_models_ok():
+    """Every model file in models/manifest.json is present and matches its sha256."""
+    from models.errors import ModelError
+    from models.manifest import load_manifest, model_path
+
+    try:
+        manifest = load_manifest()
+        for entry, item in manifest["models"].items():
+            for key in item["files"]:
+                model_path(entry, key, manifest)
+    except ModelError as exc:
+        return False, str(exc)
+    return True, f"{len(manifest['models'])} models verified"
+
+
 def build_runtime(config: Config, *, immediate_tasks: bool | None = None, hardware: bool = True) -> Runtime:
     home = config.home
     home.mkdir(parents=True, exist_ok=True)
@@ -112,6 +135,7 @@ def build_runtime(config: Config, *, immediate_tasks: bool | None = None, hardwa
     services.residents_io = ResidentsIO(db, audit)
     services.jobs = JobService()
     services.health = HealthService()
+    services.extra["firelane"] = _firelane_service(config, db, audit)
 
     immediate = config.tasks.immediate if immediate_tasks is None else immediate_tasks
     huey = make_huey(home, immediate)
@@ -167,6 +191,8 @@ def build_runtime(config: Config, *, immediate_tasks: bool | None = None, hardwa
     services.health.add("tasks", tasks_ok)
     services.health.add("gpio", hardware_ok)
     services.health.add("gate", lambda: _gate_health(runtime))
+    vision_check = _vision_models_ok()  # hashing ~35 MB is too slow for every /healthz
+    services.health.add("vision models", lambda: vision_check)
     logger.info("runtime ready on %s (%s), box %s", platform.machine(), "safe mode" if config.safe_mode else "normal",
                 box_id)
     return runtime

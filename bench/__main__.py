@@ -4,26 +4,31 @@ from __future__ import annotations
 
 import importlib
 import sys
+import time
 import traceback
 from pathlib import Path
 
-from bench._results import RESULTS, print_table
+from bench._results import print_table
 
 
 def main(argv: list[str]) -> int:
-    here = Path(__file__).resolve().parent
-    names = argv or sorted(p.stem for p in here.glob("bench_*.py"))
-    failed = 0
+    names = argv or sorted(p.stem for p in Path(__file__).parent.glob("bench_*.py"))
+    failed = []
     for name in names:
+        module = importlib.import_module(f"bench.{name.removesuffix('.py')}")
         print(f"== {name}", flush=True)
+        started = time.monotonic()
         try:
-            importlib.import_module(f"bench.{name}").main()
+            module.main()
         except Exception:
             traceback.print_exc()
-            failed += 1
-    print_table(RESULTS)
+            failed.append(name)
+        print(f"   ({time.monotonic() - started:.1f} s)", flush=True)
+    print_table()
+    if failed:
+        print("failed:", ", ".join(failed), file=sys.stderr)
     return 1 if failed else 0
 
 
 if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:]))
+    raise SystemExit(main(sys.argv[1:]))

@@ -36,9 +36,9 @@ def write_csv(path: Path, rows: list[list], header=HEADER, encoding="utf-8-sig")
     return path
 
 
-def many_rows(n: int, building="1号楼") -> list[list]:
+def many_rows(n: int, building="1号楼", start: int = 0) -> list[list]:
     out = []
-    for i in range(n):
+    for i in range(start, start + n):
         out.append(row(building=building, unit=f"{i // 40 + 1}单元{i % 40 + 101}", name=f"住户{i:05d}",
                        phone=f"139{i:08d}", plates=f"京A{i:05d}" if i % 3 == 0 else ""))
     return out

@@ -66,13 +66,19 @@ def _write_demo_flag(home) -> None:
 
 
 def cmd_init(args) -> int:
+    from appliance.services.demo import DEMO_ACCOUNTS
+
     with open_runtime() as runtime:
+        first_use = runtime.services.accounts.count() == 0
         password = initialise(runtime, args.demo)
-        home = runtime.config.home
-        print(_("Data folder: %(path)s", path=home))
+        print(_("Data folder: %(path)s", path=runtime.config.home))
         if password:
             print(_("Admin account: admin  one-time password: %(password)s", password=password))
             print(_("Write it down now; it is not shown again."))
+        elif args.demo and first_use:
+            print(_("Demo community created. Demo accounts:"))
+            for username, role, demo_password, _display in DEMO_ACCOUNTS:
+                print(f"  {username} / {demo_password}  ({role})")
         else:
             print(_("Already initialised; no new admin account created."))
         if args.demo:

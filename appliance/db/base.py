@@ -27,6 +27,21 @@ def now() -> datetime.datetime:
     return datetime.datetime.now().replace(microsecond=0)
 
 
+MAX_ID = 2**63 - 1
+
+
+def find(model, value):
+    """The row with primary key ``value``, or None — also for ids that are not integers or do
+    not fit in SQLite's INTEGER (URLs and forms can carry anything)."""
+    try:
+        key = int(value)
+    except (TypeError, ValueError):
+        return None
+    if not 0 < key <= MAX_ID:
+        return None
+    return model.get_or_none(model._meta.primary_key == key)
+
+
 class BaseModel(Model):
     class Meta:
         database = None  # bound at runtime

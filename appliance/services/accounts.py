@@ -8,7 +8,7 @@ import secrets
 
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from appliance.db.base import now
+from appliance.db.base import find, now
 from appliance.db.models import LoginFailure, User
 from appliance.db.models.accounts import ROLES
 from appliance.i18n import N_
@@ -56,7 +56,7 @@ class AccountService:
         return "".join(secrets.choice(alphabet) for _ in range(12))
 
     def get(self, user_id: int) -> User:
-        user = User.get_or_none(User.id == user_id)
+        user = find(User, user_id)
         if user is None:
             raise NotFound("No such user.")
         return user

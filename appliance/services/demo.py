@@ -44,9 +44,11 @@ def create_demo(db, accounts, residents_target: int = 200, seed: int = 7) -> dic
     made = {"buildings": 0, "units": 0, "residents": 0, "vehicles": 0, "accounts": 0}
     with db.atomic():
         for username, role, password, display in DEMO_ACCOUNTS:
-            if not accounts.list() or all(u.username != username for u in accounts.list()):
+            if all(u.username != username for u in accounts.list()):
                 accounts.create(username, role, password, display_name=display, actor="demo")
                 made["accounts"] += 1
+        if Resident.select().exists():
+            return made  # a community is already registered: never mix demo people into it
         buildings = []
         for n in range(1, 7):
             b, created = Building.get_or_create(name=f"{n}号楼", defaults={"address": f"幸福里小区{n}号楼", "floors": 6})

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import datetime
 
-from peewee import fn
+from peewee import JOIN, fn
 
-from appliance.db.base import now
+from appliance.db.base import find, now
 from appliance.db.models import Building, Household, Resident, Unit, Vehicle
 from appliance.db.models.registry import RESIDENT_ROLES
 from appliance.errors import Conflict, NotFound, ValidationError
@@ -50,7 +50,7 @@ class RegistryService:
         return list(Building.select().order_by(Building.name))
 
     def building(self, building_id) -> Building:
-        b = Building.get_or_none(Building.id == building_id)
+        b = find(Building, building_id)
         if b is None:
             raise NotFound("No such building.")
         return b
@@ -87,13 +87,13 @@ class RegistryService:
         return list(query)
 
     def unit(self, unit_id) -> Unit:
-        u = Unit.get_or_none(Unit.id == unit_id)
+        u = find(Unit, unit_id)
         if u is None:
             raise NotFound("No such unit.")
         return u
 
     def save_unit(self, data: dict, actor: str, unit_id=None) -> Unit:
-        building = self.building(clean_int(data.get("building_id"), "building_id") or 0)
+        building = self.building(data.get("building_id"))
         number = clean_text(data.get("number"), "number", required=True, max_len=30)
         floor = clean_int(data.get("floor"), "floor", min=-5, max=200)
         area = clean_area(data.get("area_m2"))
@@ -125,9 +125,28 @@ class RegistryService:
         h = Household.select().where(Household.unit == unit).order_by(Household.id).first()
         return h or Household.create(unit=unit, name=f"{unit.building.name}{unit.number}")
 
-    def households(self) -> list[Household]:
-        return list(Household.select(Household, Unit, Building).join(Unit).join(Building)
-                    .order_by(Building.name, Unit.number))
+    def households(self, building_id=None) -> list[Household]:
+        query = (Household.select(Household, Unit, Building, fn.COUNT(Resident.id).alias("members"))
+                 .join(Unit).join(Building).switch(Household).join(Resident, JOIN.LEFT_OUTER)
+                 .group_by(Household.id).order_by(Building.name, Unit.number))
+        if building_id:
+            query = query.where(Unit.building == building_id)
+        return list(query)
+
+    def household(self, household_id) -> Household:
+        h = find(Household, household_id)
+        if h is None:
+            raise NotFound("No such household.")
+        return h
+
+    def save_household(self, household_id, data: dict, actor: str) -> Household:
+        h = self.household(household_id)
+        h.name = clean_text(data.get("name"), "name", required=True, max_len=100)
+        h.notes = clean_text(data.get("notes"), "notes", max_len=500)
+        with self.db.atomic():
+            h.save()
+            self.audit.record(actor, "update", "household", h.id, {"name": h.name})
+        return h
 
     # --- residents ----------------------------------------------------------------------
     def residents(self, search: str = "", building_id=None, page: int = 1, include_moved_out: bool = False):
@@ -145,7 +164,7 @@ class RegistryService:
         return list(query.paginate(max(1, page), PAGE_SIZE)), total
 
     def resident(self, resident_id) -> Resident:
-        r = Resident.get_or_none(Resident.id == resident_id)
+        r = find(Resident, resident_id)
         if r is None:
             raise NotFound("No such resident.")
         return r
@@ -170,7 +189,7 @@ class RegistryService:
 
     def save_resident(self, data: dict, actor: str, resident_id=None) -> Resident:
         values = self.clean_resident(data)
-        unit = self.unit(clean_int(data.get("unit_id"), "unit_id") or 0)
+        unit = self.unit(data.get("unit_id"))
         with self.db.atomic():
             r = self.resident(resident_id) if resident_id else Resident()
             for key, value in values.items():
@@ -217,7 +236,7 @@ class RegistryService:
         return v
 
     def delete_vehicle(self, vehicle_id, actor: str) -> None:
-        v = Vehicle.get_or_none(Vehicle.id == vehicle_id)
+        v = find(Vehicle, vehicle_id)
         if v is None:
             raise NotFound("No such vehicle.")
         with self.db.atomic():
@@ -229,6 +248,17 @@ class RegistryService:
         return v.resident if v else None
 
     # --- overview -------------------------------------------------------------------------
+    def residents_by_building(self) -> list[dict]:
+        """Residents living in each building, with the elderly living alone among them."""
+        today = datetime.date.today()
+        living = Resident.move_out.is_null() | (Resident.move_out > today)
+        query = (Building.select(Building.name, fn.COUNT(Resident.id).alias("residents"),
+                                 fn.SUM(Resident.living_alone_elderly).alias("alone"))
+                 .join(Unit, JOIN.LEFT_OUTER).join(Household, JOIN.LEFT_OUTER)
+                 .join(Resident, JOIN.LEFT_OUTER, on=((Resident.household == Household.id) & living))
+                 .group_by(Building.id).order_by(Building.name))
+        return [{"name": b.name, "residents": b.residents or 0, "alone": int(b.alone or 0)} for b in query]
+
     def counts(self) -> dict:
         today = datetime.date.today()
         living = Resident.select().where(Resident.move_out.is_null() | (Resident.move_out > today))

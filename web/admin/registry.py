@@ -38,6 +38,22 @@ def building_create():
     return redirect(url_for("admin.buildings"))
 
 
+@bp.route("/buildings/<int:building_id>", methods=["GET", "POST"])
+@roles(*STAFF)
+def building_edit(building_id):
+    building = services().registry.building(building_id)
+    errors, form = {}, request.form if request.method == "POST" else {}
+    if request.method == "POST":
+        try:
+            services().registry.save_building(form, actor(), building_id)
+            return redirect(url_for("admin.buildings"))
+        except LinliError as exc:
+            errors = _form_errors(exc)
+    values = form or {"name": building.name, "address": building.address, "floors": building.floors or ""}
+    return render_template("admin/building_edit.html", building=building, form=values,
+                           errors=errors), 400 if errors else 200
+
+
 @bp.post("/buildings/<int:building_id>/delete")
 @roles(*STAFF)
 def delete_building(building_id):
@@ -63,6 +79,50 @@ def unit_create():
     except LinliError as exc:
         return units(_form_errors(exc), request.form)
     return redirect(url_for("admin.units", building=request.form.get("building_id")))
+
+
+@bp.route("/units/<int:unit_id>", methods=["GET", "POST"])
+@roles(*STAFF)
+def unit_edit(unit_id):
+    unit = services().registry.unit(unit_id)
+    errors, form = {}, request.form if request.method == "POST" else {}
+    if request.method == "POST":
+        try:
+            services().registry.save_unit(form, actor(), unit_id)
+            return redirect(url_for("admin.units", building=unit.building_id))
+        except LinliError as exc:
+            errors = _form_errors(exc)
+    values = form or {"building_id": str(unit.building_id), "number": unit.number,
+                      "floor": "" if unit.floor is None else unit.floor,
+                      "area_m2": "" if unit.area_m2 is None else unit.area_m2}
+    return render_template("admin/unit_edit.html", unit=unit, form=values, buildings=services().registry.buildings(),
+                           errors=errors), 400 if errors else 200
+
+
+# --- households --------------------------------------------------------------------------
+@bp.get("/households")
+@roles(*READERS)
+def households():
+    building = request.args.get("building", type=int)
+    return render_template("admin/households.html", households=services().registry.households(building),
+                           buildings=services().registry.buildings(), building=building)
+
+
+@bp.route("/households/<int:household_id>", methods=["GET", "POST"])
+@roles(*STAFF)
+def household_edit(household_id):
+    registry = services().registry
+    household = registry.household(household_id)
+    errors, form = {}, request.form if request.method == "POST" else {}
+    if request.method == "POST":
+        try:
+            registry.save_household(household_id, form, actor())
+            return redirect(url_for("admin.households"))
+        except LinliError as exc:
+            errors = _form_errors(exc)
+    values = form or {"name": household.name, "notes": household.notes}
+    return render_template("admin/household_edit.html", household=household, form=values,
+                           errors=errors), 400 if errors else 200
 
 
 @bp.post("/units/<int:unit_id>/delete")
