@@ -146,7 +146,13 @@ def build_runtime(config: Config, *, immediate_tasks: bool | None = None, hardwa
 
     # The journal belongs to the process that owns the gate; a CLI process beside `linli run`
     # writes its (rare) rows straight to the database.
-    journal = None if service_running(home) else home / "access-journal.jsonl"
+    journal_dir = Path(config.access.journal_dir) if config.access.journal_dir else home
+    try:
+        journal_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        logger.error("access journal folder %s not usable (%s); using the data folder", journal_dir, exc)
+        journal_dir = home
+    journal = None if service_running(home) else journal_dir / "access-journal.jsonl"
     services.access = AccessService(db, audit, keys, config.access, safe_mode=config.safe_mode, journal=journal)
     services.access.credentials = CredentialService(db, audit, keys, config.access, services.access)
 
