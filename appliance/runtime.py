@@ -232,9 +232,13 @@ def _build_gate(runtime: Runtime, access: AccessService) -> None:
     elif cfg.crash_guard:
         from hardware.guard import spawn_guard, stop_guard
 
-        guard = spawn_guard({"backend": "lgpio", "chip": cfg.gpio_chip, "pin": cfg.relay_pin,
-                             "active_high": not cfg.relay_active_low})
-        runtime.closers.append(lambda: stop_guard(guard))
+        try:
+            guard = spawn_guard({"backend": "lgpio", "chip": cfg.gpio_chip, "pin": cfg.relay_pin,
+                                 "active_high": not cfg.relay_active_low})
+        except (HardwareError, OSError) as exc:
+            logger.error("gate crash guard not running: %s", exc)
+        else:
+            runtime.closers.append(lambda: stop_guard(guard))
     try:
         gate = Gate(cfg.relay_pin, pins["exit"], pins["door"], pins["fire"], pins["buzzer"], pins["led"],
                     relay_active_low=cfg.relay_active_low, pulse_s=cfg.pulse_s, held_open_s=cfg.held_open_s,
