@@ -1,9 +1,5 @@
-"""Base error for everything raised by the hardware package.
-
-Callers outside ``hardware`` catch ``HardwareError`` only; third-party errors
-(OpenCV, pyserial, picamera2) are converted at the boundary.
-"""
+"""The one base error of the hardware layer; callers convert it at their boundary."""
 
 
 class HardwareError(Exception):
-    """A device could not do what was asked."""
+    """A device could not be set up or did not do what it was asked."""
