@@ -15,6 +15,9 @@ import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from appliance.access.credentials import CredentialService
+from appliance.access.keys import BoxKeys, load_or_create_signing_key
+from appliance.access.service import AccessService
 from appliance.config import Config
 from appliance.db import migrate, open_database
 from appliance.db.models import Job, User
@@ -69,7 +72,9 @@ class Runtime:
     box_id: str
     pin_factory: object = None
     consumer: object = None
+    gate: object = None
     closers: list = field(default_factory=list)
+    starters: list = field(default_factory=list)  # features' background threads, started with the consumer
 
     @property
     def db(self):
@@ -78,6 +83,12 @@ class Runtime:
     def start_background(self) -> None:
         """Start what runs beside the web server (task consumer; features add theirs)."""
         self.consumer = start_consumer(self.huey, self.config.tasks.workers)
+        for start in self.starters:
+            start()
+        face = self.services.extra.get("face")
+        if face is not None:
+            # A box that was off at the daily sweep's hour still deletes what is due.
+            face.retention_sweep()
         self.start_sync()
 
     def start_sync(self, stick_watcher=None) -> None:
@@ -112,6 +123,62 @@ class Runtime:
             self.db.close()
 
 
+def _build_face(services: Services, config: Config) -> None:
+    """Face entry services; the models load on first use, once, with the configured threads."""
+    from appliance.services.face import FaceService
+    from appliance.services.face_crypto import TemplateCipher, load_or_create_key
+    from appliance.services.face_identifier import FaceIdentifier
+    from models.face.detect import MODEL_ENTRY as DETECTOR_ENTRY
+    from models.face.embed import MODEL_ENTRY as EMBEDDER_ENTRY
+    from models.face.pipeline import FacePipeline
+    from models.runtime import read_manifest
+
+    model_id = read_manifest()["models"][EMBEDDER_ENTRY]["files"]["file"]["sha256"][:12]
+    cipher = TemplateCipher(load_or_create_key(config.home))
+    face = FaceService(services.db, services.audit, cipher,
+                       lambda: FacePipeline.load(num_threads=config.face.threads), config.face, model_id)
+    services.extra["face"] = face
+    services.extra["face_identifier"] = FaceIdentifier(face, config.face)
+
+    def face_ok():
+        from models.errors import ModelError
+        from models.manifest import model_path
+
+        if not config.face.enabled:
+            return True, "off (config face.enabled)"
+        try:
+            for entry in (DETECTOR_ENTRY, EMBEDDER_ENTRY):
+                model_path(entry, verify=False)
+        except ModelError as exc:
+            return False, f"{exc} (reinstall Linli)"
+        return True, f"{face.enrolled_count()} enrolled, liveness {'on' if config.face.liveness else 'off'}"
+
+    services.health.add("face", face_ok)
+
+
+def _firelane_service(config: Config, db, audit):
+    # The 4G modem is not wired in yet: SMS go to a simulated notifier that keeps a history.
+    from appliance.firelane.notify import SimulatedNotifier
+    from appliance.firelane.service import FireLaneService
+
+    return FireLaneService(db, audit, SimulatedNotifier(), config.home / "evidence", config.box.name)
+
+
+def _vision_models_ok():
+    """Every model file in models/manifest.json is present and matches its sha256."""
+    from models.errors import ModelError
+    from models.manifest import load_manifest, model_path
+
+    try:
+        manifest = load_manifest()
+        for entry, item in manifest["models"].items():
+            for key in item["files"]:
+                model_path(entry, key, manifest)
+    except ModelError as exc:
+        return False, str(exc)
+    return True, f"{len(manifest['models'])} models verified"
+
+
 def build_runtime(config: Config, *, immediate_tasks: bool | None = None, hardware: bool = True) -> Runtime:
     home = config.home
     home.mkdir(parents=True, exist_ok=True)
@@ -127,7 +194,16 @@ def build_runtime(config: Config, *, immediate_tasks: bool | None = None, hardwa
     services.residents_io = ResidentsIO(db, audit)
     services.jobs = JobService()
     services.health = HealthService()
-    services.sync = SyncService(db, config.sync, box_id, home)
+    _build_face(services, config)
+    services.extra["firelane"] = _firelane_service(config, db, audit)
+
+    immediate = config.tasks.immediate if immediate_tasks is None else immediate_tasks
+    huey = make_huey(home, immediate)
+    tasks = register_tasks(huey, services)
+    services.tasks = tasks
+    keys = BoxKeys(load_or_create_signing_key(home), secret_key)
+    services.sync = SyncService(db, config.sync, box_id, home, signing_key=keys.signing_key,
+                                pseudonym=keys.pseudonym)
     from appliance.sync.usb import UsbChannel
 
     services.sync.channels["usb"] = UsbChannel(services.sync)
@@ -137,17 +213,30 @@ def build_runtime(config: Config, *, immediate_tasks: bool | None = None, hardwa
 
         hub_db = open_hub_db(config.hub.db_url, home)
         services.hub = HubService(hub_db, config.hub.id, home)
+    from appliance.access.control import service_running
 
-    immediate = config.tasks.immediate if immediate_tasks is None else immediate_tasks
-    huey = make_huey(home, immediate)
-    tasks = register_tasks(huey, services)
-    services.tasks = tasks
+    # The journal belongs to the process that owns the gate; a CLI process beside `linli run`
+    # writes its (rare) rows straight to the database.
+    journal_dir = Path(config.access.journal_dir) if config.access.journal_dir else home
+    try:
+        journal_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        logger.error("access journal folder %s not usable (%s); using the data folder", journal_dir, exc)
+        journal_dir = home
+    journal = None if service_running(home) else journal_dir / "access-journal.jsonl"
+    services.access = AccessService(db, audit, keys, config.access, safe_mode=config.safe_mode, journal=journal)
+    services.access.credentials = CredentialService(db, audit, keys, config.access, services.access)
 
     runtime = Runtime(config=config, services=services, huey=huey, tasks=tasks,
                       secret_key=secret_key, box_id=box_id)
     if hardware:
         runtime.pin_factory = make_pin_factory(config.hardware.backend)
         runtime.closers.append(runtime.pin_factory.close)
+        _build_gate(runtime, services.access)
+    runtime.starters.append(services.access.log.start)
+    runtime.starters.append(lambda: _start_control(runtime))
+    runtime.starters.append(lambda: _start_watchdog(runtime))
+    runtime.closers.append(services.access.close)
     if services.hub is not None:
         runtime.closers.append(services.hub.db.close)
 
@@ -180,6 +269,9 @@ def build_runtime(config: Config, *, immediate_tasks: bool | None = None, hardwa
     services.health.add("accounts", accounts_ok)
     services.health.add("tasks", tasks_ok)
     services.health.add("gpio", hardware_ok)
+    services.health.add("gate", lambda: _gate_health(runtime))
+    vision_check = _vision_models_ok()  # hashing ~35 MB is too slow for every /healthz
+    services.health.add("vision models", lambda: vision_check)
 
     def sync_ok():
         sync = services.sync
@@ -196,3 +288,104 @@ def build_runtime(config: Config, *, immediate_tasks: bool | None = None, hardwa
     logger.info("runtime ready on %s (%s), box %s", platform.machine(), "safe mode" if config.safe_mode else "normal",
                 box_id)
     return runtime
+
+
+def _build_gate(runtime: Runtime, access: AccessService) -> None:
+    """The Gate on the runtime's pins; on a mock factory with simulated wiring, on real GPIO
+    with the crash guard. A gate that cannot be built leaves the relay untouched (released)
+    and shows up in /healthz."""
+    from gpiozero.pins.mock import MockFactory
+
+    from hardware.errors import HardwareError
+    from hardware.gate import Gate
+    from hardware.simulation import GateSimulator, wire_contacts
+
+    from appliance.access.control import service_running
+
+    cfg = runtime.config.gate
+    if not cfg.enabled:
+        return
+    if service_running(runtime.config.home):
+        # `linli selfcheck` and friends while `linli run` is up: the pins have one owner.
+        logger.info("gate pins are owned by the running service; not claiming them")
+        runtime.gate = "owned by the running service"
+        return
+    factory = runtime.pin_factory
+    pins = {name: (getattr(cfg, f"{name}_pin") or None) for name in ("exit", "door", "fire", "buzzer", "led")}
+    simulated = isinstance(factory, MockFactory)
+    if simulated:
+        wire_contacts(factory, door_pin=pins["door"], fire_pin=pins["fire"], exit_pin=pins["exit"])
+    elif cfg.crash_guard:
+        from hardware.guard import spawn_guard, stop_guard
+
+        try:
+            guard = spawn_guard({"backend": "lgpio", "chip": cfg.gpio_chip, "pin": cfg.relay_pin,
+                                 "active_high": not cfg.relay_active_low})
+        except (HardwareError, OSError) as exc:
+            logger.error("gate crash guard not running: %s", exc)
+        else:
+            runtime.closers.append(lambda: stop_guard(guard))
+    try:
+        gate = Gate(cfg.relay_pin, pins["exit"], pins["door"], pins["fire"], pins["buzzer"], pins["led"],
+                    relay_active_low=cfg.relay_active_low, pulse_s=cfg.pulse_s, held_open_s=cfg.held_open_s,
+                    forced_grace_s=cfg.forced_grace_s, door_contact=cfg.door_contact, fire_contact=cfg.fire_contact,
+                    bounce_s=cfg.bounce_ms / 1000 or None, on_event=access.gate_event, pin_factory=factory)
+    except HardwareError as exc:
+        logger.error("gate not started: %s", exc)
+        runtime.gate = exc
+        return
+    gate.release_on_exit()
+    runtime.gate = gate
+    access.gate = gate
+    if simulated:
+        access.simulator = GateSimulator(gate, factory, door_contact=cfg.door_contact, fire_contact=cfg.fire_contact)
+    runtime.closers.append(gate.close)
+
+
+def _gate_health(runtime: Runtime) -> tuple[bool, str]:
+    gate = runtime.gate
+    if not runtime.config.gate.enabled:
+        return True, "disabled in config"
+    if gate is None:
+        return True, "not started"
+    if isinstance(gate, str):
+        return True, gate
+    if isinstance(gate, Exception):
+        return False, f"{gate} (check [gate] pins in config.toml)"
+    status = gate.status()
+    if status["seconds_since_heartbeat"] > 5:
+        return False, "gate supervisor stopped responding"
+    backlog = runtime.services.access.log.pending()
+    if backlog > 1000:
+        return False, f"{backlog} access log rows not yet written"
+    state = "FIRE ALARM: held open" if status["fire_latched"] else (
+        "open" if status["relay_energised"] else "locked")
+    return True, state
+
+
+def _start_watchdog(runtime: Runtime) -> None:
+    import threading
+
+    from appliance.access.supervision import start_watchdog
+    from hardware.watchdog import SystemdNotifier
+
+    stop = threading.Event()
+
+    def alive() -> bool:
+        gate = runtime.gate
+        return not hasattr(gate, "status") or gate.status()["seconds_since_heartbeat"] < 5
+
+    if start_watchdog(SystemdNotifier(), alive, stop) is not None:
+        runtime.closers.append(stop.set)
+
+
+def _start_control(runtime: Runtime) -> None:
+    from appliance.access.control import ControlServer
+
+    server = ControlServer(runtime.config.home, runtime.services.access)
+    try:
+        server.start()
+    except OSError as exc:  # e.g. a path too long for a unix socket: the CLI cannot open, the box still works
+        logger.error("gate control socket not started: %s", exc)
+        return
+    runtime.closers.append(server.close)

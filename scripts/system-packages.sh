@@ -15,6 +15,8 @@ need mosquitto      test -x /usr/sbin/mosquitto
 need postgresql     bash -c 'ls /usr/lib/postgresql/*/bin/pg_ctl'
 need fonts-wqy-zenhei test -f /usr/share/fonts/truetype/wqy/wqy-zenhei.ttc
 need espeak-ng      command -v espeak-ng
+need opencv-doc     test -f /usr/share/doc/opencv-doc/examples/data/vtest.avi  # street photos/video for vehicle tests
+need fonts-dejavu-extra test -f /usr/share/fonts/truetype/dejavu/DejaVuSansCondensed-Bold.ttf  # plate type for synthetic plates
 [ ${#missing[@]} -eq 0 ] && exit 0
 if ! command -v apt-get >/dev/null; then
   echo "Please install: ${missing[*]} (Debian/Ubuntu package names)" >&2

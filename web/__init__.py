@@ -24,9 +24,11 @@ BLUEPRINTS = [
     "web.auth:bp",
     "web.admin:bp",
     "web.kiosk:bp",
+    "web.access:bp",
     "web.api:bp",
     "web.sync:bp",
     "web.district:bp",
+    "web.firelane:bp",
 ]
 
 

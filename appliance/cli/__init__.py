@@ -17,6 +17,9 @@ COMMAND_MODULES = [
     "appliance.cli.plates",
     "appliance.cli.sync",
     "appliance.cli.hub",
+    "appliance.cli.face",
+    "appliance.cli.gate",
+    "appliance.cli.vision",
 ]
 
 

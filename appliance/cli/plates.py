@@ -13,6 +13,9 @@ def register(sub) -> None:
     c = psub.add_parser("check", help=_("check a plate against GA 36-2018 (exit 0 valid, 1 invalid)"))
     c.add_argument("plate")
     c.set_defaults(func=cmd_check)
+    from appliance.cli.vision import register_plate_read
+
+    register_plate_read(psub)
 
 
 KIND_LABELS = {

@@ -23,4 +23,5 @@ class Services:
     tasks: Any = None
     sync: Any = None  # appliance.sync.service.SyncService
     hub: Any = None  # appliance.hub.service.HubService, on a district hub only
+    access: Any = None  # appliance.access.service.AccessService (+ .credentials)
     extra: dict = field(default_factory=dict)  # features register more services here

@@ -22,8 +22,9 @@ RESIDENT_ID_KEYS = frozenset({"resident_uuid", "resident_id"})
 
 class FieldPolicy:
     def __init__(self, pseudonym_key: bytes, share_names: bool = False, share_phones: bool = False,
-                 share_plates: bool = True):
+                 share_plates: bool = True, pseudonym=None):
         self._key = pseudonym_key
+        self._pseudonym_fn = pseudonym
         self.share_names = share_names
         self.share_phones = share_phones
         self.share_plates = share_plates
@@ -38,10 +39,17 @@ class FieldPolicy:
         key = str(resident_id)
         value = self._pseudonyms.get(key)
         if value is None:
-            value = self._pseudonyms[key] = hmac.new(self._key, key.encode(), hashlib.sha256).hexdigest()[:12]
+            value = (self._pseudonym_fn(key) if self._pseudonym_fn
+                     else hmac.new(self._key, key.encode(), hashlib.sha256).hexdigest()[:12])
+            self._pseudonyms[key] = value
         return value
 
-    def apply(self, payload):
+    def apply(self, payload, kind: str = ""):
+        if kind.startswith("resident.") and isinstance(payload, dict) and not self.share_names:
+            # A register row's own uuid identifies the person as surely as a resident id.
+            payload = dict(payload)
+            if "uuid" in payload:
+                payload["resident_uuid"] = payload.pop("uuid")
         if isinstance(payload, list):
             return [self.apply(item) for item in payload]
         if not isinstance(payload, dict):

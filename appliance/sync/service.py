@@ -47,18 +47,22 @@ def write_private(path: Path, data: bytes) -> None:
 
 
 class SyncService:
-    def __init__(self, db, sync_config, box_id: str, home: Path):
+    def __init__(self, db, sync_config, box_id: str, home: Path, signing_key=None, pseudonym=None):
+        """``signing_key``: the box's Ed25519 key (the runtime passes the one QR passes use);
+        ``pseudonym``: resident uuid -> pseudonym, the same function the access log uses, so
+        the district can link events of one person without learning who it is."""
         self.db = db
         self.config = sync_config
         self.box_id = box_id
         self.dir = Path(home) / "sync"
         self.dir.mkdir(parents=True, exist_ok=True)
         os.chmod(self.dir, 0o700)
-        self.key = load_or_create_private_key(self.dir / "box_ed25519.pem")
+        self.key = signing_key or load_or_create_private_key(self.dir / "box_ed25519.pem")
+        self._pseudonym = pseudonym
         pkey_path = self.dir / "pseudonym.key"
-        if not pkey_path.exists():
+        if pseudonym is None and not pkey_path.exists():
             write_private(pkey_path, secrets.token_bytes(32))
-        self._pseudonym_key = pkey_path.read_bytes()
+        self._pseudonym_key = pkey_path.read_bytes() if pseudonym is None else b""
         self._lock = threading.RLock()
         self.wakeup = threading.Event()  # set on new outbox data or an ack
         self.channels: dict[str, object] = {}
@@ -99,7 +103,8 @@ class SyncService:
         return FieldPolicy(self._pseudonym_key,
                            bool(district.get("sync.share_names", self.config.share_names)),
                            bool(district.get("sync.share_phones", self.config.share_phones)),
-                           bool(district.get("sync.share_plates", self.config.share_plates)))
+                           bool(district.get("sync.share_plates", self.config.share_plates)),
+                           pseudonym=self._pseudonym)
 
     def acked(self) -> int:
         return int(state.get("acked", 0))
@@ -135,7 +140,7 @@ class SyncService:
             if have and any(a <= seq <= b for a, b in have):
                 continue
             created_at = datetime.datetime.fromisoformat(created) if isinstance(created, str) else created
-            out.append(batchfmt.Entry(seq, uuid, kind, int(created_at.timestamp()), policy.apply(json.loads(payload))))
+            out.append(batchfmt.Entry(seq, uuid, kind, int(created_at.timestamp()), policy.apply(json.loads(payload), kind)))
             if len(out) >= limit:
                 break
         return out

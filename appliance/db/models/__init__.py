@@ -5,3 +5,6 @@ from appliance.db.models.outbox import OutboxEntry  # noqa: F401
 from appliance.db.models.registry import Building, Household, Resident, Unit, Vehicle  # noqa: F401
 from appliance.db.models.sync import (  # noqa: F401
     CredentialRevocation, DistrictNotice, DistrictSetting, DownlinkLog, PlateWatch, SyncLog, SyncState, SyncUsage)
+from appliance.db.models.face import FaceConsent, FaceFalseAccept, FaceTemplate  # noqa: F401
+from appliance.db.models.access import AccessEvent, AccessSchedule, Credential, VisitorPass  # noqa: F401
+from appliance.db.models.firelane import FireIncident, FireNotice, FireSetting, FireZone  # noqa: F401

@@ -1,0 +1,176 @@
+"""Plate reading with HyperLPR's Caffe models through cv2.dnn.
+
+Three stages: a MobileNet-SSD finds plates in the frame, a small regression net finds the
+four corners so the plate can be rectified to 136x36, and a CTC recogniser reads it.
+"""
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+from models.errors import ModelError
+from models.manifest import load_manifest, model_path
+from models.plates import decode
+
+logger = logging.getLogger(__name__)
+
+# Output classes of the recogniser, in order (HyperLPR's table); index 84 is the CTC blank.
+CHARS = (
+    "京沪津渝冀晋蒙辽吉黑苏浙皖闽赣鲁豫鄂湘粤桂琼川贵云藏陕甘青宁新"
+    "0123456789ABCDEFGHJKLMNPQRSTUVWXYZ"
+    "港学使警澳挂军北南广沈兰成济海民航空"
+)
+
+PLATE_SIDE_MARGIN = 4  # pixels of the 136-pixel-wide rectified plate
+_SSD_MEAN = np.array([0.485, 0.456, 0.406], np.float32)  # RGB
+_SSD_STD = np.array([0.229, 0.224, 0.225], np.float32)
+
+
+@dataclass(frozen=True)
+class PlateRead:
+    text: str
+    confidence: float
+    box: tuple[int, int, int, int]
+    char_confidences: tuple[float, ...] = ()
+
+
+def _load_caffe(manifest: dict, entry: str) -> cv2.dnn.Net:
+    proto = model_path(entry, "prototxt", manifest)
+    weights = model_path(entry, "weights", manifest)
+    try:
+        net = cv2.dnn.readNetFromCaffe(str(proto), str(weights))
+    except cv2.error as exc:
+        raise ModelError(f"cannot load {entry}: {exc}") from exc
+    net.setPreferableBackend(cv2.dnn.DNN_BACKEND_OPENCV)
+    net.setPreferableTarget(cv2.dnn.DNN_TARGET_CPU)
+    return net
+
+
+class PlateReader:
+    """Finds and reads the plates in a BGR frame. Holds three small nets; not thread-safe."""
+
+    def __init__(self, manifest: dict | None = None, min_score: float = 0.3,
+                 detect_size: int = 640, constrained: bool = True):
+        manifest = manifest if manifest is not None else load_manifest()
+        self.detector = _load_caffe(manifest, "plates.detector")
+        self.refiner = _load_caffe(manifest, "plates.refiner")
+        self.recogniser = _load_caffe(manifest, "plates.recogniser")
+        self.min_score = min_score
+        self.detect_size = detect_size
+        self.constrained = constrained
+
+    # -- detection ------------------------------------------------------------------------
+    def detect(self, image: np.ndarray) -> list[tuple[float, tuple[int, int, int, int]]]:
+        """(score, box) for each plate; the SSD sees the image at detect_size on the long side."""
+        rows, cols = image.shape[:2]
+        # Vehicle crops are small: enlarging them (up to 2x) finds more small and green plates.
+        scale = min(2.0, self.detect_size / max(rows, cols))
+        small = image if scale == 1.0 else cv2.resize(
+            image, (round(cols * scale), round(rows * scale)),
+            interpolation=cv2.INTER_AREA if scale < 1 else cv2.INTER_LINEAR)
+        rgb = cv2.cvtColor(small, cv2.COLOR_BGR2RGB).astype(np.float32) / 255.0
+        blob = ((rgb - _SSD_MEAN) / _SSD_STD).transpose(2, 0, 1)[None]
+        try:
+            self.detector.setInput(np.ascontiguousarray(blob))
+            out = self.detector.forward()
+        except cv2.error as exc:
+            raise ModelError(f"plate detector failed: {exc}") from exc
+        found = []
+        for det in out[0, 0]:
+            score = float(det[2])
+            if score < self.min_score:
+                continue
+            x1 = int(np.clip(det[3], 0, 1) * (cols - 1))
+            y1 = int(np.clip(det[4], 0, 1) * (rows - 1))
+            x2 = int(np.clip(det[5], 0, 1) * (cols - 1))
+            y2 = int(np.clip(det[6], 0, 1) * (rows - 1))
+            if x2 - x1 >= 8 and y2 - y1 >= 4:
+                found.append((score, (x1, y1, x2, y2)))
+        return found
+
+    # -- rectification --------------------------------------------------------------------
+    @staticmethod
+    def _loose_crop(image, box, aspect=120 / 48, padding=1.7):
+        x1, y1, x2, y2 = box
+        cx, cy = (x1 + x2) // 2, (y1 + y2) // 2
+        if (x2 - x1) / max(1, y2 - y1) > aspect:
+            w = int((x2 - x1) * padding)
+            h = int(w / aspect)
+        else:
+            h = int((y2 - y1) * padding)
+            w = int(h * aspect)
+        # Pad instead of clipping so a plate at the frame edge keeps its place in the crop.
+        pad = max(w, h)
+        padded = cv2.copyMakeBorder(image, pad, pad, pad, pad, cv2.BORDER_REPLICATE)
+        return padded[cy - h // 2 + pad: cy + h // 2 + pad, cx - w // 2 + pad: cx + w // 2 + pad]
+
+    def _corners(self, crop: np.ndarray) -> np.ndarray:
+        h, w = crop.shape[:2]
+        blob = cv2.dnn.blobFromImage(cv2.resize(crop, (120, 48)), 0.0078125, (120, 48),
+                                     (127.5, 127.5, 127.5), False, False)
+        self.refiner.setInput(blob)
+        return self.refiner.forward("conv6-3").reshape(4, 2) * np.array([w, h], np.float32)
+
+    def rectify(self, crop: np.ndarray) -> np.ndarray:
+        """Two refinement passes, then a perspective warp of the plate to 136x36."""
+        pts = self._corners(crop)
+        scale = 3.0
+        target = np.array([[32, 12], [96, 12], [96, 36], [32, 36]], np.float32) * scale
+        mat, _ = cv2.estimateAffinePartial2D(pts.astype(np.float32), target)
+        if mat is None:
+            raise ModelError("plate corners could not be fitted")
+        g = cv2.warpAffine(crop, mat, (int(120 * scale), int(48 * scale)))
+        pts = self._corners(g)
+        # A small side margin: the refined corners sit on the characters' outer edges, and a
+        # glyph cut at the border is misread (measured on synthetic plates: bench_plates).
+        m = PLATE_SIDE_MARGIN
+        dst = np.array([[m, 0], [136 - m, 0], [136 - m, 36], [m, 36]], np.float32)
+        mat = cv2.getPerspectiveTransform(pts.astype(np.float32), dst)
+        return cv2.warpPerspective(g, mat, (136, 36))
+
+    # -- recognition ----------------------------------------------------------------------
+    def char_probs(self, plate: np.ndarray) -> np.ndarray:
+        """Recogniser output for a rectified plate: (time, 84) probabilities, blank last."""
+        temp = cv2.resize(plate, (160, 40)).transpose(1, 0, 2)
+        blob = cv2.dnn.blobFromImage(temp, 1 / 255.0, (40, 160), (0, 0, 0), False, False)
+        self.recogniser.setInput(blob)
+        return np.squeeze(self.recogniser.forward()[0][:, 2:, :]).T
+
+    def recognise(self, plate: np.ndarray) -> tuple[str, float, tuple[float, ...]]:
+        """Text, mean character confidence, and each character's confidence."""
+        probs = self.char_probs(plate)
+        if self.constrained:
+            text, conf, _layout = decode.constrained(probs, CHARS)
+        else:
+            text, conf = decode.greedy(probs, CHARS)
+        if not text:
+            return "", 0.0, ()
+        return text, float(np.mean(conf)), tuple(conf)
+
+    def read(self, image: np.ndarray) -> list[PlateRead]:
+        if image is None or image.ndim != 3 or image.shape[2] != 3:
+            raise ModelError("read expects a BGR image")
+        reads = []
+        for _score, box in self.detect(image):
+            crop = self._loose_crop(image, box)
+            if crop.size == 0:
+                continue
+            try:
+                text, conf, per_char = self.recognise(self.rectify(crop))
+            except cv2.error as exc:
+                logger.debug("plate at %s could not be read: %s", box, exc)
+                continue
+            if text:
+                reads.append(PlateRead(text, conf, box, per_char))
+        return reads
+
+
+def read_plates(image: np.ndarray, reader: PlateReader | None = None
+                ) -> list[tuple[str, float, tuple[int, int, int, int]]]:
+    """(text, confidence, box) per plate found, best first. Pass a reader to reuse the nets."""
+    reader = reader or PlateReader()
+    reads = sorted(reader.read(image), key=lambda r: r.confidence, reverse=True)
+    return [(r.text, r.confidence, r.box) for r in reads]

@@ -1,0 +1,185 @@
+"""Synthetic Chinese plates in street-like scenes, for evaluating the reader.
+
+Plates are drawn to GA 36-2018 proportions (blue and yellow 440x140 mm with 7 characters,
+green new-energy 480x140 mm with 8) with the WenQuanYi Zen Hei font from Debian's
+fonts-wqy-zenhei, placed on a car-like scene and degraded on request. Everything is drawn
+from one numpy Generator, so a seed gives the same set every time.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import cv2
+import numpy as np
+from PIL import Image, ImageDraw, ImageFont
+
+from models.errors import ModelError
+from models.plates.validate import DIGITS, LETTERS, PROVINCES, SERIAL
+
+FONT_PATHS = (
+    Path("/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc"),
+    Path("/usr/share/fonts/wqy-zenhei/wqy-zenhei.ttc"),
+)
+# Letters and digits: a condensed bold grotesque is closer to the plate type than Zen Hei
+# (Debian fonts-dejavu-extra); without it Zen Hei draws them too and accuracy drops.
+LATIN_FONT_PATHS = (Path("/usr/share/fonts/truetype/dejavu/DejaVuSansCondensed-Bold.ttf"),)
+PX_PER_MM = 2
+BOLDEN = 0.04
+CONDITIONS = ("clear", "perspective", "blur", "noise", "low_light", "small")
+COLOURS = ("blue", "yellow", "green")
+
+
+@dataclass(frozen=True)
+class SynthPlate:
+    text: str
+    colour: str
+    condition: str
+    image: np.ndarray  # BGR scene
+    box: tuple[int, int, int, int]  # plate's bounding box in the scene
+
+
+@lru_cache(maxsize=4)
+def _font(size: int, latin: bool = False) -> ImageFont.FreeTypeFont:
+    for path in (LATIN_FONT_PATHS + FONT_PATHS) if latin else FONT_PATHS:
+        if path.is_file():
+            return ImageFont.truetype(str(path), size)
+    raise ModelError("fonts-wqy-zenhei is not installed (apt-get install fonts-wqy-zenhei)")
+
+
+@lru_cache(maxsize=256)
+def _glyph(ch: str, w: int, h: int) -> np.ndarray:
+    """The character stretched into its w x h cell, as plates use condensed type (mask 0..255)."""
+    font = _font(160, latin=ch.isascii())
+    canvas = Image.new("L", (220, 220), 0)
+    ImageDraw.Draw(canvas).text((20, 10), ch, font=font, fill=255)
+    arr = np.array(canvas)
+    ys, xs = np.nonzero(arr > 40)
+    if len(xs) == 0:
+        return np.zeros((h, w), np.uint8)
+    tight = arr[ys.min(): ys.max() + 1, xs.min(): xs.max() + 1]
+    # Plate type is bolder than the font: thicken strokes to about a fifth of the cell width.
+    k = max(1, int(tight.shape[1] * (BOLDEN if not ch.isascii() else 0.0)))
+    tight = cv2.dilate(tight, np.ones((k, k), np.uint8))
+    if ch == "1":
+        # The plate 1 is a plain upright stroke with a short flag; fonts add a foot.
+        out = np.zeros((h, w), np.uint8)
+        sw = max(2, int(w * 0.24))
+        x0 = (w - sw) // 2 + w // 10
+        out[:, x0: x0 + sw] = 255
+        cv2.fillConvexPoly(out, np.array([[x0, 0], [x0, h // 7], [x0 - w // 4, h // 5],
+                                          [x0 - w // 4, h // 10]], np.int32), 255)
+        return out
+    return cv2.resize(tight, (w, h), interpolation=cv2.INTER_AREA)
+
+
+def random_plate_text(rng: np.random.Generator, colour: str) -> str:
+    def pick(alphabet: str, n: int = 1) -> str:
+        return "".join(alphabet[i] for i in rng.integers(0, len(alphabet), n))
+
+    head = pick(PROVINCES) + pick(LETTERS)
+    if colour == "green":
+        return head + pick("DF") + pick(SERIAL) + pick(DIGITS, 4)
+    # Most real serials are digits with at most two letters.
+    serial = list(pick(DIGITS, 5))
+    for pos in rng.choice(5, size=int(rng.integers(0, 3)), replace=False):
+        serial[pos] = pick(LETTERS)
+    return head + "".join(serial)
+
+
+def render_plate(text: str, colour: str) -> np.ndarray:
+    """A flat, front-on plate image (BGR) at PX_PER_MM."""
+    s = PX_PER_MM
+    if colour == "green":
+        width, cw, pitch, gap, x0 = 480, 43, 43 + 9, 49, 15
+    else:
+        width, cw, pitch, gap, x0 = 440, 45, 45 + 12, 34, 15.5
+    W, H = int(width * s), int(140 * s)
+    if colour == "blue":
+        bg, fg = np.array([170, 70, 10], np.float32), np.array([250, 250, 250], np.float32)
+        plate = np.tile(bg, (H, W, 1))
+    elif colour == "yellow":
+        bg, fg = np.array([10, 190, 245], np.float32), np.array([15, 15, 15], np.float32)
+        plate = np.tile(bg, (H, W, 1))
+    elif colour == "green":
+        top, bottom = np.array([240, 248, 235], np.float32), np.array([90, 200, 60], np.float32)
+        t = np.linspace(0, 1, H, dtype=np.float32)[:, None, None]
+        plate = np.broadcast_to(top * (1 - t) + bottom * t, (H, W, 3)).copy()
+        fg = np.array([15, 15, 15], np.float32)
+    else:
+        raise ValueError(colour)
+    # Rim: a thin line in the text colour, as on real plates.
+    cv2.rectangle(plate, (3 * s, 3 * s), (W - 3 * s, H - 3 * s), fg.tolist(), 2 * s)
+    x = x0
+    for i, ch in enumerate(text):
+        if i == 2:
+            cx = int((x - 12 + gap / 2 - 6) * s) if colour != "green" else int((x + gap / 2 - 9) * s)
+            cv2.circle(plate, (cx, H // 2), int(5 * s), fg.tolist(), -1)
+            x += gap - (12 if colour != "green" else 9)
+        mask = _glyph(ch, int(cw * s), int(90 * s)).astype(np.float32)[..., None] / 255.0
+        xs, ys = int(x * s), int(25 * s)
+        region = plate[ys: ys + mask.shape[0], xs: xs + mask.shape[1]]
+        region[:] = region * (1 - mask) + fg * mask
+        x += pitch
+    return np.clip(plate, 0, 255).astype(np.uint8)
+
+
+def _scene(rng: np.random.Generator, w: int, h: int) -> np.ndarray:
+    """A road, a car body and a bumper: enough context for the plate detector."""
+    img = np.zeros((h, w, 3), np.float32)
+    img[:] = rng.uniform(70, 140)
+    img += np.linspace(-20, 20, h, dtype=np.float32)[:, None, None]
+    body = rng.uniform(30, 220, 3)
+    cx, cy = w // 2 + int(rng.integers(-w // 8, w // 8)), int(h * rng.uniform(0.55, 0.65))
+    bw, bh = int(w * rng.uniform(0.55, 0.75)), int(h * rng.uniform(0.45, 0.6))
+    cv2.rectangle(img, (cx - bw // 2, cy - bh // 2), (cx + bw // 2, cy + bh // 2), body.tolist(), -1)
+    cv2.rectangle(img, (cx - bw // 2 + 10, cy - bh // 2 + 10), (cx + bw // 2 - 10, cy - bh // 8),
+                  (body * 0.4).tolist(), -1)  # windscreen
+    for side in (-1, 1):  # lamps
+        lx = cx + side * int(bw * 0.38)
+        cv2.rectangle(img, (lx - 30, cy - 5), (lx + 30, cy + 20), (40, 40, 200), -1)
+    img += rng.normal(0, 4, img.shape).astype(np.float32)
+    return np.clip(img, 0, 255).astype(np.uint8), (cx, cy + bh // 4)
+
+
+def make_sample(rng: np.random.Generator, colour: str, condition: str,
+                scene_size: tuple[int, int] = (640, 480), text: str | None = None) -> SynthPlate:
+    text = text or random_plate_text(rng, colour)
+    flat = render_plate(text, colour)
+    scene, (px, py) = _scene(rng, *scene_size)
+    ph, pw = flat.shape[:2]
+    target_w = rng.uniform(60, 90) if condition == "small" else rng.uniform(130, 190)
+    k = target_w / pw
+    tw, th = target_w, ph * k
+    src = np.float32([[0, 0], [pw, 0], [pw, ph], [0, ph]])
+    dst = np.float32([[px - tw / 2, py - th / 2], [px + tw / 2, py - th / 2],
+                      [px + tw / 2, py + th / 2], [px - tw / 2, py + th / 2]])
+    jitter = 0.15 if condition == "perspective" else 0.02
+    dst += rng.uniform(-jitter, jitter, dst.shape).astype(np.float32) * np.float32([tw, th])
+    if condition == "perspective":  # a camera looking down and from the side
+        dy = rng.uniform(-0.12, 0.12) * tw
+        dst[[1, 2], 1] += dy
+    mat = cv2.getPerspectiveTransform(src, dst)
+    warped = cv2.warpPerspective(flat, mat, scene_size, flags=cv2.INTER_AREA)
+    mask = cv2.warpPerspective(np.full((ph, pw), 255, np.uint8), mat, scene_size)
+    scene = np.where(mask[..., None] > 127, warped, scene)
+    img = scene.astype(np.float32)
+    if condition == "blur":
+        img = cv2.GaussianBlur(img, (0, 0), rng.uniform(1.2, 2.0))
+    elif condition == "noise":
+        img += rng.normal(0, rng.uniform(12, 20), img.shape).astype(np.float32)
+    elif condition == "low_light":
+        img = 255.0 * (img / 255.0) ** 1.8 * rng.uniform(0.35, 0.5)
+        img += rng.normal(0, 3, img.shape).astype(np.float32)
+    x1, y1 = dst.min(axis=0)
+    x2, y2 = dst.max(axis=0)
+    return SynthPlate(text, colour, condition, np.clip(img, 0, 255).astype(np.uint8),
+                      (int(x1), int(y1), int(x2), int(y2)))
+
+
+def make_set(seed: int = 2018, per_cell: int = 20, conditions=CONDITIONS, colours=COLOURS):
+    """per_cell samples for each (colour, condition), in a fixed order."""
+    rng = np.random.default_rng(seed)
+    return [make_sample(rng, colour, condition)
+            for condition in conditions for colour in colours for _ in range(per_cell)]

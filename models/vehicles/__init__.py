@@ -1,0 +1,1 @@
+"""Vehicles: NanoDet detector (LiteRT), IoU tracker and polygon zones."""

@@ -1,0 +1,135 @@
+import numpy as np
+import pytest
+
+from appliance.db.models import FireIncident, FireNotice, OutboxEntry
+from appliance.errors import ValidationError
+from appliance.i18n import set_locale
+from models.plates.vote import BestRead
+
+from .conftest import DUTY_PHONE, OWNER_PHONE
+
+LANE = [[0, 0], [100, 0], [100, 100], [0, 100]]
+
+
+@pytest.fixture
+def zone(firelane):
+    return firelane.save_zone({"name": "北门通道", "camera": "cam1", "polygon": LANE}, "test")
+
+
+@pytest.fixture
+def duty(firelane):
+    firelane.save_settings({"t2_min": 10, "t3_min": 30, "duty_name": "小王",
+                            "duty_phone": DUTY_PHONE}, "test")
+
+
+def read(text, conf=0.9):
+    return BestRead(text, conf, 5, True)
+
+
+def open_one(firelane, zone, clock, plate="京A12345", track=1):
+    return firelane.open_incident(zone, "cam1", track, "car", clock(), plate=read(plate) if plate else None,
+                                  frame=np.zeros((120, 160, 3), np.uint8), box=(10, 10, 60, 60))
+
+
+def test_ladder_owner_then_volunteer_then_escalation(firelane, zone, clock, notifier, owner, duty):
+    inc = open_one(firelane, zone, clock)
+    assert [m.number for m in notifier.sent] == [OWNER_PHONE]
+    clock.advance(599)
+    firelane.tick()
+    assert FireIncident.get_by_id(inc.id).stage == "owner"
+    clock.advance(1)
+    firelane.tick()
+    assert FireIncident.get_by_id(inc.id).stage == "volunteer"
+    assert [m.number for m in notifier.sent] == [OWNER_PHONE, DUTY_PHONE]
+    assert "王伟" in notifier.sent[1].text  # the volunteer learns whose car it is
+    assert firelane.badge_count() == 1
+    clock.advance(1200)
+    firelane.tick()
+    inc = FireIncident.get_by_id(inc.id)
+    assert inc.stage == "escalated"
+    esc = OutboxEntry.get(OutboxEntry.kind == "firelane.escalation")
+    assert esc.payload["plate"] == "京A12345" and esc.payload["registered"]
+    assert OWNER_PHONE not in str(esc.payload) and "王伟" not in str(esc.payload)
+    # Ticking on sends nothing more.
+    for _ in range(5):
+        clock.advance(600)
+        firelane.tick()
+    assert len(notifier.sent) == 2
+    assert [n.channel for n in FireNotice.select().order_by(FireNotice.id)] == [
+        "sms_owner", "dashboard", "sms_volunteer", "outbox"]
+
+
+def test_one_incident_per_stay(firelane, zone, clock, notifier, owner):
+    assert open_one(firelane, zone, clock) is not None
+    clock.advance(30)
+    assert open_one(firelane, zone, clock) is None  # same track again
+    assert open_one(firelane, zone, clock, track=7) is None  # tracker lost it, same plate
+    assert FireIncident.select().count() == 1
+    assert len(notifier.sent) == 1
+    firelane.vehicle_left(zone, 1)
+    clock.advance(3600)
+    assert open_one(firelane, zone, clock, track=9) is not None  # a new stay later is new
+    assert FireIncident.select().count() == 2
+
+
+def test_ocr_slip_still_reaches_the_owner(firelane, zone, clock, notifier, owner):
+    open_one(firelane, zone, clock, plate="京A1Z345")  # 2 read as Z
+    inc = FireIncident.get()
+    assert inc.plate == "京A12345" and inc.owner.id == owner.id
+    assert notifier.sent[0].number == OWNER_PHONE
+
+
+def test_unreadable_plate_goes_to_the_volunteer_at_once(firelane, zone, clock, notifier, duty):
+    inc = open_one(firelane, zone, clock, plate=None)
+    assert inc.stage == "volunteer" and inc.plate == ""
+    (sms,) = notifier.sent
+    assert sms.number == DUTY_PHONE
+    assert "车牌无法识别" in sms.text
+
+
+def test_moved_out_owner_is_not_texted(firelane, zone, clock, notifier, owner, services, duty):
+    services.registry.move_out(owner.id, None, "test")
+    inc = open_one(firelane, zone, clock)
+    assert inc.owner is None and inc.stage == "volunteer"
+    assert [m.number for m in notifier.sent] == [DUTY_PHONE]
+
+
+def test_failed_sms_is_recorded_and_the_ladder_goes_on(firelane, zone, clock, notifier, owner, duty):
+    notifier.fail_next = 1
+    inc = open_one(firelane, zone, clock)
+    notice = FireNotice.get(FireNotice.channel == "sms_owner")
+    assert notice.status == "failed" and "no network" in notice.error
+    clock.advance(600)
+    firelane.tick()
+    assert FireIncident.get_by_id(inc.id).stage == "volunteer"
+    assert [m.number for m in notifier.sent] == [DUTY_PHONE]
+
+
+def test_edited_owner_message_is_used(firelane, zone, clock, notifier, owner):
+    firelane.save_settings({"t2_min": 10, "t3_min": 30,
+                            "owner_sms": "%(plate)s 请挪车，消防法第二十八条、第六十条：可罚款。"}, "test")
+    open_one(firelane, zone, clock)
+    assert notifier.sent[0].text == "京A12345 请挪车，消防法第二十八条、第六十条：可罚款。"
+
+
+def test_bad_template_and_timers_are_refused(firelane):
+    with pytest.raises(ValidationError):
+        firelane.save_settings({"t2_min": 10, "t3_min": 30, "owner_sms": "%(phone)s"}, "test")
+    with pytest.raises(ValidationError):
+        firelane.save_settings({"t2_min": 30, "t3_min": 10}, "test")
+
+
+def test_english_locale_gets_the_english_notice(firelane, zone, clock, notifier, owner):
+    set_locale("en")
+    try:
+        open_one(firelane, zone, clock)
+    finally:
+        set_locale("zh_CN")
+    assert "Article 28" in notifier.sent[0].text and "may" in notifier.sent[0].text
+
+
+def test_zone_needs_a_polygon(firelane):
+    with pytest.raises(ValidationError):
+        firelane.save_zone({"name": "x", "camera": "cam1", "polygon": "1,1 2,2"}, "test")
+    z = firelane.save_zone({"name": "x", "camera": "cam1", "polygon": "1,1 50,1 50,50"}, "test")
+    assert z.polygon == [[1, 1], [50, 1], [50, 50]]

@@ -1,0 +1,122 @@
+"""Fire-lane pages: open incidents with their evidence, zones drawn over a snapshot, settings."""
+
+from __future__ import annotations
+
+from flask import Blueprint, redirect, render_template, request, send_file, url_for
+
+from appliance.errors import LinliError
+from appliance.firelane import messages
+from web.auth import READERS, STAFF, actor, load_user, roles, services
+
+bp = Blueprint("firelane", __name__, url_prefix="/firelane")
+
+
+def firelane():
+    return services().extra["firelane"]
+
+
+@bp.app_context_processor
+def _badge():
+    # The nav shows how many incidents wait for a person, on every page.
+    if load_user() is None or "firelane" not in services().extra:
+        return {"firelane_badge": 0}
+    return {"firelane_badge": firelane().badge_count()}
+
+
+@bp.get("/")
+@roles(*READERS)
+def home():
+    fl = firelane()
+    return render_template("firelane/home.html", open_incidents=fl.open_incidents(),
+                           recent=fl.recent_incidents(30), occupancy=fl.occupancy)
+
+
+@bp.get("/incidents/<int:incident_id>")
+@roles(*READERS)
+def incident(incident_id):
+    fl = firelane()
+    return render_template("firelane/incident.html", inc=fl.incident(incident_id),
+                           notices=fl.notices(incident_id))
+
+
+@bp.get("/incidents/<int:incident_id>/evidence/<name>")
+@roles(*READERS)
+def evidence(incident_id, name):
+    if name not in ("first", "latest", "plate"):
+        return "", 404
+    return send_file(firelane().evidence_path(incident_id, name), mimetype="image/jpeg")
+
+
+@bp.post("/incidents/<int:incident_id>/acknowledge")
+@roles(*STAFF)
+def acknowledge(incident_id):
+    firelane().acknowledge(incident_id, actor())
+    return redirect(url_for("firelane.incident", incident_id=incident_id))
+
+
+@bp.post("/incidents/<int:incident_id>/close")
+@roles(*STAFF)
+def close(incident_id):
+    firelane().close_by_hand(incident_id, actor())
+    return redirect(url_for("firelane.incident", incident_id=incident_id))
+
+
+@bp.get("/zones")
+@roles(*READERS)
+def zones(errors=None, form=None):
+    fl = firelane()
+    form = form or {}
+    camera = request.args.get("camera") or form.get("camera") or next(iter(fl.cameras()), "cam1")
+    snap = fl.snapshot(camera)
+    size = (snap[1], snap[2]) if snap else (1280, 720)
+    return render_template("firelane/zones.html", zones=fl.zones(), errors=errors or {}, form=form,
+                           camera=camera, cameras=fl.cameras(), has_snapshot=snap is not None,
+                           size=size), 400 if errors else 200
+
+
+@bp.get("/cameras/<camera>/snapshot.jpg")
+@roles(*READERS)
+def snapshot(camera):
+    snap = firelane().snapshot(camera)
+    if snap is None:
+        return "", 404
+    return snap[0], 200, {"Content-Type": "image/jpeg", "Cache-Control": "no-store"}
+
+
+@bp.post("/zones")
+@roles(*STAFF)
+def zone_create():
+    data = request.form.to_dict()
+    data["objects"] = request.form.getlist("objects")
+    try:
+        firelane().save_zone(data, actor())
+    except LinliError as exc:
+        return zones({getattr(exc, "field", None) or "form": exc.message()}, request.form)
+    return redirect(url_for("firelane.zones"))
+
+
+@bp.post("/zones/<int:zone_id>/delete")
+@roles(*STAFF)
+def zone_delete(zone_id):
+    firelane().delete_zone(zone_id, actor())
+    return redirect(url_for("firelane.zones"))
+
+
+@bp.get("/settings")
+@roles(*STAFF)
+def settings(errors=None, form=None):
+    fl = firelane()
+    values = fl.settings()
+    defaults = {k: messages.default_template(k) for k in messages.TEMPLATE_KEYS}
+    return render_template("firelane/settings.html", values=values, defaults=defaults,
+                           errors=errors or {}, form=form), 400 if errors else 200
+
+
+@bp.post("/settings")
+@roles(*STAFF)
+def settings_save():
+    try:
+        firelane().save_settings(request.form.to_dict(), actor())
+    except LinliError as exc:
+        return settings({getattr(exc, "field", None) or "form": exc.message()}, request.form)
+    return redirect(url_for("firelane.settings"))
