@@ -132,7 +132,7 @@ def test_acks_from_a_stranger_or_for_another_box_are_refused(services, db, hub):
 
 
 def test_box_key_is_private_to_the_data_folder(services, linli_home):
-    key = linli_home / "sync" / "box_ed25519.pem"
+    key = linli_home / "box_ed25519.pem"  # one box key, shared with the signed QR passes
     assert key.stat().st_mode & 0o777 == 0o600
     assert public_text(services.sync.key) == services.sync.public_key
 

@@ -59,3 +59,12 @@ def test_pseudonyms_are_stable_per_box_and_differ_between_boxes(services, tmp_pa
     p = services.sync.policy()
     assert p.pseudonym("r1") == services.sync.policy().pseudonym("r1")
     assert p.pseudonym("r1") != FieldPolicy(b"another box's key").pseudonym("r1")
+
+
+def test_pseudonyms_match_the_access_log_and_register_rows_leave_without_identity(services, db):
+    assert services.sync.policy().pseudonym("r-42") == services.access.keys.pseudonym("r-42")
+    add(db, {"uuid": "r-42", "household": "h-1", "unit": "u-1", "name": "赵六", "phone": "13600000000",
+             "living_alone_elderly": True}, kind="resident.upsert")
+    text = batch_text(services)
+    assert "r-42" not in text and "赵六" not in text and "13600000000" not in text
+    assert f'"resident":"{services.access.keys.pseudonym("r-42")}"' in text and '"living_alone_elderly":true' in text
