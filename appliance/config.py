@@ -152,8 +152,8 @@ class SyncConfig:
                                      min=5, max=86400)
     data_budget_mb: float = setting(0.0, "Monthly 4G data budget in MB; when it is used up only urgent data "
                                          "(priority <= urgent_priority) is sent. 0 means no limit.", min=0)
-    urgent_priority: int = setting(3, "Outbox entries with this priority or lower still go when the budget is used.",
-                                   min=0, max=9)
+    urgent_priority: int = setting(5, "Outbox entries with this priority or lower still go when the budget is used "
+                                      "(incidents are 5 or lower, access events 7).", min=0, max=9)
     share_names: bool = setting(False, "Send residents' names to the district (only when the district enables it).")
     share_phones: bool = setting(False, "Send phone numbers to the district (only when the district enables it).")
     share_plates: bool = setting(True, "Send plates with incidents (fire-lane evidence needs them).")

@@ -23,7 +23,7 @@ def produce(db, n: int) -> None:
     with db.atomic():
         AuditLog.create(actor="gate", action="test.event", entity="access", entity_id=str(n))
         append("access.event", {"n": n, "gate": "north", "method": "pin", "resident_uuid": f"r-{n % 97}",
-                                "name": "张三", "phone": "13800000000"}, priority=5 if n % 10 else 2)
+                                "name": "张三", "phone": "13800000000"}, priority=7 if n % 10 else 2)
 
 
 def main() -> int:

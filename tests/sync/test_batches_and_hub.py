@@ -143,8 +143,8 @@ def test_over_the_data_budget_only_urgent_entries_leave(config, services, db, hu
     config.sync.data_budget_mb = 0.001  # 1000 bytes
     with db.atomic():
         for i in range(20):
-            append("access.event", {"n": i}, priority=5)
-        append("incident.fire_lane", {"plate": "京A12345"}, priority=1)
+            append("access.event", {"n": i}, priority=7)
+        append("incident.fire_lane", {"plate": "京A12345"}, priority=5)
     state.add_usage(2000)
     assert services.sync.over_budget()
     data, entries = services.sync.next_batch(urgent_only=services.sync.over_budget())
