@@ -300,3 +300,39 @@ def test_unacknowledged_batches_are_resent_with_growing_waits_until_a_hub_answer
             hub.db.close()
     finally:
         rt.close()
+
+
+def test_when_the_monthly_budget_is_used_up_only_urgent_entries_go(pair_factory, mosquitto):
+    from appliance.hub.worker import HubWorker
+    from appliance.sync import state
+    from appliance.sync.outbox import append
+
+    pair = pair_factory(port=mosquitto.port, box_extra="data_budget_mb = 1.0")
+    rt = build_runtime(load_config(pair.box_home), immediate_tasks=True, hardware=False)
+    hub = pair.open_hub()
+    worker = HubWorker(hub, load_config(pair.hub_home).hub)
+    worker.start()
+    try:
+        with rt.db.atomic():
+            state.add_usage(1_000_000)  # this month's megabyte is spent
+            for i in range(30):
+                append("access.event", {"n": i}, priority=7)
+                if i % 10 == 9:
+                    append("firelane.incident", {"plate": "京A12345", "n": i}, priority=5)
+        rt.start_sync()
+        from appliance.hub.models import HubEntry
+
+        wait_for(lambda: HubEntry.select().where(HubEntry.kind == "firelane.incident").count() == 3, 20,
+                 "the incidents at the hub")
+        time.sleep(1.5)
+        assert HubEntry.select().where(HubEntry.kind == "access.event").count() == 0
+        assert rt.services.sync.backlog() == 33  # nothing contiguous is acked yet: access events wait
+        assert rt.services.sync.pending(0, 100)[0].kind == "access.event"  # the hub's incidents are not resent
+        rt.config.sync.data_budget_mb = 0  # a new month (or a bigger budget): the rest follows
+        rt.services.sync.wakeup.set()
+        wait_for(lambda: rt.services.sync.backlog() == 0, 20, "the rest")
+        assert sorted(pair.hub_events(hub)) == list(range(30))
+    finally:
+        rt.close()
+        worker.stop()
+        hub.db.close()
