@@ -27,16 +27,33 @@ def mqtt5_publish_bytes(topic: str, payload_len: int) -> int:
 
 
 def access_events(n: int, residents: int = 800, seed: int = 1):
-    """A day at a community gate: residents entering by PIN, card, QR or face, some refused."""
+    """A day at a community gate: residents entering by PIN, card, QR or face, some refused.
+
+    Yields (unix time, payload) with the payload exactly as the access log writes it
+    (``appliance.access.log.event_payload``): the person is already a pseudonym there.
+    """
+    import datetime
+
+    from appliance.access.log import event_payload
+
     rng = random.Random(seed)
-    people = [str(uuid.UUID(int=rng.getrandbits(128))) for _ in range(residents)]
-    start = 1_795_000_000
-    t = start
-    for i in range(n):
+    people = [rng.getrandbits(80).to_bytes(10, "big").hex() for _ in range(residents)]  # 20 hex, as BoxKeys
+    t = 1_795_000_000
+    for _ in range(n):
         t += rng.randint(1, 40)
+        method = rng.choice(("pin", "card", "qr", "face"))
         ok = rng.random() > 0.03
-        yield t, {"gate": rng.choice(("north", "south", "east")), "method": rng.choice(("pin", "card", "qr", "face")),
-                  "result": "open" if ok else "refused", "resident_uuid": rng.choice(people) if ok else None}
+        row = {"at": datetime.datetime.fromtimestamp(t), "method": method, "granted": ok,
+               "reason": "resident" if ok else "unknown", "source": "kiosk-1" if method != "card" else "reader-1"}
+        yield t, event_payload(row, {"person": rng.choice(people) if ok else None, "pass": None})
+
+
+def ordered_uuid_at(t: int, rng: random.Random) -> str:
+    """The access log's time-ordered UUID layout (``ordered_uuid``) for a given time."""
+    value = ((t * 1000 + rng.randint(0, 999)) << 80) | rng.getrandbits(80)
+    value = (value & ~(0xF << 76)) | (0x7 << 76)
+    value = (value & ~(0x3 << 62)) | (0x2 << 62)
+    return str(uuid.UUID(int=value))
 
 
 def fill_outbox(home: Path, n: int):
@@ -47,7 +64,8 @@ def fill_outbox(home: Path, n: int):
     from appliance.runtime import build_runtime
 
     rt = build_runtime(load_config(home), immediate_tasks=True, hardware=False)
-    rows = [{"uuid": str(uuid.uuid4()), "kind": "access.event", "priority": 5, "payload": dict(p, n=i),
+    rng = random.Random(2)
+    rows = [{"uuid": ordered_uuid_at(t, rng), "kind": "access.event", "priority": 7, "payload": dict(p, n=i),
              "created_at": datetime.datetime.fromtimestamp(t)} for i, (t, p) in enumerate(access_events(n))]
     with rt.db.atomic():
         for i in range(0, n, 2000):
@@ -106,7 +124,8 @@ def raw_paho_rate(port: int, n: int) -> float:
     client.on_publish = on_publish
     client.connect("127.0.0.1", port)
     client.loop_start()
-    payloads = [json.dumps({"box": "box-bench", "seq": i, "uuid": str(uuid.uuid4()), "kind": "access.event", "t": t,
+    rng = random.Random(3)
+    payloads = [json.dumps({"seq": i, "uuid": ordered_uuid_at(t, rng), "kind": "access.event", "t": t,
                             "payload": p}, separators=(",", ":")).encode()
                 for i, (t, p) in enumerate(access_events(n))]
     started = time.perf_counter()
