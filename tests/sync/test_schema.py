@@ -49,6 +49,12 @@ def test_real_messages_match_the_published_schema(services, db, hub):
     for item in downlink.read_items(denv):
         check("DownlinkItem", item)
     check("Status", services.sync.status_payload())
-    assert set(SCHEMA["channels"]) == {f"linli/v1/{{box}}/{leaf}" for leaf in ("up", "ack", "down", "status")}
+    assert set(SCHEMA["channels"]) == {f"linli/v1/{{box}}/{leaf}"
+                                       for leaf in ("up", "ack", "down", "status", "pair", "pair/reply")}
+    from appliance.sync.paircode import box_request, code_key, hub_reply
+
+    key = code_key("1234-5678")
+    check("PairRequest", json.loads(box_request(key, services.box_id, services.sync.public_key, "x")))
+    check("PairReply", json.loads(hub_reply(key, "district-1", hub.public_key, services.box_id)))
     with pytest.raises(jsonschema.ValidationError):
         check("UplinkLine", {"u": "x", "t": 1, "p": {"face_template": [1]}})
