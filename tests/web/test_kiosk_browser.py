@@ -109,3 +109,22 @@ def test_admin_hardware_panel_trips_the_fire_alarm_and_shows_it_live(page, live_
     assert page.locator("#fire-banner").count() == 0
     runtime.services.access.simulator.press_exit()
     page.wait_for_selector("#gate-state[data-relay=open]", timeout=5000)
+
+
+def test_whole_pin_pad_fits_a_small_gate_screen(chromium, live_server, users):
+    """800x480 is the common gate touch screen: no scrolling to reach 0 or the open key."""
+    context = chromium.new_context(locale="zh-CN", viewport={"width": 800, "height": 480}, has_touch=True)
+    page = context.new_page()
+    try:
+        page.goto(live_server + "/login")
+        page.fill("input[name=username]", "kiosk")
+        page.fill("input[name=password]", "correct-horse-1")
+        page.click("button[type=submit]")
+        keys = page.locator(".pinpad .key")
+        assert keys.count() >= 12
+        for i in range(keys.count()):
+            box = keys.nth(i).bounding_box()
+            assert box["y"] + box["height"] <= 480, keys.nth(i).inner_text()
+            assert box["height"] >= 56 and box["width"] >= 56
+    finally:
+        context.close()
