@@ -36,7 +36,7 @@ def home():
 def incident(incident_id):
     fl = firelane()
     return render_template("firelane/incident.html", inc=fl.incident(incident_id),
-                           notices=fl.notices(incident_id))
+                           notices=fl.notices(incident_id), now=fl.clock())
 
 
 @bp.get("/incidents/<int:incident_id>/evidence/<name>")
