@@ -68,6 +68,21 @@ class HardwareConfig:
 
 
 @dataclass
+class FaceConfig:
+    enabled: bool = setting(True, "Offer face entry and face enrollment at the kiosk (PIN, QR and card always stay available).")
+    accept: float = setting(0.955, "Cosine similarity at or above which a face is the enrolled resident.", min=0.0, max=1.0)
+    reject: float = setting(0.94, "Below this a face is someone else; between reject and accept the answer is unknown.", min=0.0, max=1.0)
+    margin: float = setting(0.02, "Best match must beat the next resident by this much, else nobody is accepted.", min=0.0, max=0.5)
+    vote_k: int = setting(3, "Frames that must agree on the same resident ...", min=1, max=20)
+    vote_n: int = setting(5, "... out of this many good frames.", min=1, max=30)
+    liveness: bool = setting(True, "Ask for a head turn or nod before a face-only entry opens the gate.")
+    mirrored_camera: bool = setting(False, "The kiosk camera image is mirrored (affects left/right prompts).")
+    threads: int = setting(1, "CPU threads for the face models.", min=1, max=4)
+    enroll_frames: int = setting(3, "Good frames needed to enroll a face.", min=3, max=5)
+    notice_version: str = setting("2026-11", "Version of the face consent notice shown to residents; consent records keep it.")
+
+
+@dataclass
 class LoggingConfig:
     level: str = setting("INFO", "Log level.", choices=("DEBUG", "INFO", "WARNING", "ERROR"))
 
@@ -79,6 +94,7 @@ class Config:
     db: DbConfig = field(default_factory=DbConfig)
     tasks: TasksConfig = field(default_factory=TasksConfig)
     hardware: HardwareConfig = field(default_factory=HardwareConfig)
+    face: FaceConfig = field(default_factory=FaceConfig)
     logging: LoggingConfig = field(default_factory=LoggingConfig)
     # Filled by load_config, not by the file.
     home: Path = field(default=Path("var"), metadata={"internal": True})

@@ -77,6 +77,10 @@ class Runtime:
     def start_background(self) -> None:
         """Start what runs beside the web server (task consumer; features add theirs)."""
         self.consumer = start_consumer(self.huey, self.config.tasks.workers)
+        face = self.services.extra.get("face")
+        if face is not None:
+            # A box that was off at the daily sweep's hour still deletes what is due.
+            face.retention_sweep()
 
     def close(self) -> None:
         for close in reversed(self.closers):
@@ -88,6 +92,39 @@ class Runtime:
             self.consumer.stop(graceful=True)
         if not self.db.is_closed():
             self.db.close()
+
+
+def _build_face(services: Services, config: Config) -> None:
+    """Face entry services; the models load on first use, once, with the configured threads."""
+    from appliance.services.face import FaceService
+    from appliance.services.face_crypto import TemplateCipher, load_or_create_key
+    from appliance.services.face_identifier import FaceIdentifier
+    from models.face.detect import MODEL_ENTRY as DETECTOR_ENTRY
+    from models.face.embed import MODEL_ENTRY as EMBEDDER_ENTRY
+    from models.face.pipeline import FacePipeline
+    from models.runtime import read_manifest
+
+    model_id = read_manifest()["models"][EMBEDDER_ENTRY]["files"]["file"]["sha256"][:12]
+    cipher = TemplateCipher(load_or_create_key(config.home))
+    face = FaceService(services.db, services.audit, cipher,
+                       lambda: FacePipeline.load(num_threads=config.face.threads), config.face, model_id)
+    services.extra["face"] = face
+    services.extra["face_identifier"] = FaceIdentifier(face, config.face)
+
+    def face_ok():
+        from models.errors import ModelError
+        from models.manifest import model_path
+
+        if not config.face.enabled:
+            return True, "off (config face.enabled)"
+        try:
+            for entry in (DETECTOR_ENTRY, EMBEDDER_ENTRY):
+                model_path(entry, verify=False)
+        except ModelError as exc:
+            return False, f"{exc} (reinstall Linli)"
+        return True, f"{face.enrolled_count()} enrolled, liveness {'on' if config.face.liveness else 'off'}"
+
+    services.health.add("face", face_ok)
 
 
 def _firelane_service(config: Config, db, audit):
@@ -128,6 +165,7 @@ def build_runtime(config: Config, *, immediate_tasks: bool | None = None, hardwa
     services.residents_io = ResidentsIO(db, audit)
     services.jobs = JobService()
     services.health = HealthService()
+    _build_face(services, config)
     services.extra["firelane"] = _firelane_service(config, db, audit)
 
     immediate = config.tasks.immediate if immediate_tasks is None else immediate_tasks

@@ -10,7 +10,7 @@ import logging
 from pathlib import Path
 from types import SimpleNamespace
 
-from huey import SqliteHuey
+from huey import SqliteHuey, crontab
 from huey.consumer import Consumer
 
 from appliance.db.models import Job
@@ -60,4 +60,11 @@ def register_tasks(huey: SqliteHuey, services) -> SimpleNamespace:
             Path(path).unlink(missing_ok=True)
         services.jobs.finish(job_id, result=report.as_dict(), failed=not report.ok)
 
-    return SimpleNamespace(import_residents=import_residents)
+    @huey.periodic_task(crontab(hour="3", minute="30"))
+    def face_retention_sweep() -> None:
+        # Daily: templates of residents who moved out or withdrew are deleted.
+        face = services.extra.get("face")
+        if face is not None:
+            face.retention_sweep()
+
+    return SimpleNamespace(import_residents=import_residents, face_retention_sweep=face_retention_sweep)

@@ -7,3 +7,15 @@ class ModelError(Exception):
 
 class ModelFileError(ModelError):
     """A model file is missing or does not match its manifest entry."""
+
+
+class ModelLoadError(ModelFileError):
+    """A model could not be loaded: missing or corrupt file, checksum mismatch, no runtime."""
+
+
+class InferenceError(ModelError):
+    """The runtime failed while running a model."""
+
+
+class NoFaceFound(ModelError):
+    """No usable face was found in an image."""

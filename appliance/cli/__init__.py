@@ -15,6 +15,7 @@ COMMAND_MODULES = [
     "appliance.cli.core",
     "appliance.cli.residents",
     "appliance.cli.plates",
+    "appliance.cli.face",
     "appliance.cli.vision",
 ]
 

@@ -3,4 +3,5 @@
 from appliance.db.models.accounts import AuditLog, Job, LoginFailure, User  # noqa: F401
 from appliance.db.models.outbox import OutboxEntry  # noqa: F401
 from appliance.db.models.registry import Building, Household, Resident, Unit, Vehicle  # noqa: F401
+from appliance.db.models.face import FaceConsent, FaceFalseAccept, FaceTemplate  # noqa: F401
 from appliance.db.models.firelane import FireIncident, FireNotice, FireSetting, FireZone  # noqa: F401

@@ -1,0 +1,387 @@
+"""SMS and voice calls through a USB 4G dongle (AT commands over pyserial, PDU mode)."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import random
+import re
+import threading
+import time
+from dataclasses import dataclass, field
+
+import serial
+
+from hardware.modem.at import CALL_FINALS, AtChannel
+from hardware.modem.errors import ModemCommandError, ModemError, ModemPortError, ModemTimeout
+from hardware.modem.pdu import (
+    PduError,
+    StatusReport,
+    decode_status_report,
+    encode_submit,
+    normalize_number,
+    ucs2_hex,
+)
+
+logger = logging.getLogger(__name__)
+
+_CMGS_RE = re.compile(r"^\+CMGS:\s*(\d+)")
+_CLCC_RE = re.compile(r"^\+CLCC:\s*(\d+),(\d+),(\d+),(\d+),(\d+)")
+_CSQ_RE = re.compile(r"^\+CSQ:\s*(\d+),(\d+)")
+_CREG_RE = re.compile(r"^\+C(?:E|G)?REG:\s*(?:\d+,)?(\d+)")
+
+# +CLCC <stat>: 0 active, 1 held, 2 dialing, 3 alerting, 4 incoming, 5 waiting.
+_CALL_ACTIVE, _CALL_DIALING, _CALL_ALERTING = 0, 2, 3
+
+
+@dataclass
+class CallResult:
+    """What happened when we tried to phone someone."""
+
+    answered: bool = False
+    spoken: bool = False
+    tts_supported: bool = True
+    fallback: bool = False  # True when the notice went (or must go) by SMS instead
+    sms_refs: list[int] = field(default_factory=list)
+    reason: str = ""
+
+
+class Modem:
+    """A 4G dongle on a serial port. Use as a context manager.
+
+    ``serial_factory`` defaults to ``serial.Serial``; tests pass the path of a simulated
+    modem's pty, so the same code runs against the dongle and the simulator.
+    """
+
+    def __init__(
+        self,
+        port: str,
+        *,
+        baudrate: int = 115200,
+        default_country: str = "86",
+        command_timeout: float = 5.0,
+        sms_timeout: float = 60.0,
+        serial_factory=serial.Serial,
+        clock=time.monotonic,
+        sleep=time.sleep,
+    ):
+        self.port = port
+        self.baudrate = baudrate
+        self.default_country = default_country
+        self.command_timeout = command_timeout
+        self.sms_timeout = sms_timeout
+        self._serial_factory = serial_factory
+        self._clock = clock
+        self._sleep = sleep
+        self._serial: serial.SerialBase | None = None
+        self._at: AtChannel | None = None
+        self._lock = threading.RLock()
+        self._concat_ref = random.randrange(256)
+        self._tts_supported: bool | None = None
+        self.reports_enabled = False
+        self._want_open = False
+        self._opening = False
+        self.reopens = 0
+        self.last_error: str | None = None
+
+    # -- lifecycle ---------------------------------------------------------
+    def __enter__(self) -> "Modem":
+        self.open()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def open(self) -> None:
+        with self._lock:
+            if self._serial is not None:
+                return
+            self._want_open = True
+            try:
+                self._serial = self._serial_factory(
+                    self.port, baudrate=self.baudrate, timeout=0.05, write_timeout=2.0
+                )
+            except (serial.SerialException, OSError, ValueError) as exc:
+                raise ModemPortError(f"cannot open modem port {self.port}: {exc}") from exc
+            self._at = AtChannel(self._serial, clock=self._clock)
+            self._opening = True
+            try:
+                self._initialise()
+            except Exception:
+                self._drop_port()
+                raise
+            finally:
+                self._opening = False
+
+    def close(self) -> None:
+        with self._lock:
+            self._want_open = False
+            self._drop_port()
+
+    def _drop_port(self) -> None:
+        if self._serial is not None:
+            try:
+                self._serial.close()
+            except (serial.SerialException, OSError):
+                logger.warning("closing the modem port failed", exc_info=True)
+        self._serial = None
+        self._at = None
+
+    @contextlib.contextmanager
+    def _port_guard(self):
+        # A dongle that fell off the USB bus comes back as a new device node (udev keeps the
+        # symlink); drop the dead port so the next call opens the new one.
+        try:
+            yield
+        except ModemPortError as exc:
+            self.last_error = str(exc)
+            logger.warning("modem port failed; will reopen on next use: %s", exc)
+            self._drop_port()
+            raise
+
+    def _initialise(self) -> None:
+        self._sync()
+        self.command("ATE0")  # no echo: answers are then only what the modem says
+        self.command("AT+CMEE=1")  # numeric +CME ERROR codes instead of a bare ERROR
+        self.command("AT+CMGF=0")  # PDU mode
+        lines = self.command("AT+CPIN?")
+        if not any("READY" in line for line in lines):
+            raise ModemError("SIM card not ready: " + (" ".join(lines) or "no answer"))
+        try:
+            # Delivery reports straight to us as +CDS, incoming SMS stored with a +CMTI notice.
+            self.command("AT+CNMI=2,1,0,1,0")
+            self.reports_enabled = True
+        except ModemCommandError:
+            self.reports_enabled = False
+            logger.warning("modem refuses AT+CNMI; SMS delivery reports are unavailable")
+
+    def _sync(self) -> None:
+        # A dongle that just booted, or was left mid-prompt, needs a few tries before "AT" → OK.
+        last: Exception | None = None
+        for _ in range(3):
+            try:
+                self._channel().write(b"\x1b")
+                self.command("AT", timeout=min(1.0, self.command_timeout))
+                return
+            except ModemPortError:
+                raise
+            except ModemError as exc:
+                last = exc
+        raise ModemTimeout(f"modem on {self.port} does not answer AT") from last
+
+    def _channel(self) -> AtChannel:
+        if self._at is None:
+            if not self._want_open or self._opening:
+                raise ModemError("modem is not open")
+            self.reopens += 1
+            self.open()
+        return self._at
+
+    def command(self, cmd: str, timeout: float | None = None, **kw) -> list[str]:
+        with self._lock, self._port_guard():
+            return self._channel().command(cmd, self.command_timeout if timeout is None else timeout, **kw)
+
+    # -- status --------------------------------------------------------------
+    def signal_quality(self) -> int | None:
+        """RSSI as 0..31 from AT+CSQ, None when unknown (99)."""
+        for line in self.command("AT+CSQ"):
+            m = _CSQ_RE.match(line)
+            if m:
+                rssi = int(m.group(1))
+                return None if rssi == 99 else rssi
+        return None
+
+    def registered(self) -> bool:
+        """True when the SIM is on a network (home or roaming)."""
+        for cmd in ("AT+CREG?", "AT+CEREG?"):
+            try:
+                lines = self.command(cmd)
+            except ModemCommandError:
+                continue
+            for line in lines:
+                m = _CREG_RE.match(line)
+                if m and int(m.group(1)) in (1, 5):
+                    return True
+        return False
+
+    def health(self) -> dict:
+        """State for /healthz and selfcheck; a dropped port is reopened here if it is back."""
+        if self._at is None and not self._want_open:
+            return {"state": "closed", "registered": False, "signal": None, "last_error": self.last_error}
+        try:
+            return {
+                "state": "ready",
+                "registered": self.registered(),
+                "signal": self.signal_quality(),
+                "last_error": self.last_error,
+            }
+        except ModemError as exc:
+            self.last_error = str(exc)
+            return {"state": "error", "registered": False, "signal": None, "last_error": self.last_error}
+
+    # -- SMS ------------------------------------------------------------------
+    def send_sms(self, number: str, text: str, *, status_report: bool = False) -> list[int]:
+        """Send ``text``; return the message reference of every part, in order.
+
+        Raises CmsError/CmeError/ModemTimeout; a failure in part n carries ``refs_sent``
+        with the parts already accepted, so a retry can tell a partial send.
+        """
+        dest = normalize_number(number, self.default_country)
+        with self._lock, self._port_guard():
+            self._concat_ref = (self._concat_ref + 1) % 256
+            pdus = encode_submit(dest, text, reference=self._concat_ref, status_report=status_report)
+            refs: list[int] = []
+            for pdu in pdus:
+                try:
+                    lines = self._channel().send_with_prompt(
+                        f"AT+CMGS={pdu.length}",
+                        pdu.hex.encode("ascii"),
+                        prompt_timeout=self.command_timeout,
+                        timeout=self.sms_timeout,
+                    )
+                except ModemError as exc:
+                    exc.refs_sent = list(refs)  # type: ignore[attr-defined]
+                    self.last_error = str(exc)
+                    logger.warning("SMS part %s/%s not sent: %s", pdu.part, pdu.parts, exc)
+                    raise
+                ref = next((int(m.group(1)) for line in lines if (m := _CMGS_RE.match(line))), None)
+                if ref is None:
+                    raise ModemError("modem accepted the SMS without a +CMGS reference")
+                refs.append(ref)
+            logger.info("SMS sent in %s part(s)", len(refs))
+            return refs
+
+    def delivery_reports(self, wait: float = 0.0) -> list[StatusReport]:
+        """Delivery reports received so far (for messages sent with ``status_report=True``).
+
+        Match ``report.ref`` with the refs ``send_sms`` returned; ``report.state`` is
+        delivered, pending or failed.
+        """
+        reports: list[StatusReport] = []
+        with self._lock, self._port_guard():
+            at = self._channel()
+            at.poll_urcs(wait)
+            for urc in at.take_urcs():
+                if urc.startswith("+CDS:") and "\n" in urc:
+                    try:
+                        reports.append(decode_status_report(urc.split("\n", 1)[1]))
+                    except PduError:
+                        logger.warning("unreadable delivery report ignored")
+                else:
+                    at.urcs.append(urc)
+        return reports
+
+    # -- voice ------------------------------------------------------------------
+    def supports_tts(self) -> bool:
+        """Whether the module can speak text into a call (Quectel AT+QTTS)."""
+        if self._tts_supported is None:
+            try:
+                self.command("AT+QTTS=?", timeout=2.0)
+                self._tts_supported = True
+            except ModemCommandError:
+                self._tts_supported = False
+        return self._tts_supported
+
+    def call_and_speak(
+        self,
+        number: str,
+        text: str,
+        *,
+        repeat: int = 2,
+        answer_timeout: float = 40.0,
+        sms_fallback: bool = True,
+        poll_interval: float = 0.5,
+    ) -> CallResult:
+        """Phone ``number`` and speak ``text`` when answered.
+
+        Where the module cannot speak, or nobody answers, the result says ``fallback`` and,
+        with ``sms_fallback``, the same text has been sent by SMS (its refs in ``sms_refs``).
+        """
+        dest = normalize_number(number, self.default_country)
+        result = CallResult()
+        with self._lock, self._port_guard():
+            if not self.supports_tts():
+                result.tts_supported = False
+                result.reason = "module cannot speak text into a call"
+            else:
+                self._place_call(dest, text, result, repeat, answer_timeout, poll_interval)
+            if not result.spoken:
+                result.fallback = True
+                if sms_fallback:
+                    result.sms_refs = self.send_sms(dest, text)
+        return result
+
+    def _place_call(self, dest, text, result, repeat, answer_timeout, poll_interval) -> None:
+        at = self._channel()
+        at.take_urcs()
+        answer = self.command(f"ATD{dest};", timeout=10.0, finals=CALL_FINALS)
+        if answer and answer[-1] in CALL_FINALS:
+            result.reason = answer[-1].lower()
+            return
+        try:
+            if not self._wait_answered(answer_timeout, poll_interval, result):
+                return
+            result.answered = True
+            for _ in range(max(1, repeat)):
+                self.command(f'AT+QTTS=1,"{ucs2_hex(text)}"', timeout=5.0)
+                if not self._wait_tts_done(len(text) * 0.4 + 10.0, poll_interval):
+                    result.reason = "call ended while speaking"
+                    return
+            result.spoken = True
+            result.reason = "spoken"
+        finally:
+            self._hang_up()
+
+    def _wait_answered(self, timeout: float, poll_interval: float, result: CallResult) -> bool:
+        deadline = self._clock() + timeout
+        while self._clock() < deadline:
+            ended = [u for u in self._channel().take_urcs() if u in CALL_FINALS]
+            if ended:
+                result.reason = ended[0].lower()
+                return False
+            states = [int(m.group(3)) for line in self.command("AT+CLCC") if (m := _CLCC_RE.match(line))]
+            if _CALL_ACTIVE in states:
+                return True
+            if not states:
+                # The network's reason (BUSY, NO ANSWER) may trail the empty call list.
+                self._channel().poll_urcs(0.3)
+                ended = [u for u in self._channel().take_urcs() if u in CALL_FINALS]
+                result.reason = ended[0].lower() if ended else "call ended before it was answered"
+                return False
+            self._sleep(poll_interval)
+        result.reason = "no answer"
+        return False
+
+    def _wait_tts_done(self, timeout: float, poll_interval: float) -> bool:
+        """Wait until playback finished; False when the call dropped first.
+
+        Modules differ: some answer AT+QTTS? with the play state, others only send a
+        "+QTTS: 0" URC when done, so both are accepted.
+        """
+        deadline = self._clock() + timeout
+        can_query = True
+        while self._clock() < deadline:
+            at = self._channel()
+            urcs = at.take_urcs()
+            if any(u in CALL_FINALS for u in urcs):
+                return False
+            if any(u.replace(" ", "") == "+QTTS:0" for u in urcs):
+                return True
+            if can_query:
+                try:
+                    lines = self.command("AT+QTTS?")
+                except ModemCommandError:
+                    can_query = False
+                    lines = []
+                if any(line.replace(" ", "") == "+QTTS:0" for line in lines):
+                    return True
+            self._sleep(poll_interval)
+            if not can_query:
+                at.poll_urcs(0.0)
+        return False
+
+    def _hang_up(self) -> None:
+        try:
+            self.command("ATH", timeout=5.0)
+        except ModemError:
+            logger.warning("hang-up failed", exc_info=True)
