@@ -73,3 +73,23 @@ class SimulatedNotifier:
 
     def health(self) -> tuple[bool, str]:
         return True, f"simulated notifier, {len(self.sent)} SMS and {len(self.calls)} calls sent"
+
+    def close(self) -> None:
+        pass
+
+
+@dataclass
+class NoModem:
+    """The notifier when no modem is configured (firelane.modem = "off"): every notice fails,
+    so the incident page shows why nobody was texted and the volunteer's badge still rises."""
+
+    reason: str = "no 4G modem configured (firelane.modem = off)"
+
+    def send(self, number: str, text: str, *, voice: bool = False) -> Delivery:
+        raise NotifyError(self.reason)
+
+    def health(self) -> tuple[bool, str]:
+        return True, "off: " + self.reason
+
+    def close(self) -> None:
+        pass

@@ -54,6 +54,7 @@ class FireLaneService:
         # tick() and deliver_due() run from every camera's thread and the notice thread.
         self._ladder_lock = threading.Lock()
         self._deliver_lock = threading.Lock()
+        self.wake = threading.Event()  # set when a notice is queued for the notice thread
         self.audit = audit
         self.notifier = notifier
         self.evidence_dir = Path(evidence_dir)
@@ -362,6 +363,8 @@ class FireLaneService:
         if self.deliver_inline:
             with self._deliver_lock:
                 self._deliver(notice)
+        else:
+            self.wake.set()
         return notice
 
     def deliver_due(self) -> int:
