@@ -72,12 +72,13 @@ def test_one_address_guessing_many_numbers_is_locked(portal, neighbours, access)
 
 def test_signing_in_as_oneself_does_not_reset_the_address_counter(portal, neighbours, access):
     pins = neighbours["pins"]
-    guesses = iter(range(100))
-    for _round in range(2):
-        for _i in range(access.settings.pin_max_failures - 2):
-            with pytest.raises(ValidationError):
-                portal.sign_in(f"137000000{next(guesses):02d}", wrong(pins["李四"]), "10.0.0.8")
-        portal.sign_in("13800138000", pins["张三"], "10.0.0.8")
+    limit = access.settings.pin_max_failures
+    for i in range(limit - 1):
+        with pytest.raises(ValidationError):
+            portal.sign_in(f"137000000{i:02d}", wrong(pins["李四"]), "10.0.0.8")
+    portal.sign_in("13800138000", pins["张三"], "10.0.0.8")
+    with pytest.raises(ValidationError):
+        portal.sign_in("13700000099", wrong(pins["李四"]), "10.0.0.8")
     with pytest.raises(SignInLocked):
         portal.sign_in("13800138000", pins["张三"], "10.0.0.8")
 
