@@ -18,6 +18,7 @@ from appliance.access.codes import clean_pin
 from appliance.access.service import REASONS
 from appliance.db.models import Credential, Resident, VisitorPass
 from appliance.errors import NotFound, PermissionDenied, ValidationError
+from appliance.i18n import N_
 from appliance.validation import clean_text
 
 logger = logging.getLogger(__name__)
@@ -33,7 +34,7 @@ NOTE_MAX = 60
 
 class SignInLocked(PermissionDenied):
     def __init__(self, seconds: float):
-        super().__init__("Too many wrong tries. Please wait %(minutes)s minutes and try again.",
+        super().__init__(N_("Too many wrong tries. Please wait %(minutes)s minutes and try again."),
                          minutes=max(1, math.ceil(seconds / 60)))
 
 

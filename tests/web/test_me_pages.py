@@ -47,7 +47,7 @@ def zhang(app, homes):
 
 def guest_form(client, **values):
     now = datetime.datetime.now()
-    data = {"note": "李阿姨", "valid_from": "", "valid_until": (now + datetime.timedelta(hours=5)).strftime(FMT),
+    data = {"note": "周老师", "valid_from": "", "valid_until": (now + datetime.timedelta(hours=5)).strftime(FMT),
             "max_uses": "2", "csrf_token": csrf_token(client, "/me/guests")}
     data.update(values)
     return client.post("/me/guests", data=data)
@@ -108,15 +108,15 @@ def test_resident_creates_a_guest_pass_and_sees_a_big_code(zhang, homes):
     r = guest_form(zhang)
     assert r.status_code == 302
     html = zhang.get(r.headers["Location"]).get_data(as_text=True)
-    assert "<svg" in html and "李阿姨" in html and re.search(r'data-payload="LQ1:v:', html)
+    assert "<svg" in html and "周老师" in html and re.search(r'data-payload="LQ1:v:', html)
     vp = VisitorPass.get()
     assert vp.host_id == homes["zhang"].id and vp.max_uses == 2
-    assert "李阿姨" in zhang.get("/me/guests").get_data(as_text=True)
+    assert "周老师" in zhang.get("/me/guests").get_data(as_text=True)
 
 
 @pytest.mark.parametrize("values, words", [
-    ({"valid_from": (datetime.datetime.now() - datetime.timedelta(days=2)).strftime(FMT)}, "开始时间"),
-    ({"valid_until": (datetime.datetime.now() - datetime.timedelta(hours=1)).strftime(FMT)}, "结束时间"),
+    ({"valid_from": (datetime.datetime.now() - datetime.timedelta(days=2)).strftime(FMT)}, "生效时间"),
+    ({"valid_until": (datetime.datetime.now() - datetime.timedelta(hours=1)).strftime(FMT)}, "失效时间"),
     ({"valid_until": (datetime.datetime.now() + datetime.timedelta(days=8)).strftime(FMT)}, "7"),
     ({"max_uses": "0"}, "次数"),
     ({"note": ""}, "访客"),
@@ -138,7 +138,7 @@ def test_another_residents_pass_cannot_be_seen_or_revoked(app, zhang, homes):
     r = li.post(f"/me/guests/{vp.id}/revoke", data={"csrf_token": csrf_token(li, "/me/guests")})
     assert r.status_code == 404
     assert VisitorPass.get_by_id(vp.id).revoked_at is None
-    assert "李阿姨" not in li.get("/me/guests").get_data(as_text=True)
+    assert "周老师" not in li.get("/me/guests").get_data(as_text=True)
     r = zhang.post(f"/me/guests/{vp.id}/revoke", data={"csrf_token": csrf_token(zhang, "/me/guests")})
     assert r.status_code == 302 and VisitorPass.get_by_id(vp.id).revoked_at is not None
 
