@@ -26,8 +26,8 @@ logger = logging.getLogger(__name__)
 # A phone left on a table should not stay signed in: idle and absolute limits.
 IDLE_MINUTES = 15
 MAX_MINUTES = 120
-# A start a little in the past is "now" typed slowly, not a mistake.
-PAST_GRACE = datetime.timedelta(minutes=10)
+# A start a little in the past is a form left open a while, not a mistake.
+PAST_GRACE = datetime.timedelta(hours=1)
 MAX_GUEST_USES = 20
 NOTE_MAX = 60
 
