@@ -19,7 +19,6 @@ from appliance.access.service import REASONS
 from appliance.db.models import Credential, Resident, VisitorPass
 from appliance.errors import NotFound, PermissionDenied, ValidationError
 from appliance.i18n import N_
-from appliance.validation import clean_text
 
 logger = logging.getLogger(__name__)
 
@@ -156,9 +155,11 @@ class ResidentPortal:
         service make the pass (it applies ``resident_pass_max_days`` again and audits)."""
         now = self.access.now().replace(second=0, microsecond=0)
         max_days = self.settings.resident_pass_max_days
-        note = clean_text(note if isinstance(note, str) else "", "note", max_len=NOTE_MAX)
+        note = note.strip() if isinstance(note, str) else ""
         if not note:
             raise ValidationError("Guest: write the guest's name or a short note.", field="note")
+        if len(note) > NOTE_MAX or any(ord(c) < 32 for c in note):
+            raise ValidationError("Guest: at most %(n)s letters, on one line.", field="note", n=NOTE_MAX)
         start = _when(valid_from, "valid_from") or now
         until = _when(valid_until, "valid_until")
         if until is None:
