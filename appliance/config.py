@@ -127,6 +127,43 @@ class AccessConfig:
 
 
 @dataclass
+class FireLaneConfig:
+    enabled: bool = setting(True, "Watch the cameras for vehicles in fire-lane zones (always off in safe mode).")
+    cameras: list[dict] = setting([], "Cameras to watch, one [[firelane.cameras]] table each: name = \"north-gate\" and "
+                                "source = \"rtsp://user:pass@host/stream\", \"v4l2:0\", \"picamera:0\" or "
+                                "\"file:/path/to/video-or-folder\"; other keys are camera options (max_fps, fps, ...).")
+    fps: float = setting(2.0, "Frames per second looked at per camera.", min=0.2, max=15.0)
+    motion_check_every_s: float = setting(30.0, "Run the detector on a still picture at least this often, for parked cars.", min=5.0, max=600.0)
+    detector: str = setting("int8", "Vehicle detector model: int8 (fast) or fp32 (reference).", choices=("int8", "fp32"))
+    threads: int = setting(1, "CPU threads of each camera's vehicle detector.", min=1, max=4)
+    modem: str = setting("auto", "4G modem for notices: auto (the serial port on a Raspberry Pi, a simulated modem elsewhere), serial, simulated or off.", choices=("auto", "serial", "simulated", "off"))
+    modem_port: str = setting("/dev/ttyUSB2", "Serial port of the modem's AT interface (a udev symlink is best).")
+    call_answer_timeout_s: float = setting(40.0, "How long a call to the owner rings before the notice goes by SMS.", min=10.0, max=120.0)
+
+    def check(self) -> list[str]:
+        """Problems with the camera list, in the words of the other settings' problems."""
+        problems, names = [], set()
+        for i, cam in enumerate(self.cameras):
+            key = f"firelane.cameras[{i}]"
+            if not isinstance(cam, dict):
+                problems.append(f"{key}: must be a table with name and source")
+                continue
+            name, source = cam.get("name"), cam.get("source")
+            if not isinstance(name, str) or not name.strip():
+                problems.append(f"{key}.name: give the camera a name")
+            elif name in names:
+                problems.append(f"{key}.name: {name!r} is used twice")
+            else:
+                names.add(name)
+            if not isinstance(source, str) or not source.strip():
+                problems.append(f"{key}.source: missing")
+            elif not source.strip().lower().startswith(("rtsp://", "rtsps://", "http://", "https://",
+                                                         "v4l2:", "picamera:", "file:")):
+                problems.append(f"{key}.source: must start with rtsp://, http(s)://, v4l2:, picamera: or file:")
+        return problems
+
+
+@dataclass
 class LoggingConfig:
     level: str = setting("INFO", "Log level.", choices=("DEBUG", "INFO", "WARNING", "ERROR"))
 
@@ -141,6 +178,7 @@ class Config:
     face: FaceConfig = field(default_factory=FaceConfig)
     gate: GateConfig = field(default_factory=GateConfig)
     access: AccessConfig = field(default_factory=AccessConfig)
+    firelane: FireLaneConfig = field(default_factory=FireLaneConfig)
     logging: LoggingConfig = field(default_factory=LoggingConfig)
     # Filled by load_config, not by the file.
     home: Path = field(default=Path("var"), metadata={"internal": True})
@@ -214,6 +252,9 @@ def build_config(data: dict, home: Path) -> Config:
             if coerced is not None:
                 values[key] = coerced
         built[name] = cls(**values)
+        # Sections with structure beyond single values check it themselves.
+        if hasattr(built[name], "check"):
+            problems.extend(built[name].check())
     cfg = Config(**built, home=home, problems=problems)
     if problems:
         # Safe mode keeps the valid values out: a half-applied file is worse than defaults.

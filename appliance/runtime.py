@@ -74,6 +74,8 @@ class Runtime:
     gate: object = None
     closers: list = field(default_factory=list)
     starters: list = field(default_factory=list)  # features' background threads, started with the consumer
+    simulated_modem: object = None  # the pty dongle the notifier talks to off the Pi
+    camera_watches: list = field(default_factory=list)
 
     @property
     def db(self):
@@ -88,6 +90,7 @@ class Runtime:
         if face is not None:
             # A box that was off at the daily sweep's hour still deletes what is due.
             face.retention_sweep()
+        _start_firelane(self)
 
     def close(self) -> None:
         for close in reversed(self.closers):
@@ -134,12 +137,102 @@ def _build_face(services: Services, config: Config) -> None:
     services.health.add("face", face_ok)
 
 
-def _firelane_service(config: Config, db, audit):
-    # The 4G modem is not wired in yet: SMS go to a simulated notifier that keeps a history.
-    from appliance.firelane.notify import SimulatedNotifier
+def _firelane_notifier(config: Config, hardware: bool):
+    """(notifier, simulated modem or None): the 4G modem on a Pi, a pty dongle elsewhere."""
+    from appliance.firelane.notify import NoModem, SimulatedNotifier
+
+    mode = config.firelane.modem
+    if not hardware:
+        return SimulatedNotifier(), None
+    if mode == "off":
+        return NoModem(), None
+    if mode == "auto":
+        on_pi = config.hardware.backend == "pi" or (config.hardware.backend == "auto" and is_raspberry_pi())
+        mode = "serial" if on_pi else "simulated"
+    from appliance.firelane.modem import ModemNotifier
+    from hardware.modem import Modem, SimulatedModem
+
+    timeout = config.firelane.call_answer_timeout_s
+    if mode == "serial":
+        port = config.firelane.modem_port
+
+        def open_serial():
+            modem = Modem(port)
+            modem.open()
+            return modem
+
+        return ModemNotifier(open_serial, answer_timeout_s=timeout, description=f"modem on {port}"), None
+    sim = SimulatedModem()
+
+    def open_simulated():
+        if not sim.port:
+            sim.start()
+        modem = Modem(sim.port, command_timeout=2.0, sms_timeout=10.0)
+        modem.open()
+        return modem
+
+    return ModemNotifier(open_simulated, answer_timeout_s=timeout, description="simulated modem"), sim
+
+
+def _firelane_service(config: Config, db, audit, notifier):
     from appliance.firelane.service import FireLaneService
 
-    return FireLaneService(db, audit, SimulatedNotifier(), config.home / "evidence", config.box.name)
+    return FireLaneService(db, audit, notifier, config.home / "evidence", config.box.name)
+
+
+def _start_firelane(runtime: Runtime) -> None:
+    """One watch thread per configured camera and a notice thread; vision stays off in safe mode."""
+    import threading
+
+    cfg = runtime.config.firelane
+    health = runtime.services.health
+    service = runtime.services.extra["firelane"]
+    if runtime.config.safe_mode or not cfg.enabled or not cfg.cameras:
+        why = ("off: safe mode" if runtime.config.safe_mode else
+               "off (firelane.enabled)" if not cfg.enabled else "no cameras configured")
+        health.add("cameras", lambda: (True, why))
+        return
+    from appliance.firelane.cameras import CameraWatch, Locked, camera_spec
+    from appliance.firelane.watch import FireLaneWatch
+    from models.manifest import model_path
+    from models.plates.read import PlateReader
+    from models.vehicles.detect import VehicleDetector, load_interpreter
+
+    detector = Locked(VehicleDetector(load_interpreter(model_path(f"vehicles.nanodet_{cfg.detector}"),
+                                                       num_threads=cfg.threads)))
+    reader = Locked(PlateReader())
+    for entry in cfg.cameras:
+        watch = CameraWatch(entry["name"], camera_spec(entry, cfg.fps),
+                            lambda name: FireLaneWatch(name, service, detector, reader),
+                            check_every_s=cfg.motion_check_every_s)
+        watch.start()
+        runtime.camera_watches.append(watch)
+        runtime.closers.append(watch.close)
+        health.add(f"camera {entry['name']}", watch.health)
+
+    # Notices (a call may ring for 40 s) go out from their own thread, not a camera's.
+    service.deliver_inline = False
+    stop = threading.Event()
+
+    def notices():
+        while not stop.is_set():
+            service.wake.wait(1.0)
+            service.wake.clear()
+            try:
+                service.tick()
+                service.deliver_due()
+            except Exception:
+                logger.exception("fire-lane notice loop failed")
+
+    thread = threading.Thread(target=notices, name="firelane-notices", daemon=True)
+    thread.start()
+
+    def stop_notices():
+        stop.set()
+        service.wake.set()
+        thread.join(5.0)
+
+    runtime.closers.append(stop_notices)
 
 
 def _vision_models_ok():
@@ -173,7 +266,8 @@ def build_runtime(config: Config, *, immediate_tasks: bool | None = None, hardwa
     services.jobs = JobService()
     services.health = HealthService()
     _build_face(services, config)
-    services.extra["firelane"] = _firelane_service(config, db, audit)
+    notifier, simulated_modem = _firelane_notifier(config, hardware)
+    services.extra["firelane"] = _firelane_service(config, db, audit, notifier)
 
     immediate = config.tasks.immediate if immediate_tasks is None else immediate_tasks
     huey = make_huey(home, immediate)
@@ -195,7 +289,12 @@ def build_runtime(config: Config, *, immediate_tasks: bool | None = None, hardwa
     services.access.credentials = CredentialService(db, audit, keys, config.access, services.access)
 
     runtime = Runtime(config=config, services=services, huey=huey, tasks=tasks,
-                      secret_key=secret_key, box_id=box_id)
+                      secret_key=secret_key, box_id=box_id, simulated_modem=simulated_modem)
+    # Closed in reverse: the notice and camera threads stop before the modem goes away.
+    if simulated_modem is not None:
+        runtime.closers.append(simulated_modem.stop)
+    runtime.closers.append(notifier.close)
+    services.health.add("modem", notifier.health)
     if hardware:
         runtime.pin_factory = make_pin_factory(config.hardware.backend)
         runtime.closers.append(runtime.pin_factory.close)

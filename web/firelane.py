@@ -19,8 +19,9 @@ def firelane():
 def _badge():
     # The nav shows how many incidents wait for a person, on every page.
     if load_user() is None or "firelane" not in services().extra:
-        return {"firelane_badge": 0}
-    return {"firelane_badge": firelane().badge_count()}
+        return {"firelane_badge": 0, "firelane_occupancy": {}}
+    # Parking occupancy per zone, for the overview page.
+    return {"firelane_badge": firelane().badge_count(), "firelane_occupancy": firelane().occupancy}
 
 
 @bp.get("/")
@@ -36,7 +37,7 @@ def home():
 def incident(incident_id):
     fl = firelane()
     return render_template("firelane/incident.html", inc=fl.incident(incident_id),
-                           notices=fl.notices(incident_id))
+                           notices=fl.notices(incident_id), now=fl.clock())
 
 
 @bp.get("/incidents/<int:incident_id>/evidence/<name>")

@@ -47,22 +47,26 @@ def initialise(runtime, demo: bool) -> str | None:
 
     accounts = runtime.services.accounts
     password = None
+    cameras = ""
     if demo:
+        from appliance.firelane.demo import create_demo_lane
+
         made = create_demo(runtime.db, accounts)
         logger.info("demo community: %s", made)
+        cameras = create_demo_lane(runtime.config.home, runtime.services.extra["firelane"])
     if not any(u.role == "admin" for u in accounts.list()):
         password = accounts.generate_password()
         accounts.create("admin", "admin", password, display_name=_("Administrator"), actor="init")
     if demo:
-        _write_demo_flag(runtime.config.home)
+        _write_demo_flag(runtime.config.home, cameras)
     return password
 
 
-def _write_demo_flag(home) -> None:
+def _write_demo_flag(home, extra: str = "") -> None:
     path = home / "config.toml"
     if not path.exists():
         path.write_text("# Linli configuration. `linli check-config --explain` lists every setting.\n"
-                        "[box]\ndemo = true\n", encoding="utf-8")
+                        "[box]\ndemo = true\n" + extra, encoding="utf-8")
 
 
 def cmd_init(args) -> int:

@@ -1,9 +1,10 @@
 """Fire-lane watch: vehicles dwelling in fire-lane zones become incidents that reach the owner.
 
-Wiring (done in appliance/runtime.py once cameras and the modem are on main): per camera, a
-thread runs ``FireLaneWatch(name, services.extra["firelane"], VehicleDetector(
-load_interpreter(model_path("vehicles.nanodet_int8"))), PlateReader()).run(camera, stop,
-MotionGate())``; the service's notifier becomes an adapter whose ``send_sms(number, text)``
-calls the modem and raises ``NotifyError`` on a modem error. Until then the runtime gives the
-service a ``SimulatedNotifier`` and starts no watch thread.
+Wiring (appliance/runtime.py): ``build_runtime`` gives the FireLaneService a notifier over the
+4G modem (``firelane.modem``: the serial port on a Raspberry Pi, a simulated dongle on a pty
+elsewhere, a SimulatedNotifier when built without hardware). ``Runtime.start_background()``
+starts, unless in safe mode, one ``cameras.CameraWatch`` thread per ``[[firelane.cameras]]``
+table (camera from hardware.camera, MotionGate, FireLaneWatch over one shared detector and
+plate reader) and a notice thread that climbs the ladder and sends queued notices; each has
+a closer in ``runtime.closers`` and a health check ("camera NAME", "modem").
 """

@@ -1,7 +1,9 @@
-"""How incidents reach people: the SMS notifier protocol and a simulated one.
+"""How incidents reach people: the notifier protocol and a simulated notifier.
 
-The 4G modem driver (hardware/modem) will provide the real implementation; until it is on
-main the runtime uses the simulated notifier, which keeps a history for tests and the demo.
+A notifier hands one notice to the network: an SMS, or for the owner a voice call that
+speaks the notice where the modem can, falling back to SMS. ``appliance.firelane.modem``
+adapts the 4G modem driver to this; the simulated one keeps a history for tests and boxes
+without a modem.
 """
 from __future__ import annotations
 
@@ -16,9 +18,23 @@ class NotifyError(Exception):
     """The message could not be handed to the network (modem down, no signal)."""
 
 
+@dataclass(frozen=True)
+class Delivery:
+    """How a notice went out: ``channel`` is "sms" or "call" (spoken in a call)."""
+
+    channel: str
+    ref: str
+    detail: str = ""
+
+
 class Notifier(Protocol):
-    def send_sms(self, number: str, text: str) -> str:
-        """Send one (possibly long) SMS; returns a reference, raises NotifyError."""
+    def send(self, number: str, text: str, *, voice: bool = False) -> Delivery:
+        """Send one (possibly long) notice; ``voice`` asks for a spoken call first.
+
+        Raises NotifyError when nothing reached the network."""
+
+    def health(self) -> tuple[bool, str]:
+        """(ok, detail) for /healthz."""
 
 
 @dataclass
@@ -30,16 +46,50 @@ class SentMessage:
 
 @dataclass
 class SimulatedNotifier:
-    """Records every message; `fail_next` makes the next sends raise, like a modem with no signal."""
+    """Records every message and call; ``fail_next`` makes the next sends raise, like a modem
+    with no signal; ``voice`` says whether calls can speak (and are answered)."""
 
     sent: list[SentMessage] = field(default_factory=list)
+    calls: list[SentMessage] = field(default_factory=list)
     fail_next: int = 0
+    voice: bool = False
 
-    def send_sms(self, number: str, text: str) -> str:
+    def send(self, number: str, text: str, *, voice: bool = False) -> Delivery:
         if self.fail_next > 0:
             self.fail_next -= 1
             raise NotifyError("simulated modem: no network")
+        if voice and self.voice:
+            ref = f"call-{len(self.calls) + 1}"
+            self.calls.append(SentMessage(number, text, ref))
+            logger.info("simulated call %s spoke a notice (%d characters)", ref, len(text))
+            return Delivery("call", ref, "answered, spoken")
         ref = f"sim-{len(self.sent) + 1}"
         self.sent.append(SentMessage(number, text, ref))
         logger.info("simulated SMS %s sent (%d characters)", ref, len(text))
-        return ref
+        return Delivery("sms", ref, "voice not supported" if voice else "")
+
+    def send_sms(self, number: str, text: str) -> str:
+        return self.send(number, text).ref
+
+    def health(self) -> tuple[bool, str]:
+        return True, f"simulated notifier, {len(self.sent)} SMS and {len(self.calls)} calls sent"
+
+    def close(self) -> None:
+        pass
+
+
+@dataclass
+class NoModem:
+    """The notifier when no modem is configured (firelane.modem = "off"): every notice fails,
+    so the incident page shows why nobody was texted and the volunteer's badge still rises."""
+
+    reason: str = "no 4G modem configured (firelane.modem = off)"
+
+    def send(self, number: str, text: str, *, voice: bool = False) -> Delivery:
+        raise NotifyError(self.reason)
+
+    def health(self) -> tuple[bool, str]:
+        return True, "off: " + self.reason
+
+    def close(self) -> None:
+        pass

@@ -5,11 +5,21 @@ a phone) -> after T2 the volunteer on duty (dashboard badge + SMS) -> after T3 a
 entry in the outbox for property management / the platform. An unknown or unreadable plate
 goes to the volunteer at once. One incident per stay: the same track, or the same plate in
 the same zone, never opens a second one while the first is open; nothing is sent twice.
+
+Delivery: every attempt at a notice is a FireNotice row of the incident. A failed attempt
+schedules the next one (a queued row due later, backing off); retries stop when the vehicle
+has left or after MAX_ATTEMPTS. Notices are sent inline (tests, CLI) or, with
+``deliver_inline=False``, by whoever calls ``deliver_due()`` (the runtime's notice thread),
+so a 40-second voice call never holds up a camera.
+
+Events: like Frigate's, each incident sends new / update / end events into the sync outbox
+("firelane.event"); an escalation also goes out as its own "firelane.escalation" entry.
 """
 from __future__ import annotations
 
 import datetime
 import logging
+import threading
 from pathlib import Path
 
 import cv2
@@ -19,7 +29,7 @@ from appliance.db.models import FireIncident, FireNotice, FireSetting, FireZone,
 from appliance.db.models.firelane import ZONE_KINDS
 from appliance.errors import NotFound, ValidationError
 from appliance.firelane import messages
-from appliance.firelane.notify import Notifier, NotifyError
+from appliance.firelane.notify import Delivery, Notifier, NotifyError
 from appliance.i18n import gettext as _
 from appliance.sync import outbox
 from models.plates.match import match_plate
@@ -29,14 +39,22 @@ from models.vehicles.zones import Zone
 logger = logging.getLogger(__name__)
 
 DEFAULTS = {"t2_s": "600", "t3_s": "1800", "duty_name": "", "duty_phone": "",
-            "owner_sms": "", "volunteer_sms": ""}
+            "owner_sms": "", "volunteer_sms": "", "owner_call": "1"}
 VEHICLE_LABELS = ("car", "truck", "bus", "motorcycle")
+# Seconds before the 2nd, 3rd and 4th attempt at a notice that failed.
+RETRY_DELAYS_S = (60, 300, 900)
+MAX_ATTEMPTS = len(RETRY_DELAYS_S) + 1
 
 
 class FireLaneService:
     def __init__(self, db, audit, notifier: Notifier, evidence_dir: Path, community: str,
-                 clock=db_now):
+                 clock=db_now, deliver_inline: bool = True):
         self.db = db
+        self.deliver_inline = deliver_inline
+        # tick() and deliver_due() run from every camera's thread and the notice thread.
+        self._ladder_lock = threading.Lock()
+        self._deliver_lock = threading.Lock()
+        self.wake = threading.Event()  # set when a notice is queued for the notice thread
         self.audit = audit
         self.notifier = notifier
         self.evidence_dir = Path(evidence_dir)
@@ -82,6 +100,7 @@ class FireLaneService:
         clean["duty_name"] = str(data.get("duty_name", "")).strip()[:50]
         phone = "".join(ch for ch in str(data.get("duty_phone", "")) if ch.isdigit() or ch == "+")
         clean["duty_phone"] = phone[:20]
+        clean["owner_call"] = "1" if data.get("owner_call") in ("1", "on", True) else "0"
         for key in messages.TEMPLATE_KEYS:
             text = str(data.get(key, "")).strip()
             clean[key] = messages.check_template(text) if text else ""
@@ -224,14 +243,14 @@ class FireLaneService:
                 vehicle=vehicle, owner=owner, entered_at=entered_at, opened_at=at, last_seen_at=at)
             inc.evidence = self._save_evidence(inc, frame, box, plate_crop, first=True)
             inc.save()
-            outbox.append("firelane.incident", self._payload(inc, "open"))
+            self._event(inc, "new")
             self.audit.record("system", "open", "firelane.incident", inc.id,
                               {"zone": zone.name, "plate": inc.plate})
         logger.info("fire-lane incident %s opened in zone %s", inc.id, zone.name)
         if owner is not None and owner.phone:
-            self._send(inc, "sms_owner", owner.name, owner.phone, self._owner_text(inc))
             inc.stage, inc.owner_notified_at = "owner", at
             inc.save()
+            self._send(inc, "sms_owner", owner.name, owner.phone, self._owner_text(inc))
         else:
             self._to_volunteer(inc, at)
         return inc
@@ -245,12 +264,17 @@ class FireLaneService:
         inc.last_seen_at = self.clock()
         if frame is not None:
             inc.evidence = {**inc.evidence, **self._save_evidence(inc, frame, box, None)}
-        if plate is not None and plate.valid and plate.confidence > inc.plate_confidence \
-                and inc.vehicle_id is None:
+        better = plate is not None and plate.valid and plate.confidence > inc.plate_confidence \
+            and inc.vehicle_id is None
+        if better:
+            changed = plate.text != inc.plate
             inc.plate, inc.plate_confidence, inc.plate_reads = plate.text, plate.confidence, plate.reads
             if plate_crop is not None:
                 inc.evidence = {**inc.evidence, **self._save_evidence(inc, None, None, plate_crop)}
-        inc.save()
+        with self.db.atomic():
+            inc.save()
+            if better and changed:
+                self._event(inc, "update")
 
     def vehicle_left(self, zone: FireZone, track_id: int) -> FireIncident | None:
         inc = self._find_open(zone, track_id, "")
@@ -260,14 +284,22 @@ class FireLaneService:
         with self.db.atomic():
             inc.status, inc.closed_at, inc.last_seen_at = "closed", at, at
             inc.save()
-            outbox.append("firelane.incident", self._payload(inc, "closed"))
+            self._cancel_queued(inc)
+            self._event(inc, "end")
             self.audit.record("system", "close", "firelane.incident", inc.id,
                               {"duration_s": int(inc.duration_s)})
         logger.info("fire-lane incident %s closed after %.0f s", inc.id, inc.duration_s)
         return inc
 
     def tick(self) -> None:
-        """Climb the ladder for open incidents whose timers ran out."""
+        """Climb the ladder for open incidents whose timers ran out; send retries that are due
+        (when delivering inline)."""
+        with self._ladder_lock:
+            self._climb()
+        if self.deliver_inline:
+            self.deliver_due()
+
+    def _climb(self) -> None:
         at = self.clock()
         t2, t3 = self.timers()
         for inc in self.open_incidents():
@@ -280,22 +312,28 @@ class FireLaneService:
                     inc.save()
                     outbox.append("firelane.escalation", self._payload(inc, "escalated"),
                                   priority=1)
+                    self._event(inc, "update")
                     FireNotice.create(incident=inc, at=at, channel="outbox",
                                       recipient=_("property management / platform"), status="sent")
 
     def acknowledge(self, incident_id, actor: str) -> FireIncident:
         inc = self.incident(incident_id)
         inc.acknowledged_by, inc.acknowledged_at = actor, self.clock()
-        inc.save()
-        self.audit.record(actor, "acknowledge", "firelane.incident", inc.id)
+        with self.db.atomic():
+            inc.save()
+            self._event(inc, "update")
+            self.audit.record(actor, "acknowledge", "firelane.incident", inc.id)
         return inc
 
     def close_by_hand(self, incident_id, actor: str) -> FireIncident:
         inc = self.incident(incident_id)
         if inc.status == "open":
             inc.status, inc.closed_at = "closed", self.clock()
-            inc.save()
-            self.audit.record(actor, "close", "firelane.incident", inc.id)
+            with self.db.atomic():
+                inc.save()
+                self._cancel_queued(inc)
+                self._event(inc, "end")
+                self.audit.record(actor, "close", "firelane.incident", inc.id)
         return inc
 
     def evidence_path(self, incident_id, name: str) -> Path:
@@ -308,26 +346,96 @@ class FireLaneService:
     # --- internals --------------------------------------------------------------------
     def _to_volunteer(self, inc: FireIncident, at) -> None:
         s = self.settings()
-        inc.stage, inc.volunteer_notified_at = "volunteer", at
-        inc.save()
-        FireNotice.create(incident=inc, at=at, channel="dashboard", recipient=_("volunteer on duty"),
-                          status="sent")
+        with self.db.atomic():
+            inc.stage, inc.volunteer_notified_at = "volunteer", at
+            inc.save()
+            FireNotice.create(incident=inc, at=at, channel="dashboard",
+                              recipient=_("volunteer on duty"), status="sent")
+            self._event(inc, "update")
         if s["duty_phone"]:
             self._send(inc, "sms_volunteer", s["duty_name"], s["duty_phone"],
                        self._volunteer_text(inc))
 
+    # --- delivery ---------------------------------------------------------------------
     def _send(self, inc: FireIncident, channel: str, recipient: str, number: str, text: str):
         notice = FireNotice.create(incident=inc, at=self.clock(), channel=channel,
-                                   recipient=recipient, number=number, text=text)
-        try:
-            self.notifier.send_sms(number, text)
-        except NotifyError as exc:
-            notice.status, notice.error = "failed", str(exc)
-            logger.warning("fire-lane notice %s for incident %s failed: %s", channel, inc.id, exc)
+                                   recipient=recipient, number=number, text=text, status="queued")
+        if self.deliver_inline:
+            with self._deliver_lock:
+                self._deliver(notice)
         else:
-            notice.status = "sent"
-        notice.save()
+            self.wake.set()
         return notice
+
+    def deliver_due(self) -> int:
+        """Send the queued notices whose time has come; returns how many were tried."""
+        tried = 0
+        with self._deliver_lock:
+            due = list(FireNotice.select().where(FireNotice.status == "queued",
+                                                 FireNotice.at <= self.clock())
+                       .order_by(FireNotice.at, FireNotice.id))
+            for notice in due:
+                if notice.incident.status != "open":
+                    notice.status, notice.error = "cancelled", "vehicle left"
+                    notice.save()
+                    continue
+                self._deliver(notice)
+                tried += 1
+        return tried
+
+    def _deliver(self, notice: FireNotice) -> None:
+        inc = notice.incident
+        voice = notice.channel == "sms_owner" and self.settings()["owner_call"] == "1"
+        try:
+            delivery: Delivery = self.notifier.send(notice.number, notice.text, voice=voice)
+        except NotifyError as exc:
+            attempt = self._attempts(notice)
+            with self.db.atomic():
+                notice.status, notice.error = "failed", str(exc)[:200]
+                notice.save()
+                if attempt < MAX_ATTEMPTS:
+                    FireNotice.create(
+                        incident=inc, channel=notice.channel, recipient=notice.recipient,
+                        number=notice.number, text=notice.text, status="queued",
+                        at=self.clock() + datetime.timedelta(seconds=RETRY_DELAYS_S[attempt - 1]))
+                self._event(inc, "update")
+            logger.warning("fire-lane notice %s for incident %s failed (attempt %s of %s): %s",
+                           notice.channel, inc.id, attempt, MAX_ATTEMPTS, exc)
+            return
+        with self.db.atomic():
+            notice.status = "sent"
+            if delivery.channel == "call":
+                notice.channel = notice.channel.replace("sms_", "call_")
+            notice.error = delivery.detail[:200]
+            notice.save()
+            self._event(inc, "update")
+
+    def _attempts(self, notice: FireNotice) -> int:
+        """Which attempt this notice is (1 for the first) at the same message."""
+        return (FireNotice.select()
+                .where(FireNotice.incident == notice.incident_id, FireNotice.number == notice.number,
+                       FireNotice.channel.in_((notice.channel, notice.channel.replace("sms_", "call_"))),
+                       FireNotice.id <= notice.id)
+                .count())
+
+    def _cancel_queued(self, inc: FireIncident) -> None:
+        (FireNotice.update(status="cancelled", error="vehicle left")
+         .where(FireNotice.incident == inc, FireNotice.status == "queued").execute())
+
+    def delivery_state(self, inc: FireIncident) -> dict:
+        """Latest state of each person's notices: {"sms_owner": "sent", ...} (no numbers)."""
+        state = {}
+        for n in FireNotice.select().where(FireNotice.incident == inc).order_by(FireNotice.id):
+            if n.channel in ("dashboard", "outbox"):
+                continue
+            key = n.channel.replace("call_", "sms_")
+            if n.status == "queued" and key in state:
+                state[key] = "retrying"
+            elif n.channel.startswith("call_"):
+                state[key] = "called"
+            else:
+                state[key] = n.status
+        return state
 
     def _params(self, inc: FireIncident) -> dict:
         owner = inc.owner.name if inc.owner_id else _(messages.NO_OWNER)
@@ -362,8 +470,15 @@ class FireLaneService:
         return {"uuid": str(inc.uuid), "event": event, "zone": inc.zone.name, "camera": inc.camera,
                 "plate": inc.plate, "plate_valid": bool(inc.plate) and validate_plate(inc.plate).valid,
                 "registered": inc.vehicle_id is not None, "stage": inc.stage,
+                "status": inc.status, "label": inc.label,
                 "entered_at": inc.entered_at.isoformat(), "opened_at": inc.opened_at.isoformat(),
-                "closed_at": inc.closed_at.isoformat() if inc.closed_at else None}
+                "closed_at": inc.closed_at.isoformat() if inc.closed_at else None,
+                "acknowledged": inc.acknowledged_at is not None,
+                "delivery": self.delivery_state(inc)}
+
+    def _event(self, inc: FireIncident, kind: str) -> None:
+        """A new / update / end event for the platform, in the caller's transaction."""
+        outbox.append("firelane.event", {"type": kind, **self._payload(inc, kind)})
 
 
 def parse_polygon(value) -> list[list[float]]:

@@ -86,12 +86,12 @@ class FireLaneWatch:
             self._watcher = ZoneWatcher([spec for _, spec in specs])
 
     # --- plates -------------------------------------------------------------------------
-    def _read_plates(self, frame: np.ndarray, tracks) -> None:
+    def _read_plates(self, frame: np.ndarray, tracks, now: float) -> None:
         h, w = frame.shape[:2]
         for track in tracks:
             tp = self._plates.setdefault(track.id, _TrackPlates())
-            if tp.settled():
-                continue
+            if tp.settled() or track.last_seen < now:
+                continue  # settled, or not seen in this frame (its box is where it was)
             x1, y1, x2, y2 = track.box
             mx, my = int((x2 - x1) * 0.1), int((y2 - y1) * 0.1)
             x1, y1 = max(0, x1 - mx), max(0, y1 - my)
@@ -119,7 +119,7 @@ class FireLaneWatch:
             self.service.remember_snapshot(self.camera, frame)
         detections = self.detector.detect(frame)
         tracks = self.tracker.update(detections, ts)
-        self._read_plates(frame, tracks)
+        self._read_plates(frame, tracks, ts)
         events = self._watcher.update(tracks, ts, self.tracker.ended) if self._watcher else []
         wall = self.clock()
         by_id = {t.id: t for t in tracks}

@@ -71,9 +71,19 @@ def _viterbi(logp: np.ndarray, blank: int, slots: list[np.ndarray]):
     return total, path[::-1]
 
 
-def constrained(probs: np.ndarray, chars: str) -> tuple[str, list[float], str]:
+# Which layouts a plate's background colour allows: green plates are new-energy (8
+# characters), blue and yellow ones never are.
+LAYOUTS_BY_COLOUR = {
+    "green": ("new_energy_small", "new_energy_large"),
+    "blue": ("ordinary", "special", "region"),
+    "yellow": ("ordinary", "special", "region"),
+}
+
+
+def constrained(probs: np.ndarray, chars: str, layouts=None) -> tuple[str, list[float], str]:
     """(text, per-character confidence, layout) of the most likely plate-shaped reading.
 
+    ``layouts`` limits the layouts tried (names as in ``_layouts``); None tries them all.
     Falls back to the greedy reading when it carries 使/领 (formats outside the standard,
     which go to manual review) or when no layout fits the frames at all.
     """
@@ -84,6 +94,8 @@ def constrained(probs: np.ndarray, chars: str) -> tuple[str, list[float], str]:
     blank = probs.shape[1] - 1
     best = None
     for name, slots in _layouts(chars).items():
+        if layouts is not None and name not in layouts:
+            continue
         if 2 * len(slots) - 1 > probs.shape[0]:
             continue
         score, path = _viterbi(logp, blank, slots)

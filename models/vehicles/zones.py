@@ -3,6 +3,11 @@
 Events per (zone, track): "enter" once presence held for `inertia` updates, "dwell" once the
 stay passes `dwell_s`, "leave" after `inertia` updates outside or when the track ends. A parked
 car therefore gives one enter, at most one dwell and one leave, however many frames it sits.
+
+A track the detector did not see in this update (its ``last_seen`` is older than ``now``)
+counts as outside: its box is where the car was, not where it is. A car that drives out of
+the picture while its last box is still in the zone thus leaves after `inertia` updates,
+not when the tracker gives up on it.
 """
 from __future__ import annotations
 
@@ -72,7 +77,8 @@ class ZoneWatcher:
                 seen.add(key)
                 st = self._state.setdefault(key, _Presence())
                 st.box, st.label = tuple(track.box), track.label
-                if zone.contains(track.box):
+                seen_now = getattr(track, "last_seen", now) >= now
+                if seen_now and zone.contains(track.box):
                     st.inside += 1
                     st.outside = 0
                     if st.first_inside is None:

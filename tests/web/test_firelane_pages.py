@@ -88,3 +88,25 @@ def test_zone_editor_shows_the_cameras_latest_picture(client_as, fl):
     img = c.get("/firelane/cameras/gate-cam/snapshot.jpg")
     assert img.status_code == 200 and img.data[:2] == b"\xff\xd8"
     assert c.get("/firelane/cameras/nowhere/snapshot.jpg").status_code == 404
+
+
+def test_incident_page_shows_a_failed_sms_and_when_it_is_retried(client_as, fl, runtime):
+    runtime.simulated_modem.network = False  # the pty dongle answers +CMS ERROR: 331
+    fl.save_settings({"t2_min": 10, "t3_min": 30, "duty_name": "小王", "duty_phone": "13900139000"},
+                     "t")
+    zone = fl.save_zone({"name": "北门通道", "camera": "cam1", "polygon": "0,0 100,0 100,100"}, "t")
+    inc = fl.open_incident(zone, "cam1", 1, "car", datetime.datetime.now().replace(microsecond=0),
+                           frame=np.full((240, 320, 3), 120, np.uint8), box=(10, 10, 100, 100))
+    page = client_as("volunteer").get(f"/firelane/incidents/{inc.id}").get_data(as_text=True)
+    notices = page[page.index('id="notices"'):]
+    assert "失败" in notices and "331" in notices
+    assert "重试" in notices  # the next attempt and its time
+
+
+def test_overview_shows_parking_occupancy_per_zone(client_as, fl):
+    page = client_as("volunteer").get("/").get_data(as_text=True)
+    assert 'id="parking"' not in page  # no parking zone watched yet
+    fl.occupancy[("cam1", "北侧停车位")] = {"registered": 3, "unknown": 1}
+    page = client_as("volunteer").get("/").get_data(as_text=True)
+    parking = page[page.index('id="parking"'):]
+    assert "北侧停车位</td><td>3</td><td>1</td>" in parking

@@ -103,9 +103,10 @@ def test_car_parked_in_the_fire_lane_gets_one_sms_and_the_incident_closes(
     # Evidence: first and latest snapshot and the plate crop are on disk.
     for name in ("first", "latest", "plate"):
         assert firelane.evidence_path(inc.id, name).stat().st_size > 1000
-    kinds = [(e.kind, e.payload["event"]) for e in OutboxEntry.select().where(
-        OutboxEntry.kind.startswith("firelane"))]
-    assert kinds == [("firelane.incident", "open"), ("firelane.incident", "closed")]
+    events = [(e.kind, e.payload["type"]) for e in OutboxEntry.select().where(
+        OutboxEntry.kind.startswith("firelane")).order_by(OutboxEntry.seq)]
+    assert events[0] == ("firelane.event", "new") and events[-1] == ("firelane.event", "end")
+    assert {kind for _, kind in events[1:-1]} <= {"update"}
 
 
 def test_passing_through_and_parking_outside_open_nothing(

@@ -94,15 +94,86 @@ def test_moved_out_owner_is_not_texted(firelane, zone, clock, notifier, owner, s
     assert [m.number for m in notifier.sent] == [DUTY_PHONE]
 
 
-def test_failed_sms_is_recorded_and_the_ladder_goes_on(firelane, zone, clock, notifier, owner, duty):
-    notifier.fail_next = 1
+def test_failed_sms_is_retried_with_backoff_and_the_ladder_goes_on(
+        firelane, zone, clock, notifier, owner, duty):
+    notifier.fail_next = 2
     inc = open_one(firelane, zone, clock)
-    notice = FireNotice.get(FireNotice.channel == "sms_owner")
-    assert notice.status == "failed" and "no network" in notice.error
-    clock.advance(600)
+    first = FireNotice.get(FireNotice.channel == "sms_owner")
+    assert first.status == "failed" and "no network" in first.error
+    assert firelane.delivery_state(inc) == {"sms_owner": "retrying"}
+    clock.advance(59)
+    firelane.tick()
+    assert notifier.sent == []  # not before the first back-off
+    clock.advance(1)
+    firelane.tick()  # second attempt fails too; the third waits longer
+    assert notifier.sent == []
+    clock.advance(299)
+    firelane.tick()
+    assert notifier.sent == []
+    clock.advance(1)
+    firelane.tick()
+    assert [m.number for m in notifier.sent] == [OWNER_PHONE]
+    attempts = [n.status for n in FireNotice.select().where(FireNotice.channel == "sms_owner")
+                .order_by(FireNotice.id)]
+    assert attempts == ["failed", "failed", "sent"]
+    assert firelane.delivery_state(inc) == {"sms_owner": "sent"}
+    # The platform heard of each attempt, without the phone number.
+    events = [e.payload for e in OutboxEntry.select().where(OutboxEntry.kind == "firelane.event")
+              .order_by(OutboxEntry.seq)]
+    assert [e["delivery"].get("sms_owner") for e in events if e["type"] == "update"][-3:] == [
+        "retrying", "retrying", "sent"]
+    assert OWNER_PHONE not in str(events)
+    clock.advance(300)
     firelane.tick()
     assert FireIncident.get_by_id(inc.id).stage == "volunteer"
-    assert [m.number for m in notifier.sent] == [DUTY_PHONE]
+    assert [m.number for m in notifier.sent] == [OWNER_PHONE, DUTY_PHONE]
+
+
+def test_retries_stop_when_the_vehicle_leaves_or_after_four_attempts(
+        firelane, zone, clock, notifier, owner):
+    notifier.fail_next = 100
+    inc = open_one(firelane, zone, clock)
+    for _ in range(10):
+        clock.advance(900)
+        firelane.tick()
+    owner_notices = FireNotice.select().where(FireNotice.channel == "sms_owner")
+    assert [n.status for n in owner_notices] == ["failed"] * 4
+    assert firelane.delivery_state(inc) == {"sms_owner": "failed"}
+
+    firelane.vehicle_left(zone, 1)
+
+    # A new stay whose first SMS fails; the car leaves before the retry is due.
+    clock.advance(3600)
+    notifier.fail_next = 1
+    inc = open_one(firelane, zone, clock, track=3)
+    assert firelane.delivery_state(inc) == {"sms_owner": "retrying"}
+    firelane.vehicle_left(zone, 3)
+    clock.advance(900)
+    firelane.tick()
+    assert notifier.sent == []
+    assert firelane.delivery_state(inc) == {"sms_owner": "cancelled"}
+
+
+def test_owner_gets_a_spoken_call_where_the_modem_can(firelane, zone, clock, notifier, owner):
+    notifier.voice = True
+    inc = open_one(firelane, zone, clock)
+    (call,) = notifier.calls
+    assert call.number == OWNER_PHONE and "第二十八条" in call.text
+    assert notifier.sent == []
+    assert [n.channel for n in FireNotice.select()] == ["call_owner"]
+    assert firelane.delivery_state(inc) == {"sms_owner": "called"}
+
+
+def test_events_new_update_end_go_to_the_outbox(firelane, zone, clock, notifier, owner):
+    inc = open_one(firelane, zone, clock)
+    firelane.acknowledge(inc.id, "volunteer")
+    firelane.vehicle_left(zone, 1)
+    events = [e.payload for e in OutboxEntry.select().where(OutboxEntry.kind == "firelane.event")
+              .order_by(OutboxEntry.seq)]
+    assert [e["type"] for e in events] == ["new", "update", "update", "end"]
+    assert events[0]["uuid"] == events[-1]["uuid"] == str(inc.uuid)
+    assert events[1]["delivery"] == {"sms_owner": "sent"} and events[2]["acknowledged"]
+    assert events[-1]["status"] == "closed" and events[-1]["closed_at"]
 
 
 def test_edited_owner_message_is_used(firelane, zone, clock, notifier, owner):

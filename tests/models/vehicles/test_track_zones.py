@@ -152,3 +152,15 @@ def test_parked_van_in_the_street_video_is_one_stationary_track(int8_detector, o
     assert len(parked) >= 2  # the van and the car
     assert all(t.stationary and t.hits >= 12 for t in parked), parked
     assert min(t.id for t in parked) <= 2  # the same ids since the first frame
+
+
+def test_car_driving_out_of_the_picture_inside_the_zone_leaves_after_inertia():
+    # Parks, then drives to the frame edge while its bottom centre is still in the zone and
+    # is no longer detected; the tracker would keep its last box for max_age_s (75 s).
+    frames = drive_in_and_park(80, leave=False)
+    end = frames[-1][0]
+    frames += [(end + 1, [car_at(340, 350)])] + [(end + 2 + t, []) for t in range(5)]
+    events, _ = run(frames, tracker=Tracker(max_age_s=75))
+    kinds = [(e.kind, e.at) for e in events]
+    assert [k for k, _ in kinds] == ["enter", "dwell", "leave"]
+    assert kinds[-1][1] == end + 1 + LANE.inertia  # not 75 s later

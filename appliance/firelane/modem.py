@@ -1,0 +1,96 @@
+"""The fire-lane notifier over the 4G modem driver (hardware.modem).
+
+The modem is opened on first use and reopened after it failed, so a dongle plugged in late
+or reset by the USB bus is picked up without restarting the box. Off the Raspberry Pi the
+runtime passes a factory that starts a simulated dongle on a pty, so the same AT dialogue
+runs everywhere.
+"""
+from __future__ import annotations
+
+import logging
+import threading
+
+from appliance.firelane.notify import Delivery, NotifyError
+from hardware.modem import Modem, ModemError, ModemPortError, ModemTimeout
+
+logger = logging.getLogger(__name__)
+
+
+class ModemNotifier:
+    """Notifier protocol over ``hardware.modem.Modem``; thread-safe, opens lazily.
+
+    ``open_modem()`` returns an opened Modem (or raises ModemError); ``close_modem`` is
+    called with it on close. ``answer_timeout_s`` bounds how long a call rings.
+    """
+
+    def __init__(self, open_modem, *, answer_timeout_s: float = 40.0, description: str = "modem"):
+        self._open_modem = open_modem
+        self.answer_timeout_s = answer_timeout_s
+        self.description = description
+        self._modem: Modem | None = None
+        self._lock = threading.Lock()
+        self.last_error = ""
+
+    def _get(self) -> Modem:
+        if self._modem is None:
+            self._modem = self._open_modem()
+        return self._modem
+
+    def send(self, number: str, text: str, *, voice: bool = False) -> Delivery:
+        with self._lock:
+            try:
+                modem = self._get()
+                if voice:
+                    result = modem.call_and_speak(number, text, answer_timeout=self.answer_timeout_s,
+                                                  sms_fallback=True)
+                    if result.spoken:
+                        return Delivery("call", "", "answered, spoken")
+                    return Delivery("sms", ",".join(map(str, result.sms_refs)),
+                                    f"call: {result.reason}")
+                refs = modem.send_sms(number, text)
+                return Delivery("sms", ",".join(map(str, refs)))
+            except ModemError as exc:
+                self.last_error = str(exc)
+                self._drop_if_dead(exc)
+                raise NotifyError(str(exc)) from exc
+
+    def _drop_if_dead(self, exc: ModemError) -> None:
+        if isinstance(exc, (ModemPortError, ModemTimeout)) and self._modem is not None:
+            # Open afresh next time: the dongle may come back on another device node.
+            try:
+                self._modem.close()
+            except ModemError:
+                logger.debug("closing a failed modem", exc_info=True)
+            self._modem = None
+
+    def health(self) -> tuple[bool, str]:
+        if not self._lock.acquire(timeout=0.5):
+            return True, f"{self.description}: busy sending"
+        try:
+            if self._modem is None:
+                try:
+                    self._get()
+                except ModemError as exc:
+                    self.last_error = str(exc)
+                    return False, f"{self.description}: {exc}"
+            h = self._modem.health()
+        finally:
+            self._lock.release()
+        ok = h.get("state") == "ready" and h.get("registered")
+        signal = h.get("signal")
+        detail = f"{self.description}: {h.get('state')}, " + (
+            "on the network" if h.get("registered") else "not registered on a network")
+        if signal is not None:
+            detail += f", signal {signal}/31"
+        if h.get("last_error"):
+            detail += f", last error: {h['last_error']}"
+        return bool(ok), detail
+
+    def close(self) -> None:
+        with self._lock:
+            if self._modem is not None:
+                try:
+                    self._modem.close()
+                except ModemError:
+                    logger.warning("closing the modem failed", exc_info=True)
+                self._modem = None
