@@ -17,7 +17,8 @@ from appliance.i18n import DEFAULT_LOCALE, N_, SUPPORTED_LOCALES, TRANSLATIONS_D
 logger = logging.getLogger(__name__)
 
 HERE = Path(__file__).resolve().parent
-PUBLIC_ENDPOINTS = {"static", "auth.login", "auth.logout", "auth.language", "healthz", "kiosk.home"}
+PUBLIC_ENDPOINTS = {"static", "auth.login", "auth.logout", "auth.language", "healthz", "kiosk.home",
+                    "me.login", "me.logout"}
 
 # Blueprints, in registration order; each feature adds one line.
 BLUEPRINTS = [
@@ -29,6 +30,7 @@ BLUEPRINTS = [
     "web.sync:bp",
     "web.district:bp",
     "web.firelane:bp",
+    "web.me:bp",
 ]
 
 

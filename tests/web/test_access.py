@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-PUBLIC = {"static", "auth.login", "auth.logout", "auth.language", "healthz", "kiosk.home"}
+PUBLIC = {"static", "auth.login", "auth.logout", "auth.language", "healthz", "kiosk.home", "me.login", "me.logout"}
 
 
 def concrete_urls(app):
