@@ -11,9 +11,12 @@ from __future__ import annotations
 import json
 import logging
 import time
+import uuid as uuidlib
 import zlib
 
-from appliance.db.models import (CredentialRevocation, DistrictNotice, DistrictSetting, DownlinkLog, PlateWatch)
+from appliance.db.base import now
+from appliance.db.models import (Credential, CredentialRevocation, DistrictNotice, DistrictSetting, DownlinkLog,
+                                 PlateWatch, VisitorPass)
 from appliance.errors import LinliError
 from appliance.i18n import N_
 from appliance.sync import state
@@ -55,6 +58,20 @@ def read_items(env) -> list[dict]:
     return items
 
 
+def _revoke_on_the_gate(credential: str) -> None:
+    """A revocation names the UUID of a resident credential (PIN, card, personal QR) or of a
+    visitor pass, as access events report it; the gate refuses it from now on. Other
+    identifiers are only recorded (another box's credential, or one already deleted)."""
+    try:
+        key = uuidlib.UUID(credential)
+    except ValueError:
+        return
+    stamp = now()
+    Credential.update(revoked_at=stamp, revoked_by="district") \
+        .where(Credential.uuid == key, Credential.revoked_at.is_null()).execute()
+    VisitorPass.update(revoked_at=stamp).where(VisitorPass.uuid == key, VisitorPass.revoked_at.is_null()).execute()
+
+
 def _apply_item(kind: str, data: dict) -> None:
     if kind == "notice":
         DistrictNotice.insert(uuid=str(data["uuid"]), title=str(data["title"]), body=str(data.get("body", ""))) \
@@ -65,8 +82,10 @@ def _apply_item(kind: str, data: dict) -> None:
             raise RefusedDownlink(reason="setting %s may not be changed by the district" % key)
         DistrictSetting.insert(key=key, value=data["value"]).on_conflict_replace().execute()
     elif kind == "revoke":
-        CredentialRevocation.insert(credential=str(data["credential"]), reason=str(data.get("reason", ""))) \
+        credential = str(data["credential"])
+        CredentialRevocation.insert(credential=credential, reason=str(data.get("reason", ""))) \
             .on_conflict_ignore().execute()
+        _revoke_on_the_gate(credential)
     elif kind == "plate_watch":
         plate = str(data["plate"]).upper()
         if data.get("remove"):
