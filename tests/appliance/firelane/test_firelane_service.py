@@ -204,3 +204,16 @@ def test_zone_needs_a_polygon(firelane):
         firelane.save_zone({"name": "x", "camera": "cam1", "polygon": "1,1 2,2"}, "test")
     z = firelane.save_zone({"name": "x", "camera": "cam1", "polygon": "1,1 50,1 50,50"}, "test")
     assert z.polygon == [[1, 1], [50, 1], [50, 50]]
+
+
+def test_a_plate_on_the_district_watch_list_is_reported_first(firelane, zone, clock, notifier, owner):
+    from appliance.db.models import PlateWatch
+
+    open_one(firelane, zone, clock, plate="京A12345", track=1)
+    assert not OutboxEntry.select().where(OutboxEntry.kind == "firelane.watch_hit").exists()
+    firelane.vehicle_left(zone, 1)
+    PlateWatch.create(plate="京A12345", reason="被盗车辆")
+    inc = open_one(firelane, zone, clock, plate="京A12345", track=2)
+    hit = OutboxEntry.get(OutboxEntry.kind == "firelane.watch_hit")
+    assert hit.priority == 1 and hit.payload["plate"] == "京A12345" and hit.payload["incident"] == str(inc.uuid)
+    assert hit.payload["reason"] == "被盗车辆"
