@@ -5,9 +5,9 @@ BIN := $(VENV)/bin
 export LINLI_HOME ?= $(CURDIR)/var
 HTMX_VERSION := 2.0.4
 
-.PHONY: setup system-packages venv htmx translations run test bench extract-messages clean
+.PHONY: setup system-packages venv htmx sounds translations run test bench extract-messages clean
 
-setup: system-packages venv htmx translations
+setup: system-packages venv htmx sounds translations
 	@echo "Setup done. Next: make run  (or: make test)"
 
 system-packages:
@@ -30,6 +30,12 @@ web/static/vendor/htmx.min.js:
 	cd .cache/npm && npm pack --silent htmx.org@$(HTMX_VERSION) >/dev/null
 	tar -xzf .cache/npm/htmx.org-$(HTMX_VERSION).tgz -C .cache/npm package/dist/htmx.min.js
 	cp .cache/npm/package/dist/htmx.min.js $@
+
+# Kiosk voice prompts, rendered once with espeak-ng (not committed).
+sounds: web/static/vendor/sounds/granted.wav
+
+web/static/vendor/sounds/granted.wav: scripts/render_sounds.sh
+	@bash scripts/render_sounds.sh web/static/vendor/sounds
 
 translations: $(BIN)/linli
 	$(BIN)/pybabel compile --use-fuzzy -d web/translations -D messages --statistics 2>&1 | tail -n 1

@@ -83,6 +83,47 @@ class FaceConfig:
 
 
 @dataclass
+class GateConfig:
+    """Pins are BCM numbers; 0 means "not fitted". Defaults suit a Waveshare-style relay
+    HAT (channel 1 on GPIO26, active low) with the exit button, door reed switch and the
+    fire panel's dry contact wired to ground."""
+
+    enabled: bool = setting(True, "Drive the gate (off: PIN/QR/card are checked and logged but nothing opens).")
+    relay_pin: int = setting(26, "GPIO of the lock relay.", min=2, max=27)
+    relay_active_low: bool = setting(True, "The relay board energises the coil when the pin is low (most HATs).")
+    pulse_s: float = setting(5.0, "Seconds the lock stays open after a grant or the exit button.", min=0.5, max=60)
+    exit_pin: int = setting(17, "GPIO of the exit button (to ground); 0 = not fitted.", min=0, max=27)
+    door_pin: int = setting(27, "GPIO of the door contact (reed switch, to ground); 0 = not fitted.", min=0, max=27)
+    door_contact: str = setting("nc", "nc: contact closed while the door is shut; no: the opposite.", choices=("nc", "no"))
+    held_open_s: float = setting(30.0, "Alarm when the door stays open longer than this.", min=5, max=3600)
+    forced_grace_s: float = setting(3.0, "A door opened this long after a pulse ended is not 'forced'.", min=0, max=60)
+    fire_pin: int = setting(22, "GPIO of the fire panel's contact; 0 = not fitted.", min=0, max=27)
+    fire_contact: str = setting("nc", "nc: closed in normal state, so a cut wire also opens the gate.", choices=("nc", "no"))
+    buzzer_pin: int = setting(0, "GPIO of an alarm buzzer; 0 = not fitted.", min=0, max=27)
+    led_pin: int = setting(0, "GPIO of the 'door open' indicator LED; 0 = not fitted.", min=0, max=27)
+    bounce_ms: int = setting(50, "Debounce time for the inputs.", min=0, max=1000)
+    crash_guard: bool = setting(True, "On real GPIO, a helper process releases the relay if Linli is killed.")
+    gpio_chip: int = setting(0, "gpiochip number for the crash guard (0 on Pi 3/4 and on Pi 5 with a recent kernel).",
+                             min=0, max=16)
+
+
+@dataclass
+class AccessConfig:
+    pin_length: int = setting(6, "Digits in a resident PIN (generated, unique).", min=4, max=10)
+    pin_max_failures: int = setting(5, "Wrong PINs at one kiosk before it locks PIN entry.", min=2, max=50)
+    pin_window_s: int = setting(300, "Window in which wrong PINs are counted.", min=30, max=86400)
+    pin_lockout_s: int = setting(120, "How long PIN entry stays locked.", min=10, max=86400)
+    qr_valid_days: int = setting(365, "Days a printed personal QR code stays valid.", min=1, max=3650)
+    visitor_max_days: int = setting(30, "Longest visitor pass a volunteer may create.", min=1, max=366)
+    resident_pass_max_days: int = setting(7, "Longest visitor pass a resident may create.", min=1, max=30)
+    log_max_delay_s: float = setting(900.0, "Access log rows wait at most this long in the journal file before they "
+                                     "are written to the database in one batch (fewer SD-card writes).", min=1, max=3600)
+    log_batch_rows: int = setting(200, "Write the batch early once this many rows are waiting.", min=1, max=10000)
+    log_keep_days: int = setting(365, "Days the access log is kept on the box.", min=30, max=3650)
+    kiosk_notice: str = setting("", "Text shown in the kiosk's notices area.")
+
+
+@dataclass
 class LoggingConfig:
     level: str = setting("INFO", "Log level.", choices=("DEBUG", "INFO", "WARNING", "ERROR"))
 
@@ -95,6 +136,8 @@ class Config:
     tasks: TasksConfig = field(default_factory=TasksConfig)
     hardware: HardwareConfig = field(default_factory=HardwareConfig)
     face: FaceConfig = field(default_factory=FaceConfig)
+    gate: GateConfig = field(default_factory=GateConfig)
+    access: AccessConfig = field(default_factory=AccessConfig)
     logging: LoggingConfig = field(default_factory=LoggingConfig)
     # Filled by load_config, not by the file.
     home: Path = field(default=Path("var"), metadata={"internal": True})

@@ -15,6 +15,9 @@ import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from appliance.access.credentials import CredentialService
+from appliance.access.keys import BoxKeys, load_or_create_signing_key
+from appliance.access.service import AccessService
 from appliance.config import Config
 from appliance.db import migrate, open_database
 from appliance.db.models import Job, User
@@ -68,7 +71,9 @@ class Runtime:
     box_id: str
     pin_factory: object = None
     consumer: object = None
+    gate: object = None
     closers: list = field(default_factory=list)
+    starters: list = field(default_factory=list)  # features' background threads, started with the consumer
 
     @property
     def db(self):
@@ -81,6 +86,8 @@ class Runtime:
         if face is not None:
             # A box that was off at the daily sweep's hour still deletes what is due.
             face.retention_sweep()
+        for start in self.starters:
+            start()
 
     def close(self) -> None:
         for close in reversed(self.closers):
@@ -172,12 +179,25 @@ def build_runtime(config: Config, *, immediate_tasks: bool | None = None, hardwa
     huey = make_huey(home, immediate)
     tasks = register_tasks(huey, services)
     services.tasks = tasks
+    keys = BoxKeys(load_or_create_signing_key(home), secret_key)
+    from appliance.access.control import service_running
+
+    # The journal belongs to the process that owns the gate; a CLI process beside `linli run`
+    # writes its (rare) rows straight to the database.
+    journal = None if service_running(home) else home / "access-journal.jsonl"
+    services.access = AccessService(db, audit, keys, config.access, safe_mode=config.safe_mode, journal=journal)
+    services.access.credentials = CredentialService(db, audit, keys, config.access, services.access)
 
     runtime = Runtime(config=config, services=services, huey=huey, tasks=tasks,
                       secret_key=secret_key, box_id=box_id)
     if hardware:
         runtime.pin_factory = make_pin_factory(config.hardware.backend)
         runtime.closers.append(runtime.pin_factory.close)
+        _build_gate(runtime, services.access)
+    runtime.starters.append(services.access.log.start)
+    runtime.starters.append(lambda: _start_control(runtime))
+    runtime.starters.append(lambda: _start_watchdog(runtime))
+    runtime.closers.append(services.access.close)
 
     def database_ok():
         db.execute_sql("SELECT 1")
@@ -208,8 +228,106 @@ def build_runtime(config: Config, *, immediate_tasks: bool | None = None, hardwa
     services.health.add("accounts", accounts_ok)
     services.health.add("tasks", tasks_ok)
     services.health.add("gpio", hardware_ok)
+    services.health.add("gate", lambda: _gate_health(runtime))
     vision_check = _vision_models_ok()  # hashing ~35 MB is too slow for every /healthz
     services.health.add("vision models", lambda: vision_check)
     logger.info("runtime ready on %s (%s), box %s", platform.machine(), "safe mode" if config.safe_mode else "normal",
                 box_id)
     return runtime
+
+
+def _build_gate(runtime: Runtime, access: AccessService) -> None:
+    """The Gate on the runtime's pins; on a mock factory with simulated wiring, on real GPIO
+    with the crash guard. A gate that cannot be built leaves the relay untouched (released)
+    and shows up in /healthz."""
+    from gpiozero.pins.mock import MockFactory
+
+    from hardware.errors import HardwareError
+    from hardware.gate import Gate
+    from hardware.simulation import GateSimulator, wire_contacts
+
+    from appliance.access.control import service_running
+
+    cfg = runtime.config.gate
+    if not cfg.enabled:
+        return
+    if service_running(runtime.config.home):
+        # `linli selfcheck` and friends while `linli run` is up: the pins have one owner.
+        logger.info("gate pins are owned by the running service; not claiming them")
+        runtime.gate = "owned by the running service"
+        return
+    factory = runtime.pin_factory
+    pins = {name: (getattr(cfg, f"{name}_pin") or None) for name in ("exit", "door", "fire", "buzzer", "led")}
+    simulated = isinstance(factory, MockFactory)
+    if simulated:
+        wire_contacts(factory, door_pin=pins["door"], fire_pin=pins["fire"], exit_pin=pins["exit"])
+    elif cfg.crash_guard:
+        from hardware.guard import spawn_guard, stop_guard
+
+        guard = spawn_guard({"backend": "lgpio", "chip": cfg.gpio_chip, "pin": cfg.relay_pin,
+                             "active_high": not cfg.relay_active_low})
+        runtime.closers.append(lambda: stop_guard(guard))
+    try:
+        gate = Gate(cfg.relay_pin, pins["exit"], pins["door"], pins["fire"], pins["buzzer"], pins["led"],
+                    relay_active_low=cfg.relay_active_low, pulse_s=cfg.pulse_s, held_open_s=cfg.held_open_s,
+                    forced_grace_s=cfg.forced_grace_s, door_contact=cfg.door_contact, fire_contact=cfg.fire_contact,
+                    bounce_s=cfg.bounce_ms / 1000 or None, on_event=access.gate_event, pin_factory=factory)
+    except HardwareError as exc:
+        logger.error("gate not started: %s", exc)
+        runtime.gate = exc
+        return
+    gate.release_on_exit()
+    runtime.gate = gate
+    access.gate = gate
+    if simulated:
+        access.simulator = GateSimulator(gate, factory, door_contact=cfg.door_contact, fire_contact=cfg.fire_contact)
+    runtime.closers.append(gate.close)
+
+
+def _gate_health(runtime: Runtime) -> tuple[bool, str]:
+    gate = runtime.gate
+    if not runtime.config.gate.enabled:
+        return True, "disabled in config"
+    if gate is None:
+        return True, "not started"
+    if isinstance(gate, str):
+        return True, gate
+    if isinstance(gate, Exception):
+        return False, f"{gate} (check [gate] pins in config.toml)"
+    status = gate.status()
+    if status["seconds_since_heartbeat"] > 5:
+        return False, "gate supervisor stopped responding"
+    backlog = runtime.services.access.log.pending()
+    if backlog > 1000:
+        return False, f"{backlog} access log rows not yet written"
+    state = "FIRE ALARM: held open" if status["fire_latched"] else (
+        "open" if status["relay_energised"] else "locked")
+    return True, state
+
+
+def _start_watchdog(runtime: Runtime) -> None:
+    import threading
+
+    from appliance.access.supervision import start_watchdog
+    from hardware.watchdog import SystemdNotifier
+
+    stop = threading.Event()
+
+    def alive() -> bool:
+        gate = runtime.gate
+        return not hasattr(gate, "status") or gate.status()["seconds_since_heartbeat"] < 5
+
+    if start_watchdog(SystemdNotifier(), alive, stop) is not None:
+        runtime.closers.append(stop.set)
+
+
+def _start_control(runtime: Runtime) -> None:
+    from appliance.access.control import ControlServer
+
+    server = ControlServer(runtime.config.home, runtime.services.access)
+    try:
+        server.start()
+    except OSError as exc:  # e.g. a path too long for a unix socket: the CLI cannot open, the box still works
+        logger.error("gate control socket not started: %s", exc)
+        return
+    runtime.closers.append(server.close)

@@ -24,6 +24,7 @@ BLUEPRINTS = [
     "web.auth:bp",
     "web.admin:bp",
     "web.kiosk:bp",
+    "web.access:bp",
     "web.api:bp",
     "web.firelane:bp",
 ]

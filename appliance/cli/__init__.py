@@ -16,6 +16,7 @@ COMMAND_MODULES = [
     "appliance.cli.residents",
     "appliance.cli.plates",
     "appliance.cli.face",
+    "appliance.cli.gate",
     "appliance.cli.vision",
 ]
 

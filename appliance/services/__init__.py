@@ -21,4 +21,5 @@ class Services:
     jobs: Any = None
     health: Any = None
     tasks: Any = None
+    access: Any = None  # appliance.access.service.AccessService (+ .credentials)
     extra: dict = field(default_factory=dict)  # features register more services here

@@ -4,4 +4,5 @@ from appliance.db.models.accounts import AuditLog, Job, LoginFailure, User  # no
 from appliance.db.models.outbox import OutboxEntry  # noqa: F401
 from appliance.db.models.registry import Building, Household, Resident, Unit, Vehicle  # noqa: F401
 from appliance.db.models.face import FaceConsent, FaceFalseAccept, FaceTemplate  # noqa: F401
+from appliance.db.models.access import AccessEvent, AccessSchedule, Credential, VisitorPass  # noqa: F401
 from appliance.db.models.firelane import FireIncident, FireNotice, FireSetting, FireZone  # noqa: F401

@@ -1,0 +1,80 @@
+"""The access log for staff: filters, pages and the Excel export."""
+
+from __future__ import annotations
+
+import datetime
+import io
+
+from openpyxl import Workbook
+from peewee import JOIN
+
+from appliance.access.service import REASONS
+from appliance.db.models import AccessEvent, Resident
+from appliance.db.models.access import METHODS
+from appliance.i18n import N_, gettext as _
+from appliance.validation import clean_date
+
+PAGE_SIZE = 100
+
+METHOD_LABELS = {
+    "pin": N_("PIN"), "card": N_("Card"), "qr": N_("Personal QR"), "visitor": N_("Visitor pass"),
+    "remote": N_("Remote open"), "exit_button": N_("Exit button"), "fire_alarm": N_("Fire alarm"),
+    "door": N_("Door"),
+}
+
+
+def clean_filters(args) -> dict:
+    """Filters from a query string; bad values are dropped, never an error page."""
+    filters = {}
+    for key in ("date_from", "date_to"):
+        try:
+            filters[key] = clean_date(args.get(key), key)
+        except Exception:
+            filters[key] = None
+    method = args.get("method") or ""
+    filters["method"] = method if method in METHODS else ""
+    result = args.get("result") or ""
+    filters["result"] = result if result in ("granted", "refused") else ""
+    filters["q"] = (args.get("q") or "").strip()[:30]
+    return filters
+
+
+def query(filters: dict):
+    q = (AccessEvent.select(AccessEvent, Resident).join(Resident, join_type=JOIN.LEFT_OUTER,
+                                                        on=(AccessEvent.resident == Resident.id))
+         .order_by(AccessEvent.id.desc()))
+    if filters.get("date_from"):
+        q = q.where(AccessEvent.at >= datetime.datetime.combine(filters["date_from"], datetime.time()))
+    if filters.get("date_to"):
+        q = q.where(AccessEvent.at < datetime.datetime.combine(filters["date_to"] + datetime.timedelta(days=1),
+                                                               datetime.time()))
+    if filters.get("method"):
+        q = q.where(AccessEvent.method == filters["method"])
+    if filters.get("result"):
+        q = q.where(AccessEvent.granted == (filters["result"] == "granted"))
+    if filters.get("q"):
+        q = q.where(Resident.name ** f"%{filters['q']}%")
+    return q
+
+
+def page(filters: dict, number: int = 1) -> list[AccessEvent]:
+    return list(query(filters).paginate(max(1, number), PAGE_SIZE))
+
+
+def row_values(e: AccessEvent) -> list:
+    person = e.resident.name if e.resident_id and e.resident else ""
+    return [e.at, _(METHOD_LABELS.get(e.method, e.method)), _("Granted") if e.granted else _("Refused"),
+            _(REASONS[e.reason]) if e.reason in REASONS else e.reason, person, e.source, e.detail]
+
+
+def export_xlsx(filters: dict, limit: int = 100000) -> bytes:
+    wb = Workbook(write_only=True)
+    ws = wb.create_sheet(_("Access log"))
+    ws.append([_("Time"), _("Method"), _("Result"), _("Reason"), _("Resident"), _("Where / who"), _("Details")])
+    for e in query(filters).limit(limit).iterator():
+        values = row_values(e)
+        values[0] = values[0].strftime("%Y-%m-%d %H:%M:%S")
+        ws.append(values)
+    out = io.BytesIO()
+    wb.save(out)
+    return out.getvalue()
