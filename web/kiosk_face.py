@@ -116,3 +116,9 @@ def withdraw(resident_id: int):
     face.withdraw(resident_id, actor(), reason="withdrawn_at_kiosk" if channel() == "kiosk" else "withdrawn_by_staff")
     return render_template("kiosk/face/_result.html", ok=True,
                            message=_("Face entry withdrawn. The face template was deleted."))
+
+
+# 刷脸进门 (face entry at the gate) lives under /kiosk/face/entry (endpoints kiosk.face.entry.*).
+from web.kiosk_face_entry import bp as entry_bp  # noqa: E402
+
+bp.register_blueprint(entry_bp)

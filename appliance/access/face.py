@@ -1,0 +1,109 @@
+"""Face entry at the gate: one more access method in the same decision path as a PIN.
+
+The face identifier (appliance/services/face_identifier.py) says who stands at the camera,
+or why it will not say; the access service then checks that resident's validity (move-in,
+move-out, schedule) as for a PIN, logs the attempt with its outbox entry, and pulses the
+relay. Nothing about the face (frames, embeddings, similarity) reaches the log or outbox:
+the row holds the method, the reason code and the resident's pseudonym, like any other.
+
+A kiosk runs one attempt at a time: :meth:`FaceEntry.start` shows the movement to make,
+then camera frames are fed in small batches until the attempt is decided. Face entry is
+never required: a refusal always points to PIN, QR pass or card.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from dataclasses import dataclass
+from typing import Callable, Iterable
+
+from appliance.access.service import AccessService, Decision
+from appliance.db.models import Resident
+from appliance.services.face_identifier import ACCEPTED, REFUSED, WAITING
+
+logger = logging.getLogger(__name__)
+
+METHOD = "face"
+ATTEMPT_TTL_S = 30.0  # an attempt nobody fed for this long is dropped (the person walked off)
+
+
+@dataclass(frozen=True)
+class FaceProgress:
+    """An attempt still waiting: what to show and say now."""
+
+    prompt: str               # msgid
+    challenge: str | None     # turn_left, turn_right, nod; None without liveness
+    frames: int
+
+
+class FaceEntry:
+    def __init__(self, access: AccessService, face, identifier, settings,
+                 clock: Callable[[], float] = time.monotonic):
+        self.access = access
+        self.face = face
+        self.identifier = identifier
+        self.settings = settings
+        self.clock = clock
+        self._attempts: dict[str, tuple[object, float]] = {}
+        # The models' interpreters are not thread-safe; one attempt at a time feeds them.
+        self._lock = threading.Lock()
+
+    @property
+    def available(self) -> bool:
+        return bool(self.settings.enabled)
+
+    def start(self, kiosk: str, liveness: bool | None = None) -> FaceProgress:
+        """Begin an attempt at this kiosk (any unfinished one there is dropped). Liveness
+        follows ``[face] liveness`` (on by default) unless the caller says otherwise."""
+        with self._lock:
+            attempt = self.identifier.begin(liveness)
+            self._attempts[kiosk] = (attempt, self.clock())
+            return FaceProgress(attempt.state.prompt, attempt.challenge, 0)
+
+    def active(self, kiosk: str) -> bool:
+        entry = self._attempts.get(kiosk)
+        return entry is not None and self.clock() - entry[1] <= ATTEMPT_TTL_S
+
+    def cancel(self, kiosk: str) -> None:
+        with self._lock:
+            self._attempts.pop(kiosk, None)
+
+    def feed(self, kiosk: str, frames: Iterable) -> FaceProgress | Decision | None:
+        """Feed camera frames to this kiosk's attempt. A :class:`Decision` once decided (the
+        gate has then opened or the refusal is logged), else the progress; None when the
+        kiosk has no attempt running."""
+        with self._lock:
+            entry = self._attempts.get(kiosk)
+            if entry is None:
+                return None
+            attempt, last = entry
+            if self.clock() - last > ATTEMPT_TTL_S:
+                del self._attempts[kiosk]
+                return None
+            state = attempt.state
+            for frame in frames:
+                state = attempt.feed(frame)
+                if state.status != WAITING:
+                    break
+            if state.status == WAITING:
+                self._attempts[kiosk] = (attempt, self.clock())
+                return FaceProgress(state.prompt, attempt.challenge, attempt.frames)
+            del self._attempts[kiosk]
+        return self._decide(state, kiosk)
+
+    def attempt(self, frames: Iterable, kiosk: str, liveness: bool | None = None) -> Decision:
+        """A whole attempt from a run of frames (frames running out is a refusal)."""
+        state = self.identifier.identify(frames, liveness)
+        return self._decide(state, kiosk)
+
+    def _decide(self, state, kiosk: str) -> Decision:
+        if state.status == REFUSED:
+            return self.access.identified_attempt(METHOD, None, kiosk, refusal=f"face_{state.reason}")
+        assert state.status == ACCEPTED
+        resident = Resident.get_or_none(Resident.id == state.resident_id)
+        # Withdrawn while the person stood at the camera: the template is gone, so is the way in.
+        if resident is None or not self.face.is_enrolled(resident.id) or self.face.active_consent(resident.id) is None:
+            return self.access.identified_attempt(METHOD, resident, kiosk, refusal="face_withdrawn")
+        return self.access.identified_attempt(METHOD, resident, kiosk)
