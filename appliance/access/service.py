@@ -138,6 +138,26 @@ class AccessService:
             self.audit.record(actor, "remote_open", "gate", "", {"reason": reason})
             return self._grant("remote", actor, None, detail=reason, reason="remote")
 
+    def check_pin(self, text, kiosk: str) -> tuple[Resident | None, str | None]:
+        """Whose PIN this is, opening nothing: for the kiosk's pages where a resident acts for
+        themself (face consent, enrollment, withdrawal). Wrong PINs count towards the same
+        lockout as at the gate. ``(resident, None)`` or ``(None, reason)``."""
+        with self._lock:
+            if self._locked(kiosk):
+                return None, "locked_out"
+            pin = clean_pin(text, self.settings.pin_length)
+            cred = None
+            if pin is not None:
+                cred = Credential.get_or_none(Credential.lookup == self.keys.lookup("pin", pin),
+                                              Credential.kind == "pin")
+            refusal = (("bad_pin" if pin is None else "unknown_pin") if cred is None
+                       else self._credential_refusal(cred))
+            if refusal is not None:
+                self._count_failure(kiosk)
+                return None, refusal
+            self._pin_failures.pop(kiosk, None)
+            return cred.resident, None
+
     def identified_attempt(self, method: str, resident, source: str, refusal: str | None = None) -> Decision:
         """A method that recognised the person itself (face): ``refusal`` when it did not,
         else the resident's validity is checked exactly as for a PIN and the gate opens."""

@@ -1,7 +1,7 @@
 """刷脸进门 end to end in headless Chromium: a replayed kiosk camera (real photos, real models),
 consent and enrollment at the kiosk, then the gate kiosk's face button on mock pins.
 
-The relay is wired active-high here so "open" reads as the pin going high, then low again
+The resident enrolls alone at the kiosk after their PIN. The relay is wired active-high here so "open" reads as the pin going high, then low again
 when the pulse ends. No registry carries a recording of a real head turning, so the resident's
 own later frames open the gate where face liveness is configured off; with liveness on (the
 default) the same still frames must be refused. The live-movement path through the same
@@ -63,65 +63,92 @@ def wait_relay_released(runtime, timeout=5.0):
         time.sleep(0.05)
 
 
-def test_face_entry_from_consent_to_the_relay(chromium, live_server, services, users, resident, runtime):
+def tap_pin(page, pin):
+    for digit in pin:
+        page.click(f".pinpad [data-key='{digit}']")
+
+
+def test_face_entry_from_consent_to_the_relay(page, live_server, services, users, resident, runtime):
     camera = ReplayCamera(portrait_frames("obama.jpg", 6, seed=5))
     services.extra["kiosk_camera"] = camera
+    pin = services.access.credentials.new_pin(resident.id, "volunteer")
+    page.add_init_script(PLAYED)
+    log_in(page, live_server, "kiosk")
+    page.wait_for_url("**/kiosk/")
 
-    # 1. A volunteer at the kiosk with the resident: separate consent, then enrollment from the box camera.
-    staff = chromium.new_context(locale="zh-CN", viewport={"width": 1024, "height": 800}).new_page()
-    log_in(staff, live_server, "volunteer")
-    staff.goto(f"{live_server}/kiosk/face/{resident.id}/consent")
-    assert not staff.is_checked("#agree")
-    staff.check("#agree")
-    staff.click("#agree-submit")
-    staff.wait_for_url(f"**/kiosk/face/{resident.id}/enroll")
-    staff.click("#enroll-start")
-    staff.wait_for_selector("[data-testid=face-result]")
-    assert staff.get_attribute("[data-testid=face-result]", "data-ok") == "yes"
+    # 1. The resident, alone at the kiosk, proves who they are with the PIN (nothing opens),
+    # gives the separate consent and enrolls from the box camera.
+    page.click("#face-settings")
+    tap_pin(page, pin)  # submits by itself when complete
+    page.wait_for_url(f"**/kiosk/face/{resident.id}/consent")
+    assert relay_levels(runtime) == [False]
+    assert not page.is_checked("#agree")
+    page.check("#agree")
+    page.click("#agree-submit")
+    page.wait_for_url(f"**/kiosk/face/{resident.id}/enroll")
+    page.click("#enroll-start")
+    page.wait_for_selector("[data-testid=face-result]")
+    assert page.get_attribute("[data-testid=face-result]", "data-ok") == "yes"
     assert FaceTemplate.select().count() == 1
-    staff.context.close()
+    page.click("#face-done")
+    page.wait_for_url("**/kiosk/")
+    assert page.goto(f"{live_server}/kiosk/face/{resident.id}/enroll").status == 403  # the next person cannot
+    page.goto(f"{live_server}/kiosk/")
 
-    # 2. The gate kiosk device. Liveness is on by default: the resident's still picture is
+    # 2. Later, at the gate. Liveness is on by default: the resident's still picture is
     # recognised but never makes the asked movement, so the gate stays shut.
-    kiosk = chromium.new_context(locale="zh-CN", viewport={"width": 1024, "height": 800}).new_page()
-    kiosk.add_init_script(PLAYED)
-    log_in(kiosk, live_server, "kiosk")
-    kiosk.wait_for_url("**/kiosk/")
     assert services.config.face.liveness is True
     camera.frames = portrait_frames("obama2.jpg", 6, seed=6)
-    kiosk.click("#face-entry")
-    prompt = kiosk.locator("[data-testid=face-progress]")
+    page.click("#face-entry")
+    prompt = page.locator("[data-testid=face-progress]")
     prompt.wait_for(timeout=10000)
     assert prompt.get_attribute("data-sound") in ("face_turn_left", "face_turn_right", "face_nod")
     assert "请" in prompt.inner_text()
-    kiosk.screenshot(path=str(services.config.home / "face-prompt.png"))
-    cls, text, sound = face_result(kiosk)
+    page.screenshot(path=str(services.config.home / "face-prompt.png"))
+    cls, text, sound = face_result(page)
     assert "refused" in cls and "动作" in text and sound == "face_refused"
     assert relay_levels(runtime) == [False]  # never driven high
-    assert any(p.endswith("face_refused.wav") for p in kiosk.evaluate("window.__played"))
+    assert any(p.endswith("face_refused.wav") for p in page.evaluate("window.__played"))
 
     # 3. A gate configured without the movement check: the resident's later frames open it.
     services.config.face.liveness = False
-    kiosk.wait_for_selector("#result.idle", timeout=10000)
-    kiosk.click("#face-entry")
-    cls, text, sound = face_result(kiosk)
+    page.wait_for_selector("#result.idle", timeout=10000)
+    page.click("#face-entry")
+    cls, text, sound = face_result(page)
     assert "granted" in cls and "欧*" in text and sound == "granted"
     wait_relay_released(runtime)
     assert relay_levels(runtime) == [False, True, False]  # high (open) for one pulse, then low
-    assert any(p.endswith("granted.wav") for p in kiosk.evaluate("window.__played"))
+    assert any(p.endswith("granted.wav") for p in page.evaluate("window.__played"))
 
     # 4. Somebody else at the same gate is refused; the relay does not move.
     camera.frames = portrait_frames("biden.jpg", 6, seed=7)
-    kiosk.wait_for_selector("#result.idle", timeout=10000)
-    kiosk.click("#face-entry")
-    cls, text, sound = face_result(kiosk)
+    page.wait_for_selector("#result.idle", timeout=10000)
+    page.click("#face-entry")
+    cls, text, sound = face_result(page)
     assert "refused" in cls and "密码" in text
     assert relay_levels(runtime) == [False, True, False]
-    kiosk.screenshot(path=str(services.config.home / "face-refused.png"))
+    page.screenshot(path=str(services.config.home / "face-refused.png"))
 
     services.access.log.flush()
     rows = [(e.method, e.granted, e.reason, e.resident_id) for e in AccessEvent.select().order_by(AccessEvent.id)]
     assert rows[0] == ("face", False, "face_liveness", None)
     assert rows[1] == ("face", True, "granted", resident.id)
     assert rows[2][:2] == ("face", False) and rows[2][2] in ("face_no_match", "face_unknown")
-    kiosk.context.close()
+
+    # 5. The resident withdraws at the kiosk (after the PIN): the template is gone at once and
+    # the same face no longer opens; the PIN still does.
+    camera.frames = portrait_frames("obama2.jpg", 6, seed=6)
+    page.wait_for_selector("#result.idle", timeout=10000)
+    page.click("#face-settings")
+    tap_pin(page, pin)
+    page.wait_for_url(f"**/kiosk/face/{resident.id}/enroll")
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.click("#withdraw")
+    page.wait_for_selector("[data-testid=face-result]")
+    assert FaceTemplate.select().count() == 0
+    page.click("#face-done")
+    page.wait_for_url("**/kiosk/")
+    page.click("#face-entry")
+    cls, text, sound = face_result(page)
+    assert "refused" in cls
+    assert relay_levels(runtime) == [False, True, False]
