@@ -91,14 +91,15 @@ class FaceEntry:
                 self._attempts[kiosk] = (attempt, self.clock())
                 return FaceProgress(state.prompt, attempt.challenge, attempt.frames)
             del self._attempts[kiosk]
-        return self._decide(state, kiosk)
+        return self.decide(state, kiosk)
 
     def attempt(self, frames: Iterable, kiosk: str, liveness: bool | None = None) -> Decision:
         """A whole attempt from a run of frames (frames running out is a refusal)."""
         state = self.identifier.identify(frames, liveness)
-        return self._decide(state, kiosk)
+        return self.decide(state, kiosk)
 
-    def _decide(self, state, kiosk: str) -> Decision:
+    def decide(self, state, kiosk: str) -> Decision:
+        """The access decision for a finished identifier attempt (accepted or refused)."""
         if state.status == REFUSED:
             return self.access.identified_attempt(METHOD, None, kiosk, refusal=f"face_{state.reason}")
         assert state.status == ACCEPTED
