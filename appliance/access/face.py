@@ -52,7 +52,8 @@ class FaceEntry:
 
     @property
     def available(self) -> bool:
-        return bool(self.settings.enabled)
+        # Safe mode keeps vision off; PIN, QR, card and remote open still work (or say why not).
+        return bool(self.settings.enabled) and not self.access.safe_mode
 
     def start(self, kiosk: str, liveness: bool | None = None) -> FaceProgress:
         """Begin an attempt at this kiosk (any unfinished one there is dropped). Liveness
@@ -95,14 +96,16 @@ class FaceEntry:
 
     def attempt(self, frames: Iterable, kiosk: str, liveness: bool | None = None) -> Decision:
         """A whole attempt from a run of frames (frames running out is a refusal)."""
-        state = self.identifier.identify(frames, liveness)
+        with self._lock:
+            state = self.identifier.identify(frames, liveness)
         return self.decide(state, kiosk)
 
     def decide(self, state, kiosk: str) -> Decision:
         """The access decision for a finished identifier attempt (accepted or refused)."""
         if state.status == REFUSED:
             return self.access.identified_attempt(METHOD, None, kiosk, refusal=f"face_{state.reason}")
-        assert state.status == ACCEPTED
+        if state.status != ACCEPTED:
+            raise ValueError("the face attempt is not decided yet")
         resident = Resident.get_or_none(Resident.id == state.resident_id)
         # Withdrawn while the person stood at the camera: the template is gone, so is the way in.
         if resident is None or not self.face.is_enrolled(resident.id) or self.face.active_consent(resident.id) is None:
