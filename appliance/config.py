@@ -118,6 +118,9 @@ class AccessConfig:
     resident_pass_max_days: int = setting(7, "Longest visitor pass a resident may create.", min=1, max=30)
     log_max_delay_s: float = setting(900.0, "Access log rows wait at most this long in the journal file before they "
                                      "are written to the database in one batch (fewer SD-card writes).", min=1, max=3600)
+    journal_dir: str = setting("", "Folder of the access-log journal. Empty: the data folder (rows survive a power cut). "
+                                   "A tmpfs such as /run/linli writes far less to the SD card but a power cut loses "
+                                   "up to log_max_delay_s of rows (a crashed process loses none).")
     log_batch_rows: int = setting(200, "Write the batch early once this many rows are waiting.", min=1, max=10000)
     log_keep_days: int = setting(365, "Days the access log is kept on the box.", min=30, max=3650)
     kiosk_notice: str = setting("", "Text shown in the kiosk's notices area.")

@@ -184,7 +184,13 @@ def build_runtime(config: Config, *, immediate_tasks: bool | None = None, hardwa
 
     # The journal belongs to the process that owns the gate; a CLI process beside `linli run`
     # writes its (rare) rows straight to the database.
-    journal = None if service_running(home) else home / "access-journal.jsonl"
+    journal_dir = Path(config.access.journal_dir) if config.access.journal_dir else home
+    try:
+        journal_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        logger.error("access journal folder %s not usable (%s); using the data folder", journal_dir, exc)
+        journal_dir = home
+    journal = None if service_running(home) else journal_dir / "access-journal.jsonl"
     services.access = AccessService(db, audit, keys, config.access, safe_mode=config.safe_mode, journal=journal)
     services.access.credentials = CredentialService(db, audit, keys, config.access, services.access)
     if "face" in services.extra:
@@ -269,9 +275,13 @@ def _build_gate(runtime: Runtime, access: AccessService) -> None:
     elif cfg.crash_guard:
         from hardware.guard import spawn_guard, stop_guard
 
-        guard = spawn_guard({"backend": "lgpio", "chip": cfg.gpio_chip, "pin": cfg.relay_pin,
-                             "active_high": not cfg.relay_active_low})
-        runtime.closers.append(lambda: stop_guard(guard))
+        try:
+            guard = spawn_guard({"backend": "lgpio", "chip": cfg.gpio_chip, "pin": cfg.relay_pin,
+                                 "active_high": not cfg.relay_active_low})
+        except (HardwareError, OSError) as exc:
+            logger.error("gate crash guard not running: %s", exc)
+        else:
+            runtime.closers.append(lambda: stop_guard(guard))
     try:
         gate = Gate(cfg.relay_pin, pins["exit"], pins["door"], pins["fire"], pins["buzzer"], pins["led"],
                     relay_active_low=cfg.relay_active_low, pulse_s=cfg.pulse_s, held_open_s=cfg.held_open_s,

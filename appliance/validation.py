@@ -68,6 +68,8 @@ def clean_area(value, field: str = "area_m2", row=None) -> Decimal | None:
         area = Decimal(str(value).strip()).quantize(Decimal("0.01"))
     except InvalidOperation:
         raise ValidationError("Floor area must be a number of square metres.", field=field, row=row) from None
+    if not area.is_finite():  # "nan" parses; comparing it would raise
+        raise ValidationError("Floor area must be a number of square metres.", field=field, row=row)
     if not (Decimal("0") < area < Decimal("100000")):
         raise ValidationError("Floor area must be between 0 and 100000 m².", field=field, row=row)
     return area

@@ -73,6 +73,10 @@ def main(argv: list[str]) -> int:
         sys.exit(0)
 
     signal.signal(signal.SIGTERM, on_term)
+    import gpiozero  # noqa: F401  (imported now, so the release after a crash is quick)
+
+    _factory(spec).close()  # fail now, visibly, if the backend cannot work at all
+    print("READY", flush=True)
     try:
         while sys.stdin.buffer.read(4096):
             pass
@@ -83,10 +87,14 @@ def main(argv: list[str]) -> int:
 
 
 def spawn_guard(spec: dict) -> subprocess.Popen:
-    """Start the guard; keep the returned Popen (its stdin is the lifeline) and call
-    :func:`stop_guard` after the Gate has been closed."""
-    return subprocess.Popen([sys.executable, "-m", "hardware.guard", json.dumps(spec)], stdin=subprocess.PIPE,
-                            close_fds=True)
+    """Start the guard and wait until it is armed; keep the returned Popen (its stdin is the
+    lifeline) and call :func:`stop_guard` after the Gate has been closed."""
+    proc = subprocess.Popen([sys.executable, "-m", "hardware.guard", json.dumps(spec)], stdin=subprocess.PIPE,
+                            stdout=subprocess.PIPE, close_fds=True, text=True)
+    if proc.stdout.readline().strip() != "READY":
+        proc.kill()
+        raise HardwareError("the gate crash guard did not start")
+    return proc
 
 
 def stop_guard(proc: subprocess.Popen, timeout: float = 5.0) -> None:
