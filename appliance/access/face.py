@@ -22,6 +22,7 @@ from typing import Callable, Iterable
 from appliance.access.service import AccessService, Decision
 from appliance.db.models import Resident
 from appliance.services.face_identifier import ACCEPTED, REFUSED, WAITING
+from models.errors import ModelError
 
 logger = logging.getLogger(__name__)
 
@@ -36,6 +37,7 @@ class FaceProgress:
     prompt: str               # msgid
     challenge: str | None     # turn_left, turn_right, nod; None without liveness
     frames: int
+    progress: float = 0.0     # 0..1 of the asked movement, for the on-screen bar
 
 
 class FaceEntry:
@@ -61,7 +63,7 @@ class FaceEntry:
         with self._lock:
             attempt = self.identifier.begin(liveness)
             self._attempts[kiosk] = (attempt, self.clock())
-            return FaceProgress(attempt.state.prompt, attempt.challenge, 0)
+            return FaceProgress(attempt.state.prompt, attempt.challenge, 0, 0.0)
 
     def active(self, kiosk: str) -> bool:
         entry = self._attempts.get(kiosk)
@@ -84,14 +86,25 @@ class FaceEntry:
                 del self._attempts[kiosk]
                 return None
             state = attempt.state
-            for frame in frames:
-                state = attempt.feed(frame)
-                if state.status != WAITING:
-                    break
-            if state.status == WAITING:
-                self._attempts[kiosk] = (attempt, self.clock())
-                return FaceProgress(state.prompt, attempt.challenge, attempt.frames)
-            del self._attempts[kiosk]
+            try:
+                for frame in frames:
+                    state = attempt.feed(frame)
+                    if state.status != WAITING:
+                        break
+            except ModelError as exc:
+                # A broken model or a frame it cannot take: this attempt ends, the kiosk says to
+                # use another way in, and the next attempt starts clean.
+                del self._attempts[kiosk]
+                logger.error("face entry stopped at %s: %s", kiosk, exc)
+                fault = True
+            else:
+                fault = False
+                if state.status == WAITING:
+                    self._attempts[kiosk] = (attempt, self.clock())
+                    return FaceProgress(state.prompt, attempt.challenge, attempt.frames, _progress(attempt))
+                del self._attempts[kiosk]
+        if fault:
+            return self.access.identified_attempt(METHOD, None, kiosk, refusal="face_fault")
         return self.decide(state, kiosk)
 
     def attempt(self, frames: Iterable, kiosk: str, liveness: bool | None = None) -> Decision:
@@ -111,3 +124,8 @@ class FaceEntry:
         if resident is None or not self.face.is_enrolled(resident.id) or self.face.active_consent(resident.id) is None:
             return self.access.identified_attempt(METHOD, resident, kiosk, refusal="face_withdrawn")
         return self.access.identified_attempt(METHOD, resident, kiosk)
+
+
+def _progress(attempt) -> float:
+    live = getattr(attempt, "liveness", None)
+    return float(live.state.progress) if live is not None else 0.0

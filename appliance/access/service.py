@@ -55,6 +55,7 @@ REASONS = {
 # Face refusals (appliance/access/face.py) say what the face identifier says, under "face_*".
 REASONS.update({f"face_{code}": msgid for code, msgid in FACE_REASONS.items()})
 REASONS["face_withdrawn"] = N_("Face entry is not enrolled for this resident.")
+REASONS["face_fault"] = N_("Face entry is not working right now. Please use your PIN, QR pass or card.")
 GRANTED_REASONS = {"granted", "visitor", "remote", "exit_button", "fire_alarm"}
 
 

@@ -160,3 +160,32 @@ def test_a_kiosk_without_a_running_attempt_gets_nothing(entry, enrolled, frames)
     entry.start("kiosk")
     entry.cancel("kiosk")
     assert entry.feed("kiosk", frames["later"]) is None
+
+
+def test_a_model_failure_ends_the_attempt_with_a_refusal_not_a_crash(entry, access, enrolled, frames, runtime,
+                                                                     services):
+    from models.errors import ModelError
+
+    class Broken:
+        def observe(self, frame, gate_quality=True, central=False):
+            raise ModelError("interpreter failed")
+
+    services.extra["face"]._pipeline = Broken()
+    entry.start("kiosk", liveness=False)
+    outcome = entry.feed("kiosk", frames["later"][:5])
+    assert not outcome.granted and outcome.reason == "face_fault" and "PIN" in outcome.msgid
+    assert relay_events(runtime) == [] and not entry.active("kiosk")
+    assert log_rows(access) == [("face", False, "face_fault", None)]
+
+
+def test_progress_follows_the_movement(entry, enrolled, services):
+    from models.face.pipeline import read_image
+    from models.face import dataset
+
+    face = services.extra["face"]
+    embedding = face.pipeline.embed_image(read_image(dataset.fetch() / "obama2.jpg"))
+    services.extra["face_identifier"].rng = random.Random(1)
+    face._pipeline = ScriptedPipeline(movement("turn_left", embedding))
+    entry.start("kiosk")
+    seen = [entry.feed("kiosk", [np.zeros((480, 640, 3), np.uint8)] * 3).progress for _ in range(5)]
+    assert seen[0] == 0.0 and seen[-1] > 0.5 and seen == sorted(seen)
