@@ -49,8 +49,8 @@ class FaceEntry:
         self.settings = settings
         self.clock = clock
         self._attempts: dict[str, tuple[object, float]] = {}
-        # The models' interpreters are not thread-safe; one attempt at a time feeds them.
-        self._lock = threading.Lock()
+        # The models' interpreters are not thread-safe: attempts and enrollment take turns.
+        self._lock = getattr(face, "inference_lock", None) or threading.RLock()
 
     @property
     def available(self) -> bool:
