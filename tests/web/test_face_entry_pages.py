@@ -90,3 +90,21 @@ def test_a_step_without_an_attempt_shows_the_idle_prompt_and_logs_nothing(client
     from appliance.db.models import AccessEvent
 
     assert AccessEvent.select().count() == 0
+
+
+def test_face_attempts_show_in_the_access_log_filter_and_export(client_as, services, resident):
+    import io
+
+    from openpyxl import load_workbook
+
+    services.access.identified_attempt("face", None, "kiosk", refusal="face_liveness")
+    services.access.identified_attempt("face", resident, "kiosk")
+    services.access.pin_attempt("000000", "kiosk")
+    services.access.log.flush()
+    volunteer = client_as("volunteer")
+    html = volunteer.get("/access/log?method=face").get_data(as_text=True)
+    assert '<option value="face" selected>人脸</option>' in html
+    assert "动作检测未通过" in html and "欧先生" in html and "密码错误" not in html
+    book = load_workbook(io.BytesIO(volunteer.get("/access/log.xlsx?method=face").data))
+    rows = list(book.active.iter_rows(values_only=True))[1:]
+    assert sorted(r[1] for r in rows) == ["人脸", "人脸"] and len(rows) == 2
