@@ -198,6 +198,8 @@ def build_runtime(config: Config, *, immediate_tasks: bool | None = None, hardwa
 
         services.extra["face_entry"] = FaceEntry(services.access, services.extra["face"],
                                                  services.extra["face_identifier"], config.face)
+        services.health.add("face entry",
+                            lambda: services.extra["face_entry"].health(services.extra.get("kiosk_camera")))
 
     runtime = Runtime(config=config, services=services, huey=huey, tasks=tasks,
                       secret_key=secret_key, box_id=box_id)

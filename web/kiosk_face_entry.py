@@ -78,7 +78,8 @@ def step():
     kiosk = _kiosk_name()
     if not entry.active(kiosk):
         return render_template("kiosk/face/_entry_idle.html")
-    outcome = entry.feed(kiosk, capture_frames(camera, STEP_FRAMES))
+    # Short reads: a quiet camera must not hold the request past the page's idle reset.
+    outcome = entry.feed(kiosk, capture_frames(camera, STEP_FRAMES, timeout=0.3))
     if outcome is None:
         return render_template("kiosk/face/_entry_idle.html")
     if isinstance(outcome, FaceProgress):

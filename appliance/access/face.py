@@ -27,7 +27,8 @@ from models.errors import ModelError
 logger = logging.getLogger(__name__)
 
 METHOD = "face"
-ATTEMPT_TTL_S = 30.0  # an attempt nobody fed for this long is dropped (the person walked off)
+IDLE_S = 15.0      # an attempt nobody fed for this long is dropped (the person walked off)
+LONGEST_S = 25.0   # an attempt still undecided after this long is refused (e.g. the camera went quiet)
 
 
 @dataclass(frozen=True)
@@ -40,6 +41,13 @@ class FaceProgress:
     progress: float = 0.0     # 0..1 of the asked movement, for the on-screen bar
 
 
+@dataclass
+class _Running:
+    attempt: object
+    started: float
+    fed: float
+
+
 class FaceEntry:
     def __init__(self, access: AccessService, face, identifier, settings,
                  clock: Callable[[], float] = time.monotonic):
@@ -48,7 +56,7 @@ class FaceEntry:
         self.identifier = identifier
         self.settings = settings
         self.clock = clock
-        self._attempts: dict[str, tuple[object, float]] = {}
+        self._running: dict[str, _Running] = {}
         # The models' interpreters are not thread-safe: attempts and enrollment take turns.
         self._lock = getattr(face, "inference_lock", None) or threading.RLock()
 
@@ -57,34 +65,44 @@ class FaceEntry:
         # Safe mode keeps vision off; PIN, QR, card and remote open still work (or say why not).
         return bool(self.settings.enabled) and not self.access.safe_mode
 
+    def health(self, camera) -> tuple[bool, str]:
+        if not self.settings.enabled:
+            return True, "off (config face.enabled)"
+        if self.access.safe_mode:
+            return True, "off in safe mode"
+        if camera is None:
+            return True, "no kiosk camera wired: the kiosk offers PIN, QR and card"
+        return True, f"on, liveness {'on' if self.settings.liveness else 'off'}"
+
     def start(self, kiosk: str, liveness: bool | None = None) -> FaceProgress:
         """Begin an attempt at this kiosk (any unfinished one there is dropped). Liveness
         follows ``[face] liveness`` (on by default) unless the caller says otherwise."""
         with self._lock:
             attempt = self.identifier.begin(liveness)
-            self._attempts[kiosk] = (attempt, self.clock())
+            now = self.clock()
+            self._running[kiosk] = _Running(attempt, now, now)
             return FaceProgress(attempt.state.prompt, attempt.challenge, 0, 0.0)
 
     def active(self, kiosk: str) -> bool:
-        entry = self._attempts.get(kiosk)
-        return entry is not None and self.clock() - entry[1] <= ATTEMPT_TTL_S
+        running = self._running.get(kiosk)
+        return running is not None and self.clock() - running.fed <= IDLE_S
 
     def cancel(self, kiosk: str) -> None:
         with self._lock:
-            self._attempts.pop(kiosk, None)
+            self._running.pop(kiosk, None)
 
     def feed(self, kiosk: str, frames: Iterable) -> FaceProgress | Decision | None:
         """Feed camera frames to this kiosk's attempt. A :class:`Decision` once decided (the
         gate has then opened or the refusal is logged), else the progress; None when the
         kiosk has no attempt running."""
         with self._lock:
-            entry = self._attempts.get(kiosk)
-            if entry is None:
+            running = self._running.get(kiosk)
+            if running is None:
                 return None
-            attempt, last = entry
-            if self.clock() - last > ATTEMPT_TTL_S:
-                del self._attempts[kiosk]
+            if self.clock() - running.fed > IDLE_S:
+                del self._running[kiosk]
                 return None
+            attempt = running.attempt
             state = attempt.state
             try:
                 for frame in frames:
@@ -94,17 +112,22 @@ class FaceEntry:
             except ModelError as exc:
                 # A broken model or a frame it cannot take: this attempt ends, the kiosk says to
                 # use another way in, and the next attempt starts clean.
-                del self._attempts[kiosk]
+                del self._running[kiosk]
                 logger.error("face entry stopped at %s: %s", kiosk, exc)
-                fault = True
+                refusal = "face_fault"
             else:
-                fault = False
-                if state.status == WAITING:
-                    self._attempts[kiosk] = (attempt, self.clock())
+                refusal = None
+                if state.status == WAITING and self.clock() - running.started > LONGEST_S:
+                    del self._running[kiosk]
+                    logger.info("face entry at %s undecided after %d frame(s)", kiosk, attempt.frames)
+                    refusal = "face_timeout"
+                elif state.status == WAITING:
+                    running.fed = self.clock()
                     return FaceProgress(state.prompt, attempt.challenge, attempt.frames, _progress(attempt))
-                del self._attempts[kiosk]
-        if fault:
-            return self.access.identified_attempt(METHOD, None, kiosk, refusal="face_fault")
+                else:
+                    del self._running[kiosk]
+        if refusal:
+            return self.access.identified_attempt(METHOD, None, kiosk, refusal=refusal)
         return self.decide(state, kiosk)
 
     def attempt(self, frames: Iterable, kiosk: str, liveness: bool | None = None) -> Decision:

@@ -189,3 +189,27 @@ def test_progress_follows_the_movement(entry, enrolled, services):
     entry.start("kiosk")
     seen = [entry.feed("kiosk", [np.zeros((480, 640, 3), np.uint8)] * 3).progress for _ in range(5)]
     assert seen[0] == 0.0 and seen[-1] > 0.5 and seen == sorted(seen)
+
+
+def test_an_attempt_the_camera_stops_feeding_is_refused_in_time(services, access, enrolled, runtime):
+    from appliance.access.face import LONGEST_S, FaceEntry
+
+    now = [0.0]
+    entry = FaceEntry(access, services.extra["face"], services.extra["face_identifier"], services.config.face,
+                      clock=lambda: now[0])
+    entry.start("kiosk")
+    for _ in range(int(LONGEST_S)):  # the camera gives nothing; the page keeps asking
+        now[0] += 1.0
+        assert entry.feed("kiosk", []).frames == 0
+    now[0] += 1.0
+    outcome = entry.feed("kiosk", [])
+    assert not outcome.granted and outcome.reason == "face_timeout"
+    assert relay_events(runtime) == [] and log_rows(access) == [("face", False, "face_timeout", None)]
+
+
+def test_health_says_whether_the_kiosk_can_offer_face_entry(services):
+    report = services.health.report()
+    text = json.dumps(report, ensure_ascii=False)
+    assert "no kiosk camera wired" in text
+    services.extra["kiosk_camera"] = object()
+    assert "liveness on" in json.dumps(services.health.report(), ensure_ascii=False)
