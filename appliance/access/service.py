@@ -163,8 +163,10 @@ class AccessService:
         """A method that recognised the person itself (face): ``refusal`` when it did not,
         else the resident's validity is checked exactly as for a PIN and the gate opens."""
         with self._lock:
-            if refusal or resident is None:
-                return self._refuse(method, refusal or "unknown_code", source, resident=resident)
+            if refusal:
+                return self._refuse(method, refusal, source, resident=resident)
+            if resident is None:
+                raise ValueError("an identified attempt needs a resident or a refusal")
             reason = self.resident_refusal(resident, self.now())
             if reason:
                 return self._refuse(method, reason, source, resident=resident)
