@@ -320,6 +320,13 @@ def build_runtime(config: Config, *, immediate_tasks: bool | None = None, hardwa
     journal = None if service_running(home) else journal_dir / "access-journal.jsonl"
     services.access = AccessService(db, audit, keys, config.access, safe_mode=config.safe_mode, journal=journal)
     services.access.credentials = CredentialService(db, audit, keys, config.access, services.access)
+    if "face" in services.extra:
+        from appliance.access.face import FaceEntry
+
+        services.extra["face_entry"] = FaceEntry(services.access, services.extra["face"],
+                                                 services.extra["face_identifier"], config.face)
+        services.health.add("face entry",
+                            lambda: services.extra["face_entry"].health(services.extra.get("kiosk_camera")))
 
     runtime = Runtime(config=config, services=services, huey=huey, tasks=tasks,
                       secret_key=secret_key, box_id=box_id, simulated_modem=simulated_modem)

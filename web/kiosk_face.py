@@ -8,6 +8,7 @@ browser, and are dropped as soon as the template is made.
 from __future__ import annotations
 
 import logging
+import time
 
 from flask import Blueprint, abort, current_app, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
@@ -23,18 +24,28 @@ EXTRA_FRAMES = 3  # a few more than needed: some frames fail the quality gates
 # Set by the kiosk's PIN step once a resident has proved who they are; the kiosk device may
 # only enroll or withdraw that resident. Staff (with the resident present) may act for anyone.
 KIOSK_RESIDENT = "kiosk_resident_id"
+KIOSK_RESIDENT_UNTIL = "kiosk_resident_until"
+# The kiosk is a shared screen: whoever walks up after the resident must not act for them.
+KIOSK_RESIDENT_S = 300
 
 
 def allow_resident_at_kiosk(resident_id: int) -> None:
     """Call after the resident's PIN was verified at the kiosk."""
     session[KIOSK_RESIDENT] = int(resident_id)
+    session[KIOSK_RESIDENT_UNTIL] = time.time() + KIOSK_RESIDENT_S
+
+
+def kiosk_resident() -> int | None:
+    if session.get(KIOSK_RESIDENT_UNTIL, 0) < time.time():
+        return None
+    return session.get(KIOSK_RESIDENT)
 
 
 def face_service(resident_id: int):
     face = services().extra.get("face")
     if face is None or not current_app.extensions["linli_config"].face.enabled:
         abort(404)
-    if channel() == "kiosk" and session.get(KIOSK_RESIDENT) != resident_id:
+    if channel() == "kiosk" and kiosk_resident() != resident_id:
         abort(403)
     return face
 
@@ -51,6 +62,41 @@ def capture(count: int) -> list:
     from appliance.services.face import capture_frames
 
     return capture_frames(camera, count)
+
+
+@bp.get("/")
+@roles("kiosk")
+def pin_page():
+    """A resident alone at the kiosk proves who they are with their PIN (nothing opens)."""
+    if services().extra.get("face") is None or not current_app.extensions["linli_config"].face.enabled:
+        abort(404)
+    return render_template("kiosk/face/pin.html", pin_length=services().access.settings.pin_length, error=None)
+
+
+@bp.post("/")
+@roles("kiosk")
+def pin_check():
+    if services().extra.get("face") is None or not current_app.extensions["linli_config"].face.enabled:
+        abort(404)
+    access = services().access
+    user = load_user()
+    resident, refusal = access.check_pin(request.form.get("pin", "")[:32], user.username if user else "kiosk")
+    if resident is None:
+        from appliance.access.service import REASONS
+
+        return render_template("kiosk/face/pin.html", pin_length=access.settings.pin_length,
+                               error=_(REASONS.get(refusal, REASONS["bad_pin"]))), 400
+    allow_resident_at_kiosk(resident.id)
+    logger.info("resident %s identified by PIN at the kiosk for face entry settings", resident.id)
+    return redirect(url_for("kiosk.face.enroll_page", resident_id=resident.id))
+
+
+@bp.post("/done")
+@roles(*ROLES)
+def done():
+    session.pop(KIOSK_RESIDENT, None)
+    session.pop(KIOSK_RESIDENT_UNTIL, None)
+    return redirect(url_for("kiosk.home"))
 
 
 @bp.get("/<int:resident_id>/consent")
@@ -116,3 +162,9 @@ def withdraw(resident_id: int):
     face.withdraw(resident_id, actor(), reason="withdrawn_at_kiosk" if channel() == "kiosk" else "withdrawn_by_staff")
     return render_template("kiosk/face/_result.html", ok=True,
                            message=_("Face entry withdrawn. The face template was deleted."))
+
+
+# 刷脸进门 (face entry at the gate) lives under /kiosk/face/entry (endpoints kiosk.face.entry.*).
+from web.kiosk_face_entry import bp as entry_bp  # noqa: E402
+
+bp.register_blueprint(entry_bp)

@@ -19,7 +19,7 @@ PAGE_SIZE = 100
 METHOD_LABELS = {
     "pin": N_("PIN"), "card": N_("Card"), "qr": N_("Personal QR"), "visitor": N_("Visitor pass"),
     "remote": N_("Remote open"), "exit_button": N_("Exit button"), "fire_alarm": N_("Fire alarm"),
-    "door": N_("Door"),
+    "door": N_("Door"), "face": N_("Face"),
 }
 
 

@@ -19,6 +19,7 @@ from appliance.access.log import AccessLog
 from appliance.db.models import AccessSchedule, Credential, Resident, VisitorPass
 from appliance.errors import ValidationError
 from appliance.i18n import N_
+from appliance.services.face_identifier import REASONS as FACE_REASONS
 
 logger = logging.getLogger(__name__)
 
@@ -51,6 +52,10 @@ REASONS = {
     "safe_mode": N_("The gate is in safe mode. Please call a volunteer."),
     "gate_fault": N_("The gate could not be opened. Please call a volunteer."),
 }
+# Face refusals (appliance/access/face.py) say what the face identifier says, under "face_*".
+REASONS.update({f"face_{code}": msgid for code, msgid in FACE_REASONS.items()})
+REASONS["face_withdrawn"] = N_("Face entry is not enrolled for this resident.")
+REASONS["face_fault"] = N_("Face entry is not working right now. Please use your PIN, QR pass or card.")
 GRANTED_REASONS = {"granted", "visitor", "remote", "exit_button", "fire_alarm"}
 
 
@@ -133,6 +138,39 @@ class AccessService:
         with self._lock:
             self.audit.record(actor, "remote_open", "gate", "", {"reason": reason})
             return self._grant("remote", actor, None, detail=reason, reason="remote")
+
+    def check_pin(self, text, kiosk: str) -> tuple[Resident | None, str | None]:
+        """Whose PIN this is, opening nothing: for the kiosk's pages where a resident acts for
+        themself (face consent, enrollment, withdrawal). Wrong PINs count towards the same
+        lockout as at the gate. ``(resident, None)`` or ``(None, reason)``."""
+        with self._lock:
+            if self._locked(kiosk):
+                return None, "locked_out"
+            pin = clean_pin(text, self.settings.pin_length)
+            cred = None
+            if pin is not None:
+                cred = Credential.get_or_none(Credential.lookup == self.keys.lookup("pin", pin),
+                                              Credential.kind == "pin")
+            refusal = (("bad_pin" if pin is None else "unknown_pin") if cred is None
+                       else self._credential_refusal(cred))
+            if refusal is not None:
+                self._count_failure(kiosk)
+                return None, refusal
+            self._pin_failures.pop(kiosk, None)
+            return cred.resident, None
+
+    def identified_attempt(self, method: str, resident, source: str, refusal: str | None = None) -> Decision:
+        """A method that recognised the person itself (face): ``refusal`` when it did not,
+        else the resident's validity is checked exactly as for a PIN and the gate opens."""
+        with self._lock:
+            if refusal:
+                return self._refuse(method, refusal, source, resident=resident)
+            if resident is None:
+                raise ValueError("an identified attempt needs a resident or a refusal")
+            reason = self.resident_refusal(resident, self.now())
+            if reason:
+                return self._refuse(method, reason, source, resident=resident)
+            return self._grant(method, source, resident)
 
     def gate_event(self, kind: str, detail: dict) -> None:
         """Listener for the gate's own events (exit button, fire alarm, door alarms)."""

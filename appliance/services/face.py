@@ -95,6 +95,9 @@ class FaceService:
         self._pipeline = None
         self._gallery = None
         self._lock = threading.Lock()
+        # The models' interpreters are not thread-safe: enrollment and the gate's face entry
+        # (appliance/access/face.py) take turns on them.
+        self.inference_lock = threading.RLock()
         self.clock = clock
 
     # --- models, loaded once on first use --------------------------------------------
@@ -167,13 +170,14 @@ class FaceService:
             raise NoConsent()
         pipeline = self.pipeline
         vectors, seen = [], 0
-        for frame in frames:
-            seen += 1
-            observation = pipeline.observe(frame)
-            if observation is not None and observation.embedding is not None:
-                vectors.append(observation.embedding)
-            if len(vectors) == MAX_ENROLL_FRAMES:
-                break
+        with self.inference_lock:
+            for frame in frames:
+                seen += 1
+                observation = pipeline.observe(frame)
+                if observation is not None and observation.embedding is not None:
+                    vectors.append(observation.embedding)
+                if len(vectors) == MAX_ENROLL_FRAMES:
+                    break
         if len(vectors) < self.settings.enroll_frames:
             raise EnrollmentFailed()
         stack = np.stack(vectors)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import time
 
 import pytest
 
@@ -45,6 +46,7 @@ def kiosk_for(client_as, resident):
     kiosk = client_as("kiosk")
     with kiosk.session_transaction() as s:
         s["kiosk_resident_id"] = resident.id
+        s["kiosk_resident_until"] = time.time() + 60
     return kiosk
 
 

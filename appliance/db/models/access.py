@@ -6,7 +6,7 @@ from appliance.db.base import BaseModel, SyncedModel, now, register
 from appliance.db.models.registry import Resident
 
 CREDENTIAL_KINDS = ("pin", "card", "qr")
-METHODS = ("pin", "card", "qr", "visitor", "remote", "exit_button", "fire_alarm", "door")
+METHODS = ("pin", "card", "qr", "visitor", "remote", "exit_button", "fire_alarm", "door", "face")
 
 
 @register
