@@ -25,8 +25,9 @@ from pathlib import Path
 import cv2
 
 from appliance.db.base import now as db_now
-from appliance.db.models import FireIncident, FireNotice, FireSetting, FireZone, PlateWatch, Vehicle
+from appliance.db.models import FireIncident, FireNotice, FireSetting, FireZone, Vehicle
 from appliance.db.models.firelane import ZONE_KINDS
+from appliance.firelane.watchlist import report_watch_hit
 from appliance.errors import NotFound, ValidationError
 from appliance.firelane import messages
 from appliance.firelane.notify import Delivery, Notifier, NotifyError
@@ -244,7 +245,7 @@ class FireLaneService:
             inc.evidence = self._save_evidence(inc, frame, box, plate_crop, first=True)
             inc.save()
             self._event(inc, "new")
-            self._report_watch_hit(inc)
+            report_watch_hit(inc)
             self.audit.record("system", "open", "firelane.incident", inc.id,
                               {"zone": zone.name, "plate": inc.plate})
         logger.info("fire-lane incident %s opened in zone %s", inc.id, zone.name)
@@ -255,17 +256,6 @@ class FireLaneService:
         else:
             self._to_volunteer(inc, at)
         return inc
-
-    def _report_watch_hit(self, inc: FireIncident) -> None:
-        """A plate on the district's watch list (sent down by the hub) is reported at once,
-        ahead of everything else waiting in the outbox."""
-        watched = PlateWatch.get_or_none(PlateWatch.plate == inc.plate) if inc.plate else None
-        if watched is None:
-            return
-        outbox.append("firelane.watch_hit", {"incident": str(inc.uuid), "plate": inc.plate,
-                                             "reason": watched.reason, "zone": inc.zone.name,
-                                             "at": inc.opened_at.isoformat()}, priority=1)
-        logger.warning("fire-lane incident %s: plate on the district watch list", inc.id)
 
     def seen(self, zone: FireZone, track_id: int, frame=None, box=None, plate=None,
              plate_crop=None) -> None:
