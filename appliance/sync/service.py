@@ -17,6 +17,7 @@ from pathlib import Path
 
 from appliance.db.models import DistrictSetting, OutboxEntry
 from appliance.errors import LinliError
+from appliance.files import write_private
 from appliance.i18n import N_
 from appliance.sync import batch as batchfmt
 from appliance.sync import state
@@ -34,16 +35,6 @@ class NotPaired(LinliError):
 
 class ForeignMessage(LinliError):
     msgid = N_("The sync data is meant for another box or comes from another hub.")
-
-
-def write_private(path: Path, data: bytes) -> None:
-    tmp = path.with_name(path.name + ".tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "wb") as fh:
-        fh.write(data)
-        fh.flush()
-        os.fsync(fh.fileno())
-    os.replace(tmp, path)
 
 
 class SyncService:
