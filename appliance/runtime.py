@@ -272,6 +272,22 @@ def _vision_models_ok():
     return True, f"{len(manifest['models'])} models verified"
 
 
+def _open_kiosk_camera(runtime: Runtime) -> None:
+    """The camera in front of the kiosk, for face entry and enrollment. PIN, QR and card never
+    need it, so a missing camera only hides face entry (the health line says why)."""
+    from hardware.camera import CameraError, open_camera, redact_source
+
+    source = runtime.config.face.kiosk_camera
+    try:
+        camera = open_camera({"source": source})
+        camera.open()
+    except CameraError as exc:
+        logger.error("kiosk camera %s not available: %s", redact_source(source), exc)
+        return
+    runtime.services.extra["kiosk_camera"] = camera
+    runtime.closers.append(camera.close)
+
+
 def build_runtime(config: Config, *, immediate_tasks: bool | None = None, hardware: bool = True) -> Runtime:
     home = config.home
     home.mkdir(parents=True, exist_ok=True)
@@ -330,6 +346,8 @@ def build_runtime(config: Config, *, immediate_tasks: bool | None = None, hardwa
 
     runtime = Runtime(config=config, services=services, huey=huey, tasks=tasks,
                       secret_key=secret_key, box_id=box_id, simulated_modem=simulated_modem)
+    if hardware and "face_entry" in services.extra and config.face.kiosk_camera and not config.safe_mode:
+        _open_kiosk_camera(runtime)
     # Closed in reverse: the notice and camera threads stop before the modem goes away.
     if simulated_modem is not None:
         runtime.closers.append(simulated_modem.stop)
