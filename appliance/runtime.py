@@ -2,7 +2,8 @@
 
 ``build_runtime(config)`` opens the database (migrating it), builds the services, the
 task queue and the hardware, and registers health checks. The web app and the CLI get
-everything from here; nothing else creates long-lived objects.
+everything from here; nothing else creates long-lived objects. The fire-lane part of the
+wiring (modem, cameras, notice thread) lives beside it in :mod:`appliance.runtime_firelane`.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from appliance.services.jobs import JobService
 from appliance.services.registry import RegistryService
 from appliance.services.residents_io import ResidentsIO
 from appliance.sync.service import SyncService
+from appliance.runtime_firelane import firelane_notifier, firelane_service, start_firelane, vision_models_ok
 from appliance.tasks import make_huey, register_tasks, start_consumer
 
 logger = logging.getLogger(__name__)
@@ -91,7 +93,7 @@ class Runtime:
         if face is not None:
             # A box that was off at the daily sweep's hour still deletes what is due.
             face.retention_sweep()
-        _start_firelane(self)
+        start_firelane(self)
         self.start_sync()
 
     def start_sync(self, stick_watcher=None) -> None:
@@ -159,119 +161,6 @@ def _build_face(services: Services, config: Config) -> None:
     services.health.add("face", face_ok)
 
 
-def _firelane_notifier(config: Config, hardware: bool):
-    """(notifier, simulated modem or None): the 4G modem on a Pi, a pty dongle elsewhere."""
-    from appliance.firelane.notify import NoModem, SimulatedNotifier
-
-    mode = config.firelane.modem
-    if not hardware:
-        return SimulatedNotifier(), None
-    if mode == "off":
-        return NoModem(), None
-    if mode == "auto":
-        on_pi = config.hardware.backend == "pi" or (config.hardware.backend == "auto" and is_raspberry_pi())
-        mode = "serial" if on_pi else "simulated"
-    from appliance.firelane.modem import ModemNotifier
-    from hardware.modem import Modem, SimulatedModem
-
-    timeout = config.firelane.call_answer_timeout_s
-    if mode == "serial":
-        port = config.firelane.modem_port
-
-        def open_serial():
-            modem = Modem(port)
-            modem.open()
-            return modem
-
-        return ModemNotifier(open_serial, answer_timeout_s=timeout, description=f"modem on {port}"), None
-    sim = SimulatedModem()
-
-    def open_simulated():
-        if not sim.port:
-            sim.start()
-        modem = Modem(sim.port, command_timeout=2.0, sms_timeout=10.0)
-        modem.open()
-        return modem
-
-    return ModemNotifier(open_simulated, answer_timeout_s=timeout, description="simulated modem"), sim
-
-
-def _firelane_service(config: Config, db, audit, notifier):
-    from appliance.firelane.service import FireLaneService
-
-    return FireLaneService(db, audit, notifier, config.home / "evidence", config.box.name)
-
-
-def _start_firelane(runtime: Runtime) -> None:
-    """One watch thread per configured camera and a notice thread; vision stays off in safe mode."""
-    import threading
-
-    cfg = runtime.config.firelane
-    health = runtime.services.health
-    service = runtime.services.extra["firelane"]
-    if runtime.config.safe_mode or not cfg.enabled or not cfg.cameras:
-        why = ("off: safe mode" if runtime.config.safe_mode else
-               "off (firelane.enabled)" if not cfg.enabled else "no cameras configured")
-        health.add("cameras", lambda: (True, why))
-        return
-    from appliance.firelane.cameras import CameraWatch, Locked, camera_spec
-    from appliance.firelane.watch import FireLaneWatch
-    from models.manifest import model_path
-    from models.plates.read import PlateReader
-    from models.vehicles.detect import VehicleDetector, load_interpreter
-
-    detector = Locked(VehicleDetector(load_interpreter(model_path(f"vehicles.nanodet_{cfg.detector}"),
-                                                       num_threads=cfg.threads)))
-    reader = Locked(PlateReader())
-    for entry in cfg.cameras:
-        watch = CameraWatch(entry["name"], camera_spec(entry, cfg.fps),
-                            lambda name: FireLaneWatch(name, service, detector, reader),
-                            check_every_s=cfg.motion_check_every_s)
-        watch.start()
-        runtime.camera_watches.append(watch)
-        runtime.closers.append(watch.close)
-        health.add(f"camera {entry['name']}", watch.health)
-
-    # Notices (a call may ring for 40 s) go out from their own thread, not a camera's.
-    service.deliver_inline = False
-    stop = threading.Event()
-
-    def notices():
-        while not stop.is_set():
-            service.wake.wait(1.0)
-            service.wake.clear()
-            try:
-                service.tick()
-                service.deliver_due()
-            except Exception:
-                logger.exception("fire-lane notice loop failed")
-
-    thread = threading.Thread(target=notices, name="firelane-notices", daemon=True)
-    thread.start()
-
-    def stop_notices():
-        stop.set()
-        service.wake.set()
-        thread.join(5.0)
-
-    runtime.closers.append(stop_notices)
-
-
-def _vision_models_ok():
-    """Every model file in models/manifest.json is present and matches its sha256."""
-    from models.errors import ModelError
-    from models.manifest import load_manifest, model_path
-
-    try:
-        manifest = load_manifest()
-        for entry, item in manifest["models"].items():
-            for key in item["files"]:
-                model_path(entry, key, manifest)
-    except ModelError as exc:
-        return False, str(exc)
-    return True, f"{len(manifest['models'])} models verified"
-
-
 def _open_kiosk_camera(runtime: Runtime) -> None:
     """The camera in front of the kiosk, for face entry and enrollment. PIN, QR and card never
     need it, so a missing camera only hides face entry (the health line says why)."""
@@ -304,8 +193,8 @@ def build_runtime(config: Config, *, immediate_tasks: bool | None = None, hardwa
     services.jobs = JobService()
     services.health = HealthService()
     _build_face(services, config)
-    notifier, simulated_modem = _firelane_notifier(config, hardware)
-    services.extra["firelane"] = _firelane_service(config, db, audit, notifier)
+    notifier, simulated_modem = firelane_notifier(config, hardware)
+    services.extra["firelane"] = firelane_service(config, db, audit, notifier)
 
     immediate = config.tasks.immediate if immediate_tasks is None else immediate_tasks
     huey = make_huey(home, immediate)
@@ -394,7 +283,7 @@ def build_runtime(config: Config, *, immediate_tasks: bool | None = None, hardwa
     services.health.add("tasks", tasks_ok)
     services.health.add("gpio", hardware_ok)
     services.health.add("gate", lambda: _gate_health(runtime))
-    vision_check = _vision_models_ok()  # hashing ~35 MB is too slow for every /healthz
+    vision_check = vision_models_ok()  # hashing ~35 MB is too slow for every /healthz
     services.health.add("vision models", lambda: vision_check)
 
     def sync_ok():
