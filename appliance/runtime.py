@@ -213,6 +213,7 @@ def build_runtime(config: Config, *, immediate_tasks: bool | None = None, hardwa
         hub_db = open_hub_db(config.hub.db_url, home)
         services.hub = HubService(hub_db, config.hub.id, home)
     from appliance.access.control import service_running
+    from appliance.access.log import JOURNAL
 
     # The journal belongs to the process that owns the gate; a CLI process beside `linli run`
     # writes its (rare) rows straight to the database.
@@ -222,7 +223,7 @@ def build_runtime(config: Config, *, immediate_tasks: bool | None = None, hardwa
     except OSError as exc:
         logger.error("access journal folder %s not usable (%s); using the data folder", journal_dir, exc)
         journal_dir = home
-    journal = None if service_running(home) else journal_dir / "access-journal.jsonl"
+    journal = None if service_running(home) else journal_dir / JOURNAL
     services.access = AccessService(db, audit, keys, config.access, safe_mode=config.safe_mode, journal=journal)
     services.access.credentials = CredentialService(db, audit, keys, config.access, services.access)
     if "face" in services.extra:
@@ -314,6 +315,7 @@ def _build_gate(runtime: Runtime, access: AccessService) -> None:
     from hardware.simulation import GateSimulator, wire_contacts
 
     from appliance.access.control import service_running
+    from appliance.access.log import JOURNAL
 
     cfg = runtime.config.gate
     if not cfg.enabled:

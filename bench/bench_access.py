@@ -87,7 +87,7 @@ def log_bytes(runtime, pins, events: int, gap_s, sync_between: bool | None = Non
     access = runtime.services.access
     access.log.close()
     clock = [0.0]
-    journal = journal or runtime.config.home / "access-journal.jsonl"
+    journal = journal or runtime.config.home / "access-journal.bin"
     access.log = AccessLog(runtime.db, journal, max_delay_s=max_delay_s, batch_rows=batch_rows,
                            clock=lambda: clock[0])
     runtime.db.execute_sql("PRAGMA wal_checkpoint(TRUNCATE)")

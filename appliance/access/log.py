@@ -1,13 +1,15 @@
 """The access log writer: every attempt, cheap on the SD card, never lost by a crash.
 
 One SQLite transaction in WAL mode writes whole 4 KiB pages (table, index, outbox table,
-its two indexes, the sequence table) — about 25 KB for a single row. So rows are first
-appended as one short line to a journal file (``access-journal.jsonl``, ~300 bytes, no
-fsync: like SQLite's synchronous=NORMAL it survives a process crash, a power cut may
-lose the last seconds), and moved into SQLite in batches: when ``batch_rows`` are
-waiting or the oldest waited ``max_delay_s``. After the batch commits the journal is
-emptied. At start, lines left in the journal by a crash are replayed; the outbox UUID
-makes the replay idempotent. ``bench/bench_access.py`` measures the bytes per event.
+its two indexes, the sequence table, the WAL index) — about 50 KB for a single row, and the
+checkpoint copies the pages again. So each row is first written as one 512-byte sector of
+a journal (:mod:`appliance.access.journal`, ``O_DIRECT``: on the card at once, so neither
+a crash nor a power cut loses it) and moved into SQLite in batches: when ``batch_rows`` are
+waiting, when the oldest has waited ``max_delay_s``, when the journal ring is half full,
+when staff open the access log, and at shutdown. After a batch commits, a checkpoint record
+in the journal marks its rows as stored. At start, rows after the last checkpoint are
+replayed; the outbox UUID makes the replay idempotent. ``bench/bench_access.py`` measures
+the bytes per event.
 
 Each row and its ``access.event`` outbox entry are written in the same transaction.
 Visitor-pass uses are counted in memory until they are committed, so a pass cannot be
@@ -26,13 +28,14 @@ import time
 import uuid as uuidlib
 from pathlib import Path
 
+from appliance.access.journal import JournalBusy, SectorJournal
 from appliance.db.models import AccessEvent, OutboxEntry, VisitorPass
 from appliance.sync import outbox
 
 logger = logging.getLogger(__name__)
 
 MAX_QUEUED = 20000  # if the disk is gone for hours, keep the newest rows, not the process
-JOURNAL = "access-journal.jsonl"
+JOURNAL = "access-journal.bin"
 
 
 def ordered_uuid() -> str:
@@ -72,34 +75,41 @@ class AccessLog:
         self.flushes = 0
         self.housekeeping = None  # called at start and once a day by the writer thread
         if self.journal_path is not None:
-            self._replay()
-            self._journal = open(self.journal_path, "a", encoding="utf-8")
+            try:
+                self._journal = SectorJournal(self.journal_path)
+            except JournalBusy:
+                # The gate's process owns it and will store its own rows; rows added here are
+                # written straight to the database instead.
+                logger.info("access journal %s is held by the running service", self.journal_path)
+            else:
+                self._replay()
 
     # --- writing --------------------------------------------------------------------------
     def add(self, row: dict, extra: dict, pass_use: int | None = None) -> None:
         """``extra``: what the outbox payload adds to the row (see :func:`event_payload`)."""
-        entry = (row, extra, pass_use, ordered_uuid())
+        entry_uuid = ordered_uuid()
         with self._lock:
-            self._rows.append(entry)
+            seq = self._write_record(row, extra, pass_use, entry_uuid)
+            self._rows.append((row, extra, pass_use, entry_uuid, seq))
             if pass_use is not None:
                 self._uses[pass_use] += 1
             if self._oldest is None:
                 self._oldest = self.clock()
-            if self._journal is not None:
-                self._write_line(entry)
         if self._thread is None and self._journal is None:
             self.flush()  # no writer thread and no journal (CLI, tests): write now
 
-    def _write_line(self, entry) -> None:
-        row, extra, pass_use, entry_uuid = entry
-        # Short keys and no repeated fields: this line is written for every attempt.
+    def _write_record(self, row, extra, pass_use, entry_uuid) -> int | None:
+        """The row's journal record; its sequence number, or None without a journal."""
+        if self._journal is None:
+            return None
+        # Short keys and no repeated fields: one 512-byte sector holds a row.
         line = {"r": {**row, "at": row["at"].isoformat(timespec="seconds")}, "x": extra, "u": pass_use,
                 "id": entry_uuid}
         try:
-            self._journal.write(json.dumps(line, ensure_ascii=False, separators=(",", ":")) + "\n")
-            self._journal.flush()  # to the kernel: survives a crash of this process
-        except OSError:
-            logger.exception("access journal not writable; rows stay in memory until the next batch")
+            return self._journal.append(json.dumps(line, ensure_ascii=False, separators=(",", ":")).encode())
+        except (OSError, ValueError):
+            logger.exception("access journal not writable; the row stays in memory until the next batch")
+            return None
 
     def pending_uses(self, pass_id: int) -> int:
         with self._lock:
@@ -113,7 +123,8 @@ class AccessLog:
         with self._lock:
             if not self._rows:
                 return False
-            return len(self._rows) >= self.batch_rows or self.clock() - self._oldest >= self.max_delay_s
+            return (len(self._rows) >= self.batch_rows or self.clock() - self._oldest >= self.max_delay_s
+                    or (self._journal is not None and self._journal.pressure() >= 0.5))
 
     def maybe_flush(self) -> int:
         return self.flush() if self.due() else 0
@@ -139,7 +150,7 @@ class AccessLog:
             self._uses.subtract(uses)
             self._uses += collections.Counter()  # drop zero counts
             self._oldest = self.clock() if self._rows else None
-            self._reset_journal()
+            self._checkpoint(batch)
         self.flushes += 1
         return len(batch)
 
@@ -154,38 +165,35 @@ class AccessLog:
                 if not batch:
                     return
             AccessEvent.insert_many([e[0] for e in batch]).execute()
-            for row, extra, _use, entry_uuid in batch:
+            for row, extra, _use, entry_uuid, _seq in batch:
                 outbox.append("access.event", event_payload(row, extra), priority=7, entry_uuid=entry_uuid)
             for pass_id, n in uses.items():
                 VisitorPass.update(uses=VisitorPass.uses + n).where(VisitorPass.id == pass_id).execute()
 
-    def _reset_journal(self) -> None:
-        """Empty the journal, keeping the rows that arrived while the batch was written."""
-        if self._journal is None:
+    def _checkpoint(self, batch) -> None:
+        seqs = [e[4] for e in batch if e[4] is not None]
+        if self._journal is None or not seqs:
             return
         try:
-            self._journal.seek(0)
-            self._journal.truncate()
-            for entry in self._rows:
-                self._write_line(entry)
+            self._journal.checkpoint(max(seqs))
         except OSError:
-            logger.exception("could not reset the access journal")
+            # Harmless: a restart replays these rows and the outbox UUIDs skip them.
+            logger.exception("could not checkpoint the access journal")
 
     def _replay(self) -> None:
-        if not self.journal_path.exists() or self.journal_path.stat().st_size == 0:
-            return
         batch, bad = [], 0
-        for text in self.journal_path.read_text(encoding="utf-8", errors="replace").splitlines():
+        for seq, payload in self._journal.pending():
             try:
-                line = json.loads(text)
+                line = json.loads(payload)
                 row = dict(line["r"], at=datetime.datetime.fromisoformat(line["r"]["at"]))
-                batch.append((row, line["x"], line["u"], line["id"]))
+                batch.append((row, line["x"], line["u"], line["id"], seq))
             except (ValueError, KeyError, TypeError):
-                bad += 1  # the last line may be cut short by a power cut
+                bad += 1
         if batch:
             self._commit(batch, collections.Counter(b[2] for b in batch if b[2] is not None))
-        logger.info("access journal replayed: %s rows, %s unreadable", len(batch), bad)
-        self.journal_path.write_text("")
+            self._journal.checkpoint(max(b[4] for b in batch))
+        if batch or bad:
+            logger.info("access journal replayed: %s rows, %s unreadable", len(batch), bad)
 
     # --- writer thread ------------------------------------------------------------------------
     def start(self) -> None:
@@ -214,5 +222,6 @@ class AccessLog:
             self._thread = None
         self.flush()
         if self._journal is not None:
-            self._journal.close()
-            self._journal = None
+            with self._lock:
+                self._journal.close()
+                self._journal = None

@@ -1,4 +1,4 @@
-"""The access log journal: rows survive a crash of the process and are written once."""
+"""The access log: rows wait in the sector journal, survive a killed process, are written once."""
 
 from __future__ import annotations
 
@@ -8,20 +8,27 @@ import sys
 import textwrap
 from pathlib import Path
 
+from appliance.access.journal import SectorJournal
 from appliance.access.log import AccessLog
 from appliance.db.models import AccessEvent, OutboxEntry
 
 ROOT = Path(__file__).resolve().parents[3]
 
 
-def row(n):
-    return {"at": datetime.datetime(2026, 11, 23, 8, 0, n), "method": "pin", "granted": False,
+def row(n, method="pin"):
+    return {"at": datetime.datetime(2026, 11, 23, 8, 0, n), "method": method, "granted": False,
             "reason": "bad_pin", "resident": None, "visitor_pass": None, "source": "kiosk", "detail": ""}
+
+
+def pending_in(journal: Path) -> int:
+    with SectorJournal(journal) as j:
+        return len(j.pending())
 
 
 def test_rows_wait_for_the_batch_and_are_written_once_with_their_outbox_entries(db, linli_home):
     t = [0.0]
-    log = AccessLog(db, linli_home / "j.jsonl", max_delay_s=60, batch_rows=3, clock=lambda: t[0])
+    journal = linli_home / "j.bin"
+    log = AccessLog(db, journal, max_delay_s=60, batch_rows=3, clock=lambda: t[0])
     log.add(row(1), {"person": "p1"})
     log.add(row(2), {})
     assert log.maybe_flush() == 0 and AccessEvent.select().count() == 0
@@ -29,15 +36,17 @@ def test_rows_wait_for_the_batch_and_are_written_once_with_their_outbox_entries(
     assert log.maybe_flush() == 2
     assert AccessEvent.select().count() == 2
     assert OutboxEntry.select().where(OutboxEntry.kind == "access.event").count() == 2
-    assert (linli_home / "j.jsonl").read_text() == ""
     for n in range(3):
         log.add(row(n), {})
     assert log.maybe_flush() == 3  # batch size reached before the delay
     log.close()
+    assert pending_in(journal) == 0  # every stored row is checkpointed: a restart replays nothing
+    AccessLog(db, journal).close()
+    assert AccessEvent.select().count() == 5
 
 
-def test_rows_of_a_killed_process_are_replayed_once(db, linli_home, tmp_path):
-    journal = linli_home / "access-journal.jsonl"
+def test_rows_of_a_killed_process_are_replayed_once(db, linli_home):
+    journal = linli_home / "killed.bin"  # not the running test service's own journal
     # A real process adds rows and is SIGKILLed before its batch is written.
     script = textwrap.dedent(f"""
         import datetime, os, signal
@@ -55,22 +64,42 @@ def test_rows_of_a_killed_process_are_replayed_once(db, linli_home, tmp_path):
     """)
     proc = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, timeout=60)
     assert proc.returncode == -9, proc.stderr
-    assert AccessEvent.select().count() == 0 and len(journal.read_text().splitlines()) == 5
-    lines = journal.read_text()
-    AccessLog(db, journal)  # the next start replays
+    assert AccessEvent.select().count() == 0 and pending_in(journal) == 5
+    AccessLog(db, journal).close()  # the next start replays
     assert AccessEvent.select().where(AccessEvent.method == "card").count() == 5
-    # A crash between the commit and emptying the journal must not write the rows twice.
-    journal.write_text(lines + '{"cut short by a power cu')
-    AccessLog(db, journal)
+    AccessLog(db, journal).close()  # and the one after has nothing left to replay
     assert AccessEvent.select().where(AccessEvent.method == "card").count() == 5
-    assert journal.read_text() == ""
+    assert OutboxEntry.select().where(OutboxEntry.kind == "access.event").count() == 5
 
 
-def test_a_batch_already_replayed_by_another_process_is_not_written_twice(db, linli_home):
-    journal = linli_home / "j.jsonl"
+def test_a_crash_between_the_commit_and_the_checkpoint_does_not_write_rows_twice(db, linli_home, monkeypatch):
+    journal = linli_home / "j.bin"
+    log = AccessLog(db, journal, max_delay_s=3600, batch_rows=1000)
+    for n in range(3):
+        log.add(row(n, "card"), {})
+
+    def power_cut(self, upto_seq):
+        raise OSError("power cut")
+
+    monkeypatch.setattr(SectorJournal, "checkpoint", power_cut)
+    assert log.flush() == 3
+    log.close()
+    monkeypatch.undo()
+    assert pending_in(journal) == 3  # the rows are still in the journal...
+    AccessLog(db, journal).close()
+    assert AccessEvent.select().where(AccessEvent.method == "card").count() == 3  # ...but stored once
+    assert pending_in(journal) == 0
+
+
+def test_a_second_process_writes_its_rows_straight_to_the_database(db, linli_home):
+    journal = linli_home / "j.bin"
     log = AccessLog(db, journal, max_delay_s=3600, batch_rows=1000)
     log.add(row(1), {})
-    AccessLog(db, journal)  # e.g. a CLI process started beside the service replays the journal
+    cli = AccessLog(db, journal)  # e.g. a CLI process started beside the service
+    cli.add(row(2, "remote"), {})
+    assert AccessEvent.select().where(AccessEvent.method == "remote").count() == 1
+    assert AccessEvent.select().where(AccessEvent.method == "pin").count() == 0  # still the service's
     assert log.flush() == 1 and log.pending() == 0
-    assert AccessEvent.select().count() == 1
+    assert AccessEvent.select().count() == 2
+    cli.close()
     log.close()
