@@ -118,12 +118,15 @@ class AccessConfig:
     qr_valid_days: int = setting(365, "Days a printed personal QR code stays valid.", min=1, max=3650)
     visitor_max_days: int = setting(30, "Longest visitor pass a volunteer may create.", min=1, max=366)
     resident_pass_max_days: int = setting(7, "Longest visitor pass a resident may create.", min=1, max=30)
-    log_max_delay_s: float = setting(900.0, "Access log rows wait at most this long in the journal file before they "
-                                     "are written to the database in one batch (fewer SD-card writes).", min=1, max=3600)
+    log_max_delay_s: float = setting(86400.0, "Access log rows wait in the journal (one 512-byte sector each, safe from "
+                                     "power cuts) at most this long before they are written to the database "
+                                     "in one batch; fewer batches mean fewer SD-card writes. Staff pages show "
+                                     "waiting rows at once; the district platform gets them after the batch.",
+                                     min=1, max=7 * 86400)
     journal_dir: str = setting("", "Folder of the access-log journal. Empty: the data folder (rows survive a power cut). "
-                                   "A tmpfs such as /run/linli writes far less to the SD card but a power cut loses "
+                                   "A tmpfs such as /run/linli writes less to the SD card but a power cut loses "
                                    "up to log_max_delay_s of rows (a crashed process loses none).")
-    log_batch_rows: int = setting(200, "Write the batch early once this many rows are waiting.", min=1, max=10000)
+    log_batch_rows: int = setting(500, "Write the batch early once this many rows are waiting.", min=1, max=1500)
     log_keep_days: int = setting(365, "Days the access log is kept on the box.", min=30, max=3650)
     kiosk_notice: str = setting("", "Text shown in the kiosk's notices area.")
 

@@ -6,8 +6,9 @@ checkpoint copies the pages again. So each row is first written as one 512-byte 
 a journal (:mod:`appliance.access.journal`, ``O_DIRECT``: on the card at once, so neither
 a crash nor a power cut loses it) and moved into SQLite in batches: when ``batch_rows`` are
 waiting, when the oldest has waited ``max_delay_s``, when the journal ring is half full,
-when staff open the access log, and at shutdown. After a batch commits, a checkpoint record
-in the journal marks its rows as stored. At start, rows after the last checkpoint are
+and at shutdown. Staff pages show waiting rows without writing them
+(:mod:`appliance.access.report`). After a batch commits, a checkpoint record in the
+journal marks its rows as stored. At start, rows after the last checkpoint are
 replayed; the outbox UUID makes the replay idempotent. ``bench/bench_access.py`` measures
 the bytes per event.
 
@@ -114,6 +115,11 @@ class AccessLog:
     def pending_uses(self, pass_id: int) -> int:
         with self._lock:
             return self._uses[pass_id]
+
+    def waiting_rows(self) -> list[dict]:
+        """Copies of the rows not yet in the database, oldest first."""
+        with self._lock:
+            return [dict(e[0]) for e in self._rows]
 
     def pending(self) -> int:
         with self._lock:

@@ -1,9 +1,15 @@
-"""The access log for staff: filters, pages and the Excel export."""
+"""The access log for staff: filters, pages and the Excel export.
+
+Rows still waiting in the access journal (see :mod:`appliance.access.log`) are shown too,
+newest first, ahead of the stored ones: staff see an attempt at once, and looking at the
+log never forces an early batch onto the SD card.
+"""
 
 from __future__ import annotations
 
 import datetime
 import io
+import itertools
 
 from openpyxl import Workbook
 from peewee import JOIN
@@ -57,8 +63,38 @@ def query(filters: dict):
     return q
 
 
-def page(filters: dict, number: int = 1) -> list[AccessEvent]:
-    return list(query(filters).paginate(max(1, number), PAGE_SIZE))
+def waiting_events(rows: list[dict], filters: dict) -> list[AccessEvent]:
+    """``rows`` (oldest first, from ``AccessLog.waiting_rows()``) as unsaved events that pass
+    ``filters``, newest first."""
+    if not rows:
+        return []
+    ids = {r["resident"] for r in rows if r.get("resident")}
+    residents = {r.id: r for r in Resident.select().where(Resident.id.in_(ids))} if ids else {}
+    start = datetime.datetime.combine(filters["date_from"], datetime.time()) if filters.get("date_from") else None
+    end = (datetime.datetime.combine(filters["date_to"] + datetime.timedelta(days=1), datetime.time())
+           if filters.get("date_to") else None)
+    out = []
+    for row in reversed(rows):
+        resident = residents.get(row.get("resident"))
+        if ((start and row["at"] < start) or (end and row["at"] >= end)
+                or (filters.get("method") and row["method"] != filters["method"])
+                or (filters.get("result") and row["granted"] != (filters["result"] == "granted"))
+                or (filters.get("q") and (resident is None or filters["q"].lower() not in resident.name.lower()))):
+            continue
+        event = AccessEvent(**{k: v for k, v in row.items() if k not in ("resident", "visitor_pass")},
+                            visitor_pass=row.get("visitor_pass"))
+        event.resident = resident
+        out.append(event)
+    return out
+
+
+def page(filters: dict, number: int = 1, waiting: list[dict] = ()) -> list[AccessEvent]:
+    fresh = waiting_events(list(waiting), filters)
+    start = (max(1, number) - 1) * PAGE_SIZE
+    rows = fresh[start:start + PAGE_SIZE]
+    if len(rows) < PAGE_SIZE:
+        rows += list(query(filters).offset(max(0, start - len(fresh))).limit(PAGE_SIZE - len(rows)))
+    return rows
 
 
 def row_values(e: AccessEvent) -> list:
@@ -67,11 +103,12 @@ def row_values(e: AccessEvent) -> list:
             _(REASONS[e.reason]) if e.reason in REASONS else e.reason, person, e.source, e.detail]
 
 
-def export_xlsx(filters: dict, limit: int = 100000) -> bytes:
+def export_xlsx(filters: dict, limit: int = 100000, waiting: list[dict] = ()) -> bytes:
     wb = Workbook(write_only=True)
     ws = wb.create_sheet(_("Access log"))
     ws.append([_("Time"), _("Method"), _("Result"), _("Reason"), _("Resident"), _("Where / who"), _("Details")])
-    for e in query(filters).limit(limit).iterator():
+    fresh = waiting_events(list(waiting), filters)[:limit]
+    for e in itertools.chain(fresh, query(filters).limit(limit - len(fresh)).iterator()):
         values = row_values(e)
         values[0] = values[0].strftime("%Y-%m-%d %H:%M:%S")
         ws.append(values)

@@ -170,3 +170,25 @@ def test_guest_pass_from_the_resident_page_names_the_host(client_as, resident, s
     assert r.status_code == 302 and "/access/passes/" in r.headers["Location"]
     vp = services.access.credentials.passes()[0]
     assert vp.host_id == resident.id and vp.max_uses == 2 and vp.note == "女儿"
+
+
+def test_the_access_log_shows_waiting_rows_first_without_writing_them(client_as, services, resident):
+    from appliance.db.models import AccessEvent
+
+    access = services.access
+    pin = access.credentials.new_pin(resident.id, "test")
+    access.scan("stored garbage", "kiosk")
+    access.log.flush()
+    stored = AccessEvent.select().count()
+    access.pin_attempt(pin, "kiosk")  # waits in the journal
+    assert access.log.pending() == 1
+    vol = client_as("volunteer")
+    html = vol.get("/access/log").get_data(as_text=True)
+    assert html.count("<tr class=") == stored + 1
+    assert "张三" in html.split("<tr class=")[1]  # the waiting row comes first: it is the newest
+    assert vol.get("/access/log?q=张").get_data(as_text=True).count("<tr class=") == 1
+    assert vol.get("/access/log?q=李").get_data(as_text=True).count("<tr class=") == 0
+    assert vol.get("/access/log?method=qr").get_data(as_text=True).count("<tr class=") == stored
+    rows = list(load_workbook(io.BytesIO(vol.get("/access/log.xlsx").data)).active.iter_rows(values_only=True))
+    assert rows[1][4] == "张三"  # newest first, although it is not stored yet
+    assert AccessEvent.select().count() == stored and access.log.pending() == 1  # looking wrote nothing

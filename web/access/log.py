@@ -17,13 +17,13 @@ from web.auth import READERS, roles
 def access_log():
     from web.auth import services
 
-    services().access.log.flush()  # show the attempt that just happened
     filters = report.clean_filters(request.args)
     try:
         page = max(1, int(request.args.get("page", "1")))
     except ValueError:
         page = 1
-    rows = [report.row_values(e) + [e.granted] for e in report.page(filters, page)]
+    waiting = services().access.log.waiting_rows()  # the attempt that just happened is one of them
+    rows = [report.row_values(e) + [e.granted] for e in report.page(filters, page, waiting)]
     return render_template("access/log.html", rows=rows, filters=filters, page=page, methods=METHODS,
                            labels=report.METHOD_LABELS, page_size=report.PAGE_SIZE)
 
@@ -33,8 +33,7 @@ def access_log():
 def access_log_export():
     from web.auth import services
 
-    services().access.log.flush()
-    data = report.export_xlsx(report.clean_filters(request.args))
+    data = report.export_xlsx(report.clean_filters(request.args), waiting=services().access.log.waiting_rows())
     name = f"access-log-{datetime.date.today().isoformat()}.xlsx"
     return Response(data, mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                     headers={"Content-Disposition": f'attachment; filename="{name}"'})
