@@ -3,14 +3,24 @@ p99), and bytes written to disk per access-log event (from /proc/self/io).
 
 Runs on a real SQLite file on disk (not tmpfs: write_bytes would be 0 there) and the gate on
 gpiozero's MockFactory, through the same AccessService the kiosk calls.
+
+The files live on a small ext4 file system mounted (loop device) with the options the image
+gives the data partition: ``noatime,lazytime,commit=60`` (image-build/README.md). Without
+``lazytime`` every write also dirties the file's inode for its new mtime, and ext4 charges
+that 4 KiB metadata block to the writer whenever it was clean: up to 4 KB more per event
+when events are far apart. When the loop mount is not possible (not root, no loop devices)
+the bench says so and runs in .cache on whatever file system that is.
 """
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 import os
 import shutil
 import statistics
+import subprocess
+import tempfile
 import time
 from pathlib import Path
 
@@ -76,18 +86,46 @@ def day_gaps(seed: int = 3) -> list[float]:
     return gaps
 
 
-def log_bytes(runtime, pins, events: int, gap_s, sync_between: bool | None = None, batch_rows=200,
-              max_delay_s=900.0, journal: Path | None = None):
+DATA_MOUNT_OPTIONS = "noatime,lazytime,commit=60"
+
+
+@contextlib.contextmanager
+def data_partition():
+    """A folder on a fresh 256 MiB ext4 mounted like the box's data partition, or None."""
+    image = ROOT / ".cache" / f"bench-data-{os.getpid()}.img"
+    mount_point = Path(tempfile.mkdtemp(prefix="linli-bench-data-"))
+    mounted = False
+    try:
+        image.parent.mkdir(parents=True, exist_ok=True)
+        with open(image, "wb") as fh:
+            fh.truncate(256 << 20)
+        subprocess.run(["mkfs.ext4", "-q", "-F", str(image)], check=True, capture_output=True, timeout=60)
+        subprocess.run(["mount", "-o", f"loop,{DATA_MOUNT_OPTIONS}", str(image), str(mount_point)],
+                       check=True, capture_output=True, timeout=60)
+        mounted = True
+    except (OSError, subprocess.SubprocessError) as exc:
+        print(f"  (no loop-mounted data partition: {exc}; measuring in .cache instead)")
+    try:
+        yield mount_point if mounted else None
+    finally:
+        if mounted:
+            subprocess.run(["umount", str(mount_point)], check=False, capture_output=True, timeout=60)
+        mount_point.rmdir()
+        image.unlink(missing_ok=True)
+
+
+def log_bytes(runtime, pins, events: int, gap_s, sync_between: bool | None = None, batch_rows=500,
+              max_delay_s=86400.0, journal: Path | None = None):
     """Bytes written per event with events ``gap_s`` apart (a number, or a list of gaps). A fake
     clock drives the batching policy; dirty pages are written back (os.sync) after a gap longer
     than the kernel's writeback age, so such an event dirties its journal page anew — which
     is what the SD card sees. ``sync_between`` forces that for every gap."""
-    from appliance.access.log import AccessLog
+    from appliance.access.log import JOURNAL, AccessLog
 
     access = runtime.services.access
     access.log.close()
     clock = [0.0]
-    journal = journal or runtime.config.home / "access-journal.bin"
+    journal = journal or runtime.config.home / JOURNAL
     access.log = AccessLog(runtime.db, journal, max_delay_s=max_delay_s, batch_rows=batch_rows,
                            clock=lambda: clock[0])
     runtime.db.execute_sql("PRAGMA wal_checkpoint(TRUNCATE)")
@@ -108,7 +146,13 @@ def log_bytes(runtime, pins, events: int, gap_s, sync_between: bool | None = Non
 
 
 def main() -> None:
-    home = ROOT / ".cache" / f"bench-access-{os.getpid()}"
+    with data_partition() as folder:
+        if folder is not None:
+            print(f"  data partition: loop-mounted ext4 ({DATA_MOUNT_OPTIONS})")
+        measure((folder or ROOT / ".cache") / f"bench-access-{os.getpid()}")
+
+
+def measure(home: Path) -> None:
     shutil.rmtree(home, ignore_errors=True)
     home.mkdir(parents=True)
     runtime, pins, codes = build(home)
@@ -124,25 +168,18 @@ def main() -> None:
         record("gate_qr_decision_median_ms", statistics.median(qr_ms), "ms", goal="<= 20")
         record("gate_qr_decision_p99_ms", percentile(qr_ms, 0.99), "ms", goal="<= 20")
 
+        # The product's batching (config defaults: 500 rows or 24 h) in three kinds of day.
         single = log_bytes(runtime, pins, 100, 3.0, False, batch_rows=1)
+        peer = "one transaction per event"
         rush = log_bytes(runtime, pins, 600, 3.0, False)
-        record("access_log_bytes_per_event_rush", rush, "bytes", peer="one transaction per event",
-               peer_value=single, goal="<= 2048")
+        record("access_log_bytes_per_event_rush", rush, "bytes", peer=peer, peer_value=single, goal="<= 2048")
         gaps = day_gaps()
         day = log_bytes(runtime, pins, len(gaps), gaps)
-        record("access_log_bytes_per_event_day", day, "bytes", peer="one transaction per event",
-               peer_value=single, goal="<= 2048")
-        if Path("/dev/shm").is_dir():
-            shm = Path("/dev/shm") / f"linli-bench-{os.getpid()}.jsonl"
-            try:
-                day_tmpfs = log_bytes(runtime, pins, len(gaps), gaps, max_delay_s=3600.0, journal=shm)
-            finally:
-                shm.unlink(missing_ok=True)
-            record("access_log_bytes_per_event_day_tmpfs_journal", day_tmpfs, "bytes",
-                   peer="journal in the data folder, 15 min batches", peer_value=day, goal="<= 2048")
-        sparse = log_bytes(runtime, pins, 60, 300.0, True)
-        record("access_log_bytes_per_event_sparse", sparse, "bytes", peer="one transaction per event",
-               peer_value=single, goal="<= 2048")
+        record("access_log_bytes_per_event_day", day, "bytes", peer=peer, peer_value=single, goal="<= 2048")
+        # A small community: one event every 5 minutes around the clock, each written back.
+        sparse = log_bytes(runtime, pins, 288, 300.0, True)
+        record("access_log_bytes_per_event_sparse", sparse, "bytes", peer=peer, peer_value=single,
+               goal="<= 2048")
     finally:
         runtime.close()
         shutil.rmtree(home, ignore_errors=True)
