@@ -375,7 +375,7 @@ def _gate_health(runtime: Runtime) -> tuple[bool, str]:
         return False, f"{backlog} access log rows not yet written"
     state = "FIRE ALARM: held open" if status["fire_latched"] else (
         "open" if status["relay_energised"] else "locked")
-    return True, state
+    return True, f"{state}; {runtime.services.access.log.journal_health()}"
 
 
 def _start_watchdog(runtime: Runtime) -> None:

@@ -48,6 +48,28 @@ MAX_PAYLOAD = 8 * SECTOR - HEADER.size
 DEFAULT_SLOTS = 4096  # 2 MiB: room for several full batches of rows
 
 
+def mount_options(path: Path, mountinfo: str | None = None) -> set[str]:
+    """Mount and super-block options of the file system holding ``path`` (from
+    /proc/self/mountinfo unless given), or empty."""
+    best, options = "", set()
+    target = str(Path(path).resolve())
+    if mountinfo is None:
+        try:
+            mountinfo = Path("/proc/self/mountinfo").read_text()
+        except OSError:
+            return set()
+    for line in mountinfo.splitlines():
+        left, _sep, right = line.partition(" - ")
+        fields, super_fields = left.split(), right.split()
+        if len(fields) < 6 or len(super_fields) < 3:
+            continue
+        point = fields[4].replace("\\040", " ")
+        inside = target == point or target.startswith(point.rstrip("/") + "/")
+        if inside and len(point) >= len(best):
+            best, options = point, set(fields[5].split(",")) | set(super_fields[2].split(","))
+    return options
+
+
 class JournalBusy(LinliError):
     """Another process holds this journal."""
 
@@ -146,6 +168,14 @@ class SectorJournal:
         while self._open and self._open[0][0] <= upto_seq:
             self._open_slots -= self._open.popleft()[1]
         self._pending = [p for p in self._pending if p[0] > upto_seq]
+
+    def health(self) -> str:
+        """One line for /healthz: how cheap this journal is on the card here."""
+        if not self.direct:
+            return "access journal written through the page cache (no direct I/O here)"
+        if "lazytime" not in mount_options(self.path):
+            return "access journal: data folder mounted without lazytime, each event also rewrites an inode"
+        return "access journal: one sector per event"
 
     def pressure(self) -> float:
         """Share of the ring holding records not yet checkpointed; at 0.5 the caller must

@@ -121,6 +121,9 @@ class AccessLog:
         with self._lock:
             return [dict(e[0]) for e in self._rows]
 
+    def journal_health(self) -> str:
+        return self._journal.health() if self._journal is not None else "no access journal in this process"
+
     def pending(self) -> int:
         with self._lock:
             return len(self._rows)

@@ -75,3 +75,30 @@ def test_an_event_costs_one_sector_on_disk_not_a_page(tmp_path):
             j.append(f'{{"row":{n},"method":"pin","granted":true}}'.encode())
         per_event = (write_bytes() - before) / 100
     assert per_event <= 2 * SECTOR, per_event
+
+
+def test_health_says_when_the_data_folder_lacks_lazytime(tmp_path, monkeypatch):
+    import appliance.access.journal as journal
+
+    with SectorJournal(tmp_path / "j.bin", slots=16) as j:
+        if not j.direct:
+            assert "page cache" in j.health()
+            return
+        monkeypatch.setattr(journal, "mount_options", lambda path: {"rw", "relatime"})
+        assert "without lazytime" in j.health()
+        monkeypatch.setattr(journal, "mount_options", lambda path: {"rw", "noatime", "lazytime"})
+        assert j.health() == "access journal: one sector per event"
+
+
+MOUNTINFO = """\
+22 1 179:2 / / ro,relatime shared:1 - ext4 /dev/mmcblk0p2 ro
+30 22 179:3 / /var/lib/linli rw,noatime shared:9 - ext4 /dev/mmcblk0p3 rw,lazytime,commit=60
+"""
+
+
+def test_mount_options_are_those_of_the_file_system_holding_the_path():
+    from appliance.access.journal import mount_options
+
+    assert {"noatime", "lazytime", "commit=60"} <= mount_options("/var/lib/linli/access-journal.bin", MOUNTINFO)
+    assert "lazytime" not in mount_options("/var/lib/linlix/journal.bin", MOUNTINFO)
+    assert "relatime" in mount_options("/home/pi/journal.bin", MOUNTINFO)
