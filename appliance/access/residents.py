@@ -86,9 +86,9 @@ class ResidentPortal:
         """The resident's PIN credential, or an error that tells a guesser nothing."""
         number = _phone(phone)
         keys = self._throttle_keys(number, address)
-        access = self.access
-        with access._lock:
-            waits = [access.lockout_remaining(k) for k in keys]
+        throttle = self.access.pin_throttle
+        with throttle.lock:
+            waits = [throttle.remaining(k) for k in keys]
             if max(waits) > 0:
                 self.access.audit.record("resident", "login_locked", "resident", "", {"address": address[:64]})
                 raise SignInLocked(max(waits))
@@ -99,12 +99,12 @@ class ResidentPortal:
                                               Credential.kind == "pin", Credential.revoked_at.is_null())
             if cred is None or _phone(cred.resident.phone) != number:
                 for key in keys:
-                    access._count_failure(key)
+                    throttle.failed(key)
                 self.access.audit.record("resident", "login_refused", "resident", "", {"address": address[:64]})
                 raise ValidationError("The phone number or the PIN is wrong.", field="pin")
             # Only the number's counter is reset: resetting the address one would let a resident
             # sign in as themselves between guesses at a neighbour's PIN.
-            access._pin_failures.pop(keys[0], None)
+            throttle.succeeded(keys[0])
         refusal = self._refusal(cred.resident)
         if refusal:
             raise PermissionDenied(REASONS[refusal])

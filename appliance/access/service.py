@@ -6,16 +6,15 @@ one ``access.event`` outbox entry with a pseudonymous resident id (never a name)
 
 from __future__ import annotations
 
-import collections
 import datetime
 import logging
 import threading
-import time
 import uuid as uuidlib
 from dataclasses import dataclass
 
 from appliance.access.codes import CodeInvalid, clean_card, clean_pin, looks_like_qr, parse_qr
 from appliance.access.log import AccessLog
+from appliance.access.throttle import GuessThrottle
 from appliance.db.models import AccessSchedule, Credential, Resident, VisitorPass
 from appliance.errors import ValidationError
 from appliance.i18n import N_
@@ -90,13 +89,12 @@ class AccessService:
         self.simulator = None  # a hardware.simulation.GateSimulator in simulation mode
         self.credentials = None  # CredentialService, set by the runtime
         self._lock = threading.Lock()
-        self._pin_failures: dict[str, collections.deque] = {}
-        self._locked_until: dict[str, float] = {}
+        self.pin_throttle = GuessThrottle(settings.pin_max_failures, settings.pin_window_s, settings.pin_lockout_s)
 
     # --- decisions ------------------------------------------------------------------------
     def pin_attempt(self, text, kiosk: str) -> Decision:
         with self._lock:
-            if self._locked(kiosk):
+            if self.pin_throttle.locked(kiosk):
                 return self._refuse("pin", "locked_out", kiosk)
             pin = clean_pin(text, self.settings.pin_length)
             cred = None
@@ -104,13 +102,13 @@ class AccessService:
                 cred = Credential.get_or_none(Credential.lookup == self.keys.lookup("pin", pin),
                                               Credential.kind == "pin")
             if cred is None:
-                self._count_failure(kiosk)
+                self.pin_throttle.failed(kiosk)
                 return self._refuse("pin", "bad_pin" if pin is None else "unknown_pin", kiosk)
             refusal = self._credential_refusal(cred)
             if refusal:
-                self._count_failure(kiosk)
+                self.pin_throttle.failed(kiosk)
                 return self._refuse("pin", refusal, kiosk, resident=cred.resident)
-            self._pin_failures.pop(kiosk, None)
+            self.pin_throttle.succeeded(kiosk)
             return self._grant("pin", kiosk, cred.resident)
 
     def scan(self, text, kiosk: str) -> Decision:
@@ -144,7 +142,7 @@ class AccessService:
         themself (face consent, enrollment, withdrawal). Wrong PINs count towards the same
         lockout as at the gate. ``(resident, None)`` or ``(None, reason)``."""
         with self._lock:
-            if self._locked(kiosk):
+            if self.pin_throttle.locked(kiosk):
                 return None, "locked_out"
             pin = clean_pin(text, self.settings.pin_length)
             cred = None
@@ -154,9 +152,9 @@ class AccessService:
             refusal = (("bad_pin" if pin is None else "unknown_pin") if cred is None
                        else self._credential_refusal(cred))
             if refusal is not None:
-                self._count_failure(kiosk)
+                self.pin_throttle.failed(kiosk)
                 return None, refusal
-            self._pin_failures.pop(kiosk, None)
+            self.pin_throttle.succeeded(kiosk)
             return cred.resident, None
 
     def identified_attempt(self, method: str, resident, source: str, refusal: str | None = None) -> Decision:
@@ -243,23 +241,8 @@ class AccessService:
             return "outside_schedule"
         return None
 
-    # --- PIN brute force ------------------------------------------------------------------
-    def _locked(self, kiosk: str) -> bool:
-        return self._locked_until.get(kiosk, 0) > time.monotonic()
-
-    def _count_failure(self, kiosk: str) -> None:
-        now = time.monotonic()
-        recent = self._pin_failures.setdefault(kiosk, collections.deque())
-        recent.append(now)
-        while recent and recent[0] < now - self.settings.pin_window_s:
-            recent.popleft()
-        if len(recent) >= self.settings.pin_max_failures:
-            self._locked_until[kiosk] = now + self.settings.pin_lockout_s
-            recent.clear()
-            logger.warning("PIN entry locked at %s after repeated failures", kiosk)
-
     def lockout_remaining(self, kiosk: str) -> float:
-        return max(0.0, self._locked_until.get(kiosk, 0) - time.monotonic())
+        return self.pin_throttle.remaining(kiosk)
 
     # --- outcome ----------------------------------------------------------------------------
     def _grant(self, method: str, source: str, resident, visitor_pass=None, detail: str = "",
