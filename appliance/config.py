@@ -103,6 +103,10 @@ class GateConfig:
     fire_contact: str = setting("nc", "nc: closed in normal state, so a cut wire also opens the gate.", choices=("nc", "no"))
     buzzer_pin: int = setting(0, "GPIO of an alarm buzzer; 0 = not fitted.", min=0, max=27)
     led_pin: int = setting(0, "GPIO of the 'door open' indicator LED; 0 = not fitted.", min=0, max=27)
+    wiegand_d0_pin: int = setting(0, "GPIO of a Wiegand card reader's D0 line (through a 5 V to 3.3 V level "
+                                     "shifter); 0 = no Wiegand reader. USB card readers need no setting.",
+                                  min=0, max=27)
+    wiegand_d1_pin: int = setting(0, "GPIO of the Wiegand reader's D1 line; 0 = no Wiegand reader.", min=0, max=27)
     bounce_ms: int = setting(50, "Debounce time for the inputs.", min=0, max=1000)
     crash_guard: bool = setting(True, "On real GPIO, a helper process releases the relay if Linli is killed.")
     gpio_chip: int = setting(0, "gpiochip number for the crash guard (0 on Pi 3/4 and on Pi 5 with a recent kernel).",

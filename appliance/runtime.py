@@ -75,6 +75,7 @@ class Runtime:
     pin_factory: object = None
     consumer: object = None
     gate: object = None
+    wiegand: object = None  # hardware.wiegand.WiegandReader when [gate] wiegand pins are set
     closers: list = field(default_factory=list)
     starters: list = field(default_factory=list)  # features' background threads, started with the consumer
     simulated_modem: object = None  # the pty dongle the notifier talks to off the Pi
@@ -355,6 +356,24 @@ def _build_gate(runtime: Runtime, access: AccessService) -> None:
     if simulated:
         access.simulator = GateSimulator(gate, factory, door_contact=cfg.door_contact, fire_contact=cfg.fire_contact)
     runtime.closers.append(gate.close)
+    _build_wiegand(runtime, access)
+
+
+def _build_wiegand(runtime: Runtime, access: AccessService) -> None:
+    from hardware.errors import HardwareError
+    from hardware.wiegand import WiegandReader
+
+    cfg = runtime.config.gate
+    if not (cfg.wiegand_d0_pin and cfg.wiegand_d1_pin):
+        return
+    try:
+        reader = WiegandReader(cfg.wiegand_d0_pin, cfg.wiegand_d1_pin, lambda card: access.scan(card, "wiegand"),
+                               pin_factory=runtime.pin_factory)
+    except HardwareError as exc:
+        logger.error("Wiegand card reader not started: %s", exc)
+        return
+    runtime.wiegand = reader
+    runtime.closers.append(reader.close)
 
 
 def _gate_health(runtime: Runtime) -> tuple[bool, str]:

@@ -123,3 +123,11 @@ class GateSimulator:
 
     def set_fire(self, alarm: bool) -> None:
         self._set("fire_alarm", alarm if self._fire_nc else not alarm)
+
+
+def send_wiegand(reader, bits: str) -> None:
+    """Pulse a WiegandReader's mock D0/D1 lines as a card reader does for ``bits``."""
+    for bit in bits:
+        pin = (reader.d1 if bit == "1" else reader.d0).pin
+        pin.drive_low()
+        pin.drive_high()
