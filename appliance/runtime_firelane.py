@@ -93,6 +93,8 @@ def start_firelane(runtime: "Runtime") -> None:
     service.deliver_inline = False
     stop = threading.Event()
 
+    from appliance.firelane.reports import apply_reports
+
     def notices():
         while not stop.is_set():
             service.wake.wait(1.0)
@@ -100,6 +102,7 @@ def start_firelane(runtime: "Runtime") -> None:
             try:
                 service.tick()
                 service.deliver_due()
+                apply_reports(service, service.notifier.reports())
             except Exception:
                 logger.exception("fire-lane notice loop failed")
 

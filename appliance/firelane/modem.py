@@ -47,12 +47,25 @@ class ModemNotifier:
                         return Delivery("call", "", "answered, spoken")
                     return Delivery("sms", ",".join(map(str, result.sms_refs)),
                                     f"call: {result.reason}")
-                refs = modem.send_sms(number, text)
+                refs = modem.send_sms(number, text, status_report=True)
                 return Delivery("sms", ",".join(map(str, refs)))
             except ModemError as exc:
                 self.last_error = str(exc)
                 self._drop_if_dead(exc)
                 raise NotifyError(str(exc)) from exc
+
+    def reports(self) -> list[tuple[int, str, str]]:
+        """Delivery reports that arrived since the last call: (reference, number, state)."""
+        if self._modem is None or not self._lock.acquire(timeout=0.5):
+            return []
+        try:
+            return [(r.ref, r.number, r.state) for r in self._modem.delivery_reports()]
+        except ModemError as exc:
+            self.last_error = str(exc)
+            self._drop_if_dead(exc)
+            return []
+        finally:
+            self._lock.release()
 
     def _drop_if_dead(self, exc: ModemError) -> None:
         if isinstance(exc, (ModemPortError, ModemTimeout)) and self._modem is not None:

@@ -36,6 +36,10 @@ class Notifier(Protocol):
     def health(self) -> tuple[bool, str]:
         """(ok, detail) for /healthz."""
 
+    def reports(self) -> list[tuple[int, str, str]]:
+        """SMS delivery reports since the last call: (reference, number, state), where state
+        is delivered, pending or failed; the reference is one part of ``Delivery.ref``."""
+
 
 @dataclass
 class SentMessage:
@@ -53,6 +57,7 @@ class SimulatedNotifier:
     calls: list[SentMessage] = field(default_factory=list)
     fail_next: int = 0
     voice: bool = False
+    waiting_reports: list[tuple[int, str, str]] = field(default_factory=list)  # what the network will report
 
     def send(self, number: str, text: str, *, voice: bool = False) -> Delivery:
         if self.fail_next > 0:
@@ -63,7 +68,7 @@ class SimulatedNotifier:
             self.calls.append(SentMessage(number, text, ref))
             logger.info("simulated call %s spoke a notice (%d characters)", ref, len(text))
             return Delivery("call", ref, "answered, spoken")
-        ref = f"sim-{len(self.sent) + 1}"
+        ref = str(len(self.sent) + 1)
         self.sent.append(SentMessage(number, text, ref))
         logger.info("simulated SMS %s sent (%d characters)", ref, len(text))
         return Delivery("sms", ref, "voice not supported" if voice else "")
@@ -73,6 +78,15 @@ class SimulatedNotifier:
 
     def health(self) -> tuple[bool, str]:
         return True, f"simulated notifier, {len(self.sent)} SMS and {len(self.calls)} calls sent"
+
+    def report(self, ref: str, state: str = "delivered") -> None:
+        """The network's delivery report for the SMS with reference ``ref``."""
+        number = next(m.number for m in self.sent if m.ref == ref)
+        self.waiting_reports.append((int(ref), number, state))
+
+    def reports(self) -> list[tuple[int, str, str]]:
+        out, self.waiting_reports = self.waiting_reports, []
+        return out
 
     def close(self) -> None:
         pass
@@ -90,6 +104,9 @@ class NoModem:
 
     def health(self) -> tuple[bool, str]:
         return True, "off: " + self.reason
+
+    def reports(self) -> list[tuple[int, str, str]]:
+        return []
 
     def close(self) -> None:
         pass

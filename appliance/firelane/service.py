@@ -244,7 +244,7 @@ class FireLaneService:
                 vehicle=vehicle, owner=owner, entered_at=entered_at, opened_at=at, last_seen_at=at)
             inc.evidence = self._save_evidence(inc, frame, box, plate_crop, first=True)
             inc.save()
-            self._event(inc, "new")
+            self.publish(inc, "new")
             report_watch_hit(inc)
             self.audit.record("system", "open", "firelane.incident", inc.id,
                               {"zone": zone.name, "plate": inc.plate})
@@ -276,7 +276,7 @@ class FireLaneService:
         with self.db.atomic():
             inc.save()
             if better and changed:
-                self._event(inc, "update")
+                self.publish(inc, "update")
 
     def vehicle_left(self, zone: FireZone, track_id: int) -> FireIncident | None:
         inc = self._find_open(zone, track_id, "")
@@ -287,7 +287,7 @@ class FireLaneService:
             inc.status, inc.closed_at, inc.last_seen_at = "closed", at, at
             inc.save()
             self._cancel_queued(inc)
-            self._event(inc, "end")
+            self.publish(inc, "end")
             self.audit.record("system", "close", "firelane.incident", inc.id,
                               {"duration_s": int(inc.duration_s)})
         logger.info("fire-lane incident %s closed after %.0f s", inc.id, inc.duration_s)
@@ -314,7 +314,7 @@ class FireLaneService:
                     inc.save()
                     outbox.append("firelane.escalation", self._payload(inc, "escalated"),
                                   priority=1)
-                    self._event(inc, "update")
+                    self.publish(inc, "update")
                     FireNotice.create(incident=inc, at=at, channel="outbox",
                                       recipient=_("property management / platform"), status="sent")
 
@@ -323,7 +323,7 @@ class FireLaneService:
         inc.acknowledged_by, inc.acknowledged_at = actor, self.clock()
         with self.db.atomic():
             inc.save()
-            self._event(inc, "update")
+            self.publish(inc, "update")
             self.audit.record(actor, "acknowledge", "firelane.incident", inc.id)
         return inc
 
@@ -334,7 +334,7 @@ class FireLaneService:
             with self.db.atomic():
                 inc.save()
                 self._cancel_queued(inc)
-                self._event(inc, "end")
+                self.publish(inc, "end")
                 self.audit.record(actor, "close", "firelane.incident", inc.id)
         return inc
 
@@ -353,7 +353,7 @@ class FireLaneService:
             inc.save()
             FireNotice.create(incident=inc, at=at, channel="dashboard",
                               recipient=_("volunteer on duty"), status="sent")
-            self._event(inc, "update")
+            self.publish(inc, "update")
         if s["duty_phone"]:
             self._send(inc, "sms_volunteer", s["duty_name"], s["duty_phone"],
                        self._volunteer_text(inc))
@@ -400,7 +400,7 @@ class FireLaneService:
                         incident=inc, channel=notice.channel, recipient=notice.recipient,
                         number=notice.number, text=notice.text, status="queued",
                         at=self.clock() + datetime.timedelta(seconds=RETRY_DELAYS_S[attempt - 1]))
-                self._event(inc, "update")
+                self.publish(inc, "update")
             logger.warning("fire-lane notice %s for incident %s failed (attempt %s of %s): %s",
                            notice.channel, inc.id, attempt, MAX_ATTEMPTS, exc)
             return
@@ -408,9 +408,9 @@ class FireLaneService:
             notice.status = "sent"
             if delivery.channel == "call":
                 notice.channel = notice.channel.replace("sms_", "call_")
-            notice.error = delivery.detail[:200]
+            notice.error, notice.ref = delivery.detail[:200], delivery.ref if delivery.channel == "sms" else ""
             notice.save()
-            self._event(inc, "update")
+            self.publish(inc, "update")
 
     def _attempts(self, notice: FireNotice) -> int:
         """Which attempt this notice is (1 for the first) at the same message."""
@@ -478,7 +478,7 @@ class FireLaneService:
                 "acknowledged": inc.acknowledged_at is not None,
                 "delivery": self.delivery_state(inc)}
 
-    def _event(self, inc: FireIncident, kind: str) -> None:
+    def publish(self, inc: FireIncident, kind: str) -> None:
         """A new / update / end event for the platform, in the caller's transaction."""
         outbox.append("firelane.event", {"type": kind, **self._payload(inc, kind)})
 

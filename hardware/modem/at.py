@@ -76,8 +76,10 @@ class AtChannel:
             self._fill()
 
     def poll_urcs(self, duration: float = 0.0) -> None:
-        """Read whatever arrives for ``duration`` seconds into ``urcs``."""
+        """Read whatever arrives for ``duration`` seconds into ``urcs`` (with 0: what is
+        already waiting at the port, e.g. a +CDS that came after the last command)."""
         deadline = self._clock() + duration
+        self._fill_nonblocking()
         while True:
             line = self._take_line(False)
             if line:
@@ -95,9 +97,13 @@ class AtChannel:
                 logger.warning("URC %s arrived without its PDU", line.split(":", 1)[0])
         self.urcs.append(line)
 
-    def take_urcs(self) -> list[str]:
-        seen = list(self.urcs)
+    def take_urcs(self, only=None) -> list[str]:
+        """Remove and return the URCs seen so far; with ``only`` (a predicate) just those it
+        accepts, leaving the rest (a delivery report during a call) for their reader."""
+        seen = [u for u in self.urcs if only is None or only(u)]
+        rest = [u for u in self.urcs if only is not None and not only(u)]
         self.urcs.clear()
+        self.urcs.extend(rest)
         return seen
 
     def _fill_nonblocking(self) -> None:

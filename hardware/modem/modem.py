@@ -25,6 +25,11 @@ from hardware.modem.pdu import (
 
 logger = logging.getLogger(__name__)
 
+def _is_call_urc(urc: str) -> bool:
+    """What the voice-call code reads: call ends and text-to-speech state, nothing else."""
+    return urc in CALL_FINALS or urc.replace(" ", "").startswith("+QTTS:")
+
+
 _CMGS_RE = re.compile(r"^\+CMGS:\s*(\d+)")
 _CLCC_RE = re.compile(r"^\+CLCC:\s*(\d+),(\d+),(\d+),(\d+),(\d+)")
 _CSQ_RE = re.compile(r"^\+CSQ:\s*(\d+),(\d+)")
@@ -313,7 +318,7 @@ class Modem:
 
     def _place_call(self, dest, text, result, repeat, answer_timeout, poll_interval) -> None:
         at = self._channel()
-        at.take_urcs()
+        at.take_urcs(_is_call_urc)  # stale call ends; delivery reports stay
         answer = self.command(f"ATD{dest};", timeout=10.0, finals=CALL_FINALS)
         if answer and answer[-1] in CALL_FINALS:
             result.reason = answer[-1].lower()
@@ -335,7 +340,7 @@ class Modem:
     def _wait_answered(self, timeout: float, poll_interval: float, result: CallResult) -> bool:
         deadline = self._clock() + timeout
         while self._clock() < deadline:
-            ended = [u for u in self._channel().take_urcs() if u in CALL_FINALS]
+            ended = [u for u in self._channel().take_urcs(_is_call_urc) if u in CALL_FINALS]
             if ended:
                 result.reason = ended[0].lower()
                 return False
@@ -345,7 +350,7 @@ class Modem:
             if not states:
                 # The network's reason (BUSY, NO ANSWER) may trail the empty call list.
                 self._channel().poll_urcs(0.3)
-                ended = [u for u in self._channel().take_urcs() if u in CALL_FINALS]
+                ended = [u for u in self._channel().take_urcs(_is_call_urc) if u in CALL_FINALS]
                 result.reason = ended[0].lower() if ended else "call ended before it was answered"
                 return False
             self._sleep(poll_interval)
@@ -362,7 +367,7 @@ class Modem:
         can_query = True
         while self._clock() < deadline:
             at = self._channel()
-            urcs = at.take_urcs()
+            urcs = at.take_urcs(_is_call_urc)
             if any(u in CALL_FINALS for u in urcs):
                 return False
             if any(u.replace(" ", "") == "+QTTS:0" for u in urcs):

@@ -176,6 +176,25 @@ def test_delivery_reports_match_the_sent_reference(sim_modem, modem, delivery):
     assert modem.delivery_reports() == []  # each report is handed out once
 
 
+def test_a_report_that_comes_after_the_command_is_read_without_waiting(sim_modem, modem):
+    import time
+
+    refs = modem.send_sms("13812345678", "请挪车", status_report=True)
+    time.sleep(0.3)  # the report is in the port's buffer now, after +CMGS was answered
+    reports = modem.delivery_reports()  # no wait: what is there is read
+    assert [r.ref for r in reports] == refs
+
+
+def test_a_delivery_report_during_a_call_is_not_lost(sim_modem, modem):
+    import time
+
+    refs = modem.send_sms("13812345678", "请挪车", status_report=True)
+    time.sleep(0.3)
+    result = modem.call_and_speak("13912345678", NOTICE, poll_interval=0.01)
+    assert result.spoken
+    assert [r.ref for r in modem.delivery_reports()] == refs
+
+
 def test_no_report_unless_asked(sim_modem, modem):
     modem.send_sms("13812345678", "请挪车")
     assert modem.delivery_reports(wait=0.2) == []

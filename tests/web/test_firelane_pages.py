@@ -110,3 +110,21 @@ def test_overview_shows_parking_occupancy_per_zone(client_as, fl):
     page = client_as("volunteer").get("/").get_data(as_text=True)
     parking = page[page.index('id="parking"'):]
     assert "北侧停车位</td><td>3</td><td>1</td>" in parking
+
+
+def test_incident_page_says_when_the_network_delivered_the_sms(client_as, fl, runtime):
+    import time
+
+    from appliance.firelane.reports import apply_reports
+
+    fl.save_settings({"t2_min": 10, "t3_min": 30, "duty_name": "小王", "duty_phone": "13900139000"},
+                     "t")
+    zone = fl.save_zone({"name": "北门通道", "camera": "cam1", "polygon": "0,0 100,0 100,100"}, "t")
+    inc = fl.open_incident(zone, "cam1", 1, "car", datetime.datetime.now().replace(microsecond=0),
+                           frame=np.full((240, 320, 3), 120, np.uint8), box=(10, 10, 100, 100))
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and not apply_reports(fl, fl.notifier.reports()):
+        time.sleep(0.1)  # the pty dongle sends +CDS once the network "delivered" it
+    page = client_as("volunteer").get(f"/firelane/incidents/{inc.id}").get_data(as_text=True)
+    notices = page[page.index('id="notices"'):]
+    assert "已送达对方手机" in notices

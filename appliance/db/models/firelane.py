@@ -66,8 +66,11 @@ class FireNotice(BaseModel):
     recipient = CharField(default="")  # resident or account name, for the page
     number = CharField(default="")  # phone number; never logged
     text = TextField(default="")
-    status = CharField(default="queued")  # queued | sent | failed
+    status = CharField(default="queued")  # queued | sent | delivered | undelivered | failed | cancelled
     error = TextField(default="")
+    ref = CharField(default="")  # the network's SMS reference(s), "12" or "12,13" for a long SMS
+    reports = TextField(default="")  # delivery report per part: "12:delivered,13:pending"
+    delivered_at = DateTimeField(null=True)
 
 
 @register

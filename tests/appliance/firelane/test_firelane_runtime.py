@@ -136,3 +136,29 @@ def test_owner_is_phoned_through_the_modem_and_texted_when_nobody_answers(runtim
         assert "京A12345" in sms.text
         assert fl.delivery_state(inc) == {"sms_owner": "sent"}
         assert "no answer" in FireNotice.get().error
+
+
+@pytest.mark.parametrize("network", ["delivered", "failed"])
+def test_the_dongle_delivery_report_reaches_the_notice(runtime, network):
+    import numpy as np
+
+    from appliance.firelane.reports import apply_reports
+    from models.plates.vote import BestRead
+
+    s = runtime.services
+    b = s.registry.save_building({"name": "3号楼"}, "test")
+    u = s.registry.save_unit({"building_id": b.id, "number": "2单元301"}, "test")
+    r = s.registry.save_resident({"name": "王伟", "phone": OWNER_PHONE, "unit_id": u.id}, "test")
+    s.registry.add_vehicle(r.id, "京A12345", "test")
+    fl = s.extra["firelane"]
+    fl.save_settings({"owner_call": "0"}, "test")
+    runtime.simulated_modem.delivery = network  # what the network will say about the SMS
+    zone = fl.save_zone({"name": "东侧消防通道", "camera": "cam", "polygon": demo.LANE}, "test")
+    fl.open_incident(zone, "cam", 1, "car", fl.clock(), frame=np.zeros((60, 80, 3), np.uint8),
+                     box=(1, 1, 20, 20), plate=BestRead("京A12345", 0.9, 5, True))
+    notice = FireNotice.get(FireNotice.channel == "sms_owner")
+    assert notice.status == "sent" and notice.ref  # the +CMGS references of the parts
+    assert len(notice.ref.split(",")) == runtime.simulated_modem.sent[0].parts
+    expected = "delivered" if network == "delivered" else "undelivered"
+    assert wait_until(lambda: apply_reports(fl, fl.notifier.reports()) >= 0
+                      and FireNotice.get_by_id(notice.id).status == expected, timeout=10)
