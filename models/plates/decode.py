@@ -1,17 +1,37 @@
 """CTC decoding of the recogniser's output, greedy or constrained by the plate grammar.
 
 Greedy decoding may produce strings no plate can have (a province in second place, nine
-characters). The constrained decoder finds, for each GA 36-2018 layout, the best CTC
-alignment whose characters are allowed at their positions (Viterbi over blank/char states),
-and keeps the layout with the highest likelihood.
+characters). The constrained decoder runs, for each GA 36-2018 layout, a CTC prefix beam
+search whose prefixes may only grow by a character allowed at the next position (a letter
+but not I or O second, D/F where a new-energy plate has them, 警/学/挂 last...), scores each
+full-length reading by its CTC probability summed over all alignments, and keeps the most
+probable reading of all layouts. So a 1 where the grammar wants a letter becomes the letter
+the frames support best, not a string substitution.
+
+Measured on the tuning seed (1080 synthetic plates), against the best single alignment
+(Viterbi) it replaced: all conditions 61.6% -> 61.7% exact, clear 71.7% -> 72.8% (within
+the noise of that set); about 0.5 ms more per plate on the development machine.
 """
 from __future__ import annotations
+
+import math
 
 import numpy as np
 
 from models.plates.validate import DIGITS, LETTERS, PROVINCES, SERIAL
 
 _MARKS_REVIEW = "使领"
+_NEG = -math.inf
+
+
+def _logadd(a: float, b: float) -> float:
+    """log(exp(a) + exp(b)) for plain floats (the beam's inner loop; numpy is slower here)."""
+    if a < b:
+        a, b = b, a
+    if b == _NEG:
+        return a
+    return a + math.log1p(math.exp(b - a))
+BEAM_WIDTH = 4  # 16 reads the same on the tuning seed, at twice the time
 
 
 def _layouts(chars: str) -> dict[str, list[np.ndarray]]:
@@ -40,6 +60,45 @@ def greedy(probs: np.ndarray, chars: str) -> tuple[str, list[float]]:
             conf.append(float(probs[t, k]))
         prev = k
     return "".join(text), conf
+
+
+def _beam(logp: np.ndarray, blank: int, slots: list[np.ndarray], width: int = BEAM_WIDTH,
+          per_frame: int = 5) -> tuple[float, tuple[int, ...] | None]:
+    """Most probable labelling with exactly one class from each slot, in order.
+
+    CTC prefix beam search: each prefix keeps the log probability of the frames so far
+    ending in a blank and ending in its last character. A prefix grows only by the
+    ``per_frame`` most likely classes of its next slot; prefixes that can no longer be
+    completed in the frames left are dropped. Returns (log probability, class indices).
+    """
+    T, n = logp.shape[0], len(slots)
+    rows = logp.tolist()
+    beams: dict[tuple[int, ...], tuple[float, float]] = {(): (0.0, _NEG)}
+    for t in range(T):
+        lp = rows[t]
+        grown: dict[tuple[int, ...], tuple[float, float]] = {}
+
+        def add(prefix, p_blank, p_char):
+            old_b, old_c = grown.get(prefix, (_NEG, _NEG))
+            grown[prefix] = (_logadd(old_b, p_blank), _logadd(old_c, p_char))
+
+        for prefix, (p_blank, p_char) in beams.items():
+            total = _logadd(p_blank, p_char)
+            add(prefix, total + lp[blank], _NEG)
+            if prefix:  # the last character held over another frame
+                add(prefix, _NEG, p_char + lp[prefix[-1]])
+            if len(prefix) < n:
+                allowed = slots[len(prefix)]
+                for c in allowed[np.argsort(-logp[t, allowed])[:per_frame]].tolist():
+                    # The same character twice needs a blank between the two.
+                    before = p_blank if prefix and prefix[-1] == c else total
+                    add(prefix + (c,), _NEG, before + lp[c])
+        left = T - 1 - t
+        ranked = sorted(((_logadd(*v), p) for p, v in grown.items() if n - len(p) <= left),
+                        reverse=True)[:width]
+        beams = {p: grown[p] for _score, p in ranked}
+    full = [(float(_logadd(*v)), p) for p, v in beams.items() if len(p) == n]
+    return max(full) if full else (_NEG, None)
 
 
 def _viterbi(logp: np.ndarray, blank: int, slots: list[np.ndarray]):
@@ -96,20 +155,17 @@ def constrained(probs: np.ndarray, chars: str, layouts=None) -> tuple[str, list[
     for name, slots in _layouts(chars).items():
         if layouts is not None and name not in layouts:
             continue
-        if 2 * len(slots) - 1 > probs.shape[0]:
+        if len(slots) > probs.shape[0]:
             continue
-        score, path = _viterbi(logp, blank, slots)
-        if best is None or score > best[0]:
-            best = (score, path, slots, name)
+        score, labels = _beam(logp, blank, slots)
+        if labels is not None and (best is None or score > best[0]):
+            best = (score, labels, name)
     if best is None or not np.isfinite(best[0]):
         return text, conf, "greedy"
-    _score, path, slots, name = best
-    out, out_conf = [], []
+    _score, labels, name = best
+    # Each character's confidence: its highest probability over the frames the best
+    # alignment of this reading gives it.
+    _s, path = _viterbi(logp, blank, [np.array([c]) for c in labels])
     path = np.asarray(path)
-    for k, allowed in enumerate(slots):
-        frames = np.nonzero(path == 2 * k + 1)[0]
-        mass = probs[frames][:, allowed].sum(axis=0)
-        j = int(mass.argmax())
-        out.append(chars[allowed[j]])
-        out_conf.append(float(probs[frames, allowed[j]].max()))
-    return "".join(out), out_conf, name
+    out_conf = [float(probs[path == 2 * k + 1, c].max()) for k, c in enumerate(labels)]
+    return "".join(chars[c] for c in labels), out_conf, name

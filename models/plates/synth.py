@@ -88,40 +88,69 @@ def random_plate_text(rng: np.random.Generator, colour: str) -> str:
     return head + "".join(serial)
 
 
+# GA 36-2018 layout, in mm: (plate width, character width, spacing between characters,
+# spacing between the 2nd and 3rd character, which holds the separator dot). Characters are
+# 90 mm tall on a 140 mm plate; the row of characters is centred on the plate and the dot
+# (10 mm across) is centred in the wide gap.
+#   blue/yellow small-car plate: 440 x 140, characters 45 x 90, spacing 12, gap 34
+#     (7 x 45 + 5 x 12 + 34 = 409 mm of type, 15.5 mm either side)
+#   green new-energy plate: 480 x 140, characters 43 x 90, spacing 9, gap 49
+#     (8 x 43 + 6 x 9 + 49 = 447 mm of type, 16.5 mm either side)
+LAYOUT_MM = {
+    "blue": (440, 45, 12, 34),
+    "yellow": (440, 45, 12, 34),
+    "green": (480, 43, 9, 49),
+}
+PLATE_HEIGHT_MM, CHAR_HEIGHT_MM, DOT_DIAMETER_MM = 140, 90, 10
+
+
+def char_cells_mm(colour: str, n: int) -> tuple[list[tuple[float, float]], float]:
+    """(left, right) of each character cell and the dot's centre, in mm from the left edge."""
+    width, cw, space, gap = LAYOUT_MM[colour]
+    row = n * cw + (n - 2) * space + gap
+    x = (width - row) / 2
+    cells, dot = [], 0.0
+    for i in range(n):
+        cells.append((x, x + cw))
+        x += cw
+        if i == 1:
+            dot = x + gap / 2
+            x += gap
+        else:
+            x += space
+    return cells, dot
+
+
 def render_plate(text: str, colour: str) -> np.ndarray:
     """A flat, front-on plate image (BGR) at PX_PER_MM."""
     s = PX_PER_MM
-    if colour == "green":
-        width, cw, pitch, gap, x0 = 480, 43, 43 + 9, 49, 15
-    else:
-        width, cw, pitch, gap, x0 = 440, 45, 45 + 12, 34, 15.5
-    W, H = int(width * s), int(140 * s)
+    if colour not in LAYOUT_MM:
+        raise ValueError(colour)
+    width = LAYOUT_MM[colour][0]
+    W, H = int(width * s), int(PLATE_HEIGHT_MM * s)
     if colour == "blue":
         bg, fg = np.array([170, 70, 10], np.float32), np.array([250, 250, 250], np.float32)
         plate = np.tile(bg, (H, W, 1))
     elif colour == "yellow":
         bg, fg = np.array([10, 190, 245], np.float32), np.array([15, 15, 15], np.float32)
         plate = np.tile(bg, (H, W, 1))
-    elif colour == "green":
+    else:  # green: fades from near-white at the top to green at the bottom
         top, bottom = np.array([240, 248, 235], np.float32), np.array([90, 200, 60], np.float32)
         t = np.linspace(0, 1, H, dtype=np.float32)[:, None, None]
         plate = np.broadcast_to(top * (1 - t) + bottom * t, (H, W, 3)).copy()
         fg = np.array([15, 15, 15], np.float32)
-    else:
-        raise ValueError(colour)
     # Rim: a thin line in the text colour, as on real plates.
     cv2.rectangle(plate, (3 * s, 3 * s), (W - 3 * s, H - 3 * s), fg.tolist(), 2 * s)
-    x = x0
-    for i, ch in enumerate(text):
-        if i == 2:
-            cx = int((x - 12 + gap / 2 - 6) * s) if colour != "green" else int((x + gap / 2 - 9) * s)
-            cv2.circle(plate, (cx, H // 2), int(5 * s), fg.tolist(), -1)
-            x += gap - (12 if colour != "green" else 9)
-        mask = _glyph(ch, int(cw * s), int(90 * s)).astype(np.float32)[..., None] / 255.0
-        xs, ys = int(x * s), int(25 * s)
-        region = plate[ys: ys + mask.shape[0], xs: xs + mask.shape[1]]
+    cells, dot = char_cells_mm(colour, len(text))
+    if len(text) > 2:
+        cv2.circle(plate, (round(dot * s), H // 2), round(DOT_DIAMETER_MM / 2 * s), fg.tolist(), -1)
+    top_mm = (PLATE_HEIGHT_MM - CHAR_HEIGHT_MM) / 2
+    for ch, (left, right) in zip(text, cells):
+        x0, x1 = round(left * s), round(right * s)
+        mask = _glyph(ch, x1 - x0, CHAR_HEIGHT_MM * s).astype(np.float32)[..., None] / 255.0
+        ys = round(top_mm * s)
+        region = plate[ys: ys + mask.shape[0], x0: x1]
         region[:] = region * (1 - mask) + fg * mask
-        x += pitch
     return np.clip(plate, 0, 255).astype(np.uint8)
 
 

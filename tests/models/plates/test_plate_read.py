@@ -84,3 +84,47 @@ def test_green_new_energy_plates_are_found_and_read_with_eight_characters(reader
         assert reads and len(reads[0]) == 8, (s.text, reads)
         assert validate_plate(reads[0]).kind.startswith("new_energy"), reads[0]
     assert report.total.exact_rate >= 0.4, wrong
+
+
+def _ink_runs_mm(flat, colour):
+    """(left, right) in mm of each run of columns holding type, rim excluded."""
+    from models.plates.synth import PX_PER_MM
+
+    s = PX_PER_MM
+    band = flat[10 * s: -10 * s, 10 * s: -10 * s].astype(np.int32)
+    ground = band[:, :1]  # per row: the green plate's ground fades from top to bottom
+    ink = (np.abs(band - ground).sum(axis=2) > 150).any(axis=0)
+    edges = np.flatnonzero(np.diff(np.concatenate(([0], ink.astype(np.int8), [0]))))
+    return [((a + 10 * s) / s, (b + 10 * s) / s) for a, b in zip(edges[::2], edges[1::2])]
+
+
+@pytest.mark.parametrize("colour,text,char_w,space,gap,width", [
+    ("blue", "京A88888", 45, 12, 34, 440),
+    ("yellow", "京A88888", 45, 12, 34, 440),
+    ("green", "京AD88888", 43, 9, 49, 480),
+])
+def test_synthetic_plate_follows_the_ga36_layout(colour, text, char_w, space, gap, width):
+    """Character cells, spacing and the separator dot where GA 36-2018 puts them."""
+    from models.plates.synth import PX_PER_MM, render_plate
+
+    flat = render_plate(text, colour)
+    assert flat.shape[:2] == (140 * PX_PER_MM, width * PX_PER_MM)
+    runs = _ink_runs_mm(flat, colour)
+    assert len(runs) == len(text) + 1  # the characters and the dot
+    chars = [runs[0], runs[1]] + runs[3:]
+    dot = runs[2]
+    for left, right in chars[1:]:  # the Latin type fills its cell; the province may not
+        assert right - left == pytest.approx(char_w, abs=1)
+    assert chars[2][0] - chars[1][1] == pytest.approx(gap, abs=1)
+    for (_l, r), (l2, _r) in zip(chars[2:], chars[3:]):
+        assert l2 - r == pytest.approx(space, abs=1)
+    assert dot[1] - dot[0] == pytest.approx(10, abs=1)
+    # The dot sits in the middle of the wide gap, and the row is centred on the plate.
+    assert (dot[0] + dot[1]) / 2 == pytest.approx((chars[1][1] + chars[2][0]) / 2, abs=1)
+    row_left = chars[1][0] - (char_w + space)
+    assert row_left == pytest.approx(width - chars[-1][1], abs=1.5)
+    # Type is 90 mm tall, measured on the last character.
+    col = flat[:, round((chars[-1][0] + chars[-1][1]) / 2 * PX_PER_MM)].astype(np.int32)
+    rows = np.flatnonzero(np.abs(col - flat[:, 10 * PX_PER_MM].astype(np.int32)).sum(axis=1) > 150)
+    rows = rows[(rows > 10 * PX_PER_MM) & (rows < 130 * PX_PER_MM)]
+    assert (rows.max() - rows.min()) / PX_PER_MM == pytest.approx(90, abs=2)
