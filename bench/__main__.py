@@ -18,11 +18,14 @@ def main(argv: list[str]) -> int:
         module = importlib.import_module(f"bench.{name.removesuffix('.py')}")
         print(f"== {name}", flush=True)
         started = time.monotonic()
+        saved_argv, sys.argv = sys.argv, [f"bench.{name}"]  # benches with their own options get none
         try:
             module.main()
-        except Exception:
+        except (Exception, SystemExit):
             traceback.print_exc()
             failed.append(name)
+        finally:
+            sys.argv = saved_argv
         print(f"   ({time.monotonic() - started:.1f} s)", flush=True)
     print_table()
     if failed:
