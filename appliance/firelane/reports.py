@@ -5,8 +5,9 @@ to us as +CDS). A report names one part's reference (0-255, wrapping) and the re
 so it is matched to the newest sent notice to that number whose references include it,
 among notices of the last ``REPORT_WINDOW`` only: after 256 messages a reference comes back.
 A notice is "delivered" once every part is, "undelivered" as soon as one part failed;
-"pending" (the network still trying) is kept but changes nothing. A change is an update
-event for the platform, like any other change to the incident.
+"pending" (the network still trying) is kept but changes nothing. While the incident is
+open a change is an update event for the platform; after its end event nothing more is
+sent (the platform treats "end" as final), the incident page still shows it.
 """
 from __future__ import annotations
 
@@ -55,6 +56,6 @@ def apply_reports(service, reports) -> int:
                 notice.status, notice.delivered_at = "delivered", now
             notice.save()
             matched += 1
-            if notice.status != before:
+            if notice.status != before and notice.incident.status == "open":
                 service.publish(notice.incident, "update")
     return matched

@@ -54,3 +54,18 @@ def test_a_report_for_another_number_or_an_old_notice_changes_nothing(firelane, 
                                       ("+8613800138001", "13800138000", False), ("", "13800138000", False)])
 def test_numbers_compare_without_the_country_code(a, b, same):
     assert same_number(a, b) is same
+
+
+def test_a_report_after_the_car_left_updates_the_notice_but_sends_nothing_after_end(firelane, zone, clock,  # noqa: F811
+                                                                                  notifier, owner):
+    inc = open_one(firelane, zone, clock)
+    (sms,) = notifier.sent
+    clock.advance(120)
+    firelane.vehicle_left(zone, 1)
+    last_before = OutboxEntry.select().order_by(OutboxEntry.seq.desc()).get()
+    assert last_before.payload["type"] == "end"
+    notifier.report(sms.ref, "delivered")
+    assert apply_reports(firelane, notifier.reports()) == 1
+    assert FireNotice.get(FireNotice.channel == "sms_owner").status == "delivered"
+    assert OutboxEntry.select().order_by(OutboxEntry.seq.desc()).get().seq == last_before.seq
+    assert firelane.incident(inc.id).status == "closed"

@@ -21,6 +21,25 @@ def wait_until(predicate, timeout=60.0):
     return False
 
 
+def register_owner(services):
+    b = services.registry.save_building({"name": "3号楼"}, "test")
+    u = services.registry.save_unit({"building_id": b.id, "number": "2单元301"}, "test")
+    r = services.registry.save_resident({"name": "王伟", "phone": OWNER_PHONE, "unit_id": u.id}, "test")
+    services.registry.add_vehicle(r.id, "京A12345", "test")
+    return r
+
+
+def park_in_the_lane(fl):
+    """An incident for the owner's car, as the watch opens it."""
+    import numpy as np
+
+    from models.plates.vote import BestRead
+
+    zone = fl.save_zone({"name": "东侧消防通道", "camera": "cam", "polygon": demo.LANE}, "test")
+    return fl.open_incident(zone, "cam", 1, "car", fl.clock(), frame=np.zeros((60, 80, 3), np.uint8),
+                            box=(1, 1, 20, 20), plate=BestRead("京A12345", 0.9, 5, True))
+
+
 @pytest.fixture
 def box(tmp_path):
     if demo.street() is None:
@@ -51,10 +70,7 @@ start_ts = 0.0
 
 def test_replay_camera_to_sms_on_the_simulated_modem_and_back_to_a_closed_incident(box):
     s = box.services
-    b = s.registry.save_building({"name": "3号楼"}, "test")
-    u = s.registry.save_unit({"building_id": b.id, "number": "2单元301"}, "test")
-    r = s.registry.save_resident({"name": "王伟", "phone": OWNER_PHONE, "unit_id": u.id}, "test")
-    s.registry.add_vehicle(r.id, "京A12345", "test")
+    r = register_owner(s)
     fl = s.extra["firelane"]
     fl.save_settings({"t2_min": 10, "t3_min": 30, "owner_call": "0"}, "test")
     fl.save_zone({"name": "东侧消防通道", "camera": "gate-cam", "polygon": demo.LANE,
@@ -109,22 +125,12 @@ def test_safe_mode_starts_no_camera(tmp_path):
 
 @pytest.mark.parametrize("answer", ["answer", "no answer"])
 def test_owner_is_phoned_through_the_modem_and_texted_when_nobody_answers(runtime, answer):
-    import numpy as np
-
-    from models.plates.vote import BestRead
-
-    s = runtime.services
-    b = s.registry.save_building({"name": "3号楼"}, "test")
-    u = s.registry.save_unit({"building_id": b.id, "number": "2单元301"}, "test")
-    r = s.registry.save_resident({"name": "王伟", "phone": OWNER_PHONE, "unit_id": u.id}, "test")
-    s.registry.add_vehicle(r.id, "京A12345", "test")
-    fl = s.extra["firelane"]
+    register_owner(runtime.services)
+    fl = runtime.services.extra["firelane"]
     fl.notifier.answer_timeout_s = 3.0
     sim = runtime.simulated_modem
     sim.call_answer = answer
-    zone = fl.save_zone({"name": "东侧消防通道", "camera": "cam", "polygon": demo.LANE}, "test")
-    inc = fl.open_incident(zone, "cam", 1, "car", fl.clock(), frame=np.zeros((60, 80, 3), np.uint8),
-                           box=(1, 1, 20, 20), plate=BestRead("京A12345", 0.9, 5, True))
+    inc = park_in_the_lane(fl)
     (call,) = sim.calls
     assert call.number == "+86" + OWNER_PHONE
     if answer == "answer":
@@ -141,22 +147,13 @@ def test_owner_is_phoned_through_the_modem_and_texted_when_nobody_answers(runtim
 
 @pytest.mark.parametrize("network", ["delivered", "failed"])
 def test_the_dongle_delivery_report_reaches_the_notice(runtime, network):
-    import numpy as np
-
     from appliance.firelane.reports import apply_reports
-    from models.plates.vote import BestRead
 
-    s = runtime.services
-    b = s.registry.save_building({"name": "3号楼"}, "test")
-    u = s.registry.save_unit({"building_id": b.id, "number": "2单元301"}, "test")
-    r = s.registry.save_resident({"name": "王伟", "phone": OWNER_PHONE, "unit_id": u.id}, "test")
-    s.registry.add_vehicle(r.id, "京A12345", "test")
-    fl = s.extra["firelane"]
+    register_owner(runtime.services)
+    fl = runtime.services.extra["firelane"]
     fl.save_settings({"owner_call": "0"}, "test")
     runtime.simulated_modem.delivery = network  # what the network will say about the SMS
-    zone = fl.save_zone({"name": "东侧消防通道", "camera": "cam", "polygon": demo.LANE}, "test")
-    fl.open_incident(zone, "cam", 1, "car", fl.clock(), frame=np.zeros((60, 80, 3), np.uint8),
-                     box=(1, 1, 20, 20), plate=BestRead("京A12345", 0.9, 5, True))
+    park_in_the_lane(fl)
     notice = FireNotice.get(FireNotice.channel == "sms_owner")
     assert notice.status == "sent" and notice.ref  # the +CMGS references of the parts
     assert len(notice.ref.split(",")) == runtime.simulated_modem.sent[0].parts
