@@ -112,6 +112,19 @@ class GateConfig:
     gpio_chip: int = setting(0, "gpiochip number for the crash guard (0 on Pi 3/4 and on Pi 5 with a recent kernel).",
                              min=0, max=16)
 
+    def check(self) -> list[str]:
+        """Each fitted part on its own GPIO; a Wiegand reader needs both lines."""
+        problems, owner = [], {}
+        for name in ("relay", "exit", "door", "fire", "buzzer", "led", "wiegand_d0", "wiegand_d1"):
+            pin = getattr(self, f"{name}_pin")
+            if pin and pin in owner:
+                problems.append(f"gate.{name}_pin: GPIO {pin} is already gate.{owner[pin]}_pin")
+            elif pin:
+                owner[pin] = name
+        if bool(self.wiegand_d0_pin) != bool(self.wiegand_d1_pin):
+            problems.append("gate.wiegand_d1_pin: a Wiegand reader needs both wiegand_d0_pin and wiegand_d1_pin")
+        return problems
+
 
 @dataclass
 class AccessConfig:

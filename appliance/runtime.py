@@ -371,6 +371,7 @@ def _build_wiegand(runtime: Runtime, access: AccessService) -> None:
                                pin_factory=runtime.pin_factory)
     except HardwareError as exc:
         logger.error("Wiegand card reader not started: %s", exc)
+        runtime.wiegand = f"Wiegand reader not started: {exc}"
         return
     runtime.wiegand = reader
     runtime.closers.append(reader.close)
@@ -394,7 +395,10 @@ def _gate_health(runtime: Runtime) -> tuple[bool, str]:
         return False, f"{backlog} access log rows not yet written"
     state = "FIRE ALARM: held open" if status["fire_latched"] else (
         "open" if status["relay_energised"] else "locked")
-    return True, f"{state}; {runtime.services.access.log.journal_health()}"
+    detail = f"{state}; {runtime.services.access.log.journal_health()}"
+    if isinstance(runtime.wiegand, str):
+        return False, f"{detail}; {runtime.wiegand} (check [gate] wiegand pins in config.toml)"
+    return True, detail
 
 
 def _start_watchdog(runtime: Runtime) -> None:

@@ -71,3 +71,32 @@ def test_a_card_at_a_wiegand_reader_opens_the_gate_for_its_resident(linli_home):
         assert runtime.gate.events().count("opened") == 1  # the unknown card did not open it
     finally:
         runtime.close()
+
+
+def test_a_wiegand_pin_already_used_by_the_gate_is_a_config_problem(linli_home):
+    from appliance.config import load_config
+
+    (linli_home / "config.toml").write_text("[gate]\nrelay_pin = 26\nwiegand_d0_pin = 26\nwiegand_d1_pin = 6\n")
+    config = load_config(linli_home)
+    assert config.safe_mode and any("gate.wiegand_d0_pin" in p and "26" in p for p in config.problems)
+    (linli_home / "config.toml").write_text("[gate]\nwiegand_d0_pin = 5\n")
+    assert any("wiegand_d1_pin" in p for p in load_config(linli_home).problems)
+
+
+def test_a_wiegand_reader_that_cannot_start_shows_up_in_health(linli_home, monkeypatch):
+    import hardware.wiegand
+    from appliance.config import load_config
+    from appliance.runtime import build_runtime
+    from hardware.errors import HardwareError
+
+    def broken(*args, **kwargs):
+        raise HardwareError("Wiegand reader pins 5/6: the line is busy")
+
+    monkeypatch.setattr(hardware.wiegand, "WiegandReader", broken)
+    (linli_home / "config.toml").write_text("[gate]\nwiegand_d0_pin = 5\nwiegand_d1_pin = 6\n")
+    runtime = build_runtime(load_config(linli_home), immediate_tasks=True, hardware=True)
+    try:
+        gate = runtime.services.health.report()["subsystems"]["gate"]
+        assert not gate["ok"] and "Wiegand reader not started" in gate["detail"] and "busy" in gate["detail"]
+    finally:
+        runtime.close()
