@@ -28,6 +28,7 @@ written through the page cache; that is correct, only not as cheap.
 from __future__ import annotations
 
 import collections
+import errno
 import fcntl
 import logging
 import mmap
@@ -194,13 +195,26 @@ class SectorJournal:
         self._buffer.write(record.ljust(n * SECTOR, b"\0"))
         view = memoryview(self._buffer)[:n * SECTOR]
         try:
-            written = os.pwrite(self._fd, view, self._next_slot * SECTOR)
+            written = self._pwrite(view, self._next_slot * SECTOR)
         finally:
             view.release()
         if written != n * SECTOR:
             raise OSError(f"short write to the access journal ({written} of {n * SECTOR} bytes)")
         self._next_slot = (self._next_slot + n) % self.slots
         return self._last_seq
+
+    def _pwrite(self, data, offset: int) -> int:
+        try:
+            return os.pwrite(self._fd, data, offset)
+        except OSError as exc:
+            # A device whose logical block is 4 KiB refuses 512-byte direct writes: go on
+            # through the page cache rather than lose the row.
+            if not (self.direct and exc.errno == errno.EINVAL):
+                raise
+            logger.warning("access journal %s: direct 512-byte writes refused; using the page cache", self.path)
+            os.close(self._fd)
+            self._fd, self.direct = os.open(self.path, os.O_WRONLY), False
+            return os.pwrite(self._fd, data, offset)
 
     def close(self) -> None:
         if self._fd >= 0:

@@ -102,3 +102,28 @@ def test_mount_options_are_those_of_the_file_system_holding_the_path():
     assert {"noatime", "lazytime", "commit=60"} <= mount_options("/var/lib/linli/access-journal.bin", MOUNTINFO)
     assert "lazytime" not in mount_options("/var/lib/linlix/journal.bin", MOUNTINFO)
     assert "relatime" in mount_options("/home/pi/journal.bin", MOUNTINFO)
+
+
+def test_a_device_that_refuses_sector_writes_gets_the_record_through_the_page_cache(tmp_path, monkeypatch):
+    import errno
+    import os
+
+    real_pwrite = os.pwrite
+    refused = []
+
+    def picky_pwrite(fd, data, offset):
+        if not refused:
+            refused.append(offset)
+            raise OSError(errno.EINVAL, "Invalid argument")
+        return real_pwrite(fd, data, offset)
+
+    with SectorJournal(tmp_path / "j.bin", slots=16) as j:
+        if not j.direct:
+            pytest.skip(f"{tmp_path} refuses O_DIRECT already")
+        monkeypatch.setattr(os, "pwrite", picky_pwrite)
+        j.append(b"row kept")
+        monkeypatch.undo()
+        assert refused and not j.direct
+        assert "page cache" in j.health()
+    with SectorJournal(tmp_path / "j.bin", slots=16) as j:
+        assert [body for _seq, body in j.pending()] == [b"row kept"]
