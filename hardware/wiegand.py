@@ -73,6 +73,7 @@ class WiegandReader:
         self._last_bit = 0.0
         self._lock = threading.Lock()
         self._stop = threading.Event()
+        self._arrived = threading.Event()
         try:
             self.d0 = DigitalInputDevice(d0_pin, pull_up=True, pin_factory=pin_factory)
             self.d1 = DigitalInputDevice(d1_pin, pull_up=True, pin_factory=pin_factory)
@@ -89,13 +90,22 @@ class WiegandReader:
         with self._lock:
             self._bits.append(bit)
             self._last_bit = time.monotonic()
+        self._arrived.set()
 
     def _run(self) -> None:
-        while not self._stop.wait(self.frame_gap_s / 4):
-            try:
-                self.poll()
-            except Exception:  # a failing callback must not stop the reader
-                logger.exception("Wiegand frame handling failed")
+        # Asleep until a bit arrives (no polling on an idle gate), then watch for the gap.
+        while True:
+            self._arrived.wait()
+            if self._stop.is_set():
+                return
+            self._arrived.clear()
+            while not self._stop.wait(self.frame_gap_s / 2):
+                try:
+                    if self.poll() is not None or not self._bits:
+                        break
+                except Exception:  # a failing callback must not stop the reader
+                    logger.exception("Wiegand frame handling failed")
+                    break
 
     def poll(self) -> Frame | None:
         """Hand over a frame once its gap has passed; returns it (for tests and the thread)."""
@@ -119,6 +129,7 @@ class WiegandReader:
 
     def close(self) -> None:
         self._stop.set()
+        self._arrived.set()
         if self._thread.is_alive():
             self._thread.join(timeout=1)
         self._close_lines()

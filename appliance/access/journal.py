@@ -84,6 +84,7 @@ class SectorJournal:
         self.path = Path(path)
         self.slots = slots
         self._fd = -1
+        self._buffer = None
         self._lock_fd = os.open(self.path.with_name(self.path.name + ".lock"), os.O_RDWR | os.O_CREAT, 0o600)
         try:
             fcntl.flock(self._lock_fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -217,6 +218,9 @@ class SectorJournal:
             return os.pwrite(self._fd, data, offset)
 
     def close(self) -> None:
+        if self._buffer is not None:
+            self._buffer.close()
+            self._buffer = None
         if self._fd >= 0:
             os.close(self._fd)
             self._fd = -1

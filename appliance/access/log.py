@@ -191,7 +191,8 @@ class AccessLog:
 
     def _replay(self) -> None:
         batch, bad = [], 0
-        for seq, payload in self._journal.pending():
+        pending = self._journal.pending()
+        for seq, payload in pending:
             try:
                 line = json.loads(payload)
                 row = dict(line["r"], at=datetime.datetime.fromisoformat(line["r"]["at"]))
@@ -200,7 +201,9 @@ class AccessLog:
                 bad += 1
         if batch:
             self._commit(batch, collections.Counter(b[2] for b in batch if b[2] is not None))
-            self._journal.checkpoint(max(b[4] for b in batch))
+        if pending:
+            # Unreadable records included: replaying them again next start would not help.
+            self._journal.checkpoint(max(seq for seq, _payload in pending))
         if batch or bad:
             logger.info("access journal replayed: %s rows, %s unreadable", len(batch), bad)
 

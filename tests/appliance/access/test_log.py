@@ -103,3 +103,11 @@ def test_a_second_process_writes_its_rows_straight_to_the_database(db, linli_hom
     assert AccessEvent.select().count() == 2
     cli.close()
     log.close()
+
+
+def test_an_unreadable_row_in_the_journal_is_skipped_once_not_at_every_start(db, linli_home):
+    journal = linli_home / "j.bin"
+    with SectorJournal(journal) as j:
+        j.append(b'{"r": "not a row"}')
+    AccessLog(db, journal).close()
+    assert AccessEvent.select().count() == 0 and pending_in(journal) == 0
