@@ -69,6 +69,6 @@ def status():
 
 
 # Face enrollment pages live under /kiosk/face (endpoints kiosk.face.*).
-from web.kiosk_face import bp as face_bp  # noqa: E402
+from web.kiosk.face import bp as face_bp  # noqa: E402
 
 bp.register_blueprint(face_bp)

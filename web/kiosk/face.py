@@ -165,6 +165,6 @@ def withdraw(resident_id: int):
 
 
 # 刷脸进门 (face entry at the gate) lives under /kiosk/face/entry (endpoints kiosk.face.entry.*).
-from web.kiosk_face_entry import bp as entry_bp  # noqa: E402
+from web.kiosk.face_entry import bp as entry_bp  # noqa: E402
 
 bp.register_blueprint(entry_bp)
