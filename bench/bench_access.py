@@ -56,8 +56,8 @@ def build(home: Path):
     for i in range(RESIDENTS):
         u = reg.save_unit({"building_id": b.id, "number": f"{i // 20 + 1}单元{i % 20 + 101}"}, "bench")
         r = reg.save_resident({"name": f"住户{i:03d}", "unit_id": u.id, "move_in": "2020-01-01"}, "bench")
-        pins.append(runtime.services.access.credentials.new_pin(r.id, "bench"))
-        codes.append(runtime.services.access.credentials.issue_qr(r.id, "bench"))
+        pins.append(runtime.services.credentials.new_pin(r.id, "bench"))
+        codes.append(runtime.services.credentials.issue_qr(r.id, "bench"))
     return runtime, pins, codes
 
 

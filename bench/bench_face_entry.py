@@ -44,7 +44,7 @@ def main() -> None:
         b = reg.save_building({"name": "1号楼"}, "bench")
         u = reg.save_unit({"building_id": b.id, "number": "1单元101"}, "bench")
         resident = reg.save_resident({"name": "欧先生", "unit_id": u.id, "move_in": "2020-01-01"}, "bench")
-        face, entry, access = services.extra["face"], services.extra["face_entry"], services.access
+        face, entry, access = services.face.service, services.face.entry, services.access
         face.give_consent(resident.id, "bench", "staff", agreed=True)
         face.enroll(resident.id, portrait_frames("obama.jpg", 6, seed=4), "bench")
         later = portrait_frames("obama2.jpg", 8, seed=6)

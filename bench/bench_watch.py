@@ -20,6 +20,7 @@ from pathlib import Path
 
 import cv2
 
+from appliance.firelane.setup import FireLaneFeature
 from bench._results import record
 
 DATA = Path("/usr/share/doc/opencv-doc/examples/data")
@@ -57,7 +58,7 @@ def ungated_cpu(runtime, folders) -> float:
     from models.plates.read import PlateReader
     from models.vehicles.detect import VehicleDetector, load_interpreter
 
-    fl = runtime.services.extra["firelane"]
+    fl = runtime.services.firelane
     detector = VehicleDetector(load_interpreter(model_path("vehicles.nanodet_int8"), 1))
     reader = PlateReader()
     cpu = 0.0
@@ -89,9 +90,9 @@ def main():
             f"[firelane]\nfps = {FPS}\n", encoding="utf-8")
         rt = build_runtime(load_config(home), immediate_tasks=True, hardware=True)
         try:
-            fl = rt.services.extra["firelane"]
+            fl = rt.services.firelane
             for cam in ("cam1", "cam2", "cam1-ungated", "cam2-ungated"):
-                fl.save_zone({"name": "lane", "camera": cam, "dwell_s": 30,
+                fl.zones.save({"name": "lane", "camera": cam, "dwell_s": 30,
                               "polygon": demo.LANE}, "bench")
             rss_before = rss_mb()
             cpu0, wall0 = time.process_time(), time.perf_counter()
@@ -99,9 +100,9 @@ def main():
             time.sleep(SECONDS)
             cpu, wall = time.process_time() - cpu0, time.perf_counter() - wall0
             rss_running = rss_mb()
-            stats = [(w.name, w.gate.stats) for w in rt.camera_watches if w.gate is not None]
+            stats = [(w.name, w.gate.stats) for w in rt.feature(FireLaneFeature).camera_watches if w.gate is not None]
             health = rt.services.health.report()["subsystems"]
-            for w in list(rt.camera_watches):
+            for w in list(rt.feature(FireLaneFeature).camera_watches):
                 w.close()
             peer_cpu = ungated_cpu(rt, (street, lane))
         finally:

@@ -47,6 +47,11 @@ def services(runtime):
 
 
 @pytest.fixture
+def credentials(services):
+    return services.credentials
+
+
+@pytest.fixture
 def db(runtime):
     return runtime.db
 

@@ -75,7 +75,7 @@ def _safe_next(target: str | None) -> str | None:
 
 @bp.route("/login", methods=["GET", "POST"])
 def login():
-    from appliance.services.demo import DEMO_ACCOUNTS
+    from appliance.registry.demo import DEMO_ACCOUNTS
 
     config = current_app.extensions["linli_config"]
     error = None

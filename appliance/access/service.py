@@ -18,7 +18,7 @@ from appliance.access.throttle import GuessThrottle
 from appliance.db.models import AccessSchedule, Credential, Resident, VisitorPass
 from appliance.errors import ValidationError
 from appliance.i18n import N_
-from appliance.services.face_identifier import REASONS as FACE_REASONS
+from appliance.face.identifier import REASONS as FACE_REASONS
 
 logger = logging.getLogger(__name__)
 
@@ -51,7 +51,7 @@ REASONS = {
     "safe_mode": N_("The gate is in safe mode. Please call a volunteer."),
     "gate_fault": N_("The gate could not be opened. Please call a volunteer."),
 }
-# Face refusals (appliance/access/face.py) say what the face identifier says, under "face_*".
+# Face refusals (appliance/face/entry.py) say what the face identifier says, under "face_*".
 REASONS.update({f"face_{code}": msgid for code, msgid in FACE_REASONS.items()})
 REASONS["face_withdrawn"] = N_("Face entry is not enrolled for this resident.")
 REASONS["face_fault"] = N_("Face entry is not working right now. Please use your PIN, QR pass or card.")
@@ -87,9 +87,13 @@ class AccessService:
         self.log = AccessLog(db, journal, settings.log_max_delay_s, settings.log_batch_rows)
         self.log.housekeeping = self.purge_old
         self.simulator = None  # a hardware.simulation.GateSimulator in simulation mode
-        self.credentials = None  # CredentialService, set by the runtime
         self._lock = threading.Lock()
         self.pin_throttle = GuessThrottle(settings.pin_max_failures, settings.pin_window_s, settings.pin_lockout_s)
+
+    def attach_gate(self, gate, simulator=None) -> None:
+        """The gate is built after the service (its events call back into it)."""
+        self.gate = gate
+        self.simulator = simulator
 
     # --- decisions ------------------------------------------------------------------------
     def pin_attempt(self, text, kiosk: str) -> Decision:

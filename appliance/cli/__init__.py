@@ -1,9 +1,11 @@
-"""The ``linli`` command. Each feature adds a module with ``register(subparsers)``."""
+"""The ``linli`` command. Each feature adds a module with ``register(subparsers)``; packages
+that appliance must not import (web) add theirs through the ``linli.commands`` entry point."""
 
 from __future__ import annotations
 
 import argparse
 import logging
+from importlib.metadata import entry_points
 import os
 import sys
 
@@ -32,6 +34,9 @@ def build_parser() -> argparse.ArgumentParser:
     sub.required = True
     for name in COMMAND_MODULES:
         importlib.import_module(name).register(sub)
+    # Commands from packages above appliance (the web's `run`), declared in pyproject.toml.
+    for entry in sorted(entry_points(group="linli.commands"), key=lambda e: e.name):
+        entry.load()(sub)
     return parser
 
 

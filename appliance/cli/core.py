@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import signal
 import sys
 
 from appliance.cli.common import open_runtime
@@ -17,12 +16,6 @@ def register(sub) -> None:
     p = sub.add_parser("init", help=_("create the data folder, database and an admin account"))
     p.add_argument("--demo", action="store_true", help=_("add a demo community"))
     p.set_defaults(func=cmd_init)
-
-    p = sub.add_parser("run", help=_("start everything (web, gate, vision, sync, tasks)"))
-    p.add_argument("--host", default=None)
-    p.add_argument("--port", type=int, default=None)
-    p.add_argument("--init-demo", action="store_true", help=_("on first use, initialise the demo community"))
-    p.set_defaults(func=cmd_run)
 
     p = sub.add_parser("check-config", help=_("validate config.toml and name every bad key"))
     p.add_argument("--explain", action="store_true", help=_("list every setting with its default and help"))
@@ -43,7 +36,7 @@ def register(sub) -> None:
 
 def initialise(runtime, demo: bool) -> str | None:
     """Create the first admin (returns its one-time password) and the demo data if asked."""
-    from appliance.services.demo import create_demo
+    from appliance.registry.demo import create_demo
 
     accounts = runtime.services.accounts
     password = None
@@ -53,7 +46,7 @@ def initialise(runtime, demo: bool) -> str | None:
 
         made = create_demo(runtime.db, accounts)
         logger.info("demo community: %s", made)
-        cameras = create_demo_lane(runtime.config.home, runtime.services.extra["firelane"])
+        cameras = create_demo_lane(runtime.config.home, runtime.services.firelane)
     if not any(u.role == "admin" for u in accounts.list()):
         password = accounts.generate_password()
         accounts.create("admin", "admin", password, display_name=_("Administrator"), actor="init")
@@ -70,7 +63,7 @@ def _write_demo_flag(home, extra: str = "") -> None:
 
 
 def cmd_init(args) -> int:
-    from appliance.services.demo import DEMO_ACCOUNTS
+    from appliance.registry.demo import DEMO_ACCOUNTS
 
     with open_runtime() as runtime:
         first_use = runtime.services.accounts.count() == 0
@@ -89,50 +82,6 @@ def cmd_init(args) -> int:
             counts = runtime.services.registry.counts()
             print(_("Demo community: %(buildings)s buildings, %(units)s units, %(residents)s residents, "
                     "%(vehicles)s vehicles.", **counts))
-    return 0
-
-
-def cmd_run(args) -> int:
-    import waitress
-
-    from appliance.runtime import build_runtime
-    from appliance.services.demo import DEMO_ACCOUNTS
-    from web import create_app
-
-    config = load_config()
-    if config.safe_mode:
-        print(_("The configuration file has errors; Linli runs in safe mode (gate locked, vision and sync off) "
-                "until they are fixed."), file=sys.stderr)
-        for problem in config.problems:
-            print("  - " + problem, file=sys.stderr)
-    runtime = build_runtime(config)
-    if args.init_demo and runtime.services.accounts.count() == 0:
-        initialise(runtime, demo=True)
-        runtime.close()
-        config = load_config()
-        runtime = build_runtime(config)
-        print(_("Demo community created. Demo accounts:"))
-        for username, role, password, _display in DEMO_ACCOUNTS:
-            print(f"  {username} / {password}  ({role})")
-    app = create_app(config, runtime.services)
-    host = args.host or config.web.host
-    port = args.port or config.web.port
-    runtime.start_background()
-
-    def stop(signum, frame):
-        raise KeyboardInterrupt
-
-    signal.signal(signal.SIGTERM, stop)
-    shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host
-    print(_("Linli is running: open http://%(host)s:%(port)s/ (kiosk: /kiosk). Press Ctrl+C to stop.",
-            host=shown, port=port), flush=True)
-    try:
-        waitress.serve(app, host=host, port=port, threads=config.web.threads, ident="linli",
-                       max_request_body_size=config.web.max_upload_mb * 1024 * 1024 + 65536)
-    except KeyboardInterrupt:
-        pass
-    finally:
-        runtime.close()
     return 0
 
 

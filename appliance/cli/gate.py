@@ -70,7 +70,7 @@ def cmd_reset_fire(args) -> int:
 
 def cmd_pin(args) -> int:
     with open_runtime() as runtime:
-        pin = runtime.services.access.credentials.new_pin(args.resident_id, _actor())
+        pin = runtime.services.credentials.new_pin(args.resident_id, _actor())
     print(pin)
     return 0
 
@@ -79,7 +79,7 @@ def cmd_pass(args) -> int:
     import segno
 
     with open_runtime() as runtime:
-        vp, code = runtime.services.access.credentials.create_pass(_actor(), None, args.hours, args.uses,
+        vp, code = runtime.services.credentials.create_pass(_actor(), None, args.hours, args.uses,
                                                                    note=args.note)
     print(_("Valid until %(t)s", t=vp.valid_until))
     print(code)

@@ -105,7 +105,7 @@ def create_demo_lane(home: Path, firelane) -> str:
         logger.warning("demo fire lane left out: %s", exc)
         return ""
     if not FireZone.select().where(FireZone.camera == CAMERA, FireZone.name == ZONE_NAME).exists():
-        firelane.save_zone({"name": ZONE_NAME, "camera": CAMERA, "polygon": LANE, "dwell_s": 30,
+        firelane.zones.save({"name": ZONE_NAME, "camera": CAMERA, "polygon": LANE, "dwell_s": 30,
                             "inertia": 2}, "demo")
     logger.info("demo fire lane: %s frames of %s parking in %s", frames, plate, ZONE_NAME)
     return (f'\n[[firelane.cameras]]\nname = "{CAMERA}"\nsource = {json.dumps(f"file:{folder}")}\n'

@@ -15,6 +15,7 @@ import datetime
 import logging
 
 from appliance.db.models import FireNotice
+from appliance.firelane import events
 
 logger = logging.getLogger(__name__)
 
@@ -27,18 +28,18 @@ def same_number(a: str, b: str) -> bool:
     return bool(da and db) and (da.endswith(db[-11:]) and db.endswith(da[-11:]))
 
 
-def apply_reports(service, reports) -> int:
+def apply_reports(db, clock, reports) -> int:
     """Record ``reports`` ((reference, number, state), as notifiers give them); returns how
     many notices they matched."""
     if not reports:
         return 0
-    now = service.clock()
+    now = clock()
     candidates = list(FireNotice.select()
                       .where(FireNotice.ref != "", FireNotice.status.in_(("sent", "delivered", "undelivered")),
                              FireNotice.at >= now - REPORT_WINDOW)
                       .order_by(FireNotice.id.desc()))
     matched = 0
-    with service.db.atomic():
+    with db.atomic():
         for ref, number, state in reports:
             notice = next((n for n in candidates
                            if str(ref) in n.ref.split(",") and same_number(n.number, number)), None)
@@ -57,5 +58,5 @@ def apply_reports(service, reports) -> int:
             notice.save()
             matched += 1
             if notice.status != before and notice.incident.status == "open":
-                service.publish(notice.incident, "update")
+                events.publish(notice.incident, "update")
     return matched

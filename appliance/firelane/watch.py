@@ -54,16 +54,16 @@ class _TrackPlates:
 
 
 class FireLaneWatch:
-    def __init__(self, camera: str, service, detector, plate_reader, tracker: Tracker | None = None,
+    def __init__(self, camera: str, lane, detector, plate_reader, tracker: Tracker | None = None,
                  clock=None, zone_refresh_s: float = 10.0, snapshot_every_s: float = 10.0):
         self.camera = camera
-        self.service = service
+        self.lane = lane  # appliance.firelane.lane.LaneEvents
         self.detector = detector
         self.plate_reader = plate_reader
         # A parked car is seen only on the gate's periodic checks (about every 30 s): keep its
         # track alive well past that, or every check would start a new stay.
         self.tracker = tracker or Tracker(max_age_s=75.0)
-        self.clock = clock or service.clock
+        self.clock = clock or lane.clock
         self.zone_refresh_s = zone_refresh_s
         self._zones: dict[str, object] = {}
         self._watcher: ZoneWatcher | None = None
@@ -78,7 +78,7 @@ class FireLaneWatch:
         if now - self._zones_at < self.zone_refresh_s and self._watcher is not None:
             return
         self._zones_at = now
-        specs = self.service.zone_specs(self.camera)
+        specs = self.lane.zone_specs(self.camera)
         key = tuple((z.id, spec) for z, spec in specs)
         if key != self._zones_key:
             self._zones_key = key
@@ -116,7 +116,7 @@ class FireLaneWatch:
         self._refresh_zones(ts)
         if ts - self._snapshot_at >= self.snapshot_every_s:
             self._snapshot_at = ts
-            self.service.remember_snapshot(self.camera, frame)
+            self.lane.picture(self.camera, frame)
         detections = self.detector.detect(frame)
         tracks = self.tracker.update(detections, ts)
         self._read_plates(frame, tracks, ts)
@@ -130,11 +130,10 @@ class FireLaneWatch:
             tp = self._plates.get(ev.track_id, _TrackPlates())
             if ev.kind == "dwell" and zone.kind == "fire_lane":
                 entered = wall - datetime.timedelta(seconds=ts - ev.entered_at)
-                self.service.open_incident(zone, self.camera, ev.track_id, ev.label,
-                                           entered.replace(microsecond=0), frame=frame, box=ev.box,
-                                           plate=tp.voter.best(), plate_crop=tp.best_crop)
+                self.lane.dwelt(zone, self.camera, ev.track_id, ev.label, entered.replace(microsecond=0),
+                                frame=frame, box=ev.box, plate=tp.voter.best(), plate_crop=tp.best_crop)
             elif ev.kind == "leave" and zone.kind == "fire_lane":
-                self.service.vehicle_left(zone, ev.track_id)
+                self.lane.left(zone, ev.track_id)
         # Incidents still open get the latest snapshot and better plate reads.
         if self._watcher is not None:
             for name, zone in self._zones.items():
@@ -143,28 +142,22 @@ class FireLaneWatch:
                 for tid in self._watcher.present(name):
                     if tid in by_id:
                         tp = self._plates.get(tid, _TrackPlates())
-                        self.service.seen(zone, tid, frame=frame, box=by_id[tid].box,
-                                          plate=tp.voter.best(), plate_crop=tp.best_crop)
+                        self.lane.still_there(zone, tid, frame=frame, box=by_id[tid].box,
+                                              plate=tp.voter.best(), plate_crop=tp.best_crop)
             self._update_occupancy(by_id)
         for t in self.tracker.ended:
             self._plates.pop(t.id, None)
-        self.service.tick()
         return events
 
     def _update_occupancy(self, by_id) -> None:
         for name, zone in self._zones.items():
             if zone.kind != "parking":
                 continue
-            registered = unknown = 0
+            plates = []
             for tid in self._watcher.present(name):
                 best = self._plates.get(tid, _TrackPlates()).voter.best()
-                vehicle, _owner = self.service.owner_for(best.text if best and best.valid else "")
-                if vehicle is not None:
-                    registered += 1
-                else:
-                    unknown += 1
-            self.service.occupancy[(self.camera, name)] = {"registered": registered,
-                                                           "unknown": unknown}
+                plates.append(best.text if best and best.valid else "")
+            self.lane.parking_count(self.camera, name, plates)
 
     def run(self, source: FrameSource, stop: threading.Event, gate: Gate | None = None) -> None:
         """Top-level loop for one camera until `stop` is set; one bad frame never stops it."""
@@ -172,7 +165,6 @@ class FireLaneWatch:
             try:
                 frame = source.read(timeout=1.0)
                 if frame is None:
-                    self.service.tick()  # the ladder climbs even while the camera is quiet
                     continue
                 if gate is not None and not gate.check(frame).run:
                     continue

@@ -1,27 +1,52 @@
-"""Domain services. Views and the CLI call exactly one service method per action."""
+"""Cross-cutting infrastructure (accounts, audit, health, jobs) and :class:`Services`, the typed
+set of services the web app and the CLI may call, built once by :mod:`appliance.runtime`.
+Views and the CLI call exactly one service method per action."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from peewee import Database
+
+    from appliance.access.credentials import CredentialService
+    from appliance.access.portal import ResidentPortal
+    from appliance.access.service import AccessService
+    from appliance.config import Config
+    from appliance.face.setup import FaceFeature
+    from appliance.firelane.lane import FireLane
+    from appliance.hub.service import HubService
+    from appliance.registry.service import RegistryService
+    from appliance.registry.spreadsheet import ResidentsIO
+    from appliance.registry.tasks import RegistryTasks
+    from appliance.services.accounts import AccountService
+    from appliance.services.audit import AuditService
+    from appliance.services.health import HealthService
+    from appliance.services.jobs import JobService
+    from appliance.sync.service import SyncService
 
 
-@dataclass
+@dataclass(frozen=True)
 class Services:
-    """Everything the web and the CLI may call, built by :mod:`appliance.runtime`."""
+    """What the web and the CLI may call. Built in one go from the features' setups."""
 
-    config: Any
-    db: Any
-    box_id: str = ""
-    secret_key: str = ""
-    accounts: Any = None
-    audit: Any = None
-    registry: Any = None
-    residents_io: Any = None
-    jobs: Any = None
-    health: Any = None
-    tasks: Any = None
-    sync: Any = None  # appliance.sync.service.SyncService
-    hub: Any = None  # appliance.hub.service.HubService, on a district hub only
-    access: Any = None  # appliance.access.service.AccessService (+ .credentials)
-    extra: dict = field(default_factory=dict)  # features register more services here
+    config: Config
+    db: Database
+    box_id: str
+    secret_key: str
+    audit: AuditService
+    accounts: AccountService
+    health: HealthService
+    jobs: JobService
+    huey: Any
+    registry: RegistryService
+    residents_io: ResidentsIO
+    tasks: RegistryTasks
+    access: AccessService
+    credentials: CredentialService
+    portal: ResidentPortal
+    face: FaceFeature  # built always; its pages check face.enabled
+    firelane: FireLane
+    sync: SyncService
+    hub: HubService | None  # on a district hub only

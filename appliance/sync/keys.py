@@ -15,7 +15,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
 from appliance.errors import LinliError
-from appliance.files import write_private
+from appliance.files import read_or_create_private
 from appliance.i18n import N_
 
 
@@ -24,14 +24,9 @@ class BadSignature(LinliError):
 
 
 def load_or_create_private_key(path: Path) -> Ed25519PrivateKey:
-    path = Path(path)
-    if path.exists():
-        return serialization.load_pem_private_key(path.read_bytes(), password=None)
-    key = Ed25519PrivateKey.generate()
-    pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                            serialization.NoEncryption())
-    write_private(path, pem)
-    return key
+    pem = read_or_create_private(Path(path), lambda: Ed25519PrivateKey.generate().private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()))
+    return serialization.load_pem_private_key(pem, password=None)
 
 
 def public_text(key: Ed25519PrivateKey | Ed25519PublicKey) -> str:

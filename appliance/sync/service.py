@@ -38,7 +38,8 @@ class ForeignMessage(LinliError):
 
 
 class SyncService:
-    def __init__(self, db, sync_config, box_id: str, home: Path, signing_key=None, pseudonym=None):
+    def __init__(self, db, sync_config, box_id: str, home: Path, signing_key=None, pseudonym=None,
+                 health_probe=None):
         """``signing_key``: the box's Ed25519 key (the runtime passes the one QR passes use);
         ``pseudonym``: resident uuid -> pseudonym, the same function the access log uses, so
         the district can link events of one person without learning who it is."""
@@ -58,7 +59,7 @@ class SyncService:
         self.wakeup = threading.Event()  # set on new outbox data or an ack
         self.channels: dict[str, object] = {}
         self._bytes_per_entry = 0.0  # from the last big batch: sizes the next one in one go
-        self.health_probe = None  # () -> {subsystem: ok}; the runtime plugs the health service in
+        self.health_probe = health_probe  # () -> {subsystem: ok}, sent with the status message
 
     # -- identity and pairing ---------------------------------------------------------------
     @property

@@ -12,9 +12,9 @@ import pytest
 
 from appliance.db.models import AuditLog, FaceConsent, FaceTemplate, OutboxEntry
 from appliance.errors import Conflict, ValidationError
-from appliance.services.face import EnrollmentFailed, NoConsent
-from appliance.services.face_crypto import KEY_FILE
-from appliance.services.face_identifier import ACCEPTED, REFUSED
+from appliance.face.enrollment import EnrollmentFailed, NoConsent
+from appliance.face.crypto import KEY_FILE
+from appliance.face.identifier import ACCEPTED, REFUSED
 from tests.appliance.face_helpers import portrait_frames
 
 
@@ -29,12 +29,12 @@ def frames():
 
 @pytest.fixture
 def face(services):
-    return services.extra["face"]
+    return services.face.service
 
 
 @pytest.fixture
 def identifier(services):
-    return services.extra["face_identifier"]
+    return services.face.identifier
 
 
 @pytest.fixture
@@ -139,7 +139,7 @@ def test_retention_sweep_deletes_faces_of_residents_who_moved_out(services, face
     services.registry.move_out(residents["obama"].id, datetime.date.today(), "volunteer")
     assert face.retention_sweep() == 1
     assert not face.is_enrolled(residents["obama"].id) and face.is_enrolled(residents["biden"].id)
-    assert services.tasks.face_retention_sweep is not None
+    assert services.face.retention_task is not None
 
 
 def test_deleting_a_resident_keeps_the_consent_record(services, face, residents, frames):

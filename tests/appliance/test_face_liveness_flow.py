@@ -11,7 +11,7 @@ import random
 import numpy as np
 import pytest
 
-from appliance.services.face_identifier import ACCEPTED, REFUSED, WAITING, FaceAttempt
+from appliance.face.identifier import ACCEPTED, REFUSED, WAITING, FaceAttempt
 from models.face.liveness import Challenge, LivenessCheck
 from models.face.match import FrameVote, Gallery, Thresholds
 from models.face.pipeline import Observation
@@ -80,7 +80,7 @@ def test_a_stranger_who_moves_correctly_is_still_refused(embeddings):
 
 
 def test_prompt_names_the_random_challenge(services):
-    identifier = services.extra["face_identifier"]
+    identifier = services.face.identifier
     identifier.rng = random.Random(1)
     prompts = {identifier.begin(liveness=True).state.prompt for _ in range(30)}
     assert len(prompts) == 3 and all("Please" in p for p in prompts)

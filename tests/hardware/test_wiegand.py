@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from appliance.access.setup import AccessFeature
+
 import time
 
 from gpiozero.pins.mock import MockFactory
@@ -56,10 +58,10 @@ def test_a_card_at_a_wiegand_reader_opens_the_gate_for_its_resident(linli_home):
         b = reg.save_building({"name": "1号楼"}, "test")
         u = reg.save_unit({"building_id": b.id, "number": "1单元101"}, "test")
         r = reg.save_resident({"name": "王五", "unit_id": u.id, "move_in": "2020-01-01"}, "test")
-        services.access.credentials.add_card(r.id, CARD, "test")
-        send_wiegand(runtime.wiegand, encode26((FACILITY << 16) | NUMBER))
+        services.credentials.add_card(r.id, CARD, "test")
+        send_wiegand(runtime.feature(AccessFeature).wiegand, encode26((FACILITY << 16) | NUMBER))
         time.sleep(0.2)  # the frame gap
-        send_wiegand(runtime.wiegand, encode26(999))  # a card nobody enrolled
+        send_wiegand(runtime.feature(AccessFeature).wiegand, encode26(999))  # a card nobody enrolled
         deadline = time.monotonic() + 3
         while services.access.log.pending() + AccessEvent.select().count() < 2 and time.monotonic() < deadline:
             time.sleep(0.02)
@@ -68,7 +70,7 @@ def test_a_card_at_a_wiegand_reader_opens_the_gate_for_its_resident(linli_home):
         assert [(e.method, e.granted, e.source) for e in events] == [("card", True, "wiegand"),
                                                                      ("card", False, "wiegand")]
         assert events[0].resident_id == r.id
-        assert runtime.gate.events().count("opened") == 1  # the unknown card did not open it
+        assert runtime.services.access.gate.events().count("opened") == 1  # the unknown card did not open it
     finally:
         runtime.close()
 
@@ -97,6 +99,6 @@ def test_a_wiegand_reader_that_cannot_start_shows_up_in_health(linli_home, monke
     runtime = build_runtime(load_config(linli_home), immediate_tasks=True, hardware=True)
     try:
         gate = runtime.services.health.report()["subsystems"]["gate"]
-        assert not gate["ok"] and "Wiegand reader not started" in gate["detail"] and "busy" in gate["detail"]
+        assert not gate["ok"] and "card reader did not start" in gate["detail"] and "busy" in gate["detail"]
     finally:
         runtime.close()

@@ -216,7 +216,10 @@ def test_sync_is_idle_until_configured_and_never_blocks_or_raises_offline(linli_
         time.sleep(1.5)
         assert not channel.connected.is_set()
         assert rt.services.sync.backlog() == 200
-        assert rt.services.health.report()["subsystems"]["sync"]["detail"].startswith("MQTT offline")
+        from appliance.i18n import gettext
+
+        detail = rt.services.health.report()["subsystems"]["sync"]["detail"]
+        assert detail.startswith(gettext("offline: data waits on the box and is sent later")) and "200" in detail
     finally:
         rt.close()
     (linli_home / "config.toml").write_text('[sync]\nmqtt_port = "not a number"\n')

@@ -59,7 +59,7 @@ def relay_levels(runtime):
 
 def wait_relay_released(runtime, timeout=5.0):
     end = time.monotonic() + timeout
-    while runtime.gate.relay_energised and time.monotonic() < end:
+    while runtime.services.access.gate.relay_energised and time.monotonic() < end:
         time.sleep(0.05)
 
 
@@ -70,8 +70,8 @@ def tap_pin(page, pin):
 
 def test_face_entry_from_consent_to_the_relay(page, live_server, services, users, resident, runtime):
     camera = ReplayCamera(portrait_frames("obama.jpg", 6, seed=5))
-    services.extra["kiosk_camera"] = camera
-    pin = services.access.credentials.new_pin(resident.id, "volunteer")
+    services.face.camera = camera
+    pin = services.credentials.new_pin(resident.id, "volunteer")
     page.add_init_script(PLAYED)
     log_in(page, live_server, "kiosk")
     page.wait_for_url("**/kiosk/")

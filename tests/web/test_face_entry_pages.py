@@ -28,20 +28,20 @@ def resident(services):
 
 
 def test_the_right_pin_opens_the_residents_own_face_pages_and_nothing_else(client_as, services, resident, runtime):
-    pin = services.access.credentials.new_pin(resident.id, "volunteer")
+    pin = services.credentials.new_pin(resident.id, "volunteer")
     kiosk = client_as("kiosk")
     assert kiosk.get(f"/kiosk/face/{resident.id}/consent").status_code == 403
     token = form_token(kiosk, "/kiosk/face/")
     response = kiosk.post("/kiosk/face/", data={"pin": pin, "csrf_token": token})
     assert response.status_code == 302 and response.headers["Location"].endswith(f"/kiosk/face/{resident.id}/enroll")
     assert kiosk.get(f"/kiosk/face/{resident.id}/consent").status_code == 200
-    assert not runtime.gate.relay_energised  # proving who you are is not an entry
+    assert not runtime.services.access.gate.relay_energised  # proving who you are is not an entry
     kiosk.post("/kiosk/face/done", data={"csrf_token": token})
     assert kiosk.get(f"/kiosk/face/{resident.id}/consent").status_code == 403
 
 
 def test_wrong_pins_at_the_face_page_count_towards_the_kiosk_lockout(client_as, services, resident):
-    pin = services.access.credentials.new_pin(resident.id, "volunteer")
+    pin = services.credentials.new_pin(resident.id, "volunteer")
     kiosk = client_as("kiosk")
     token = form_token(kiosk, "/kiosk/face/")
     wrong = "000000" if pin != "000000" else "111111"
@@ -54,7 +54,7 @@ def test_wrong_pins_at_the_face_page_count_towards_the_kiosk_lockout(client_as, 
 
 
 def test_a_moved_out_resident_cannot_reach_face_pages_with_an_old_pin(client_as, services, resident):
-    pin = services.access.credentials.new_pin(resident.id, "volunteer")
+    pin = services.credentials.new_pin(resident.id, "volunteer")
     resident.move_out = resident.move_in
     resident.save()
     kiosk = client_as("kiosk")
@@ -64,7 +64,7 @@ def test_a_moved_out_resident_cannot_reach_face_pages_with_an_old_pin(client_as,
 
 
 def test_face_entry_is_for_the_kiosk_device_only(client_as, services):
-    services.extra["kiosk_camera"] = ReplayCamera(portrait_frames("obama.jpg", 2))
+    services.face.camera = ReplayCamera(portrait_frames("obama.jpg", 2))
     volunteer = client_as("volunteer")
     token = htmx_token(volunteer, "/")
     for path in ("/kiosk/face/entry/start", "/kiosk/face/entry/step"):
@@ -75,13 +75,13 @@ def test_face_entry_is_for_the_kiosk_device_only(client_as, services):
 def test_the_face_button_shows_only_with_a_camera(client_as, services):
     kiosk = client_as("kiosk")
     assert 'id="face-entry"' not in kiosk.get("/kiosk/").get_data(as_text=True)
-    services.extra["kiosk_camera"] = ReplayCamera(portrait_frames("obama.jpg", 2))
+    services.face.camera = ReplayCamera(portrait_frames("obama.jpg", 2))
     html = kiosk.get("/kiosk/").get_data(as_text=True)
     assert 'id="face-entry"' in html and "刷脸进门" in html
 
 
 def test_a_step_without_an_attempt_shows_the_idle_prompt_and_logs_nothing(client_as, services):
-    services.extra["kiosk_camera"] = ReplayCamera(portrait_frames("obama.jpg", 2))
+    services.face.camera = ReplayCamera(portrait_frames("obama.jpg", 2))
     kiosk = client_as("kiosk")
     token = htmx_token(kiosk, "/kiosk/")
     response = kiosk.post("/kiosk/face/entry/step", headers={"X-CSRFToken": token, "HX-Request": "true"})

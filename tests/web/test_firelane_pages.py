@@ -1,3 +1,4 @@
+from appliance.firelane.setup import FireLaneFeature
 import datetime
 
 import numpy as np
@@ -9,7 +10,7 @@ from models.plates.vote import BestRead
 
 @pytest.fixture
 def fl(services):
-    return services.extra["firelane"]
+    return services.firelane
 
 
 def _csrf(client, path):
@@ -42,9 +43,9 @@ def test_zone_without_points_is_refused_with_the_reason(client_as):
 
 
 def test_incident_page_badge_and_evidence(client_as, fl, services):
-    zone = fl.save_zone({"name": "北门通道", "camera": "cam1", "polygon": "0,0 100,0 100,100"}, "t")
+    zone = fl.zones.save({"name": "北门通道", "camera": "cam1", "polygon": "0,0 100,0 100,100"}, "t")
     frame = np.full((240, 320, 3), 120, np.uint8)
-    inc = fl.open_incident(zone, "cam1", 1, "car", datetime.datetime.now().replace(microsecond=0),
+    inc = fl.incidents.open(zone, "cam1", 1, "car", datetime.datetime.now().replace(microsecond=0),
                            frame=frame, box=(10, 10, 100, 100), plate=BestRead("川K77777", 0.9, 4, True))
     c = client_as("volunteer")
     overview = c.get("/").get_data(as_text=True)
@@ -76,13 +77,13 @@ def test_settings_page_shows_the_standard_notice_and_saves(client_as, fl):
     r = c.post("/firelane/settings", data={"csrf_token": token, "t2_min": "5", "t3_min": "20",
                                             "duty_name": "小王", "duty_phone": "139 0013 9000"})
     assert r.status_code == 302
-    assert fl.settings()["duty_phone"] == "13900139000" and fl.timers() == (300.0, 1200.0)
+    assert fl.settings.values()["duty_phone"] == "13900139000" and fl.settings.timers() == (300.0, 1200.0)
 
 
 def test_zone_editor_shows_the_cameras_latest_picture(client_as, fl):
     c = client_as("volunteer")
     assert "空白的 1280 x 720" in c.get("/firelane/zones").get_data(as_text=True)
-    fl.remember_snapshot("gate-cam", np.full((576, 768, 3), 90, np.uint8))
+    fl.zones.remember_snapshot("gate-cam", np.full((576, 768, 3), 90, np.uint8))
     page = c.get("/firelane/zones?camera=gate-cam").get_data(as_text=True)
     assert 'viewBox="0 0 768 576"' in page and "/firelane/cameras/gate-cam/snapshot.jpg" in page
     img = c.get("/firelane/cameras/gate-cam/snapshot.jpg")
@@ -91,11 +92,11 @@ def test_zone_editor_shows_the_cameras_latest_picture(client_as, fl):
 
 
 def test_incident_page_shows_a_failed_sms_and_when_it_is_retried(client_as, fl, runtime):
-    runtime.simulated_modem.network = False  # the pty dongle answers +CMS ERROR: 331
-    fl.save_settings({"t2_min": 10, "t3_min": 30, "duty_name": "小王", "duty_phone": "13900139000"},
+    runtime.feature(FireLaneFeature).simulated_modem.network = False  # the pty dongle answers +CMS ERROR: 331
+    fl.settings.save({"t2_min": 10, "t3_min": 30, "duty_name": "小王", "duty_phone": "13900139000"},
                      "t")
-    zone = fl.save_zone({"name": "北门通道", "camera": "cam1", "polygon": "0,0 100,0 100,100"}, "t")
-    inc = fl.open_incident(zone, "cam1", 1, "car", datetime.datetime.now().replace(microsecond=0),
+    zone = fl.zones.save({"name": "北门通道", "camera": "cam1", "polygon": "0,0 100,0 100,100"}, "t")
+    inc = fl.incidents.open(zone, "cam1", 1, "car", datetime.datetime.now().replace(microsecond=0),
                            frame=np.full((240, 320, 3), 120, np.uint8), box=(10, 10, 100, 100))
     page = client_as("volunteer").get(f"/firelane/incidents/{inc.id}").get_data(as_text=True)
     notices = page[page.index('id="notices"'):]
@@ -106,7 +107,7 @@ def test_incident_page_shows_a_failed_sms_and_when_it_is_retried(client_as, fl, 
 def test_overview_shows_parking_occupancy_per_zone(client_as, fl):
     page = client_as("volunteer").get("/").get_data(as_text=True)
     assert 'id="parking"' not in page  # no parking zone watched yet
-    fl.occupancy[("cam1", "北侧停车位")] = {"registered": 3, "unknown": 1}
+    fl.zones.occupancy[("cam1", "北侧停车位")] = {"registered": 3, "unknown": 1}
     page = client_as("volunteer").get("/").get_data(as_text=True)
     parking = page[page.index('id="parking"'):]
     assert "北侧停车位</td><td>3</td><td>1</td>" in parking
@@ -117,13 +118,13 @@ def test_incident_page_says_when_the_network_delivered_the_sms(client_as, fl, ru
 
     from appliance.firelane.reports import apply_reports
 
-    fl.save_settings({"t2_min": 10, "t3_min": 30, "duty_name": "小王", "duty_phone": "13900139000"},
+    fl.settings.save({"t2_min": 10, "t3_min": 30, "duty_name": "小王", "duty_phone": "13900139000"},
                      "t")
-    zone = fl.save_zone({"name": "北门通道", "camera": "cam1", "polygon": "0,0 100,0 100,100"}, "t")
-    inc = fl.open_incident(zone, "cam1", 1, "car", datetime.datetime.now().replace(microsecond=0),
+    zone = fl.zones.save({"name": "北门通道", "camera": "cam1", "polygon": "0,0 100,0 100,100"}, "t")
+    inc = fl.incidents.open(zone, "cam1", 1, "car", datetime.datetime.now().replace(microsecond=0),
                            frame=np.full((240, 320, 3), 120, np.uint8), box=(10, 10, 100, 100))
     deadline = time.monotonic() + 10
-    while time.monotonic() < deadline and not apply_reports(fl, fl.notifier.reports()):
+    while time.monotonic() < deadline and not apply_reports(fl.db, fl.clock, fl.notifier.reports()):
         time.sleep(0.1)  # the pty dongle sends +CDS once the network "delivered" it
     page = client_as("volunteer").get(f"/firelane/incidents/{inc.id}").get_data(as_text=True)
     notices = page[page.index('id="notices"'):]

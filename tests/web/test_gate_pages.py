@@ -38,9 +38,9 @@ def post(client, url, data=None, page="/gate", **kw):
 def test_volunteer_opens_remotely_with_a_reason_only(client_as, runtime):
     vol = client_as("volunteer")
     r = post(vol, "/gate/open", {"reason": ""})
-    assert r.status_code == 400 and not runtime.gate.relay_energised
+    assert r.status_code == 400 and not runtime.services.access.gate.relay_energised
     r = post(vol, "/gate/open", {"reason": "帮老人开门"})
-    assert r.status_code == 200 and runtime.gate.relay_energised
+    assert r.status_code == 200 and runtime.services.access.gate.relay_energised
     assert "志愿者" in r.get_data(as_text=True) or "开" in r.get_data(as_text=True)
 
 
@@ -49,21 +49,21 @@ def test_district_staff_see_the_gate_but_cannot_open_it(client_as, runtime, app)
     assert district.get("/gate").status_code == 200
     app.config["WTF_CSRF_ENABLED"] = False
     assert district.post("/gate/open", data={"reason": "test"}).status_code == 403
-    assert not runtime.gate.relay_energised
+    assert not runtime.services.access.gate.relay_energised
 
 
 def test_fire_alarm_banner_on_every_page_until_reset(client_as, runtime):
     vol = client_as("volunteer")
     assert "fire-banner" not in vol.get("/residents").get_data(as_text=True)
     post(vol, "/gate/simulate/fire_on")
-    assert runtime.gate.relay_energised
+    assert runtime.services.access.gate.relay_energised
     assert "fire-banner" in vol.get("/residents").get_data(as_text=True)
     r = post(vol, "/gate/fire/reset")
-    assert r.status_code == 409 and runtime.gate.relay_energised
+    assert r.status_code == 409 and runtime.services.access.gate.relay_energised
     post(vol, "/gate/simulate/fire_off")
     assert "fire-banner" in vol.get("/").get_data(as_text=True), "the banner stays until a person resets"
     assert post(vol, "/gate/fire/reset").status_code == 200
-    assert not runtime.gate.relay_energised
+    assert not runtime.services.access.gate.relay_energised
     assert "fire-banner" not in vol.get("/residents").get_data(as_text=True)
 
 
@@ -75,7 +75,7 @@ def test_simulated_inputs_show_in_the_live_state_partial(client_as, runtime):
     state = vol.get("/gate/state", headers={"HX-Request": "true"}).get_data(as_text=True)
     assert 'data-relay="open"' in state
     post(vol, "/gate/simulate/door_open")
-    assert runtime.gate.door_open
+    assert runtime.services.access.gate.door_open
     assert post(vol, "/gate/simulate/nonsense").status_code == 404
 
 
@@ -127,7 +127,7 @@ def test_kiosk_bad_input_is_refused_never_a_server_error(client_as, field, value
 
 
 def test_kiosk_camera_frame_with_a_pass_opens_and_garbage_frames_do_not(client_as, services):
-    _vp, code = services.access.credentials.create_pass("volunteer", None, hours=1, max_uses=1)
+    _vp, code = services.credentials.create_pass("volunteer", None, hours=1, max_uses=1)
     png = io.BytesIO()
     segno.make(code, error="m").save(png, kind="png", scale=6, border=4)
     kiosk = client_as("kiosk")
@@ -139,9 +139,9 @@ def test_kiosk_camera_frame_with_a_pass_opens_and_garbage_frames_do_not(client_a
     assert r.status_code == 204
 
 
-def test_access_log_filters_and_excel_export(client_as, services, resident):
+def test_access_log_filters_and_excel_export(client_as, services, resident, credentials):
     access = services.access
-    pin = access.credentials.new_pin(resident.id, "test")
+    pin = credentials.new_pin(resident.id, "test")
     access.pin_attempt(pin, "kiosk")
     access.pin_attempt("000000" if pin != "000000" else "111111", "kiosk")
     access.scan("garbage", "kiosk")
@@ -160,7 +160,7 @@ def test_access_log_filters_and_excel_export(client_as, services, resident):
 
 def test_healthz_reports_the_gate(client):
     body = client.get("/healthz").get_json()
-    assert body["subsystems"]["gate"]["ok"] and "locked" in body["subsystems"]["gate"]["detail"]
+    assert body["subsystems"]["gate"]["ok"] and "上锁" in body["subsystems"]["gate"]["detail"]  # Chinese by default
 
 
 def test_guest_pass_from_the_resident_page_names_the_host(client_as, resident, services):
@@ -168,15 +168,15 @@ def test_guest_pass_from_the_resident_page_names_the_host(client_as, resident, s
     page = f"/residents/{resident.id}"
     r = post(vol, f"/residents/{resident.id}/access/pass", {"note": "女儿", "hours": "24", "max_uses": "2"}, page=page)
     assert r.status_code == 302 and "/access/passes/" in r.headers["Location"]
-    vp = services.access.credentials.passes()[0]
+    vp = services.credentials.passes()[0]
     assert vp.host_id == resident.id and vp.max_uses == 2 and vp.note == "女儿"
 
 
-def test_the_access_log_shows_waiting_rows_first_without_writing_them(client_as, services, resident):
+def test_the_access_log_shows_waiting_rows_first_without_writing_them(client_as, services, resident, credentials):
     from appliance.db.models import AccessEvent
 
     access = services.access
-    pin = access.credentials.new_pin(resident.id, "test")
+    pin = credentials.new_pin(resident.id, "test")
     access.scan("stored garbage", "kiosk")
     access.log.flush()
     stored = AccessEvent.select().count()

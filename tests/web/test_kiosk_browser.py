@@ -38,13 +38,13 @@ def result(page):
 
 
 def test_kiosk_pin_granted_then_refused_by_touch_only(page, live_server, users, services, resident, runtime):
-    pin = services.access.credentials.new_pin(resident.id, "test")
+    pin = services.credentials.new_pin(resident.id, "test")
     log_in(page, live_server, "kiosk")
     page.wait_for_url("**/kiosk/")
     tap_pin(page, pin)  # the pad submits by itself when the PIN is complete
     cls, text = result(page)
     assert "granted" in cls and "欢迎回家" in text and "张*" in text
-    assert runtime.gate.relay_energised
+    assert runtime.services.access.gate.relay_energised
     page.wait_for_selector("#result.idle", timeout=8000)  # back to the prompt for the next person
     wrong = "000000" if pin != "000000" else "111111"
     tap_pin(page, wrong)
@@ -68,7 +68,7 @@ def test_kiosk_text_is_at_least_24px(page, live_server, users):
 def test_kiosk_visitor_pass_from_the_scanner_then_expired(page, live_server, users, services):
     clock = {"t": datetime.datetime.now().replace(microsecond=0)}
     services.access.now = lambda: clock["t"]
-    _vp, code = services.access.credentials.create_pass("volunteer", None, hours=2, max_uses=5)
+    _vp, code = services.credentials.create_pass("volunteer", None, hours=2, max_uses=5)
     log_in(page, live_server, "kiosk")
     page.wait_for_url("**/kiosk/")
     # A USB QR scanner is a keyboard: it types into the focused field and presses Enter.
@@ -101,7 +101,7 @@ def test_admin_hardware_panel_trips_the_fire_alarm_and_shows_it_live(page, live_
     page.click("[data-sim=fire_on]")
     page.wait_for_selector("#fire-banner")
     page.wait_for_selector("#gate-state[data-relay=open]", timeout=5000)
-    assert runtime.gate.fire_latched
+    assert runtime.services.access.gate.fire_latched
     # A change made elsewhere (the exit button at the gate) shows up by polling, without a reload.
     runtime.services.access.simulator.set_fire(False)
     page.click("text=复位火警并锁门")

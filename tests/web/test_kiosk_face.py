@@ -28,7 +28,7 @@ def resident(services):
 @pytest.fixture
 def camera(services):
     cam = ReplayCamera(portrait_frames("obama.jpg", 6, seed=4))
-    services.extra["kiosk_camera"] = cam
+    services.face.camera = cam
     return cam
 
 
@@ -93,7 +93,7 @@ def test_enroll_page_sends_people_without_consent_to_the_consent_screen(client_a
 def test_a_bad_camera_view_gives_guidance_instead_of_an_enrollment(client_as, services, resident):
     import numpy as np
 
-    services.extra["kiosk_camera"] = ReplayCamera([np.full((480, 640, 3), 30, np.uint8)])
+    services.face.camera = ReplayCamera([np.full((480, 640, 3), 30, np.uint8)])
     staff = client_as("volunteer")
     path = f"/kiosk/face/{resident.id}/consent"
     staff.post(path, data={"csrf_token": csrf_token(staff, path), "agree": "yes"})
@@ -103,7 +103,7 @@ def test_a_bad_camera_view_gives_guidance_instead_of_an_enrollment(client_as, se
 
 
 def test_staff_see_enrolled_count_spread_reports_and_can_export_consents(client_as, services, resident, camera):
-    face = services.extra["face"]
+    face = services.face.service
     face.give_consent(resident.id, "volunteer", "staff", agreed=True)
     face.enroll(resident.id, camera.frames, "volunteer")
     staff = client_as("volunteer")

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from appliance.db.models import FaceConsent, FaceTemplate
-from appliance.services.face_identifier import ACCEPTED, REFUSED
+from appliance.face.identifier import ACCEPTED, REFUSED
 from tests.appliance.face_helpers import ReplayCamera, portrait_frames
 from tests.conftest import PASSWORD
 
@@ -22,7 +22,7 @@ def resident(services):
 
 def test_resident_consents_and_enrolls_at_the_kiosk_then_is_recognised(page, live_server, services, users,
                                                                        resident):
-    services.extra["kiosk_camera"] = ReplayCamera(portrait_frames("obama.jpg", 6, seed=5))
+    services.face.camera = ReplayCamera(portrait_frames("obama.jpg", 6, seed=5))
     page.goto(f"{live_server}/login")
     # A volunteer runs the kiosk with the resident present (the resident-alone path starts
     # from the PIN step, which is part of the gate).
@@ -42,7 +42,7 @@ def test_resident_consents_and_enrolls_at_the_kiosk_then_is_recognised(page, liv
     page.screenshot(path=str(services.config.home / "enrolled.png"))
     assert FaceTemplate.select().count() == 1
 
-    identifier = services.extra["face_identifier"]
+    identifier = services.face.identifier
     later = identifier.identify(portrait_frames("obama2.jpg", 8, seed=6), liveness=False)
     assert later.status == ACCEPTED and later.resident_id == resident.id
     stranger = identifier.identify(portrait_frames("biden.jpg", 8, seed=7), liveness=False)

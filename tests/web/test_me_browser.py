@@ -17,7 +17,7 @@ def zhang(services):
     b = reg.save_building({"name": "3号楼"}, "test")
     u = reg.save_unit({"building_id": b.id, "number": "2单元301"}, "test")
     r = reg.save_resident({"name": "张三", "unit_id": u.id, "phone": "13800138000", "move_in": "2020-01-01"}, "t")
-    return r, services.access.credentials.new_pin(r.id, "test")
+    return r, services.credentials.new_pin(r.id, "test")
 
 
 def no_sideways_scroll(page):

@@ -24,7 +24,7 @@ def homes(services):
     zhang = reg.save_resident({"name": "张三", "unit_id": u.id, "phone": "13800138000", "move_in": "2020-01-01"}, "t")
     reg.save_resident({"name": "张小明", "unit_id": u.id, "move_in": "2020-01-01"}, "t")
     li = reg.save_resident({"name": "李四", "unit_id": v.id, "phone": "13900139000", "move_in": "2020-01-01"}, "t")
-    creds = services.access.credentials
+    creds = services.credentials
     return {"zhang": zhang, "li": li, "pins": {"zhang": creds.new_pin(zhang.id, "t"), "li": creds.new_pin(li.id, "t")}}
 
 
@@ -57,7 +57,7 @@ def test_signed_in_resident_sees_own_code_and_household(zhang, services, homes):
     html = zhang.get("/me/").get_data(as_text=True)
     assert "张三" in html and "2单元301" in html and "张小明" in html and "李四" not in html
     assert "<svg" not in html  # no personal code issued yet: says so instead
-    services.access.credentials.issue_qr(homes["zhang"].id, "volunteer")
+    services.credentials.issue_qr(homes["zhang"].id, "volunteer")
     html = zhang.get("/me/").get_data(as_text=True)
     assert 'id="my-qr"' in html and "<svg" in html
 

@@ -20,7 +20,7 @@ def qr_svg(payload: str) -> Markup:
 
 
 def panel_data(resident_id) -> dict:
-    creds = services().access.credentials
+    creds = services().credentials
     return {"credentials": creds.credentials(resident_id), "schedule": creds.schedule(resident_id)}
 
 
@@ -50,7 +50,7 @@ def resident_access(resident_id):
 @roles(*STAFF)
 def new_pin(resident_id):
     try:
-        pin = services().access.credentials.new_pin(resident_id, actor())
+        pin = services().credentials.new_pin(resident_id, actor())
     except LinliError as exc:
         return _panel(resident_id, access_error=exc.message())
     return _panel(resident_id, new_pin=pin)
@@ -60,7 +60,7 @@ def new_pin(resident_id):
 @roles(*STAFF)
 def add_card(resident_id):
     try:
-        services().access.credentials.add_card(resident_id, request.form.get("card", ""), actor())
+        services().credentials.add_card(resident_id, request.form.get("card", ""), actor())
     except LinliError as exc:
         return _panel(resident_id, access_error=exc.message())
     return _panel(resident_id)
@@ -69,7 +69,7 @@ def add_card(resident_id):
 @bp.post("/residents/<int:resident_id>/access/qr")
 @roles(*STAFF)
 def issue_qr(resident_id):
-    services().access.credentials.issue_qr(resident_id, actor())
+    services().credentials.issue_qr(resident_id, actor())
     return redirect(url_for("access.print_qr", resident_id=resident_id))
 
 
@@ -77,7 +77,7 @@ def issue_qr(resident_id):
 @roles(*STAFF)
 def print_qr(resident_id):
     resident = services().registry.resident(resident_id)
-    found = services().access.credentials.resident_qr(resident_id)
+    found = services().credentials.resident_qr(resident_id)
     if found is None:
         return redirect(url_for("admin.resident_form", resident_id=resident_id) + "#access")
     cred, payload = found
@@ -89,7 +89,7 @@ def print_qr(resident_id):
 @roles(*STAFF)
 def set_schedule(resident_id):
     try:
-        services().access.credentials.set_schedule(resident_id, request.form.getlist("weekdays"),
+        services().credentials.set_schedule(resident_id, request.form.getlist("weekdays"),
                                                    request.form.get("start", ""), request.form.get("end", ""), actor())
     except LinliError as exc:
         return _panel(resident_id, access_error=exc.message())
@@ -102,7 +102,7 @@ def resident_guest_pass(resident_id):
     """A pass for a resident's guest, made by a volunteer on the resident's behalf."""
     form = request.form
     try:
-        vp, _code = services().access.credentials.create_pass(actor(), None, form.get("hours", ""),
+        vp, _code = services().credentials.create_pass(actor(), None, form.get("hours", ""),
                                                               form.get("max_uses", ""), note=form.get("note", ""),
                                                               host_id=resident_id)
     except LinliError as exc:
@@ -113,7 +113,7 @@ def resident_guest_pass(resident_id):
 @bp.post("/access/credentials/<int:credential_id>/revoke")
 @roles(*STAFF)
 def revoke_credential(credential_id):
-    cred = services().access.credentials.revoke(credential_id, actor())
+    cred = services().credentials.revoke(credential_id, actor())
     return _panel(cred.resident_id)
 
 
@@ -121,7 +121,7 @@ def revoke_credential(credential_id):
 @bp.get("/access/passes")
 @roles(*STAFF)
 def passes(error=None, status=200):
-    return render_template("access/passes.html", passes=services().access.credentials.passes(),
+    return render_template("access/passes.html", passes=services().credentials.passes(),
                            residents=None, error=error, now=services().access.now()), status
 
 
@@ -135,7 +135,7 @@ def create_pass():
         if day:
             hour = form.get("time") or "00:00"
             start = datetime.datetime.combine(day, datetime.time.fromisoformat(hour if len(hour) == 5 else "00:00"))
-        vp, _code = services().access.credentials.create_pass(actor(), start, form.get("hours", ""),
+        vp, _code = services().credentials.create_pass(actor(), start, form.get("hours", ""),
                                                               form.get("max_uses", ""), note=form.get("note", ""))
     except LinliError as exc:
         return passes(error=exc.message(), status=400)
@@ -147,7 +147,7 @@ def create_pass():
 @bp.get("/access/passes/<int:pass_id>")
 @roles(*STAFF)
 def print_pass(pass_id):
-    creds = services().access.credentials
+    creds = services().credentials
     vp = creds.get_pass(pass_id)
     return render_template("access/print_qr.html", title=vp.note, svg=qr_svg(creds.pass_payload(vp)),
                            payload=creds.pass_payload(vp), until=vp.valid_until, since=vp.valid_from,
@@ -157,5 +157,5 @@ def print_pass(pass_id):
 @bp.post("/access/passes/<int:pass_id>/revoke")
 @roles(*STAFF)
 def revoke_pass(pass_id):
-    services().access.credentials.revoke_pass(pass_id, actor())
+    services().credentials.revoke_pass(pass_id, actor())
     return redirect(url_for("access.passes"))

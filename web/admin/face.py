@@ -4,14 +4,17 @@ and the consent records export (the processing record)."""
 import csv
 import io
 
-from flask import Response, redirect, render_template, request, url_for
+from flask import Response, abort, redirect, render_template, request, url_for
 
 from web.admin import bp
 from web.auth import STAFF, actor, roles, services
 
 
 def face():
-    return services().extra["face"]
+    face = services().face
+    if face is None:
+        abort(404)
+    return face.service
 
 
 @bp.get("/face")

@@ -12,32 +12,32 @@ bp = Blueprint("firelane", __name__, url_prefix="/firelane")
 
 
 def firelane():
-    return services().extra["firelane"]
+    return services().firelane
 
 
 @bp.app_context_processor
 def _badge():
     # The nav shows how many incidents wait for a person, on every page.
-    if load_user() is None or "firelane" not in services().extra:
+    if load_user() is None:
         return {"firelane_badge": 0, "firelane_occupancy": {}}
     # Parking occupancy per zone, for the overview page.
-    return {"firelane_badge": firelane().badge_count(), "firelane_occupancy": firelane().occupancy}
+    return {"firelane_badge": firelane().incidents.badge_count(), "firelane_occupancy": firelane().zones.occupancy}
 
 
 @bp.get("/")
 @roles(*READERS)
 def home():
     fl = firelane()
-    return render_template("firelane/home.html", open_incidents=fl.open_incidents(),
-                           recent=fl.recent_incidents(30), occupancy=fl.occupancy)
+    return render_template("firelane/home.html", open_incidents=fl.incidents.open_now(),
+                           recent=fl.incidents.recent(30), occupancy=fl.zones.occupancy)
 
 
 @bp.get("/incidents/<int:incident_id>")
 @roles(*READERS)
 def incident(incident_id):
     fl = firelane()
-    return render_template("firelane/incident.html", inc=fl.incident(incident_id),
-                           notices=fl.notices(incident_id), now=fl.clock())
+    return render_template("firelane/incident.html", inc=fl.incidents.get(incident_id),
+                           notices=fl.incidents.notices(incident_id), now=fl.clock())
 
 
 @bp.get("/incidents/<int:incident_id>/evidence/<name>")
@@ -45,20 +45,20 @@ def incident(incident_id):
 def evidence(incident_id, name):
     if name not in ("first", "latest", "plate"):
         return "", 404
-    return send_file(firelane().evidence_path(incident_id, name), mimetype="image/jpeg")
+    return send_file(firelane().incidents.evidence_path(incident_id, name), mimetype="image/jpeg")
 
 
 @bp.post("/incidents/<int:incident_id>/acknowledge")
 @roles(*STAFF)
 def acknowledge(incident_id):
-    firelane().acknowledge(incident_id, actor())
+    firelane().incidents.acknowledge(incident_id, actor())
     return redirect(url_for("firelane.incident", incident_id=incident_id))
 
 
 @bp.post("/incidents/<int:incident_id>/close")
 @roles(*STAFF)
 def close(incident_id):
-    firelane().close_by_hand(incident_id, actor())
+    firelane().incidents.close_by_hand(incident_id, actor())
     return redirect(url_for("firelane.incident", incident_id=incident_id))
 
 
@@ -67,18 +67,18 @@ def close(incident_id):
 def zones(errors=None, form=None):
     fl = firelane()
     form = form or {}
-    camera = request.args.get("camera") or form.get("camera") or next(iter(fl.cameras()), "cam1")
-    snap = fl.snapshot(camera)
+    camera = request.args.get("camera") or form.get("camera") or next(iter(fl.zones.cameras()), "cam1")
+    snap = fl.zones.snapshot(camera)
     size = (snap[1], snap[2]) if snap else (1280, 720)
-    return render_template("firelane/zones.html", zones=fl.zones(), errors=errors or {}, form=form,
-                           camera=camera, cameras=fl.cameras(), has_snapshot=snap is not None,
+    return render_template("firelane/zones.html", zones=fl.zones.list(), errors=errors or {}, form=form,
+                           camera=camera, cameras=fl.zones.cameras(), has_snapshot=snap is not None,
                            size=size), 400 if errors else 200
 
 
 @bp.get("/cameras/<camera>/snapshot.jpg")
 @roles(*READERS)
 def snapshot(camera):
-    snap = firelane().snapshot(camera)
+    snap = firelane().zones.snapshot(camera)
     if snap is None:
         return "", 404
     return snap[0], 200, {"Content-Type": "image/jpeg", "Cache-Control": "no-store"}
@@ -90,7 +90,7 @@ def zone_create():
     data = request.form.to_dict()
     data["objects"] = request.form.getlist("objects")
     try:
-        firelane().save_zone(data, actor())
+        firelane().zones.save(data, actor())
     except LinliError as exc:
         return zones({getattr(exc, "field", None) or "form": exc.message()}, request.form)
     return redirect(url_for("firelane.zones"))
@@ -99,7 +99,7 @@ def zone_create():
 @bp.post("/zones/<int:zone_id>/delete")
 @roles(*STAFF)
 def zone_delete(zone_id):
-    firelane().delete_zone(zone_id, actor())
+    firelane().zones.delete(zone_id, actor())
     return redirect(url_for("firelane.zones"))
 
 
@@ -107,7 +107,7 @@ def zone_delete(zone_id):
 @roles(*STAFF)
 def settings(errors=None, form=None):
     fl = firelane()
-    values = fl.settings()
+    values = fl.settings.values()
     defaults = {k: messages.default_template(k) for k in messages.TEMPLATE_KEYS}
     return render_template("firelane/settings.html", values=values, defaults=defaults,
                            errors=errors or {}, form=form), 400 if errors else 200
@@ -117,7 +117,7 @@ def settings(errors=None, form=None):
 @roles(*STAFF)
 def settings_save():
     try:
-        firelane().save_settings(request.form.to_dict(), actor())
+        firelane().settings.save(request.form.to_dict(), actor())
     except LinliError as exc:
         return settings({getattr(exc, "field", None) or "form": exc.message()}, request.form)
     return redirect(url_for("firelane.settings"))

@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import time
 
-from flask import Blueprint, abort, current_app, redirect, render_template, request, session, url_for
+from flask import Blueprint, abort, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 
 from appliance.errors import LinliError
@@ -41,13 +41,18 @@ def kiosk_resident() -> int | None:
     return session.get(KIOSK_RESIDENT)
 
 
-def face_service(resident_id: int):
-    face = services().extra.get("face")
-    if face is None or not current_app.extensions["linli_config"].face.enabled:
+def _face_feature():
+    face = services().face
+    if face is None or not face.enabled:
         abort(404)
+    return face
+
+
+def face_service(resident_id: int):
+    face = _face_feature()
     if channel() == "kiosk" and kiosk_resident() != resident_id:
         abort(403)
-    return face
+    return face.service
 
 
 def channel() -> str:
@@ -56,28 +61,21 @@ def channel() -> str:
 
 
 def capture(count: int) -> list:
-    camera = services().extra.get("kiosk_camera")
-    if camera is None:
-        raise LinliError(_("The kiosk camera is not available. Please use PIN, QR pass or card."))
-    from appliance.services.face import capture_frames
-
-    return capture_frames(camera, count)
+    return _face_feature().capture(count)
 
 
 @bp.get("/")
 @roles("kiosk")
 def pin_page():
     """A resident alone at the kiosk proves who they are with their PIN (nothing opens)."""
-    if services().extra.get("face") is None or not current_app.extensions["linli_config"].face.enabled:
-        abort(404)
+    _face_feature()
     return render_template("kiosk/face/pin.html", pin_length=services().access.settings.pin_length, error=None)
 
 
 @bp.post("/")
 @roles("kiosk")
 def pin_check():
-    if services().extra.get("face") is None or not current_app.extensions["linli_config"].face.enabled:
-        abort(404)
+    _face_feature()
     access = services().access
     user = load_user()
     resident, refusal = access.check_pin(request.form.get("pin", "")[:32], user.username if user else "kiosk")
@@ -104,7 +102,7 @@ def done():
 def consent(resident_id: int):
     face = face_service(resident_id)
     resident = services().registry.resident(resident_id)
-    from appliance.services.face import NOTICE
+    from appliance.face.enrollment import NOTICE
 
     return render_template("kiosk/face/consent.html", resident=resident, notice=NOTICE,
                            version=face.settings.notice_version, needs_guardian=face.needs_guardian(resident_id),
@@ -121,7 +119,7 @@ def give_consent(resident_id: int):
                           guardian_name=request.form.get("guardian_name", ""),
                           guardian_relation=request.form.get("guardian_relation", ""))
     except LinliError as exc:
-        from appliance.services.face import NOTICE
+        from appliance.face.enrollment import NOTICE
 
         return render_template("kiosk/face/consent.html", resident=resident, notice=NOTICE,
                                version=face.settings.notice_version,

@@ -3,7 +3,7 @@ feeds it (frames never come from the browser and are dropped after each step).
 
 Nested under the kiosk face pages (``/kiosk/face/entry/...``, endpoints kiosk.face.entry.*);
 only the kiosk device account may use it, like the PIN pad. The decision itself is the access
-service's (appliance/access/face.py), so the result, log row and relay pulse are a PIN's.
+service's (appliance/face/entry.py), so the result, log row and relay pulse are a PIN's.
 """
 
 from __future__ import annotations
@@ -12,26 +12,21 @@ import logging
 
 from flask import Blueprint, abort, render_template
 
-from appliance.access.face import FaceProgress
+from appliance.face.entry import FaceProgress
 from web.auth import load_user, roles, services
 
 logger = logging.getLogger(__name__)
 
 bp = Blueprint("entry", __name__, url_prefix="/entry")
-STEP_FRAMES = 5  # frames read per poll: about a third of a second of a kiosk camera
 CHALLENGE_SOUNDS = {None: "face_look", "turn_left": "face_turn_left", "turn_right": "face_turn_right",
                     "nod": "face_nod"}
 
 
-def _entry():
-    entry = services().extra.get("face_entry")
-    if entry is None or not entry.available:
+def _face():
+    face = services().face
+    if face is None or not face.entry_offered():
         abort(404)
-    return entry
-
-
-def _camera():
-    return services().extra.get("kiosk_camera")
+    return face
 
 
 def _kiosk_name() -> str:
@@ -49,8 +44,8 @@ def _sound(decision) -> str:
 def _face_entry_offered():
     """The kiosk home shows the 刷脸进门 button only where face entry can work."""
     def offered() -> bool:
-        entry = services().extra.get("face_entry")
-        return bool(entry is not None and entry.available and _camera() is not None)
+        face = services().face
+        return bool(face is not None and face.entry_offered())
 
     return {"face_entry_offered": offered}
 
@@ -58,10 +53,7 @@ def _face_entry_offered():
 @bp.post("/start")
 @roles("kiosk")
 def start():
-    entry = _entry()
-    if _camera() is None:
-        abort(404)
-    progress = entry.start(_kiosk_name())
+    progress = _face().entry.start(_kiosk_name())
     return render_template("kiosk/face/_entry_progress.html", p=progress,
                            sound=CHALLENGE_SOUNDS.get(progress.challenge))
 
@@ -69,17 +61,7 @@ def start():
 @bp.post("/step")
 @roles("kiosk")
 def step():
-    entry = _entry()
-    camera = _camera()
-    if camera is None:
-        abort(404)
-    from appliance.services.face import capture_frames
-
-    kiosk = _kiosk_name()
-    if not entry.active(kiosk):
-        return render_template("kiosk/face/_entry_idle.html")
-    # Short reads: a quiet camera must not hold the request past the page's idle reset.
-    outcome = entry.feed(kiosk, capture_frames(camera, STEP_FRAMES, timeout=0.3))
+    outcome = _face().entry_step(_kiosk_name())
     if outcome is None:
         return render_template("kiosk/face/_entry_idle.html")
     if isinstance(outcome, FaceProgress):
@@ -90,5 +72,5 @@ def step():
 @bp.post("/cancel")
 @roles("kiosk")
 def cancel():
-    _entry().cancel(_kiosk_name())
+    _face().entry.cancel(_kiosk_name())
     return render_template("kiosk/face/_entry_idle.html")

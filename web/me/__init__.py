@@ -16,7 +16,7 @@ import time
 from flask import Blueprint, abort, g, redirect, render_template, request, session, url_for
 from flask_babel import gettext
 
-from appliance.access.residents import IDLE_MINUTES, MAX_MINUTES, ResidentPortal
+from appliance.access.portal import IDLE_MINUTES, MAX_MINUTES, ResidentPortal
 from appliance.errors import LinliError, ValidationError
 from appliance.i18n import N_
 from web.access.credentials import qr_svg
@@ -28,7 +28,7 @@ SESSION_KEY = "resident"
 
 
 def portal() -> ResidentPortal:
-    return ResidentPortal(services().access)
+    return services().portal
 
 
 def current_resident():

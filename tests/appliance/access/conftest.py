@@ -43,4 +43,4 @@ def people(services):
 
 
 def relay_events(runtime):
-    return [kind for kind in runtime.gate.events() if kind == "opened"]
+    return [kind for kind in runtime.services.access.gate.events() if kind == "opened"]

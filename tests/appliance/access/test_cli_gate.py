@@ -9,7 +9,7 @@ from appliance.cli import main
 def test_cli_opens_through_the_running_service_and_reports_status(runtime, capsys):
     runtime.start_background()
     assert main(["gate", "open", "--reason", "安装调试"]) == 0
-    assert runtime.gate.relay_energised
+    assert runtime.services.access.gate.relay_energised
     assert main(["gate", "status"]) == 0
     assert "relay_energised: True" in capsys.readouterr().out
     runtime.services.access.log.flush()

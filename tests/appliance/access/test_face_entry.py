@@ -25,7 +25,7 @@ def frames():
 @pytest.fixture
 def enrolled(services, people, frames):
     """张三 consented and enrolled (his face is the first person's in the registry photos)."""
-    face = services.extra["face"]
+    face = services.face.service
     resident = people["张三"]
     face.give_consent(resident.id, "volunteer", "staff", agreed=True)
     face.enroll(resident.id, frames["enroll"], "volunteer")
@@ -34,7 +34,7 @@ def enrolled(services, people, frames):
 
 @pytest.fixture
 def entry(services, access):
-    return services.extra["face_entry"]
+    return services.face.entry
 
 
 def log_rows(access):
@@ -47,7 +47,7 @@ def test_the_enrolled_resident_opens_the_relay_and_the_attempt_is_logged_like_a_
     caplog.set_level(logging.DEBUG)
     d = entry.attempt(frames["later"], "kiosk", liveness=False)
     assert d.granted and d.method == "face" and d.who == "张*" and d.relay_at is not None
-    assert runtime.gate.relay_energised and relay_events(runtime) == ["opened"]
+    assert runtime.services.access.gate.relay_energised and relay_events(runtime) == ["opened"]
     assert log_rows(access) == [("face", True, "granted", enrolled.id)]
     entry_row = OutboxEntry.get(OutboxEntry.kind == "access.event")
     assert entry_row.payload["method"] == "face"
@@ -63,7 +63,7 @@ def test_the_enrolled_resident_opens_the_relay_and_the_attempt_is_logged_like_a_
 def test_a_stranger_is_refused_and_the_reason_is_logged(entry, access, enrolled, frames, runtime):
     d = entry.attempt(frames["stranger"], "kiosk", liveness=False)
     assert not d.granted and d.reason in ("face_no_match", "face_unknown")
-    assert relay_events(runtime) == [] and not runtime.gate.relay_energised
+    assert relay_events(runtime) == [] and not runtime.services.access.gate.relay_energised
     assert log_rows(access) == [("face", False, d.reason, None)]
     assert "PIN" in d.msgid  # a refusal always points to the other ways in
 
@@ -79,10 +79,10 @@ def test_moved_out_resident_recognised_before_the_sweep_is_refused_like_a_pin(
     assert log_rows(access) == [("face", False, "moved_out", enrolled.id)]
 
 
-def test_schedule_applies_to_face_as_to_pin(entry, access, enrolled, frames, runtime, clock):
-    access.credentials.set_schedule(enrolled.id, ["1", "2", "3", "4", "5"], "08:00", "18:00", "volunteer")
+def test_schedule_applies_to_face_as_to_pin(entry, access, enrolled, frames, runtime, clock, credentials):
+    credentials.set_schedule(enrolled.id, ["1", "2", "3", "4", "5"], "08:00", "18:00", "volunteer")
     clock.t = clock.t.replace(hour=21)
-    pin = access.credentials.new_pin(enrolled.id, "volunteer")
+    pin = credentials.new_pin(enrolled.id, "volunteer")
     assert access.pin_attempt(pin, "kiosk").reason == "outside_schedule"
     assert entry.attempt(frames["later"], "kiosk", liveness=False).reason == "outside_schedule"
     clock.t = clock.t.replace(hour=9)
@@ -120,10 +120,10 @@ def test_a_live_resident_who_makes_the_asked_movement_opens_the_relay(entry, acc
     from models.face.pipeline import read_image
     from models.face import dataset
 
-    face = services.extra["face"]
+    face = services.face.service
     embedding = face.pipeline.embed_image(read_image(dataset.fetch() / "obama2.jpg"))
     challenge = pick_challenge(random.Random(seed)).value  # what the kiosk will ask for
-    services.extra["face_identifier"].rng = random.Random(seed)
+    services.face.identifier.rng = random.Random(seed)
     face._pipeline = ScriptedPipeline(movement(challenge, embedding))
     assert entry.start("kiosk").challenge == challenge
     blank = [np.zeros((480, 640, 3), np.uint8)] * 5
@@ -141,10 +141,10 @@ def test_withdrawal_while_standing_at_the_camera_refuses(entry, access, enrolled
     from models.face.pipeline import read_image
     from models.face import dataset
 
-    face = services.extra["face"]
+    face = services.face.service
     embedding = face.pipeline.embed_image(read_image(dataset.fetch() / "obama2.jpg"))
     challenge = pick_challenge(random.Random(1)).value  # what the kiosk will ask for
-    services.extra["face_identifier"].rng = random.Random(1)
+    services.face.identifier.rng = random.Random(1)
     face._pipeline = ScriptedPipeline(movement(challenge, embedding))
     assert entry.start("kiosk").challenge == challenge
     blank = [np.zeros((480, 640, 3), np.uint8)] * 5
@@ -170,7 +170,7 @@ def test_a_model_failure_ends_the_attempt_with_a_refusal_not_a_crash(entry, acce
         def observe(self, frame, gate_quality=True, central=False):
             raise ModelError("interpreter failed")
 
-    services.extra["face"]._pipeline = Broken()
+    services.face.service._pipeline = Broken()
     entry.start("kiosk", liveness=False)
     outcome = entry.feed("kiosk", frames["later"][:5])
     assert not outcome.granted and outcome.reason == "face_fault" and "PIN" in outcome.msgid
@@ -182,9 +182,9 @@ def test_progress_follows_the_movement(entry, enrolled, services):
     from models.face.pipeline import read_image
     from models.face import dataset
 
-    face = services.extra["face"]
+    face = services.face.service
     embedding = face.pipeline.embed_image(read_image(dataset.fetch() / "obama2.jpg"))
-    services.extra["face_identifier"].rng = random.Random(1)
+    services.face.identifier.rng = random.Random(1)
     face._pipeline = ScriptedPipeline(movement("turn_left", embedding))
     entry.start("kiosk")
     seen = [entry.feed("kiosk", [np.zeros((480, 640, 3), np.uint8)] * 3).progress for _ in range(5)]
@@ -192,10 +192,10 @@ def test_progress_follows_the_movement(entry, enrolled, services):
 
 
 def test_an_attempt_the_camera_stops_feeding_is_refused_in_time(services, access, enrolled, runtime):
-    from appliance.access.face import LONGEST_S, FaceEntry
+    from appliance.face.entry import LONGEST_S, FaceEntry
 
     now = [0.0]
-    entry = FaceEntry(access, services.extra["face"], services.extra["face_identifier"], services.config.face,
+    entry = FaceEntry(access, services.face.service, services.face.identifier, services.config.face,
                       clock=lambda: now[0])
     entry.start("kiosk")
     for _ in range(int(LONGEST_S)):  # the camera gives nothing; the page keeps asking
@@ -211,5 +211,5 @@ def test_health_says_whether_the_kiosk_can_offer_face_entry(services):
     report = services.health.report()
     text = json.dumps(report, ensure_ascii=False)
     assert "no kiosk camera wired" in text
-    services.extra["kiosk_camera"] = object()
+    services.face.camera = object()
     assert "liveness on" in json.dumps(services.health.report(), ensure_ascii=False)

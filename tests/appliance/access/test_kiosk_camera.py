@@ -22,7 +22,7 @@ def test_configured_kiosk_camera_feeds_face_entry_and_is_closed(linli_home, tmp_
     (linli_home / "config.toml").write_text(f'[face]\nkiosk_camera = "file:{folder}"\n', encoding="utf-8")
     rt = build_runtime(load_config(linli_home), immediate_tasks=True)
     try:
-        camera = rt.services.extra["kiosk_camera"]
+        camera = rt.services.face.camera
         frame = camera.read(timeout=2)
         assert frame is not None and frame.image.shape == (120, 160, 3)
         health = rt.services.health.report()["subsystems"]["face entry"]
@@ -37,7 +37,7 @@ def test_a_missing_kiosk_camera_only_hides_face_entry(linli_home, tmp_path):
                                             encoding="utf-8")
     rt = build_runtime(load_config(linli_home), immediate_tasks=True)
     try:
-        assert "kiosk_camera" not in rt.services.extra
+        assert rt.services.face.camera is None
         detail = rt.services.health.report()["subsystems"]["face entry"]["detail"]
         assert "no kiosk camera" in detail
     finally:

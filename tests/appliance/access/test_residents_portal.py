@@ -6,7 +6,7 @@ import datetime
 
 import pytest
 
-from appliance.access.residents import ResidentPortal, SignInLocked
+from appliance.access.portal import ResidentPortal, SignInLocked
 from appliance.db.models import AuditLog, VisitorPass
 from appliance.errors import NotFound, PermissionDenied, ValidationError
 
@@ -19,13 +19,13 @@ def neighbours(services, clock):
     v = reg.save_unit({"building_id": b.id, "number": "2单元302"}, "test")
     zhang = reg.save_resident({"name": "张三", "unit_id": u.id, "phone": "13800138000", "move_in": "2020-01-01"}, "t")
     li = reg.save_resident({"name": "李四", "unit_id": v.id, "phone": "13900139000", "move_in": "2020-01-01"}, "t")
-    pins = {r.name: services.access.credentials.new_pin(r.id, "test") for r in (zhang, li)}
+    pins = {r.name: services.credentials.new_pin(r.id, "test") for r in (zhang, li)}
     return {"zhang": zhang, "li": li, "pins": pins}
 
 
 @pytest.fixture
-def portal(access):
-    return ResidentPortal(access)
+def portal(access, services):
+    return ResidentPortal(access, services.credentials)
 
 
 def wrong(pin: str) -> str:
@@ -44,7 +44,7 @@ def test_sign_in_needs_the_phone_and_that_residents_own_pin(portal, neighbours):
 
 def test_sign_in_does_not_open_the_gate_or_write_the_access_log(portal, neighbours, runtime, access):
     portal.sign_in("13800138000", neighbours["pins"]["张三"], "10.0.0.5")
-    assert not runtime.gate.relay_energised
+    assert not runtime.services.access.gate.relay_energised
     assert access.log.pending() == 0
     assert AuditLog.select().where(AuditLog.action == "login", AuditLog.actor == f"resident:{neighbours['zhang'].id}").exists()
 
@@ -87,7 +87,7 @@ def test_moved_out_resident_cannot_sign_in_and_a_new_pin_ends_sessions(portal, n
     zhang, pins = neighbours["zhang"], neighbours["pins"]
     cred = portal.sign_in("13800138000", pins["张三"], "10.0.0.5")
     assert portal.session_resident(zhang.id, cred.id).id == zhang.id
-    services.access.credentials.new_pin(zhang.id, "volunteer")
+    services.credentials.new_pin(zhang.id, "volunteer")
     assert portal.session_resident(zhang.id, cred.id) is None
     li = neighbours["li"]
     li_cred = portal.sign_in("13900139000", pins["李四"], "10.0.0.6")

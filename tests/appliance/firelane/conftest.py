@@ -3,7 +3,7 @@ import datetime
 import pytest
 
 from appliance.firelane.notify import SimulatedNotifier
-from appliance.firelane.service import FireLaneService
+from appliance.firelane.lane import FireLane
 
 OWNER_PHONE = "13800138000"
 DUTY_PHONE = "13900139000"
@@ -33,7 +33,7 @@ def notifier():
 @pytest.fixture
 def firelane(runtime, notifier, clock, tmp_path):
     s = runtime.services
-    return FireLaneService(runtime.db, s.audit, notifier, tmp_path / "evidence", "幸福里", clock=clock)
+    return FireLane(runtime.db, s.audit, notifier, tmp_path / "evidence", "幸福里", clock=clock)
 
 
 @pytest.fixture

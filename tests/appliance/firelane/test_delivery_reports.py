@@ -17,13 +17,13 @@ def test_a_delivered_report_marks_the_owner_sms_delivered_and_tells_the_platform
     events_before = OutboxEntry.select().where(OutboxEntry.kind == "firelane.event").count()
     clock.advance(20)
     notifier.report(sms.ref, "pending")  # the phone is off for a moment
-    assert apply_reports(firelane, notifier.reports()) == 1
+    assert apply_reports(firelane.db, firelane.clock, notifier.reports()) == 1
     assert FireNotice.get_by_id(notice.id).status == "sent"
     notifier.report(sms.ref, "delivered")
-    apply_reports(firelane, notifier.reports())
+    apply_reports(firelane.db, firelane.clock, notifier.reports())
     notice = FireNotice.get_by_id(notice.id)
     assert notice.status == "delivered" and notice.delivered_at == clock()
-    assert firelane.delivery_state(inc) == {"sms_owner": "delivered"}
+    assert firelane.delivery.state(inc) == {"sms_owner": "delivered"}
     last = OutboxEntry.select().where(OutboxEntry.kind == "firelane.event").order_by(OutboxEntry.seq.desc()).get()
     assert OutboxEntry.select().where(OutboxEntry.kind == "firelane.event").count() == events_before + 1
     assert last.payload["type"] == "update" and last.payload["delivery"] == {"sms_owner": "delivered"}
@@ -34,9 +34,9 @@ def test_a_failed_part_makes_a_long_sms_undelivered(firelane, zone, clock, notif
     notice = FireNotice.get(FireNotice.channel == "sms_owner")
     notice.ref = "41,42"  # a long notice went as two parts
     notice.save()
-    apply_reports(firelane, [(41, "+86" + OWNER_PHONE, "delivered")])
+    apply_reports(firelane.db, firelane.clock, [(41, "+86" + OWNER_PHONE, "delivered")])
     assert FireNotice.get_by_id(notice.id).status == "sent"  # one part is not enough
-    apply_reports(firelane, [(42, "+86" + OWNER_PHONE, "failed")])
+    apply_reports(firelane.db, firelane.clock, [(42, "+86" + OWNER_PHONE, "failed")])
     assert FireNotice.get_by_id(notice.id).status == "undelivered"
 
 
@@ -44,9 +44,9 @@ def test_a_report_for_another_number_or_an_old_notice_changes_nothing(firelane, 
                                                                       owner):
     open_one(firelane, zone, clock)
     (sms,) = notifier.sent
-    assert apply_reports(firelane, [(int(sms.ref), "+8613700000000", "delivered")]) == 0
+    assert apply_reports(firelane.db, firelane.clock, [(int(sms.ref), "+8613700000000", "delivered")]) == 0
     clock.advance(4 * 86400)  # the reference has come round again since
-    assert apply_reports(firelane, [(int(sms.ref), "+86" + OWNER_PHONE, "delivered")]) == 0
+    assert apply_reports(firelane.db, firelane.clock, [(int(sms.ref), "+86" + OWNER_PHONE, "delivered")]) == 0
     assert FireNotice.get(FireNotice.channel == "sms_owner").status == "sent"
 
 
@@ -61,11 +61,11 @@ def test_a_report_after_the_car_left_updates_the_notice_but_sends_nothing_after_
     inc = open_one(firelane, zone, clock)
     (sms,) = notifier.sent
     clock.advance(120)
-    firelane.vehicle_left(zone, 1)
+    firelane.incidents.vehicle_left(zone, 1)
     last_before = OutboxEntry.select().order_by(OutboxEntry.seq.desc()).get()
     assert last_before.payload["type"] == "end"
     notifier.report(sms.ref, "delivered")
-    assert apply_reports(firelane, notifier.reports()) == 1
+    assert apply_reports(firelane.db, firelane.clock, notifier.reports()) == 1
     assert FireNotice.get(FireNotice.channel == "sms_owner").status == "delivered"
     assert OutboxEntry.select().order_by(OutboxEntry.seq.desc()).get().seq == last_before.seq
-    assert firelane.incident(inc.id).status == "closed"
+    assert firelane.incidents.get(inc.id).status == "closed"

@@ -84,7 +84,7 @@ def arrive_park_leave(park_s=90):
 
 def test_car_parked_in_the_fire_lane_gets_one_sms_and_the_incident_closes(
         firelane, clock, notifier, owner, detector, plate_reader):
-    firelane.save_zone({"name": "东侧消防通道", "camera": "gate-cam", "polygon": LANE,
+    firelane.zones.save({"name": "东侧消防通道", "camera": "gate-cam", "polygon": LANE,
                         "dwell_s": 30, "inertia": 3}, "test")
     watch_replay(firelane, clock, detector, plate_reader, replay(arrive_park_leave()))
 
@@ -102,7 +102,7 @@ def test_car_parked_in_the_fire_lane_gets_one_sms_and_the_incident_closes(
     assert [n.channel for n in FireNotice.select()] == ["sms_owner"]
     # Evidence: first and latest snapshot and the plate crop are on disk.
     for name in ("first", "latest", "plate"):
-        assert firelane.evidence_path(inc.id, name).stat().st_size > 1000
+        assert firelane.incidents.evidence_path(inc.id, name).stat().st_size > 1000
     events = [(e.kind, e.payload["type"]) for e in OutboxEntry.select().where(
         OutboxEntry.kind.startswith("firelane")).order_by(OutboxEntry.seq)]
     assert events[0] == ("firelane.event", "new") and events[-1] == ("firelane.event", "end")
@@ -111,7 +111,7 @@ def test_car_parked_in_the_fire_lane_gets_one_sms_and_the_incident_closes(
 
 def test_passing_through_and_parking_outside_open_nothing(
         firelane, clock, notifier, owner, detector, plate_reader):
-    firelane.save_zone({"name": "东侧消防通道", "camera": "gate-cam", "polygon": LANE,
+    firelane.zones.save({"name": "东侧消防通道", "camera": "gate-cam", "polygon": LANE,
                         "dwell_s": 30, "inertia": 3}, "test")
     # Crosses the lane without stopping (the van and car parked top right stay all along).
     path = [(t, -100 + 40 * t) for t in range(0, 22)] + [(22 + t, None) for t in range(0, 20, 2)]
@@ -122,9 +122,9 @@ def test_passing_through_and_parking_outside_open_nothing(
 
 def test_unknown_plate_goes_to_the_volunteer(firelane, clock, notifier, services, detector,
                                              plate_reader):
-    firelane.save_settings({"t2_min": 10, "t3_min": 30, "duty_name": "小王",
+    firelane.settings.save({"t2_min": 10, "t3_min": 30, "duty_name": "小王",
                             "duty_phone": "13900139000"}, "test")
-    firelane.save_zone({"name": "东侧消防通道", "camera": "gate-cam", "polygon": LANE,
+    firelane.zones.save({"name": "东侧消防通道", "camera": "gate-cam", "polygon": LANE,
                         "dwell_s": 30, "inertia": 3}, "test")
     watch_replay(firelane, clock, detector, plate_reader, replay(arrive_park_leave(park_s=45)))
     (inc,) = FireIncident.select()
@@ -136,16 +136,16 @@ def test_unknown_plate_goes_to_the_volunteer(firelane, clock, notifier, services
 def test_parking_zone_counts_registered_and_unknown_vehicles(
         firelane, clock, notifier, owner, detector, plate_reader):
     # A parking zone around the van and car parked top right, and one over the lane.
-    firelane.save_zone({"name": "北侧停车位", "camera": "gate-cam", "kind": "parking",
+    firelane.zones.save({"name": "北侧停车位", "camera": "gate-cam", "kind": "parking",
                         "polygon": [[600, 60], [768, 60], [768, 130], [600, 130]], "inertia": 2},
                        "test")
-    firelane.save_zone({"name": "路边停车位", "camera": "gate-cam", "kind": "parking",
+    firelane.zones.save({"name": "路边停车位", "camera": "gate-cam", "kind": "parking",
                         "polygon": LANE, "inertia": 2}, "test")
     path = [(t, 40 * t) for t in range(0, 9)] + [(t, 320) for t in range(9, 40, 3)]
     watch_replay(firelane, clock, detector, plate_reader, replay(path))
     # The van and car far away show no readable plate; the car in front is 京A12345.
-    assert firelane.occupancy[("gate-cam", "北侧停车位")] == {"registered": 0, "unknown": 2}
-    assert firelane.occupancy[("gate-cam", "路边停车位")] == {"registered": 1, "unknown": 0}
+    assert firelane.zones.occupancy[("gate-cam", "北侧停车位")] == {"registered": 0, "unknown": 2}
+    assert firelane.zones.occupancy[("gate-cam", "路边停车位")] == {"registered": 1, "unknown": 0}
     assert FireIncident.select().count() == 0  # parking zones open no incidents
     assert notifier.sent == []
 
@@ -173,7 +173,7 @@ def test_watch_loop_with_motion_gate_skips_still_frames_but_keeps_the_stay(
             d.run = run
             return d
 
-    firelane.save_zone({"name": "东侧消防通道", "camera": "gate-cam", "polygon": LANE,
+    firelane.zones.save({"name": "东侧消防通道", "camera": "gate-cam", "polygon": LANE,
                         "dwell_s": 30, "inertia": 2}, "test")
     frames = replay(arrive_park_leave())
     start = clock.t

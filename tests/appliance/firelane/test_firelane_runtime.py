@@ -1,5 +1,6 @@
 """The fire lane through the real runtime: a replay camera in config.toml, the watch thread,
 motion gating, the notice thread, the modem driver and a simulated dongle on a pty."""
+from appliance.firelane.setup import FireLaneFeature
 import time
 
 import pytest
@@ -35,8 +36,8 @@ def park_in_the_lane(fl):
 
     from models.plates.vote import BestRead
 
-    zone = fl.save_zone({"name": "东侧消防通道", "camera": "cam", "polygon": demo.LANE}, "test")
-    return fl.open_incident(zone, "cam", 1, "car", fl.clock(), frame=np.zeros((60, 80, 3), np.uint8),
+    zone = fl.zones.save({"name": "东侧消防通道", "camera": "cam", "polygon": demo.LANE}, "test")
+    return fl.incidents.open(zone, "cam", 1, "car", fl.clock(), frame=np.zeros((60, 80, 3), np.uint8),
                             box=(1, 1, 20, 20), plate=BestRead("京A12345", 0.9, 5, True))
 
 
@@ -71,13 +72,13 @@ start_ts = 0.0
 def test_replay_camera_to_sms_on_the_simulated_modem_and_back_to_a_closed_incident(box):
     s = box.services
     r = register_owner(s)
-    fl = s.extra["firelane"]
-    fl.save_settings({"t2_min": 10, "t3_min": 30, "owner_call": "0"}, "test")
-    fl.save_zone({"name": "东侧消防通道", "camera": "gate-cam", "polygon": demo.LANE,
+    fl = s.firelane
+    fl.settings.save({"t2_min": 10, "t3_min": 30, "owner_call": "0"}, "test")
+    fl.zones.save({"name": "东侧消防通道", "camera": "gate-cam", "polygon": demo.LANE,
                   "dwell_s": 30, "inertia": 2}, "test")
 
     box.start_background()
-    sim = box.simulated_modem
+    sim = box.feature(FireLaneFeature).simulated_modem
     assert wait_until(lambda: FireIncident.select().where(FireIncident.status == "closed").exists()
                       and sim.sent, timeout=120), (
         list(FireIncident.select().dicts()), s.health.report())
@@ -103,7 +104,7 @@ def test_replay_camera_to_sms_on_the_simulated_modem_and_back_to_a_closed_incide
     report = s.health.report()["subsystems"]
     assert report["camera gate-cam"]["ok"], report["camera gate-cam"]
     assert report["modem"]["ok"] and "simulated modem" in report["modem"]["detail"]
-    gate = box.camera_watches[0].gate
+    gate = box.feature(FireLaneFeature).camera_watches[0].gate
     assert gate.stats.skipped > gate.stats.frames / 2  # still frames were not detected
 
 
@@ -117,8 +118,8 @@ def test_safe_mode_starts_no_camera(tmp_path):
     runtime = build_runtime(config, immediate_tasks=True, hardware=True)
     try:
         runtime.start_background()
-        assert runtime.camera_watches == []
-        assert runtime.services.health.report()["subsystems"]["cameras"]["detail"] == "off: safe mode"
+        assert runtime.feature(FireLaneFeature).camera_watches == []
+        assert runtime.services.health.report()["subsystems"]["cameras"]["detail"] == "off: the settings file has errors (safe mode)"
     finally:
         runtime.close()
 
@@ -126,9 +127,9 @@ def test_safe_mode_starts_no_camera(tmp_path):
 @pytest.mark.parametrize("answer", ["answer", "no answer"])
 def test_owner_is_phoned_through_the_modem_and_texted_when_nobody_answers(runtime, answer):
     register_owner(runtime.services)
-    fl = runtime.services.extra["firelane"]
+    fl = runtime.services.firelane
     fl.notifier.answer_timeout_s = 3.0
-    sim = runtime.simulated_modem
+    sim = runtime.feature(FireLaneFeature).simulated_modem
     sim.call_answer = answer
     inc = park_in_the_lane(fl)
     (call,) = sim.calls
@@ -136,12 +137,12 @@ def test_owner_is_phoned_through_the_modem_and_texted_when_nobody_answers(runtim
     if answer == "answer":
         assert call.spoken and "第二十八条" in call.spoken[0]  # spoken (AT+QTTS) into the call
         assert sim.sent == []
-        assert fl.delivery_state(inc) == {"sms_owner": "called"}
+        assert fl.delivery.state(inc) == {"sms_owner": "called"}
     else:
         assert call.spoken == []
         (sms,) = sim.sent  # nobody answered: the same notice by SMS
         assert "京A12345" in sms.text
-        assert fl.delivery_state(inc) == {"sms_owner": "sent"}
+        assert fl.delivery.state(inc) == {"sms_owner": "sent"}
         assert "no answer" in FireNotice.get().error
 
 
@@ -150,13 +151,13 @@ def test_the_dongle_delivery_report_reaches_the_notice(runtime, network):
     from appliance.firelane.reports import apply_reports
 
     register_owner(runtime.services)
-    fl = runtime.services.extra["firelane"]
-    fl.save_settings({"owner_call": "0"}, "test")
-    runtime.simulated_modem.delivery = network  # what the network will say about the SMS
+    fl = runtime.services.firelane
+    fl.settings.save({"owner_call": "0"}, "test")
+    runtime.feature(FireLaneFeature).simulated_modem.delivery = network  # what the network will say about the SMS
     park_in_the_lane(fl)
     notice = FireNotice.get(FireNotice.channel == "sms_owner")
     assert notice.status == "sent" and notice.ref  # the +CMGS references of the parts
-    assert len(notice.ref.split(",")) == runtime.simulated_modem.sent[0].parts
+    assert len(notice.ref.split(",")) == runtime.feature(FireLaneFeature).simulated_modem.sent[0].parts
     expected = "delivered" if network == "delivered" else "undelivered"
-    assert wait_until(lambda: apply_reports(fl, fl.notifier.reports()) >= 0
+    assert wait_until(lambda: apply_reports(fl.db, fl.clock, fl.notifier.reports()) >= 0
                       and FireNotice.get_by_id(notice.id).status == expected, timeout=10)

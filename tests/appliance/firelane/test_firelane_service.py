@@ -13,12 +13,12 @@ LANE = [[0, 0], [100, 0], [100, 100], [0, 100]]
 
 @pytest.fixture
 def zone(firelane):
-    return firelane.save_zone({"name": "北门通道", "camera": "cam1", "polygon": LANE}, "test")
+    return firelane.zones.save({"name": "北门通道", "camera": "cam1", "polygon": LANE}, "test")
 
 
 @pytest.fixture
 def duty(firelane):
-    firelane.save_settings({"t2_min": 10, "t3_min": 30, "duty_name": "小王",
+    firelane.settings.save({"t2_min": 10, "t3_min": 30, "duty_name": "小王",
                             "duty_phone": DUTY_PHONE}, "test")
 
 
@@ -27,7 +27,7 @@ def read(text, conf=0.9):
 
 
 def open_one(firelane, zone, clock, plate="京A12345", track=1):
-    return firelane.open_incident(zone, "cam1", track, "car", clock(), plate=read(plate) if plate else None,
+    return firelane.incidents.open(zone, "cam1", track, "car", clock(), plate=read(plate) if plate else None,
                                   frame=np.zeros((120, 160, 3), np.uint8), box=(10, 10, 60, 60))
 
 
@@ -42,7 +42,7 @@ def test_ladder_owner_then_volunteer_then_escalation(firelane, zone, clock, noti
     assert FireIncident.get_by_id(inc.id).stage == "volunteer"
     assert [m.number for m in notifier.sent] == [OWNER_PHONE, DUTY_PHONE]
     assert "王伟" in notifier.sent[1].text  # the volunteer learns whose car it is
-    assert firelane.badge_count() == 1
+    assert firelane.incidents.badge_count() == 1
     clock.advance(1200)
     firelane.tick()
     inc = FireIncident.get_by_id(inc.id)
@@ -66,7 +66,7 @@ def test_one_incident_per_stay(firelane, zone, clock, notifier, owner):
     assert open_one(firelane, zone, clock, track=7) is None  # tracker lost it, same plate
     assert FireIncident.select().count() == 1
     assert len(notifier.sent) == 1
-    firelane.vehicle_left(zone, 1)
+    firelane.incidents.vehicle_left(zone, 1)
     clock.advance(3600)
     assert open_one(firelane, zone, clock, track=9) is not None  # a new stay later is new
     assert FireIncident.select().count() == 2
@@ -100,7 +100,7 @@ def test_failed_sms_is_retried_with_backoff_and_the_ladder_goes_on(
     inc = open_one(firelane, zone, clock)
     first = FireNotice.get(FireNotice.channel == "sms_owner")
     assert first.status == "failed" and "no network" in first.error
-    assert firelane.delivery_state(inc) == {"sms_owner": "retrying"}
+    assert firelane.delivery.state(inc) == {"sms_owner": "retrying"}
     clock.advance(59)
     firelane.tick()
     assert notifier.sent == []  # not before the first back-off
@@ -116,7 +116,7 @@ def test_failed_sms_is_retried_with_backoff_and_the_ladder_goes_on(
     attempts = [n.status for n in FireNotice.select().where(FireNotice.channel == "sms_owner")
                 .order_by(FireNotice.id)]
     assert attempts == ["failed", "failed", "sent"]
-    assert firelane.delivery_state(inc) == {"sms_owner": "sent"}
+    assert firelane.delivery.state(inc) == {"sms_owner": "sent"}
     # The platform heard of each attempt, without the phone number.
     events = [e.payload for e in OutboxEntry.select().where(OutboxEntry.kind == "firelane.event")
               .order_by(OutboxEntry.seq)]
@@ -138,20 +138,20 @@ def test_retries_stop_when_the_vehicle_leaves_or_after_four_attempts(
         firelane.tick()
     owner_notices = FireNotice.select().where(FireNotice.channel == "sms_owner")
     assert [n.status for n in owner_notices] == ["failed"] * 4
-    assert firelane.delivery_state(inc) == {"sms_owner": "failed"}
+    assert firelane.delivery.state(inc) == {"sms_owner": "failed"}
 
-    firelane.vehicle_left(zone, 1)
+    firelane.incidents.vehicle_left(zone, 1)
 
     # A new stay whose first SMS fails; the car leaves before the retry is due.
     clock.advance(3600)
     notifier.fail_next = 1
     inc = open_one(firelane, zone, clock, track=3)
-    assert firelane.delivery_state(inc) == {"sms_owner": "retrying"}
-    firelane.vehicle_left(zone, 3)
+    assert firelane.delivery.state(inc) == {"sms_owner": "retrying"}
+    firelane.incidents.vehicle_left(zone, 3)
     clock.advance(900)
     firelane.tick()
     assert notifier.sent == []
-    assert firelane.delivery_state(inc) == {"sms_owner": "cancelled"}
+    assert firelane.delivery.state(inc) == {"sms_owner": "cancelled"}
 
 
 def test_owner_gets_a_spoken_call_where_the_modem_can(firelane, zone, clock, notifier, owner):
@@ -161,13 +161,13 @@ def test_owner_gets_a_spoken_call_where_the_modem_can(firelane, zone, clock, not
     assert call.number == OWNER_PHONE and "第二十八条" in call.text
     assert notifier.sent == []
     assert [n.channel for n in FireNotice.select()] == ["call_owner"]
-    assert firelane.delivery_state(inc) == {"sms_owner": "called"}
+    assert firelane.delivery.state(inc) == {"sms_owner": "called"}
 
 
 def test_events_new_update_end_go_to_the_outbox(firelane, zone, clock, notifier, owner):
     inc = open_one(firelane, zone, clock)
-    firelane.acknowledge(inc.id, "volunteer")
-    firelane.vehicle_left(zone, 1)
+    firelane.incidents.acknowledge(inc.id, "volunteer")
+    firelane.incidents.vehicle_left(zone, 1)
     events = [e.payload for e in OutboxEntry.select().where(OutboxEntry.kind == "firelane.event")
               .order_by(OutboxEntry.seq)]
     assert [e["type"] for e in events] == ["new", "update", "update", "end"]
@@ -177,7 +177,7 @@ def test_events_new_update_end_go_to_the_outbox(firelane, zone, clock, notifier,
 
 
 def test_edited_owner_message_is_used(firelane, zone, clock, notifier, owner):
-    firelane.save_settings({"t2_min": 10, "t3_min": 30,
+    firelane.settings.save({"t2_min": 10, "t3_min": 30,
                             "owner_sms": "%(plate)s 请挪车，消防法第二十八条、第六十条：可罚款。"}, "test")
     open_one(firelane, zone, clock)
     assert notifier.sent[0].text == "京A12345 请挪车，消防法第二十八条、第六十条：可罚款。"
@@ -185,9 +185,9 @@ def test_edited_owner_message_is_used(firelane, zone, clock, notifier, owner):
 
 def test_bad_template_and_timers_are_refused(firelane):
     with pytest.raises(ValidationError):
-        firelane.save_settings({"t2_min": 10, "t3_min": 30, "owner_sms": "%(phone)s"}, "test")
+        firelane.settings.save({"t2_min": 10, "t3_min": 30, "owner_sms": "%(phone)s"}, "test")
     with pytest.raises(ValidationError):
-        firelane.save_settings({"t2_min": 30, "t3_min": 10}, "test")
+        firelane.settings.save({"t2_min": 30, "t3_min": 10}, "test")
 
 
 def test_english_locale_gets_the_english_notice(firelane, zone, clock, notifier, owner):
@@ -201,8 +201,8 @@ def test_english_locale_gets_the_english_notice(firelane, zone, clock, notifier,
 
 def test_zone_needs_a_polygon(firelane):
     with pytest.raises(ValidationError):
-        firelane.save_zone({"name": "x", "camera": "cam1", "polygon": "1,1 2,2"}, "test")
-    z = firelane.save_zone({"name": "x", "camera": "cam1", "polygon": "1,1 50,1 50,50"}, "test")
+        firelane.zones.save({"name": "x", "camera": "cam1", "polygon": "1,1 2,2"}, "test")
+    z = firelane.zones.save({"name": "x", "camera": "cam1", "polygon": "1,1 50,1 50,50"}, "test")
     assert z.polygon == [[1, 1], [50, 1], [50, 50]]
 
 
@@ -211,7 +211,7 @@ def test_a_plate_on_the_district_watch_list_is_reported_first(firelane, zone, cl
 
     open_one(firelane, zone, clock, plate="京A12345", track=1)
     assert not OutboxEntry.select().where(OutboxEntry.kind == "firelane.watch_hit").exists()
-    firelane.vehicle_left(zone, 1)
+    firelane.incidents.vehicle_left(zone, 1)
     PlateWatch.create(plate="京A12345", reason="被盗车辆")
     inc = open_one(firelane, zone, clock, plate="京A12345", track=2)
     hit = OutboxEntry.get(OutboxEntry.kind == "firelane.watch_hit")

@@ -7,7 +7,6 @@ another resident does not decrypt.
 
 from __future__ import annotations
 
-import os
 import secrets
 from pathlib import Path
 
@@ -16,6 +15,7 @@ from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from appliance.errors import LinliError
+from appliance.files import read_or_create_private
 from appliance.i18n import N_
 
 KEY_FILE = Path("keys") / "face_templates.key"
@@ -27,17 +27,9 @@ class TemplateKeyError(LinliError):
 
 
 def load_or_create_key(home: Path) -> bytes:
-    path = Path(home) / KEY_FILE
-    if path.exists():
-        key = path.read_bytes()
-        if len(key) != 32:
-            raise TemplateKeyError()
-        return key
-    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    key = secrets.token_bytes(32)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "wb") as fh:
-        fh.write(key)
+    key = read_or_create_private(Path(home) / KEY_FILE, lambda: secrets.token_bytes(32))
+    if len(key) != 32:
+        raise TemplateKeyError()
     return key
 
 

@@ -68,14 +68,11 @@ def _when(text, field: str) -> datetime.datetime | None:
 class ResidentPortal:
     """What a signed-in resident may do; every method takes the resident id from the session."""
 
-    def __init__(self, access):
+    def __init__(self, access, credentials):
         self.access = access  # AccessService: clock, PIN counters, resident_refusal
+        self.credentials = credentials
         self.keys = access.keys
         self.settings = access.settings
-
-    @property
-    def credentials(self):
-        return self.access.credentials
 
     # --- sign-in --------------------------------------------------------------------------
     def _throttle_keys(self, phone: str, address: str) -> tuple[str, str]:

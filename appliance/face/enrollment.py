@@ -21,7 +21,7 @@ from appliance.db.base import now
 from appliance.db.models import FaceConsent, FaceFalseAccept, FaceTemplate, Resident
 from appliance.errors import Conflict, LinliError, NotFound, ValidationError
 from appliance.i18n import N_
-from appliance.services.face_crypto import TemplateCipher
+from appliance.face.crypto import TemplateCipher
 
 logger = logging.getLogger(__name__)
 
@@ -96,7 +96,7 @@ class FaceService:
         self._gallery = None
         self._lock = threading.Lock()
         # The models' interpreters are not thread-safe: enrollment and the gate's face entry
-        # (appliance/access/face.py) take turns on them.
+        # (appliance/face/entry.py) take turns on them.
         self.inference_lock = threading.RLock()
         self.clock = clock
 

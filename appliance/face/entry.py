@@ -21,7 +21,7 @@ from typing import Callable, Iterable
 
 from appliance.access.service import AccessService, Decision
 from appliance.db.models import Resident
-from appliance.services.face_identifier import ACCEPTED, REFUSED, WAITING
+from appliance.face.identifier import ACCEPTED, REFUSED, WAITING
 from models.errors import ModelError
 
 logger = logging.getLogger(__name__)

@@ -7,7 +7,7 @@ import datetime
 import random
 
 from appliance.db.models import Building, Household, Resident, Unit, Vehicle
-from appliance.services.registry import resident_payload
+from appliance.registry.service import resident_payload
 from appliance.sync import outbox
 from models.plates.validate import validate_plate
 

@@ -21,7 +21,7 @@ from appliance.db.base import now
 from appliance.db.models import Building, Household, Resident, Unit, Vehicle
 from appliance.errors import ValidationError
 from appliance.i18n import N_, gettext
-from appliance.services.registry import check_plate, resident_payload
+from appliance.registry.service import check_plate, resident_payload
 from appliance.sync import outbox
 from appliance.validation import (ROLE_LABELS, clean_area, clean_date, clean_flag, clean_int, clean_phone,
                                   clean_role, clean_text)

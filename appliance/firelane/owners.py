@@ -1,0 +1,58 @@
+"""Who owns a read plate: fuzzy match against the registered vehicles.
+
+The watch asks on every processed frame (parking counts) and at every incident, so the plate
+table is cached and read again only after the database changed. Two O(1) counters say so:
+SQLite's ``data_version`` changes when another connection commits (the web's threads), and
+``total_changes()`` when this connection wrote. Only then are the (id, plate) pairs reloaded.
+"""
+
+from __future__ import annotations
+
+import datetime
+import threading
+
+from appliance.db.models import Vehicle
+from models.plates.match import match_plate
+
+
+class OwnerLookup:
+    def __init__(self, db):
+        self.db = db
+        self._lock = threading.Lock()
+        self._plates: dict[str, int] = {}  # plate -> vehicle id
+        self._stamps: dict[int, tuple] = {}  # thread -> the counters its connection last saw
+        self.loads = 0  # how often the table was read (tests look)
+
+    def _fresh_plates(self) -> dict[str, int]:
+        version = self.db.execute_sql("PRAGMA data_version").fetchone()[0]
+        changes = self.db.execute_sql("SELECT total_changes()").fetchone()[0]
+        me = threading.get_ident()
+        with self._lock:
+            if self._stamps.get(me) != (version, changes):
+                self._plates = {plate: vid for vid, plate in Vehicle.select(Vehicle.id, Vehicle.plate).tuples()}
+                self.loads += 1
+                # Each thread's connection sees each commit once, so a write costs each
+                # reading thread (a camera, the web) one reload.
+                self._stamps[me] = (version, changes)
+            return self._plates
+
+    def invalidate(self) -> None:
+        with self._lock:
+            self._stamps = {}
+
+    def lookup(self, plate: str, today: datetime.date | None = None):
+        """(vehicle, resident) for a read plate; resident is None when they moved out."""
+        if not plate:
+            return None, None
+        plates = self._fresh_plates()
+        m = match_plate(plate, plates)
+        if m is None:
+            return None, None
+        vehicle = Vehicle.get_or_none(Vehicle.id == plates[m.plate])
+        if vehicle is None:  # deleted since the cache was read
+            self.invalidate()
+            return None, None
+        resident = vehicle.resident
+        if resident.move_out is not None and resident.move_out <= (today or datetime.date.today()):
+            return vehicle, None
+        return vehicle, resident
