@@ -118,11 +118,16 @@ def live_server(app):
     """The app served by waitress (the production server) on a free loopback port."""
     from waitress.server import create_server
 
-    server = create_server(app, host="127.0.0.1", port=free_port(), threads=4)
+    server = create_server(app, host="127.0.0.1", port=free_port(), threads=4, asyncore_loop_timeout=0.1)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{server.effective_port}"
+    # The loop ends when its map is empty: close the browser's keep-alive connections too,
+    # or the join below waits out its timeout (it used to cost 5 s per browser test).
     server.close()
+    for channel in list(server._map.values()):
+        channel.close()
+    server.task_dispatcher.shutdown(timeout=2)
     thread.join(timeout=5)
 
 
@@ -158,9 +163,16 @@ def phone_page(chromium):
     context.close()
 
 
-@pytest.fixture
-def data_dir() -> Path:
-    return Path(__file__).parent / "data"
+# Tests that drive a browser, a broker, a database server, the modem pty or the demo's replay
+# are slow by nature; `python -m pytest -m "not slow"` leaves them out (make test runs all).
+SLOW_FIXTURES = {"chromium", "page", "phone_page", "live_server", "mosquitto", "proxy", "postgres", "sim_modem",
+                 "modem", "mjpeg_server"}
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        if SLOW_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.slow)
 
 
 def pytest_report_header(config):

@@ -16,6 +16,9 @@ from models.vehicles.track import Tracker
 
 from .conftest import OWNER_PHONE
 
+pytestmark = pytest.mark.slow  # replays a camera through the real models for seconds
+
+
 DATA = Path("/usr/share/doc/opencv-doc/examples/data")
 LANE = [[200, 470], [700, 470], [700, 575], [200, 575]]
 

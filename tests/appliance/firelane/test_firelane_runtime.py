@@ -5,10 +5,15 @@ import time
 
 import pytest
 
+from appliance.i18n import gettext
+
 from appliance.config import load_config
 from appliance.db.models import FireIncident, FireNotice, OutboxEntry
 from appliance.firelane import demo
 from appliance.runtime import build_runtime
+
+pytestmark = pytest.mark.slow  # replays a camera through the real models for seconds
+
 
 OWNER_PHONE = "13800138000"
 
@@ -119,7 +124,7 @@ def test_safe_mode_starts_no_camera(tmp_path):
     try:
         runtime.start_background()
         assert runtime.feature(FireLaneFeature).camera_watches == []
-        assert runtime.services.health.report()["subsystems"]["cameras"]["detail"] == "off: the settings file has errors (safe mode)"
+        assert runtime.services.health.report()["subsystems"]["cameras"]["detail"] == gettext("off: the settings file has errors (safe mode)")
     finally:
         runtime.close()
 
