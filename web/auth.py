@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+from urllib.parse import urlsplit, urlunsplit
 
 from flask import Blueprint, abort, current_app, g, jsonify, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
@@ -67,10 +68,23 @@ def actor() -> str:
     return user.username if user else "anonymous"
 
 
-def _safe_next(target: str | None) -> str | None:
-    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
-        return target
-    return None
+def safe_next(target) -> str | None:
+    """``target`` as a path on this site, or None.
+
+    Parsed the way a browser reads it (``urlsplit`` drops tabs and newlines as browsers do,
+    so ``/\t/evil.example/`` has a host and is refused); only a path without scheme or host
+    is kept, rebuilt from its parts, so nothing but a same-site path reaches ``Location``.
+    """
+    if not isinstance(target, str) or not target or len(target) > 2000:
+        return None
+    parts = urlsplit(target)
+    path = parts.path
+    if parts.scheme or parts.netloc or not path.startswith("/") or path.startswith("//") or "\\" in path:
+        return None
+    rebuilt = urlunsplit(("", "", path, parts.query, parts.fragment))
+    if any(ord(c) < 0x20 or ord(c) == 0x7F for c in rebuilt):
+        return None
+    return rebuilt
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -94,7 +108,7 @@ def login():
             session["uid"], session["role"] = user.id, user.role
             if user.role == "kiosk":
                 return redirect(url_for("kiosk.home"))
-            return redirect(_safe_next(request.args.get("next")) or url_for("admin.dashboard"))
+            return redirect(safe_next(request.args.get("next")) or url_for("admin.dashboard"))
     demo_accounts = DEMO_ACCOUNTS if config.box.demo else []
     return render_template("login.html", error=error, demo_accounts=demo_accounts), 401 if error else 200
 
@@ -112,4 +126,4 @@ def logout():
 def language(code: str):
     if code in SUPPORTED_LOCALES:
         session["lang"] = code
-    return redirect(_safe_next(request.args.get("next")) or url_for("auth.login"))
+    return redirect(safe_next(request.args.get("next")) or url_for("auth.login"))
