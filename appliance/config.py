@@ -45,8 +45,11 @@ class WebConfig:
     session_cookie_secure: bool = setting(False, "Send the session cookie only over HTTPS (turn on behind TLS).")
     session_hours: int = setting(12, "Hours a login stays valid.", min=1, max=720)
     max_upload_mb: int = setting(10, "Largest upload accepted, in MiB.", min=1, max=200)
-    login_max_failures: int = setting(5, "Failed logins before an account/address is locked out.", min=1, max=100)
-    login_lockout_s: int = setting(300, "Seconds a lockout lasts.", min=10, max=86400)
+    login_max_failures: int = setting(5, "Wrong passwords for one account from one address before that account is "
+                                     "locked at that address (other accounts there stay open); after as many from "
+                                     "anywhere, each try for the account waits 10 seconds.", min=1, max=100)
+    login_lockout_s: int = setting(300, "Seconds an account stays locked at the address that guessed wrong; "
+                                  "wrong passwords older than this are forgotten.", min=10, max=86400)
 
 
 @dataclass

@@ -91,6 +91,7 @@ def _register_blueprints(app: Flask) -> None:
 AUDIT_WORDS = {
     "create": N_("added"), "update": N_("changed"), "delete": N_("deleted"), "import": N_("imported"),
     "login": N_("logged in"), "move_out": N_("moved out"), "password": N_("password changed"),
+    "password_reset": N_("password reset"), "logout": N_("logged out"), "role": N_("role changed"),
     "user": N_("account"), "resident": N_("resident"), "building": N_("building"), "unit": N_("unit"),
     "vehicle": N_("vehicle"), "household": N_("household"),
 }

@@ -11,9 +11,9 @@ from web.auth import READERS, actor, roles, services
 
 @bp.get("/users")
 @roles("admin")
-def users(errors=None, form=None, created=None):
+def users(errors=None, form=None, created=None, reset=None):
     return render_template("admin/users.html", users=services().accounts.list(), errors=errors or {},
-                           form=form or {}, created=created), 400 if errors else 200
+                           form=form or {}, created=created, reset=reset), 400 if errors else 200
 
 
 @bp.post("/users")
@@ -32,6 +32,32 @@ def user_create():
 @roles("admin")
 def user_active(user_id):
     services().accounts.set_active(user_id, request.form.get("active") == "1", actor())
+    return redirect(url_for("admin.users"))
+
+
+@bp.post("/users/<int:user_id>/password")
+@roles("admin")
+def user_password_reset(user_id):
+    """A one-time password, shown on this answer only; never stored in plain text."""
+    try:
+        user, password = services().accounts.reset_password(user_id, actor())
+    except LinliError as exc:
+        if getattr(exc, "field", None) is None:
+            raise
+        return users({"account": exc.message()})
+    response = users(reset={"username": user.username, "password": password})
+    return response[0], response[1], {"Cache-Control": "no-store"}
+
+
+@bp.post("/users/<int:user_id>/role")
+@roles("admin")
+def user_role(user_id):
+    try:
+        services().accounts.set_role(user_id, request.form.get("role", ""), actor())
+    except LinliError as exc:
+        if getattr(exc, "field", None) is None:
+            raise
+        return users({"account": exc.message()})
     return redirect(url_for("admin.users"))
 
 
