@@ -7,6 +7,7 @@ from flask import redirect, render_template, request, url_for
 from appliance.errors import LinliError
 from web.admin import bp
 from web.auth import READERS, actor, roles, services
+from web.params import page_arg, text_arg
 
 
 @bp.get("/users")
@@ -64,7 +65,7 @@ def user_role(user_id):
 @bp.get("/audit")
 @roles(*READERS)
 def audit():
-    page = max(1, request.args.get("page", 1, type=int) or 1)
-    entity = request.args.get("entity") or None
+    page = page_arg()
+    entity = text_arg("entity", 40) or None
     rows = services().audit.recent(limit=100, entity=entity, offset=(page - 1) * 100)
     return render_template("admin/audit.html", rows=rows, page=page, entity=entity)
