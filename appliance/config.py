@@ -45,8 +45,11 @@ class WebConfig:
     session_cookie_secure: bool = setting(False, "Send the session cookie only over HTTPS (turn on behind TLS).")
     session_hours: int = setting(12, "Hours a login stays valid.", min=1, max=720)
     max_upload_mb: int = setting(10, "Largest upload accepted, in MiB.", min=1, max=200)
-    login_max_failures: int = setting(5, "Failed logins before an account/address is locked out.", min=1, max=100)
-    login_lockout_s: int = setting(300, "Seconds a lockout lasts.", min=10, max=86400)
+    login_max_failures: int = setting(5, "Wrong passwords for one account from one address before that account is "
+                                     "locked at that address (other accounts there stay open); after as many from "
+                                     "anywhere, each try for the account waits 10 seconds.", min=1, max=100)
+    login_lockout_s: int = setting(300, "Seconds an account stays locked at the address that guessed wrong; "
+                                  "wrong passwords older than this are forgotten.", min=10, max=86400)
 
 
 @dataclass
@@ -129,9 +132,15 @@ class GateConfig:
 @dataclass
 class AccessConfig:
     pin_length: int = setting(6, "Digits in a resident PIN (generated, unique).", min=4, max=10)
-    pin_max_failures: int = setting(5, "Wrong PINs at one kiosk before it locks PIN entry.", min=2, max=50)
-    pin_window_s: int = setting(300, "Window in which wrong PINs are counted.", min=30, max=86400)
-    pin_lockout_s: int = setting(120, "How long PIN entry stays locked.", min=10, max=86400)
+    pin_max_failures: int = setting(5, "Wrong PINs in a row at one kiosk (or for one phone number or address on "
+                                    "the residents' sign-in) before each further try has to wait.", min=2, max=50)
+    pin_window_s: int = setting(300, "A run of wrong PINs is forgotten after this many seconds without one.",
+                                min=30, max=86400)
+    pin_pause_max_s: float = setting(5.0, "Longest wait between PIN tries during a run of wrong PINs (2, 4, ... "
+                                     "seconds up to this). A resident with the right PIN never waits longer; "
+                                     "one kiosk gets at most 86400 / this many guesses a day.", min=1, max=30)
+    pin_lockout_s: int = setting(120, "Not used any more (PIN entry now pauses for a few seconds, see "
+                                 "pin_pause_max_s); kept so older config files stay valid.", min=10, max=86400)
     qr_valid_days: int = setting(365, "Days a printed personal QR code stays valid.", min=1, max=3650)
     visitor_max_days: int = setting(30, "Longest visitor pass a volunteer may create.", min=1, max=366)
     resident_pass_max_days: int = setting(7, "Longest visitor pass a resident may create.", min=1, max=30)

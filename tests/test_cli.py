@@ -114,3 +114,29 @@ def test_check_config_names_each_bad_key_and_selfcheck_reports_safe_mode(tmp_pat
     assert linli(home, "check-config").returncode == 0
     explain = linli(home, "check-config", "--explain")
     assert "web.port = 8080" in explain.stdout
+
+
+def test_user_passwd_sets_a_new_password_and_is_audited(tmp_path):
+    home = tmp_path / "box"
+    password = linli(home, "init").stdout.split("一次性密码：")[1].split()[0]
+    assert linli(home, "user", "passwd", "admin").returncode == 2  # never on the command line
+    short = linli(home, "user", "passwd", "admin", "--password-stdin", stdin="short\n")
+    assert short.returncode == 2 and "至少" in short.stderr
+    nobody = linli(home, "user", "passwd", "nobody", "--password-stdin", stdin="long-enough-1\n")
+    assert nobody.returncode == 2 and "nobody" in nobody.stderr
+    done = linli(home, "user", "passwd", "admin", "--password-stdin", stdin="long-enough-1\n")
+    assert done.returncode == 0, done.stderr
+
+    from appliance.config import load_config
+    from appliance.db.models import AuditLog
+    from appliance.errors import PermissionDenied
+    from appliance.runtime import build_runtime
+
+    rt = build_runtime(load_config(home), hardware=False)
+    try:
+        assert rt.services.accounts.authenticate("admin", "long-enough-1").role == "admin"
+        with pytest.raises(PermissionDenied):
+            rt.services.accounts.authenticate("admin", password)
+        assert AuditLog.select().where(AuditLog.actor == "cli", AuditLog.action == "password").count() == 1
+    finally:
+        rt.close()

@@ -40,6 +40,9 @@ def create_app(config, services, testing: bool = False) -> Flask:
     CSRFProtect(app)
     Babel(app, locale_selector=_select_locale)
 
+    from web.params import IdConverter
+
+    app.url_map.converters["int"] = IdConverter  # every <int:...> id fits SQLite (1 .. 2**63-1)
     _register_blueprints(app)
 
     @app.before_request
@@ -91,6 +94,7 @@ def _register_blueprints(app: Flask) -> None:
 AUDIT_WORDS = {
     "create": N_("added"), "update": N_("changed"), "delete": N_("deleted"), "import": N_("imported"),
     "login": N_("logged in"), "move_out": N_("moved out"), "password": N_("password changed"),
+    "password_reset": N_("password reset"), "logout": N_("logged out"), "role": N_("role changed"),
     "user": N_("account"), "resident": N_("resident"), "building": N_("building"), "unit": N_("unit"),
     "vehicle": N_("vehicle"), "household": N_("household"),
 }

@@ -8,6 +8,7 @@ from pathlib import Path
 from flask import Blueprint, jsonify, request
 
 from web.auth import READERS, roles, services
+from web.params import page_arg, text_arg
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 OPENAPI = Path(__file__).resolve().parent / "openapi.json"
@@ -28,11 +29,8 @@ def summary():
 @bp.get("/residents")
 @roles(*READERS)
 def residents():
-    try:
-        page = max(1, int(request.args.get("page", "1")))
-    except ValueError:
-        return jsonify({"error": "page must be a whole number", "field": "page"}), 400
-    rows, total = services().registry.residents(request.args.get("q", "")[:50], None, page)
+    page = page_arg()
+    rows, total = services().registry.residents(text_arg("q", 50), None, page)
     return jsonify({
         "total": total, "page": page,
         "items": [{"uuid": str(r.uuid), "name": r.name, "building": r.household.unit.building.name,

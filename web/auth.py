@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+from urllib.parse import urlsplit, urlunsplit
 
 from flask import Blueprint, abort, current_app, g, jsonify, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
@@ -27,7 +28,7 @@ def load_user():
             user = services().accounts.get(user_id)
         except LinliError:
             user = None
-        if user and user.active and session.get("role") == user.role:
+        if user and session.get("role") == user.role and services().accounts.session_valid(user, session.get("ep")):
             g.user = user
         else:
             session.clear()
@@ -50,6 +51,13 @@ def roles(*allowed: str):
                 return redirect(url_for("auth.login", next=request.full_path))
             if user.role not in allowed and not (user.role == "admin" and "kiosk" not in allowed):
                 abort(403)
+            if user.must_change_password and request.endpoint != "auth.password":
+                # A password an administrator reset opens only the page that replaces it.
+                if request.path.startswith("/api/"):
+                    return jsonify({"error": _("Choose a new password first."), "status": 403}), 403
+                if request.headers.get("HX-Request") == "true":
+                    return "", 403, {"HX-Redirect": url_for("auth.password")}
+                return redirect(url_for("auth.password"))
             return view(*args, **kwargs)
 
         wrapped.allowed_roles = allowed
@@ -62,15 +70,40 @@ STAFF = ("admin", "volunteer")
 READERS = ("admin", "volunteer", "district")
 
 
+def start_session(user) -> None:
+    """A fresh staff session for ``user`` (keeps only the language), tied to the account's
+    current session epoch so logging out or a password change ends it on the box."""
+    lang = session.get("lang")
+    session.clear()
+    if lang:
+        session["lang"] = lang
+    session.permanent = True
+    session["uid"], session["role"], session["ep"] = user.id, user.role, user.session_epoch
+    g.user = user
+
+
 def actor() -> str:
     user = load_user()
     return user.username if user else "anonymous"
 
 
-def _safe_next(target: str | None) -> str | None:
-    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
-        return target
-    return None
+def safe_next(target) -> str | None:
+    """``target`` as a path on this site, or None.
+
+    Parsed the way a browser reads it (``urlsplit`` drops tabs and newlines as browsers do,
+    so ``/\t/evil.example/`` has a host and is refused); only a path without scheme or host
+    is kept, rebuilt from its parts, so nothing but a same-site path reaches ``Location``.
+    """
+    if not isinstance(target, str) or not target or len(target) > 2000:
+        return None
+    parts = urlsplit(target)
+    path = parts.path
+    if parts.scheme or parts.netloc or not path.startswith("/") or path.startswith("//") or "\\" in path:
+        return None
+    rebuilt = urlunsplit(("", "", path, parts.query, parts.fragment))
+    if any(ord(c) < 0x20 or ord(c) == 0x7F for c in rebuilt):
+        return None
+    return rebuilt
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -86,21 +119,20 @@ def login():
         except LinliError as exc:
             error = exc.message()
         else:
-            lang = session.get("lang")
-            session.clear()
-            if lang:
-                session["lang"] = lang
-            session.permanent = True
-            session["uid"], session["role"] = user.id, user.role
+            start_session(user)
             if user.role == "kiosk":
                 return redirect(url_for("kiosk.home"))
-            return redirect(_safe_next(request.args.get("next")) or url_for("admin.dashboard"))
+            if user.must_change_password:
+                return redirect(url_for("auth.password"))
+            return redirect(safe_next(request.args.get("next")) or url_for("admin.dashboard"))
     demo_accounts = DEMO_ACCOUNTS if config.box.demo else []
     return render_template("login.html", error=error, demo_accounts=demo_accounts), 401 if error else 200
 
 
 @bp.post("/logout")
 def logout():
+    if session.get("uid"):
+        services().accounts.logout(session.get("uid"), session.get("ep"))
     lang = session.get("lang")
     session.clear()
     if lang:
@@ -112,4 +144,24 @@ def logout():
 def language(code: str):
     if code in SUPPORTED_LOCALES:
         session["lang"] = code
-    return redirect(_safe_next(request.args.get("next")) or url_for("auth.login"))
+    return redirect(safe_next(request.args.get("next")) or url_for("auth.login"))
+
+
+@bp.route("/account/password", methods=["GET", "POST"])
+@roles(*READERS)
+def password():
+    """Change my password: the current one, then the new one twice."""
+    user = load_user()
+    errors, done = {}, False
+    if request.method == "POST":
+        form = request.form
+        try:
+            user = services().accounts.change_password(user.id, form.get("old", ""), form.get("new", ""),
+                                                       form.get("repeat", ""), client=request.remote_addr or "")
+        except LinliError as exc:
+            errors = {getattr(exc, "field", None) or "form": exc.message()}
+        else:
+            start_session(user)  # every other session of this account has ended
+            done = True
+    return render_template("account_password.html", errors=errors, done=done,
+                           forced=user.must_change_password), 400 if errors else 200

@@ -33,8 +33,8 @@ NOTE_MAX = 60
 
 class SignInLocked(PermissionDenied):
     def __init__(self, seconds: float):
-        super().__init__(N_("Too many wrong tries. Please wait %(minutes)s minutes and try again."),
-                         minutes=max(1, math.ceil(seconds / 60)))
+        super().__init__(N_("Too many wrong tries. Please wait %(seconds)s seconds and try again."),
+                         seconds=max(1, math.ceil(seconds)))
 
 
 def resident_actor(resident_id) -> str:

@@ -21,6 +21,8 @@ from appliance.i18n import N_, gettext as _
 from appliance.validation import clean_date
 
 PAGE_SIZE = 100
+# Dates outside these are dropped from the filters (later ones mean "no end" anyway).
+DATE_MIN, DATE_MAX = datetime.date(1900, 1, 1), datetime.date(2199, 12, 31)
 
 METHOD_LABELS = {
     "pin": N_("PIN"), "card": N_("Card"), "qr": N_("Personal QR"), "visitor": N_("Visitor pass"),
@@ -37,6 +39,8 @@ def clean_filters(args) -> dict:
             filters[key] = clean_date(args.get(key), key)
         except Exception:
             filters[key] = None
+        if filters[key] is not None and not DATE_MIN <= filters[key] <= DATE_MAX:
+            filters[key] = None  # 9999-12-31 has no day after it to end the range on
     method = args.get("method") or ""
     filters["method"] = method if method in METHODS else ""
     result = args.get("result") or ""

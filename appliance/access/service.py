@@ -35,7 +35,7 @@ REASONS = {
     "fire_reset": N_("Fire alarm reset."),
     "bad_pin": N_("Wrong PIN. Please try again."),
     "unknown_pin": N_("Wrong PIN. Please try again."),
-    "locked_out": N_("Too many wrong PINs. Please wait a few minutes or use your card or QR code."),
+    "locked_out": N_("Too many wrong PINs. Please wait a few seconds and try again, or use your card or QR code."),
     "unknown_card": N_("This card is not registered."),
     "malformed": N_("This code is not valid."),
     "bad_signature": N_("This code is not valid."),
@@ -88,7 +88,8 @@ class AccessService:
         self.log.housekeeping = self.purge_old
         self.simulator = None  # a hardware.simulation.GateSimulator in simulation mode
         self._lock = threading.Lock()
-        self.pin_throttle = GuessThrottle(settings.pin_max_failures, settings.pin_window_s, settings.pin_lockout_s)
+        self.pin_throttle = GuessThrottle(settings.pin_max_failures, settings.pin_window_s,
+                                         settings.pin_pause_max_s)
 
     def attach_gate(self, gate, simulator=None) -> None:
         """The gate is built after the service (its events call back into it)."""

@@ -32,6 +32,10 @@ def register(sub) -> None:
     a.add_argument("--role", required=True, choices=("admin", "volunteer", "district", "kiosk"))
     a.add_argument("--password-stdin", action="store_true", help=_("read the password from standard input"))
     a.set_defaults(func=cmd_user_add)
+    a = usub.add_parser("passwd", help=_("set an account's password (ends its sessions)"))
+    a.add_argument("name")
+    a.add_argument("--password-stdin", action="store_true", help=_("read the password from standard input"))
+    a.set_defaults(func=cmd_user_passwd)
 
 
 def initialise(runtime, demo: bool) -> str | None:
@@ -116,4 +120,16 @@ def cmd_user_add(args) -> int:
     with open_runtime() as runtime:
         user = runtime.services.accounts.create(args.name, args.role, password, actor="cli")
     print(_("Account %(name)s created with role %(role)s.", name=user.username, role=user.role))
+    return 0
+
+
+def cmd_user_passwd(args) -> int:
+    if not args.password_stdin:
+        print(_("Give the password on standard input with --password-stdin."), file=sys.stderr)
+        return 2
+    password = sys.stdin.readline().rstrip("\r\n")
+    with open_runtime() as runtime:
+        accounts = runtime.services.accounts
+        user = accounts.set_password(accounts.by_name(args.name).id, password, actor="cli")
+    print(_("The password of %(name)s is changed; every session of this account has ended.", name=user.username))
     return 0

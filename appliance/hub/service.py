@@ -166,7 +166,7 @@ class HubService:
                 new = len(rows)
             acked, ranges = self._advance(box)
             box.acked = acked
-            box.down_acked = max(box.down_acked, int(header.get("down_ack") or 0))
+            box.down_acked = self._signed_down_ack(box, header.get("down_ack"))
             box.last_seen = datetime.datetime.now()
             box.last_channel = channel
             box.save()
@@ -174,6 +174,18 @@ class HubService:
                             entries=len(entries), new_entries=new, channel=channel,
                             status="stored" if new or not entries else "duplicate")
         return Receipt(box_id, "stored" if new or not entries else "duplicate", acked, ranges, new)
+
+    @staticmethod
+    def _signed_down_ack(box: HubBox, claimed) -> int:
+        """The downlink ack of a verified batch: only ever up, and never past what was queued
+        for the box (a box cannot skip items that do not exist yet)."""
+        try:
+            claimed = int(claimed or 0)
+        except (TypeError, ValueError):
+            raise RefusedBatch(reason="bad down_ack") from None
+        queued = HubDownlink.select(HubDownlink.seq).where(HubDownlink.box == box.box_id) \
+            .order_by(HubDownlink.seq.desc()).limit(1).scalar() or 0
+        return max(box.down_acked, min(claimed, queued))
 
     def _advance(self, box: HubBox) -> tuple[int, list]:
         acked = box.acked
@@ -195,16 +207,22 @@ class HubService:
 
     # -- status from boxes -------------------------------------------------------------------------------
     def box_status(self, box_id: str, payload: dict | None) -> None:
+        """The box's retained MQTT status: unsigned, so anyone who may publish on the broker
+        can write it. It is only shown (online, backlog, health); nothing the hub delivers
+        depends on it. The box's downlink ack counts only inside a signed batch."""
         box = HubBox.get_or_none(HubBox.box_id == box_id)
-        if box is None:
+        if box is None or not (payload is None or isinstance(payload, dict)):
             return
         if payload is None:
             box.online = "offline"
         else:
             box.online = "online"
-            box.backlog = int(payload.get("backlog", 0))
-            box.health = payload.get("health") or box.health
-            box.down_acked = max(box.down_acked, int(payload.get("down_ack") or 0))
+            try:
+                box.backlog = max(0, min(int(payload.get("backlog", 0)), 2**31 - 1))
+            except (TypeError, ValueError):
+                pass
+            health = payload.get("health")
+            box.health = health if isinstance(health, dict) else box.health
             box.last_seen = datetime.datetime.now()
             box.last_channel = "mqtt"
         box.save()

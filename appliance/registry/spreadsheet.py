@@ -110,15 +110,33 @@ def read_rows(path: Path) -> list[tuple[int, dict]]:
     return _map_header(raw)
 
 
+def _refuse_dtd(path: Path) -> None:
+    """Excel never writes a DTD; one in any XML part of the file (entity expansion, external
+    entities) is refused before a parser sees it. Raises ValueError."""
+    import zipfile
+
+    with zipfile.ZipFile(path) as archive:
+        for info in archive.infolist():
+            with archive.open(info) as part:
+                tail = b""
+                while chunk := part.read(65536):
+                    if b"<!DOCTYPE" in tail + chunk or b"<!ENTITY" in tail + chunk:
+                        raise ValueError("DTD in " + info.filename)
+                    tail = chunk[-16:]
+
+
 def _read_xlsx(path: Path) -> list[list]:
     import zipfile
 
     from openpyxl import load_workbook
     from openpyxl.utils.exceptions import InvalidFileException
 
+    from xml.etree.ElementTree import ParseError
+
     try:
+        _refuse_dtd(path)
         wb = load_workbook(path, read_only=True, data_only=True)
-    except (InvalidFileException, zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:
+    except (InvalidFileException, zipfile.BadZipFile, KeyError, ValueError, OSError, ParseError) as exc:
         logger.info("unreadable workbook: %s", type(exc).__name__)
         raise ValidationError("This is not a readable Excel file.", field="file") from None
     try:

@@ -68,6 +68,7 @@ class MqttChannel:
         self._backoff = cfg.resend_initial_s
         self._last_progress = time.monotonic()
         self._last_status = 0.0
+        self._down_ack_sent = (0, 0.0)  # (down_applied it carried, monotonic time)
         self._lock = threading.Lock()
         self.events: list[tuple[float, str, str]] = []
         self.client = client_factory(self.box, cfg)
@@ -157,6 +158,7 @@ class MqttChannel:
                 if self.connected.is_set() and self.sync.paired:
                     self._maybe_status()
                     self._drain()
+                    self._maybe_down_ack()
             except Exception:
                 logger.exception("sync drainer error")
                 time.sleep(1)
@@ -168,6 +170,23 @@ class MqttChannel:
         self._last_status = now
         payload = json.dumps(self.sync.status_payload()).encode()
         self.client.publish(topic(self.box, "status"), payload, qos=1, retain=True)
+
+    def _maybe_down_ack(self) -> None:
+        """The hub learns what the box applied only from signed batches (the status message
+        is unsigned and only informational): when its ack shows less than the box applied,
+        send an empty signed batch; again after ``status_interval_s`` if it is not acked."""
+        if not self.sync.down_ack_owed():
+            return
+        applied, at = self._down_ack_sent
+        now = time.monotonic()
+        if applied == self.sync.down_applied() and now - at < self.cfg.status_interval_s:
+            return
+        data = self.sync.down_ack_batch()
+        info = self.client.publish(topic(self.box, "up"), data, qos=1)
+        if info.rc == mqtt.MQTT_ERR_SUCCESS:
+            self._down_ack_sent = (self.sync.down_applied(), now)
+            self.sync.sent("mqtt", data, [], count_usage=True)
+            self._event("down-ack", str(self._down_ack_sent[0]))
 
     def _drain(self) -> None:
         now = time.monotonic()

@@ -107,6 +107,16 @@ class SyncService:
     def down_applied(self) -> int:
         return int(state.get("down_applied", 0))
 
+    def down_ack_owed(self) -> bool:
+        """True while the hub's last ack shows fewer applied downlink items than the box has
+        applied: the box then sends a signed (empty) batch that carries its ``down_ack``."""
+        return self.down_applied() > int(state.get("hub_down_acked", 0))
+
+    def down_ack_batch(self) -> bytes:
+        """An empty uplink batch, signed like any other, carrying the box's downlink ack."""
+        data, _entries = self.next_batch(allow_empty=True, after=10**15)
+        return data
+
     def backlog(self) -> int:
         return OutboxEntry.select().where(OutboxEntry.seq > self.acked()).count()
 
@@ -187,6 +197,10 @@ class SyncService:
             ranges = [[int(a), int(b)] for a, b in h.get("ranges", []) if int(b) > acked]
             state.put("acked", acked)
             state.put("sack", ranges)
+            try:
+                state.put("hub_down_acked", int(h.get("down_acked") or 0))
+            except (TypeError, ValueError):
+                pass
             state.put("last_contact", int(time.time()))
             state.put("last_contact_channel", channel)
             # Delivered entries are the hub's now; the box keeps only what is still owed.

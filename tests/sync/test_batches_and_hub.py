@@ -150,3 +150,53 @@ def test_over_the_data_budget_only_urgent_entries_leave(config, services, db, hu
     data, entries = services.sync.next_batch(urgent_only=services.sync.over_budget())
     assert [e.kind for e in entries] == ["incident.fire_lane"]
     assert b"fire_lane" in zlib.decompress(envelope.parse(data).body)
+
+
+def test_a_forged_status_cannot_stop_the_hubs_downlink(services, hub):
+    """#11 item 12: the retained status topic is unsigned; a large down_ack in it once made
+    the hub send the box nothing more (notices, revocations, watches, settings), for good."""
+    box = services.box_id
+    hub.queue_downlink([box], "notice", {"uuid": "n-1", "title": "停水通知"})
+    hub.queue_downlink([box], "revoke", {"credential": "card:0415", "reason": "lost"})
+    hub.box_status(box, {"state": "online", "backlog": 0, "down_ack": 10**12})
+    assert [i["s"] for i in hub.pending_downlink(box)[1]] == [1, 2]
+    # The box applies the bundle and says so in a signed batch; the hub then stops resending.
+    assert services.sync.handle_downlink(hub.downlink_bytes(box), "mqtt")["applied"] == 2
+    assert services.sync.down_ack_owed()
+    assert hub.receive(services.sync.down_ack_batch(), "mqtt", topic_box=box).status == "stored"
+    assert hub.pending_downlink(box) == (2, [])
+    services.sync.handle_ack(hub.ack_bytes(box), "mqtt")
+    assert not services.sync.down_ack_owed()
+    # A third item still reaches the box although someone keeps claiming it has it.
+    hub.queue_downlink([box], "plate_watch", {"plate": "京A12345", "reason": "stolen"})
+    hub.box_status(box, {"state": "online", "down_ack": 3})
+    assert [i["s"] for i in hub.pending_downlink(box)[1]] == [3]
+
+
+def test_a_signed_down_ack_never_skips_items_not_yet_queued(services, hub, db):
+    from appliance.sync import batch as batchfmt
+
+    box = services.box_id
+    hub.queue_downlink([box], "notice", {"uuid": "n-1", "title": "停水通知"})
+    data, _ = batchfmt.build([], box, services.sync.key, 4096, down_ack=50)
+    assert hub.receive(data, "usb", topic_box=box).status == "stored"
+    hub.queue_downlink([box], "notice", {"uuid": "n-2", "title": "停电通知"})
+    assert [i["s"] for i in hub.pending_downlink(box)[1]] == [2]
+
+
+def test_an_unsigned_down_ack_on_the_stick_is_refused(services, hub, tmp_path):
+    """The USB path carries the down-ack in status.lnb, a signed empty batch: a forged one
+    (signed with another key) changes nothing."""
+    from appliance.hub.usb import import_stick
+    from appliance.sync import batch as batchfmt
+    from appliance.sync.keys import load_or_create_private_key
+
+    box = services.box_id
+    hub.queue_downlink([box], "notice", {"uuid": "n-1", "title": "停水通知"})
+    forger = load_or_create_private_key(tmp_path / "forger.pem")
+    data, _ = batchfmt.build([], box, forger, 4096, down_ack=10**6)
+    (tmp_path / "stick" / "linli" / box).mkdir(parents=True)
+    (tmp_path / "stick" / "linli" / box / "status.lnb").write_bytes(data)
+    report = import_stick(hub, tmp_path / "stick")
+    assert report["refused"] and [i["s"] for i in hub.pending_downlink(box)[1]] == [1]
+    assert (tmp_path / "stick" / "linli" / box / "down.lnd").exists()

@@ -339,3 +339,35 @@ def test_when_the_monthly_budget_is_used_up_only_urgent_entries_go(pair_factory,
         rt.close()
         worker.stop()
         hub.db.close()
+
+
+def test_a_forged_status_does_not_stop_notices_and_the_box_acks_them_signed(pair_factory, mosquitto, tmp_path):
+    """#11 item 12: anyone on the broker may publish the box's status topic; a huge down_ack
+    there once made the hub send that box nothing more. The box now reports what it applied
+    in a signed (empty) batch, with nothing in its outbox."""
+    pair = pair_factory(port=mosquitto.port)
+    hub = hub_proc(pair, tmp_path / "hub.log")
+    forger = mqtt.Client(CallbackAPIVersion.VERSION2, protocol=mqtt.MQTTv5)
+    forger.connect("127.0.0.1", mosquitto.port)
+    forger.loop_start()
+    forger.publish(f"linli/v1/{pair.box_id}/status", b'{"state": "online", "backlog": 0, "down_ack": 999999}',
+                   qos=1, retain=True).wait_for_publish(5)
+    forger.loop_stop()
+    forger.disconnect()
+    notice = subprocess.run(linli_cmd("hub", "notice", "停水通知"), cwd=REPO,
+                            env=dict(os.environ, LINLI_HOME=str(pair.hub_home)), capture_output=True, text=True)
+    assert notice.returncode == 0, notice.stderr
+    box = box_agent(pair, 0, tmp_path / "box.log")
+    try:
+        from appliance.hub.models import HubBox
+
+        hub_svc = pair.open_hub()
+        try:
+            wait_for(lambda: HubBox.get(HubBox.box_id == pair.box_id).down_acked == 1, 60,
+                     "the box's signed down_ack")
+        finally:
+            hub_svc.db.close()
+    finally:
+        stop(box)
+        stop(hub)
+    assert box_db_rows(pair, "DistrictNotice") == 1

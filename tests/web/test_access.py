@@ -91,3 +91,43 @@ def test_open_redirect_after_login_is_refused(client, users):
     r = client.post("/login?next=//evil.example/", data={"username": "admin", "password": "correct-horse-1",
                                                          "csrf_token": csrf_token(client)})
     assert r.status_code == 302 and r.headers["Location"] == "/"
+
+
+HOSTILE_NEXT = ["/%09/evil.example/", "/%0a/evil.example/", "/%0d%0a/x", "/%5Cevil.example/", "//evil.example/",
+                "https://evil.example/", "/%09%09/evil.example", "%20//evil.example/", "javascript:alert(1)",
+                "/%00/x", "\\\\evil.example"]
+
+
+def _stays_here(response) -> bool:
+    from urllib.parse import urlsplit
+
+    location = response.headers["Location"]
+    # What a browser does with it: drop tabs and newlines, read backslashes as slashes.
+    seen = urlsplit(location.replace("\\", "/"))
+    return not seen.netloc and not seen.scheme and seen.path.startswith("/")
+
+
+@pytest.mark.parametrize("target", HOSTILE_NEXT)
+def test_language_switch_never_sends_the_browser_elsewhere(client, target):
+    response = client.get(f"/lang/en?next={target}")
+    assert response.status_code == 302, (target, response.status_code)
+    assert _stays_here(response), (target, response.headers["Location"])
+
+
+@pytest.mark.parametrize("target", HOSTILE_NEXT)
+def test_login_never_sends_the_browser_elsewhere(client, users, target):
+    from tests.conftest import csrf_token
+
+    r = client.post(f"/login?next={target}", data={"username": "admin", "password": "correct-horse-1",
+                                                   "csrf_token": csrf_token(client)})
+    assert r.status_code == 302, (target, r.status_code)
+    assert _stays_here(r), (target, r.headers["Location"])
+
+
+def test_same_site_next_is_kept(client, users):
+    from tests.conftest import csrf_token
+
+    assert client.get("/lang/en?next=/residents%3Fq%3D1").headers["Location"] == "/residents?q=1"
+    r = client.post("/login?next=/units%3Fbuilding%3D2", data={"username": "admin", "password": "correct-horse-1",
+                                                                "csrf_token": csrf_token(client)})
+    assert r.headers["Location"] == "/units?building=2"

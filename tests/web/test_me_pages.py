@@ -69,7 +69,7 @@ def test_wrong_pin_is_refused_then_throttled(app, homes, config):
         r = sign_in(c, "13800138000", wrong(pin))
         assert r.status_code == 401 and "手机号或密码不对" in r.get_data(as_text=True)
     r = sign_in(c, "13800138000", pin)
-    assert r.status_code == 401 and "分钟" in r.get_data(as_text=True)
+    assert r.status_code == 401 and "秒" in r.get_data(as_text=True)
     assert c.get("/me/").status_code == 302  # not signed in
 
 

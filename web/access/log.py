@@ -10,6 +10,7 @@ from appliance.access import report
 from appliance.db.models.access import METHODS
 from web.access import bp
 from web.auth import READERS, roles
+from web.params import page_arg
 
 
 @bp.get("/access/log")
@@ -18,10 +19,7 @@ def access_log():
     from web.auth import services
 
     filters = report.clean_filters(request.args)
-    try:
-        page = max(1, int(request.args.get("page", "1")))
-    except ValueError:
-        page = 1
+    page = page_arg()
     waiting = services().access.log.waiting_rows()  # the attempt that just happened is one of them
     rows = [report.row_values(e) + [e.granted] for e in report.page(filters, page, waiting)]
     return render_template("access/log.html", rows=rows, filters=filters, page=page, methods=METHODS,

@@ -7,13 +7,14 @@ from flask import redirect, render_template, request, url_for
 from appliance.errors import LinliError
 from web.admin import bp
 from web.auth import READERS, actor, roles, services
+from web.params import page_arg, text_arg
 
 
 @bp.get("/users")
 @roles("admin")
-def users(errors=None, form=None, created=None):
+def users(errors=None, form=None, created=None, reset=None):
     return render_template("admin/users.html", users=services().accounts.list(), errors=errors or {},
-                           form=form or {}, created=created), 400 if errors else 200
+                           form=form or {}, created=created, reset=reset), 400 if errors else 200
 
 
 @bp.post("/users")
@@ -35,10 +36,36 @@ def user_active(user_id):
     return redirect(url_for("admin.users"))
 
 
+@bp.post("/users/<int:user_id>/password")
+@roles("admin")
+def user_password_reset(user_id):
+    """A one-time password, shown on this answer only; never stored in plain text."""
+    try:
+        user, password = services().accounts.reset_password(user_id, actor())
+    except LinliError as exc:
+        if getattr(exc, "field", None) is None:
+            raise
+        return users({"account": exc.message()})
+    response = users(reset={"username": user.username, "password": password})
+    return response[0], response[1], {"Cache-Control": "no-store"}
+
+
+@bp.post("/users/<int:user_id>/role")
+@roles("admin")
+def user_role(user_id):
+    try:
+        services().accounts.set_role(user_id, request.form.get("role", ""), actor())
+    except LinliError as exc:
+        if getattr(exc, "field", None) is None:
+            raise
+        return users({"account": exc.message()})
+    return redirect(url_for("admin.users"))
+
+
 @bp.get("/audit")
 @roles(*READERS)
 def audit():
-    page = max(1, request.args.get("page", 1, type=int) or 1)
-    entity = request.args.get("entity") or None
+    page = page_arg()
+    entity = text_arg("entity", 40) or None
     rows = services().audit.recent(limit=100, entity=entity, offset=(page - 1) * 100)
     return render_template("admin/audit.html", rows=rows, page=page, entity=entity)

@@ -8,6 +8,7 @@ from flask import Response, abort, redirect, render_template, request, url_for
 
 from web.admin import bp
 from web.auth import STAFF, actor, roles, services
+from web.params import id_arg
 
 
 def face():
@@ -35,7 +36,7 @@ def face_overview():
 @bp.post("/face/false-accepts")
 @roles(*STAFF)
 def face_false_accept():
-    resident_id = request.form.get("resident_id", type=int)
+    resident_id = id_arg("resident_id", source=request.form)
     if resident_id is not None:
         services().registry.resident(resident_id)
     face().report_false_accept(resident_id, actor(), request.form.get("event_ref", ""),

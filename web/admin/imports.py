@@ -53,8 +53,11 @@ def import_preview():
 @roles(*STAFF)
 def import_commit():
     name = request.form.get("staged", "")
-    staged = _uploads() / Path(name).name
-    if not name or not staged.exists():
+    # Only a name this page made (a uuid4 hex and the suffix) is looked up on disk.
+    stem, dot, suffix = name.partition(".")
+    valid = len(stem) == 32 and all(c in "0123456789abcdef" for c in stem) and dot and f".{suffix}" in ALLOWED
+    staged = _uploads() / name if valid else None
+    if staged is None or not staged.exists():
         return render_template("admin/import.html", error=_("The checked file is gone; upload it again.")), 400
     s = services()
     job = s.jobs.create("residents.import", created_by=actor())

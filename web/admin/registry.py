@@ -7,6 +7,7 @@ from flask import redirect, render_template, request, url_for
 from appliance.errors import LinliError, ValidationError
 from web.admin import bp
 from web.auth import READERS, STAFF, actor, roles, services
+from web.params import id_arg, page_arg, text_arg
 
 
 def _form_errors(exc: LinliError) -> dict:
@@ -14,10 +15,7 @@ def _form_errors(exc: LinliError) -> dict:
 
 
 def _page_arg() -> int:
-    try:
-        return max(1, int(request.args.get("page", "1")))
-    except ValueError:
-        return 1
+    return page_arg()
 
 
 # --- buildings ---------------------------------------------------------------------------
@@ -65,7 +63,7 @@ def delete_building(building_id):
 @bp.get("/units")
 @roles(*READERS)
 def units(errors=None, form=None):
-    building = request.args.get("building", type=int)
+    building = id_arg("building")
     return render_template("admin/units.html", units=services().registry.units(building),
                            buildings=services().registry.buildings(), building=building, errors=errors or {},
                            form=form or {}), 400 if errors else 200
@@ -103,7 +101,7 @@ def unit_edit(unit_id):
 @bp.get("/households")
 @roles(*READERS)
 def households():
-    building = request.args.get("building", type=int)
+    building = id_arg("building")
     return render_template("admin/households.html", households=services().registry.households(building),
                            buildings=services().registry.buildings(), building=building)
 
@@ -136,9 +134,9 @@ def delete_unit(unit_id):
 @bp.get("/residents")
 @roles(*READERS)
 def residents():
-    q = request.args.get("q", "")[:50]
+    q = text_arg("q", 50)
     page = _page_arg()
-    rows, total = services().registry.residents(q, request.args.get("building", type=int), page,
+    rows, total = services().registry.residents(q, id_arg("building"), page,
                                                 include_moved_out=request.args.get("all") == "1")
     template = "admin/_residents_table.html" if request.headers.get("HX-Request") == "true" else "admin/residents.html"
     return render_template(template, residents=rows, total=total, page=page, q=q,
@@ -196,7 +194,7 @@ def resident_delete(resident_id):
 @bp.get("/vehicles")
 @roles(*READERS)
 def vehicles():
-    q = request.args.get("q", "")[:20]
+    q = text_arg("q", 20)
     return render_template("admin/vehicles.html", vehicles=services().registry.vehicles(q), q=q)
 
 

@@ -7,6 +7,7 @@ from flask import Blueprint, redirect, render_template, request, send_file, url_
 from appliance.errors import LinliError
 from appliance.firelane import messages
 from web.auth import READERS, STAFF, actor, load_user, roles, services
+from web.params import float_arg
 
 bp = Blueprint("firelane", __name__, url_prefix="/firelane")
 
@@ -116,8 +117,11 @@ def settings(errors=None, form=None):
 @bp.post("/settings")
 @roles(*STAFF)
 def settings_save():
+    data = request.form.to_dict()
     try:
-        firelane().settings.save(request.form.to_dict(), actor())
+        for key, default in (("t2_min", 10.0), ("t3_min", 30.0)):  # minutes, at most a week
+            data[key] = float_arg(key, default, lo=0, hi=7 * 24 * 60, source=request.form)
+        firelane().settings.save(data, actor())
     except LinliError as exc:
         return settings({getattr(exc, "field", None) or "form": exc.message()}, request.form)
     return redirect(url_for("firelane.settings"))

@@ -10,6 +10,7 @@ from flask import Blueprint, Response, abort, redirect, render_template, request
 from appliance.errors import ValidationError
 from appliance.hub.export import to_csv, to_xlsx
 from web.auth import actor, roles, services
+from web.params import page_arg
 
 bp = Blueprint("district", __name__, url_prefix="/district")
 PAGE = 100
@@ -42,10 +43,7 @@ def boxes():
 def events():
     h = hub()
     kind, box = _filters()
-    try:
-        page = max(1, int(request.args.get("page", "1")))
-    except ValueError:
-        page = 1
+    page = page_arg()
     return render_template("district/events.html", events=h.events(kind, box, PAGE, (page - 1) * PAGE),
                            kinds=h.kinds(), boxes=h.boxes(), kind=kind, box=box, page=page, page_size=PAGE)
 

@@ -17,6 +17,9 @@ class User(BaseModel):
     active = BooleanField(default=True)
     created_at = DateTimeField(default=now)
     last_login_at = DateTimeField(null=True)
+    # Copied into the session at login; raised to end every session of the account (0008).
+    session_epoch = IntegerField(default=0)
+    must_change_password = BooleanField(default=False)
 
 
 @register

@@ -68,6 +68,22 @@ def test_pin_brute_force_locks_the_kiosk_and_even_the_right_pin_waits(access, pe
     assert [r[2] for r in log_rows(access)].count("locked_out") == 1
 
 
+def test_a_child_at_the_pad_keeps_the_right_pin_out_for_seconds_not_minutes(access, people, runtime):
+    """#11 item 2: five wrong PINs from anyone used to pause the pad for everyone for 2 minutes."""
+    t = [1000.0]
+    access.pin_throttle.clock = lambda: t[0]
+    pin = access.credentials.new_pin(people["张三"].id, "volunteer")
+    wrong = next(str(n).zfill(6) for n in range(10) if str(n).zfill(6) != pin)
+    for _ in range(12):  # a long streak of wrong PINs
+        t[0] += access.pin_throttle.remaining("kiosk")
+        assert not access.pin_attempt(wrong, "kiosk").granted
+    assert not access.pin_attempt(pin, "kiosk").granted  # right after a wrong one: a short wait
+    assert access.pin_throttle.remaining("kiosk") <= access.settings.pin_pause_max_s <= 5
+    t[0] += access.settings.pin_pause_max_s
+    assert access.pin_attempt(pin, "kiosk").granted
+    assert access.pin_throttle.remaining("kiosk") == 0  # and the streak is over
+
+
 @pytest.mark.parametrize("garbage", ["", " ", "12", "abcdef", "１２３４５６", "123456789012", "12 34 56", None])
 def test_garbage_pins_are_refused_and_logged(access, people, garbage):
     d = access.pin_attempt(garbage, "kiosk")
