@@ -3,6 +3,8 @@ and the keys never move while someone types."""
 
 from __future__ import annotations
 
+import os
+
 import pytest
 
 from tests.web.test_kiosk_browser import log_in, result, tap_pin
@@ -37,9 +39,9 @@ def resident(services):
 
 
 def check(page, state, keys_before):
-    import os
-    if os.environ.get("SHOTS"):
-        page.screenshot(path=f"{os.environ['SHOTS']}/{state.replace(' ', '_')}.png")
+    shots = os.environ.get("LINLI_TEST_SHOTS")  # a folder: keep a screenshot of each state to look at
+    if shots:
+        page.screenshot(path=f"{shots}/{state.replace(' ', '_')}.png")
     fits = page.evaluate(FITS)
     assert fits["scroll"] <= 480 and fits["scrollW"] <= 800, (state, fits)
     assert not fits["over"], (state, fits["over"])
