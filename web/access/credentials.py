@@ -15,8 +15,9 @@ from web.auth import STAFF, actor, roles, services
 
 
 def qr_svg(payload: str) -> Markup:
-    # The payload is ASCII we generated; segno's SVG is markup we trust.
-    return Markup(segno.make(payload, error="m").svg_inline(scale=6, border=2))
+    # The payload is ASCII we generated; segno's SVG is markup we trust. A viewBox and no fixed size,
+    # so CSS scales the whole code (60 mm on paper); 4 modules of quiet zone as the standard asks.
+    return Markup(segno.make(payload, error="m").svg_inline(scale=6, border=4, omitsize=True))
 
 
 def panel_data(resident_id) -> dict:
