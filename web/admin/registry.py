@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from flask import redirect, render_template, request, url_for
+from flask_babel import gettext as _
 
-from appliance.errors import LinliError, ValidationError
+from appliance.errors import Conflict, LinliError, ValidationError
+from appliance.services.registry import PAGE_SIZE
 from web.admin import bp
 from web.auth import READERS, STAFF, actor, roles, services
 
@@ -23,9 +25,10 @@ def _page_arg() -> int:
 # --- buildings ---------------------------------------------------------------------------
 @bp.get("/buildings")
 @roles(*READERS)
-def buildings(errors=None, form=None):
+def buildings(errors=None, form=None, refusal=None):
+    status = 409 if refusal else 400 if errors else 200
     return render_template("admin/buildings.html", buildings=services().registry.buildings(), errors=errors or {},
-                           form=form or {}), 400 if errors else 200
+                           form=form or {}, refusal=refusal), status
 
 
 @bp.post("/buildings")
@@ -57,18 +60,23 @@ def building_edit(building_id):
 @bp.post("/buildings/<int:building_id>/delete")
 @roles(*STAFF)
 def delete_building(building_id):
-    services().registry.delete_building(building_id, actor())
+    try:
+        services().registry.delete_building(building_id, actor())
+    except Conflict as exc:  # the building still has units: say so, and show the way to them
+        return buildings(refusal={"message": exc.message(), "label": _("Show this building's units"),
+                                  "link": url_for("admin.units", building=building_id)})
     return redirect(url_for("admin.buildings"))
 
 
 # --- units -------------------------------------------------------------------------------
 @bp.get("/units")
 @roles(*READERS)
-def units(errors=None, form=None):
-    building = request.args.get("building", type=int)
+def units(errors=None, form=None, refusal=None, building=None):
+    building = building or request.args.get("building", type=int)
+    status = 409 if refusal else 400 if errors else 200
     return render_template("admin/units.html", units=services().registry.units(building),
                            buildings=services().registry.buildings(), building=building, errors=errors or {},
-                           form=form or {}), 400 if errors else 200
+                           form=form or {}, refusal=refusal), status
 
 
 @bp.post("/units")
@@ -128,8 +136,15 @@ def household_edit(household_id):
 @bp.post("/units/<int:unit_id>/delete")
 @roles(*STAFF)
 def delete_unit(unit_id):
-    services().registry.delete_unit(unit_id, actor())
-    return redirect(url_for("admin.units"))
+    registry = services().registry
+    unit = registry.unit(unit_id)
+    try:
+        registry.delete_unit(unit_id, actor())
+    except Conflict as exc:  # people still live there: show them, so they can be moved out
+        return units(building=unit.building_id, refusal={
+            "message": exc.message(), "label": _("Show the residents of %(unit)s", unit=unit.number),
+            "link": url_for("admin.residents", building=unit.building_id, q=unit.number, all=1)})
+    return redirect(url_for("admin.units", building=unit.building_id))
 
 
 # --- residents ---------------------------------------------------------------------------
@@ -141,7 +156,7 @@ def residents():
     rows, total = services().registry.residents(q, request.args.get("building", type=int), page,
                                                 include_moved_out=request.args.get("all") == "1")
     template = "admin/_residents_table.html" if request.headers.get("HX-Request") == "true" else "admin/residents.html"
-    return render_template(template, residents=rows, total=total, page=page, q=q,
+    return render_template(template, residents=rows, total=total, page=page, q=q, pages=-(-total // PAGE_SIZE),
                            buildings=services().registry.buildings())
 
 
