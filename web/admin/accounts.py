@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import redirect, render_template, request, url_for
 
 from appliance.errors import LinliError
+from appliance.validation import clean_date
 from web.admin import bp
 from web.auth import READERS, actor, roles, services
 
@@ -38,7 +39,18 @@ def user_active(user_id):
 @bp.get("/audit")
 @roles(*READERS)
 def audit():
-    page = max(1, request.args.get("page", 1, type=int) or 1)
-    entity = request.args.get("entity") or None
-    rows = services().audit.recent(limit=100, entity=entity, offset=(page - 1) * 100)
-    return render_template("admin/audit.html", rows=rows, page=page, entity=entity)
+    args = request.args
+    filters = {"actor": args.get("actor", "")[:100] or None, "entity": args.get("entity", "")[:50] or None,
+               "date_from": _day(args.get("date_from")), "date_to": _day(args.get("date_to"))}
+    page = min(max(1, args.get("page", 1, type=int) or 1), 10_000)
+    entries, more = services().audit.entries(page=page, **filters)
+    return render_template("admin/audit.html", entries=entries, more=more, page=page, filters=filters,
+                           choices=services().audit.filter_choices())
+
+
+def _day(text):
+    """A date filter; a bad one is dropped, never an error page."""
+    try:
+        return clean_date(text, "date")
+    except LinliError:
+        return None
