@@ -6,7 +6,7 @@ from flask import redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from appliance.errors import Conflict, LinliError, ValidationError
-from appliance.services.registry import PAGE_SIZE
+from appliance.services.registry import FLAGS, PAGE_SIZE
 from web.admin import bp
 from web.auth import READERS, STAFF, actor, roles, services
 
@@ -17,7 +17,7 @@ def _form_errors(exc: LinliError) -> dict:
 
 def _page_arg() -> int:
     try:
-        return max(1, int(request.args.get("page", "1")))
+        return min(max(1, int(request.args.get("page", "1"))), 100_000)
     except ValueError:
         return 1
 
@@ -153,11 +153,12 @@ def delete_unit(unit_id):
 def residents():
     q = request.args.get("q", "")[:50]
     page = _page_arg()
+    flag = request.args.get("flag") if request.args.get("flag") in FLAGS else None
     rows, total = services().registry.residents(q, request.args.get("building", type=int), page,
-                                                include_moved_out=request.args.get("all") == "1")
+                                                include_moved_out=request.args.get("all") == "1", flag=flag)
     template = "admin/_residents_table.html" if request.headers.get("HX-Request") == "true" else "admin/residents.html"
     return render_template(template, residents=rows, total=total, page=page, q=q, pages=-(-total // PAGE_SIZE),
-                           buildings=services().registry.buildings())
+                           flag=flag, buildings=services().registry.buildings())
 
 
 @bp.route("/residents/new", methods=["GET", "POST"])
@@ -173,8 +174,26 @@ def resident_form(resident_id=None):
             return redirect(url_for("admin.resident_form", resident_id=saved.id, saved=1))
         except LinliError as exc:
             errors = _form_errors(exc)
-    return render_template("admin/resident_form.html", resident=resident, values=form or _resident_values(resident),
-                           errors=errors, units=registry.units(), saved=request.args.get("saved")), 400 if errors else 200
+    values = form or _resident_values(resident)
+    building = _int(values.get("building_id"))
+    return render_template("admin/resident_form.html", resident=resident, values=values, errors=errors,
+                           buildings=registry.buildings(), building=building, units=registry.units(building),
+                           saved=request.args.get("saved")), 400 if errors else 200
+
+
+@bp.get("/residents/unit-options")
+@roles(*STAFF)
+def unit_options():
+    """The resident form's unit list for the building just chosen (htmx)."""
+    units = services().registry.units(_int(request.args.get("building_id")))
+    return render_template("admin/_unit_options.html", units=units, current="")
+
+
+def _int(value):
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
 
 
 def _resident_values(resident) -> dict:
@@ -184,6 +203,7 @@ def _resident_values(resident) -> dict:
             "disability", "notes")
     values = {k: getattr(resident, k) for k in keys}
     values["unit_id"] = resident.household.unit_id
+    values["building_id"] = resident.household.unit.building_id
     return {k: ("" if v is None else v) for k, v in values.items()}
 
 
@@ -228,8 +248,10 @@ def vehicle_add(resident_id):
     if request.headers.get("HX-Request") == "true":
         return render_template("admin/_vehicles.html", resident=resident, vehicle_error=error), 200
     if error:
-        return render_template("admin/resident_form.html", resident=resident, values=_resident_values(resident),
-                               errors={}, units=registry.units(), vehicle_error=error), 400
+        values = _resident_values(resident)
+        return render_template("admin/resident_form.html", resident=resident, values=values, errors={},
+                               buildings=registry.buildings(), building=values["building_id"],
+                               units=registry.units(values["building_id"]), vehicle_error=error), 400
     return redirect(url_for("admin.resident_form", resident_id=resident_id))
 
 
