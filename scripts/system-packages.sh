@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Debian packages Linli needs on a development machine or CI: npm (fetches htmx at setup),
 # chromium (browser tests), mosquitto (sync tests), postgresql (hub scale path), fonts for
-# Chinese text, espeak-ng (spoken kiosk prompts). A package is installed only when what it
+# Chinese text and emoji, espeak-ng (spoken kiosk prompts). A package is installed only when what it
 # provides is missing (a machine may already have node/npm from elsewhere); sudo when not root.
 set -euo pipefail
 missing=()
@@ -14,6 +14,7 @@ need chromium       test -x /usr/bin/chromium
 need mosquitto      test -x /usr/sbin/mosquitto
 need postgresql     bash -c 'ls /usr/lib/postgresql/*/bin/pg_ctl'
 need fonts-wqy-zenhei test -f /usr/share/fonts/truetype/wqy/wqy-zenhei.ttc
+need fonts-noto-color-emoji test -f /usr/share/fonts/truetype/noto/NotoColorEmoji.ttf  # emoji in names, not tofu
 need espeak-ng      command -v espeak-ng
 need opencv-doc     test -f /usr/share/doc/opencv-doc/examples/data/vtest.avi  # street photos/video for vehicle tests
 need fonts-dejavu-extra test -f /usr/share/fonts/truetype/dejavu/DejaVuSansCondensed-Bold.ttf  # plate type for synthetic plates

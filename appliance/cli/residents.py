@@ -37,12 +37,28 @@ def cmd_import(args) -> int:
             print("  " + str(error), file=sys.stderr)
         return 1
     if report.dry_run:
-        print(_("Check passed: %(rows)s rows, %(created)s new, %(updated)s updated, %(vehicles)s vehicles. "
+        print_changes(report)
+        print(_("Check passed: %(rows)s rows, %(created)s new, %(updated)s changed, %(unchanged)s unchanged, "
+                "%(new_units)s new units, %(area_changes)s floor areas changed, %(vehicles)s new vehicles. "
                 "Nothing was written (dry run).", **report.as_dict()))
     else:
         print(_("Imported %(rows)s rows: %(created)s new, %(updated)s updated, %(vehicles)s vehicles.",
                 **report.as_dict()))
     return 0
+
+
+def print_changes(report) -> None:
+    """Every change to what the register already holds, so a dry run shows what the file would do."""
+    empty = _("(empty)")
+    for c in report.area_changes:
+        print(_("Floor area of %(place)s: %(old)s → %(new)s m² (row %(row)s)", place=c.place, old=c.old or empty,
+                new=c.new, row=c.row))
+    for u in report.new_unit_list:
+        print(_("New unit %(place)s, %(area)s m² (row %(row)s)", place=u.place, area=u.area or empty, row=u.row))
+    for c in report.resident_changes:
+        print(_("%(name)s, %(place)s (row %(row)s):", name=c.name, place=c.place, row=c.row))
+        for f in c.fields:
+            print(f"    {f.column}: {f.old or empty} → {f.new or empty}")
 
 
 def cmd_export(args) -> int:

@@ -7,6 +7,7 @@ in the same transaction.
 from __future__ import annotations
 
 import datetime
+import re
 
 from peewee import JOIN, fn
 
@@ -20,6 +21,12 @@ from appliance.validation import (clean_area, clean_date, clean_flag, clean_int,
 from models.plates.validate import normalize_plate, validate_plate
 
 PAGE_SIZE = 50
+FLAGS = {"alone": Resident.living_alone_elderly, "minor": Resident.minor, "disability": Resident.disability}
+
+
+def natural_key(text) -> tuple:
+    """2单元301 before 10单元101: digits compare as numbers."""
+    return tuple(int(part) if part.isdigit() else part for part in re.split(r"(\d+)", str(text or "")))
 
 
 def check_plate(value, field: str = "plate", row=None) -> tuple[str, str]:
@@ -47,7 +54,7 @@ class RegistryService:
 
     # --- buildings ------------------------------------------------------------------
     def buildings(self) -> list[Building]:
-        return list(Building.select().order_by(Building.name))
+        return sorted(Building.select(), key=lambda b: natural_key(b.name))
 
     def building(self, building_id) -> Building:
         b = find(Building, building_id)
@@ -81,10 +88,10 @@ class RegistryService:
 
     # --- units ------------------------------------------------------------------------
     def units(self, building_id=None) -> list[Unit]:
-        query = Unit.select(Unit, Building).join(Building).order_by(Building.name, Unit.number)
+        query = Unit.select(Unit, Building).join(Building)
         if building_id:
             query = query.where(Unit.building == building_id)
-        return list(query)
+        return sorted(query, key=lambda u: (natural_key(u.building.name), natural_key(u.number)))
 
     def unit(self, unit_id) -> Unit:
         u = find(Unit, unit_id)
@@ -149,19 +156,28 @@ class RegistryService:
         return h
 
     # --- residents ----------------------------------------------------------------------
-    def residents(self, search: str = "", building_id=None, page: int = 1, include_moved_out: bool = False):
-        query = (Resident.select(Resident, Household, Unit, Building)
-                 .join(Household).join(Unit).join(Building)
-                 .order_by(Building.name, Unit.number, Resident.name))
-        if search:
-            like = f"%{search.strip()}%"
-            query = query.where(Resident.name ** like | Resident.phone ** like | Unit.number ** like)
+    def residents(self, search: str = "", building_id=None, page: int = 1, include_moved_out: bool = False,
+                  flag: str | None = None):
+        """One page of residents in natural order (building, unit, name) and how many match.
+        ``search`` is literal text (``%`` and ``_`` are not wildcards); ``flag``: alone, minor or disability."""
+        query = (Resident.select(Resident.id, Building.name, Unit.number, Resident.name)
+                 .join(Household).join(Unit).join(Building))
+        term = (search or "").strip()
+        if term:
+            query = query.where(Resident.name.contains(term) | Resident.phone.contains(term)
+                                | Unit.number.contains(term))
         if building_id:
             query = query.where(Unit.building == building_id)
+        if flag in FLAGS:
+            query = query.where(FLAGS[flag] == True)  # noqa: E712
         if not include_moved_out:
             query = query.where(Resident.move_out.is_null() | (Resident.move_out > datetime.date.today()))
-        total = query.count()
-        return list(query.paginate(max(1, page), PAGE_SIZE)), total
+        order = sorted(query.tuples(), key=lambda t: (natural_key(t[1]), natural_key(t[2]), natural_key(t[3]), t[0]))
+        start = (max(1, page) - 1) * PAGE_SIZE
+        ids = [t[0] for t in order[start:start + PAGE_SIZE]]
+        rows = {r.id: r for r in (Resident.select(Resident, Household, Unit, Building)
+                                  .join(Household).join(Unit).join(Building).where(Resident.id.in_(ids)))} if ids else {}
+        return [rows[i] for i in ids], len(order)
 
     def resident(self, resident_id) -> Resident:
         r = find(Resident, resident_id)

@@ -22,6 +22,7 @@ from appliance.db.models import Building, Household, Resident, Unit, Vehicle
 from appliance.errors import ValidationError
 from appliance.i18n import N_, gettext
 from appliance.registry.service import check_plate, resident_payload
+from appliance.registry.plan import AreaChange, NewUnit, ResidentChange, area_text, plan_import
 from appliance.sync import outbox
 from appliance.validation import (ROLE_LABELS, clean_area, clean_date, clean_flag, clean_int, clean_phone,
                                   clean_role, clean_text)
@@ -78,19 +79,25 @@ class RowError:
 class ImportReport:
     rows: int = 0
     created: int = 0
-    updated: int = 0
+    updated: int = 0  # existing residents with at least one field that changes
+    unchanged: int = 0  # existing residents the file leaves as they are
     vehicles: int = 0
     new_units: int = 0
     errors: list[RowError] = field(default_factory=list)
     dry_run: bool = True
+    # What the file changes, listed for the preview (see residents_plan).
+    new_unit_list: list[NewUnit] = field(default_factory=list)
+    area_changes: list[AreaChange] = field(default_factory=list)
+    resident_changes: list[ResidentChange] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
         return not self.errors
 
     def as_dict(self) -> dict:
-        return {"rows": self.rows, "created": self.created, "updated": self.updated, "vehicles": self.vehicles,
-                "new_units": self.new_units, "dry_run": self.dry_run,
+        return {"rows": self.rows, "created": self.created, "updated": self.updated, "unchanged": self.unchanged,
+                "vehicles": self.vehicles, "new_units": self.new_units, "area_changes": len(self.area_changes),
+                "dry_run": self.dry_run,
                 "errors": [{"row": e.row, "column": e.column, "message": e.message} for e in self.errors]}
 
 
@@ -217,6 +224,7 @@ class ResidentsIO:
         plate_owner = {v.plate: (v.resident.household.unit_id, v.resident.name)
                        for v in Vehicle.select(Vehicle, Resident, Household).join(Resident).join(Household)}
         unit_ids = {(u.building_id, u.number): u.id for u in Unit.select()}
+        unit_areas: dict[tuple, tuple] = {}  # (building, unit) -> (area, first row giving it)
         clean: list[_CleanRow] = []
         for row, record in rows:
             errors_before = len(report.errors)
@@ -248,6 +256,12 @@ class ResidentsIO:
                 "notes": attempt("notes", clean_text, max_len=500),
             }
             area = attempt("area_m2", lambda v, f, row: clean_area(v, f, row))
+            if area is not None and building_name and unit_number:
+                first = unit_areas.setdefault((building_name, unit_number), (area, row))
+                if first[0] != area:  # one unit, one area: it weights its owner's vote
+                    report.errors.append(RowError(row, LABELS["area_m2"], gettext(
+                        "Floor area %(area)s differs from %(other)s on row %(row)s for the same unit.",
+                        area=area_text(area), other=area_text(first[0]), row=first[1])))
             if values["move_in"] and values["move_out"] and values["move_out"] < values["move_in"]:
                 report.errors.append(RowError(row, LABELS["move_out"], gettext("Move-out cannot be before move-in.")))
             person = (building_name, unit_number, values["name"])
@@ -287,35 +301,31 @@ class ResidentsIO:
 
     def import_file(self, path: Path, actor: str, dry_run: bool = False, progress=None) -> ImportReport:
         rows = read_rows(path)
+        if progress and not dry_run:
+            progress(0, len(rows))  # the total is known as soon as the file is read
         clean, report = self.check(rows)
         report.dry_run = dry_run
-        if dry_run or not report.ok:
-            self._count_effects(clean, report)
+        if not report.ok:
+            return report
+        if dry_run:
+            self._plan(clean, report)
             return report
         with self.db.atomic():
-            self._write(clean, report, progress)
+            self._plan(clean, report)  # counted in the transaction: the result says what was written
+            self._write(clean, progress)
             self.audit.record(actor, "import", "resident", "", {"file": Path(path).name, "rows": report.rows,
                                                                 "created": report.created, "updated": report.updated})
         logger.info("imported %s rows (%s new, %s updated)", report.rows, report.created, report.updated)
         return report
 
-    def _count_effects(self, clean: list[_CleanRow], report: ImportReport) -> None:
-        existing = {(r.household.unit.building_id, r.household.unit.number, r.name)
-                    for r in Resident.select(Resident, Household, Unit).join(Household).join(Unit)}
-        units = {(u.building_id, u.number) for u in Unit.select()}
-        new_units = set()
-        for item in clean:
-            key = (item.building.id, item.unit_number)
-            if key not in units:
-                new_units.add(key)
-            if (*key, item.values["name"]) in existing:
-                report.updated += 1
-            else:
-                report.created += 1
-            report.vehicles += len(item.plates)
-        report.new_units = len(new_units)
+    def _plan(self, clean: list[_CleanRow], report: ImportReport) -> None:
+        plan = plan_import(clean, LABELS)
+        report.created, report.updated, report.unchanged = plan.created, plan.updated, plan.unchanged
+        report.vehicles, report.new_units = plan.vehicles, len(plan.new_units)
+        report.new_unit_list, report.area_changes = plan.new_units, plan.area_changes
+        report.resident_changes = plan.resident_changes
 
-    def _write(self, clean: list[_CleanRow], report: ImportReport, progress) -> None:
+    def _write(self, clean: list[_CleanRow], progress) -> None:
         units = {(u.building_id, u.number): u for u in Unit.select()}
         households = {}
         for h in Household.select().order_by(Household.id.desc()):
@@ -330,7 +340,6 @@ class ResidentsIO:
             if unit is None:
                 unit = Unit.create(building=item.building, number=item.unit_number, area_m2=item.area)
                 units[key] = unit
-                report.new_units += 1
             elif item.area is not None and unit.area_m2 != item.area:
                 unit.area_m2 = item.area
                 unit.save()
@@ -340,9 +349,6 @@ class ResidentsIO:
             resident = existing.get((unit.id, item.values["name"]))
             if resident is None:
                 resident = Resident(household=household)
-                report.created += 1
-            else:
-                report.updated += 1
             for k, v in item.values.items():
                 setattr(resident, k, v)
             resident.updated_at = now()
@@ -354,8 +360,7 @@ class ResidentsIO:
             for plate, kind in item.plates:
                 if plate not in vehicles:
                     vehicles[plate] = Vehicle.create(resident=resident, plate=plate, kind=kind)
-                    report.vehicles += 1
-            if progress and (done % 200 == 0 or done == total):
+            if progress and (done % 100 == 0 or done == total):
                 progress(done, total)
 
     # --- export -----------------------------------------------------------------------------

@@ -107,7 +107,7 @@ def fuzz_clients(app, client_as, services):
     b = reg.save_building({"name": "1号楼"}, "t")
     u = reg.save_unit({"building_id": b.id, "number": "101"}, "t")
     r = reg.save_resident({"name": "张三", "unit_id": u.id, "phone": "13800138000", "move_in": "2020-01-01"}, "t")
-    pin = services.access.credentials.new_pin(r.id, "t")
+    pin = services.credentials.new_pin(r.id, "t")
     resident = app.test_client()
     resident.post("/me/login", data={"phone": "13800138000", "pin": pin,
                                      "csrf_token": csrf_token(resident, "/me/login")})

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import redirect, render_template, request, url_for
 
 from appliance.errors import LinliError
+from appliance.validation import clean_date
 from web.admin import bp
 from web.auth import READERS, actor, roles, services
 from web.params import page_arg, text_arg
@@ -65,7 +66,18 @@ def user_role(user_id):
 @bp.get("/audit")
 @roles(*READERS)
 def audit():
+    args = request.args
+    filters = {"actor": args.get("actor", "")[:100] or None, "entity": args.get("entity", "")[:50] or None,
+               "date_from": _day(args.get("date_from")), "date_to": _day(args.get("date_to"))}
     page = page_arg()
-    entity = text_arg("entity", 40) or None
-    rows = services().audit.recent(limit=100, entity=entity, offset=(page - 1) * 100)
-    return render_template("admin/audit.html", rows=rows, page=page, entity=entity)
+    entries, more = services().audit.entries(page=page, **filters)
+    return render_template("admin/audit.html", entries=entries, more=more, page=page, filters=filters,
+                           choices=services().audit.filter_choices())
+
+
+def _day(text):
+    """A date filter; a bad one is dropped, never an error page."""
+    try:
+        return clean_date(text, "date")
+    except LinliError:
+        return None

@@ -9,4 +9,4 @@ from web.auth import READERS, roles, services
 def dashboard():
     s = services()
     return render_template("admin/dashboard.html", counts=s.registry.counts(), health=s.health.report(),
-                           recent=s.audit.recent(limit=8), by_building=s.registry.residents_by_building())
+                           recent=s.audit.latest(8), by_building=s.registry.residents_by_building())

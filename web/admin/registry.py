@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from flask import redirect, render_template, request, url_for
+from flask_babel import gettext as _
 
-from appliance.errors import LinliError, ValidationError
+from appliance.errors import Conflict, LinliError, ValidationError
+from appliance.registry.service import FLAGS, PAGE_SIZE
 from web.admin import bp
 from web.auth import READERS, STAFF, actor, roles, services
 from web.params import id_arg, page_arg, text_arg
@@ -21,9 +23,10 @@ def _page_arg() -> int:
 # --- buildings ---------------------------------------------------------------------------
 @bp.get("/buildings")
 @roles(*READERS)
-def buildings(errors=None, form=None):
+def buildings(errors=None, form=None, refusal=None):
+    status = 409 if refusal else 400 if errors else 200
     return render_template("admin/buildings.html", buildings=services().registry.buildings(), errors=errors or {},
-                           form=form or {}), 400 if errors else 200
+                           form=form or {}, refusal=refusal), status
 
 
 @bp.post("/buildings")
@@ -55,18 +58,23 @@ def building_edit(building_id):
 @bp.post("/buildings/<int:building_id>/delete")
 @roles(*STAFF)
 def delete_building(building_id):
-    services().registry.delete_building(building_id, actor())
+    try:
+        services().registry.delete_building(building_id, actor())
+    except Conflict as exc:  # the building still has units: say so, and show the way to them
+        return buildings(refusal={"message": exc.message(), "label": _("Show this building's units"),
+                                  "link": url_for("admin.units", building=building_id)})
     return redirect(url_for("admin.buildings"))
 
 
 # --- units -------------------------------------------------------------------------------
 @bp.get("/units")
 @roles(*READERS)
-def units(errors=None, form=None):
-    building = id_arg("building")
+def units(errors=None, form=None, refusal=None, building=None):
+    building = building or id_arg("building")
+    status = 409 if refusal else 400 if errors else 200
     return render_template("admin/units.html", units=services().registry.units(building),
                            buildings=services().registry.buildings(), building=building, errors=errors or {},
-                           form=form or {}), 400 if errors else 200
+                           form=form or {}, refusal=refusal), status
 
 
 @bp.post("/units")
@@ -126,8 +134,15 @@ def household_edit(household_id):
 @bp.post("/units/<int:unit_id>/delete")
 @roles(*STAFF)
 def delete_unit(unit_id):
-    services().registry.delete_unit(unit_id, actor())
-    return redirect(url_for("admin.units"))
+    registry = services().registry
+    unit = registry.unit(unit_id)
+    try:
+        registry.delete_unit(unit_id, actor())
+    except Conflict as exc:  # people still live there: show them, so they can be moved out
+        return units(building=unit.building_id, refusal={
+            "message": exc.message(), "label": _("Show the residents of %(unit)s", unit=unit.number),
+            "link": url_for("admin.residents", building=unit.building_id, q=unit.number, all=1)})
+    return redirect(url_for("admin.units", building=unit.building_id))
 
 
 # --- residents ---------------------------------------------------------------------------
@@ -136,11 +151,12 @@ def delete_unit(unit_id):
 def residents():
     q = text_arg("q", 50)
     page = _page_arg()
+    flag = request.args.get("flag") if request.args.get("flag") in FLAGS else None
     rows, total = services().registry.residents(q, id_arg("building"), page,
-                                                include_moved_out=request.args.get("all") == "1")
+                                                include_moved_out=request.args.get("all") == "1", flag=flag)
     template = "admin/_residents_table.html" if request.headers.get("HX-Request") == "true" else "admin/residents.html"
-    return render_template(template, residents=rows, total=total, page=page, q=q,
-                           buildings=services().registry.buildings())
+    return render_template(template, residents=rows, total=total, page=page, q=q, pages=-(-total // PAGE_SIZE),
+                           flag=flag, buildings=services().registry.buildings())
 
 
 @bp.route("/residents/new", methods=["GET", "POST"])
@@ -156,8 +172,26 @@ def resident_form(resident_id=None):
             return redirect(url_for("admin.resident_form", resident_id=saved.id, saved=1))
         except LinliError as exc:
             errors = _form_errors(exc)
-    return render_template("admin/resident_form.html", resident=resident, values=form or _resident_values(resident),
-                           errors=errors, units=registry.units(), saved=request.args.get("saved")), 400 if errors else 200
+    values = form or _resident_values(resident)
+    building = _int(values.get("building_id"))
+    return render_template("admin/resident_form.html", resident=resident, values=values, errors=errors,
+                           buildings=registry.buildings(), building=building, units=registry.units(building),
+                           saved=request.args.get("saved")), 400 if errors else 200
+
+
+@bp.get("/residents/unit-options")
+@roles(*STAFF)
+def unit_options():
+    """The resident form's unit list for the building just chosen (htmx)."""
+    units = services().registry.units(_int(request.args.get("building_id")))
+    return render_template("admin/_unit_options.html", units=units, current="")
+
+
+def _int(value):
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
 
 
 def _resident_values(resident) -> dict:
@@ -167,6 +201,7 @@ def _resident_values(resident) -> dict:
             "disability", "notes")
     values = {k: getattr(resident, k) for k in keys}
     values["unit_id"] = resident.household.unit_id
+    values["building_id"] = resident.household.unit.building_id
     return {k: ("" if v is None else v) for k, v in values.items()}
 
 
@@ -211,8 +246,10 @@ def vehicle_add(resident_id):
     if request.headers.get("HX-Request") == "true":
         return render_template("admin/_vehicles.html", resident=resident, vehicle_error=error), 200
     if error:
-        return render_template("admin/resident_form.html", resident=resident, values=_resident_values(resident),
-                               errors={}, units=registry.units(), vehicle_error=error), 400
+        values = _resident_values(resident)
+        return render_template("admin/resident_form.html", resident=resident, values=values, errors={},
+                               buildings=registry.buildings(), building=values["building_id"],
+                               units=registry.units(values["building_id"]), vehicle_error=error), 400
     return redirect(url_for("admin.resident_form", resident_id=resident_id))
 
 

@@ -3,8 +3,44 @@ document.addEventListener("change", function (event) {
   var el = event.target;
   if (el.matches && el.matches("[data-autosubmit]")) { el.form.submit(); }
 });
+
+// Forms that delete or void something ask first (htmx forms use hx-confirm instead).
 document.addEventListener("submit", function (event) {
   var form = event.target;
   var question = form.getAttribute && form.getAttribute("data-confirm");
-  if (question && !window.confirm(question)) { event.preventDefault(); }
+  if (question && !window.confirm(question)) {
+    event.preventDefault();
+    event.stopPropagation();
+  }
 }, true);
+
+// The ☰ menu is a <details>: always open on wide screens, where its button is hidden.
+(function () {
+  var menu = document.getElementById("main-menu");
+  if (!menu || !window.matchMedia) { return; }
+  var wide = window.matchMedia("(min-width: 601px)");
+  function follow() { menu.open = wide.matches; }
+  follow();
+  if (wide.addEventListener) { wide.addEventListener("change", follow); }
+})();
+
+// On phones tables become cards: each cell shows its column's name, taken from the header
+// where the page did not set data-label itself.
+function labelCells(root) {
+  var tables = (root || document).querySelectorAll("table.list");
+  Array.prototype.forEach.call(tables, function (table) {
+    var head = table.querySelector("tr");
+    if (!head || !head.querySelector("th")) { return; }
+    var names = Array.prototype.map.call(head.children, function (th) { return th.textContent.trim(); });
+    Array.prototype.forEach.call(table.querySelectorAll("tr"), function (tr) {
+      Array.prototype.forEach.call(tr.children, function (td, i) {
+        if (td.tagName === "TD" && !td.hasAttribute("data-label") && names[i] && !td.hasAttribute("colspan") &&
+            !td.classList.contains("title") && !td.classList.contains("row-actions")) {
+          td.setAttribute("data-label", names[i]);
+        }
+      });
+    });
+  });
+}
+labelCells(document);
+document.addEventListener("htmx:afterSettle", function (event) { labelCells(event.target); });
