@@ -35,4 +35,4 @@ def test_exit_2_when_a_picture_has_no_face(linli_home, tmp_path, capsys):
 
 def test_selfcheck_reports_the_face_subsystem(services):
     report = services.health.report()["subsystems"]["face"]
-    assert report["ok"] and "0 residents enrolled" in report["detail"]
+    assert report["ok"] and "已登记 0 位住户" in report["detail"]  # Chinese by default
