@@ -46,7 +46,7 @@ def drawn_square(page, selector: str) -> dict:
 
 @pytest.mark.parametrize("media", ["screen", "print"])
 def test_printed_resident_code_scans_and_opens_the_gate(page, live_server, users, services, resident, runtime, media):
-    services.access.credentials.issue_qr(resident.id, "test")
+    services.credentials.issue_qr(resident.id, "test")
     log_in(page, live_server, "volunteer")
     page.wait_for_url("**/")
     page.emulate_media(media=media)
@@ -63,7 +63,7 @@ def test_printed_resident_code_scans_and_opens_the_gate(page, live_server, users
 
 @pytest.mark.parametrize("media", ["screen", "print"])
 def test_printed_visitor_pass_scans_and_opens_the_gate(page, live_server, users, services, runtime, media):
-    vp, _code = services.access.credentials.create_pass("volunteer", None, hours=2, max_uses=1, note="快递")
+    vp, _code = services.credentials.create_pass("volunteer", None, hours=2, max_uses=1, note="快递")
     log_in(page, live_server, "volunteer")
     page.wait_for_url("**/")
     page.emulate_media(media=media)
@@ -76,8 +76,8 @@ def test_printed_visitor_pass_scans_and_opens_the_gate(page, live_server, users,
 
 @pytest.mark.parametrize("media", ["screen", "print"])
 def test_residents_own_code_on_the_phone_scans(phone_page, live_server, services, resident, media):
-    pin = services.access.credentials.new_pin(resident.id, "test")
-    services.access.credentials.issue_qr(resident.id, "test")
+    pin = services.credentials.new_pin(resident.id, "test")
+    services.credentials.issue_qr(resident.id, "test")
     phone_page.goto(live_server + "/me/login")
     phone_page.fill("input[name=phone]", "13800138000")
     phone_page.fill("input[name=pin]", pin)
