@@ -1,6 +1,6 @@
 """Face entry at the gate: one more access method in the same decision path as a PIN.
 
-The face identifier (appliance/services/face_identifier.py) says who stands at the camera,
+The face identifier (appliance/face/identifier.py) says who stands at the camera,
 or why it will not say; the access service then checks that resident's validity (move-in,
 move-out, schedule) as for a PIN, logs the attempt with its outbox entry, and pulses the
 relay. Nothing about the face (frames, embeddings, similarity) reaches the log or outbox:
