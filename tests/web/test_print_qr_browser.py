@@ -58,7 +58,7 @@ def test_printed_resident_code_scans_and_opens_the_gate(page, live_server, users
     assert text == page.get_attribute(".qr", "data-payload")
     decision = services.access.scan(text, "kiosk")
     assert decision.granted and decision.reason == "granted", decision
-    assert runtime.gate.relay_energised
+    assert runtime.services.access.gate.relay_energised
 
 
 @pytest.mark.parametrize("media", ["screen", "print"])
