@@ -15,8 +15,8 @@ from dataclasses import dataclass
 from appliance.access.codes import CodeInvalid, clean_card, clean_pin, looks_like_qr, parse_qr
 from appliance.access.log import AccessLog
 from appliance.access.throttle import GuessThrottle
-from appliance.db.models import AccessSchedule, Credential, Resident, VisitorPass
-from appliance.errors import ValidationError
+from appliance.db.models import AccessSchedule, Credential, DistrictSetting, Resident, VisitorPass
+from appliance.errors import PermissionDenied, ValidationError
 from appliance.i18n import N_
 from appliance.face.identifier import REASONS as FACE_REASONS
 
@@ -138,9 +138,16 @@ class AccessService:
         reason = (reason or "").strip()
         if len(reason) < 2 or len(reason) > 200:
             raise ValidationError("Give a reason for opening the gate (2 to 200 characters).", field="reason")
+        if not self.remote_open_allowed():
+            raise PermissionDenied("The district has switched off opening the gate from the admin site.")
         with self._lock:
             self.audit.record(actor, "remote_open", "gate", "", {"reason": reason})
             return self._grant("remote", actor, None, detail=reason, reason="remote")
+
+    def remote_open_allowed(self) -> bool:
+        # The district may switch remote opening off for a box (a downlink "config" entry).
+        row = DistrictSetting.get_or_none(DistrictSetting.key == "gate.remote_open_allowed")
+        return True if row is None else bool(row.value)
 
     def check_pin(self, text, kiosk: str) -> tuple[Resident | None, str | None]:
         """Whose PIN this is, opening nothing: for the kiosk's pages where a resident acts for

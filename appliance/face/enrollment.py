@@ -40,10 +40,6 @@ NOTICE = {
 }
 
 
-class FaceNotEnrolled(LinliError):
-    msgid = N_("Face entry is not enrolled for this resident.")
-
-
 class NoConsent(LinliError):
     msgid = N_("Separate consent to face entry is needed first.")
 

@@ -11,10 +11,12 @@ import logging
 from dataclasses import dataclass, field
 from typing import Protocol
 
+from appliance.errors import LinliError
+
 logger = logging.getLogger(__name__)
 
 
-class NotifyError(Exception):
+class NotifyError(LinliError):
     """The message could not be handed to the network (modem down, no signal)."""
 
 

@@ -259,10 +259,6 @@ class RegistryService:
             v.delete_instance()
             self.audit.record(actor, "delete", "vehicle", vehicle_id, {"plate": v.plate})
 
-    def owner_of_plate(self, plate: str) -> Resident | None:
-        v = Vehicle.get_or_none(Vehicle.plate == normalize_plate(plate))
-        return v.resident if v else None
-
     # --- overview -------------------------------------------------------------------------
     def residents_by_building(self) -> list[dict]:
         """Residents living in each building, with the elderly living alone among them."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import functools
 import logging
 import math
 import secrets
@@ -218,7 +219,7 @@ class AccountService:
         self._check_throttle(username, client)
         user = User.get_or_none(User.username == (username or "").strip())
         # Hash even for unknown users so response time does not reveal which names exist.
-        valid = check_password_hash(user.password_hash if user else _DUMMY_HASH,
+        valid = check_password_hash(user.password_hash if user else _dummy_hash(),
                                     password if isinstance(password, str) else "")
         if not user or not valid or not user.active:
             self._failed(username, client)
@@ -230,4 +231,8 @@ class AccountService:
         return user
 
 
-_DUMMY_HASH = generate_password_hash("not-a-real-password")
+@functools.cache
+def _dummy_hash() -> str:
+    # Made on the first login with an unknown name, not at import: a hash costs ~0.1 s and
+    # every CLI command imports this module.
+    return generate_password_hash("not-a-real-password")

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import logging
-import socket
 import ssl
 import threading
 import time
@@ -214,14 +213,6 @@ class MqttChannel:
                 self._inflight[info.mid] = (entries[0].seq, entries[-1].seq, time.monotonic())
                 self._sent_upto = entries[-1].seq
             self.sync.sent("mqtt", data, entries, count_usage=True)
-
-
-def broker_reachable(host: str, port: int, timeout: float = 1.0) -> bool:
-    try:
-        with socket.create_connection((host, port), timeout=timeout):
-            return True
-    except OSError:
-        return False
 
 
 class PairingFailed(LinliError):

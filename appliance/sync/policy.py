@@ -30,10 +30,6 @@ class FieldPolicy:
         self.share_plates = share_plates
         self._pseudonyms: dict[str, str] = {}
 
-    @classmethod
-    def from_config(cls, sync_config, pseudonym_key: bytes) -> "FieldPolicy":
-        return cls(pseudonym_key, sync_config.share_names, sync_config.share_phones, sync_config.share_plates)
-
     def pseudonym(self, resident_id) -> str:
         # Stable per box so the district can count visits per person without knowing who.
         key = str(resident_id)

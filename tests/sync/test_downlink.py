@@ -101,3 +101,23 @@ def test_a_district_revocation_closes_the_gate_to_that_card_and_pass(paired, ser
     decision = access.scan("0012345678", "kiosk")
     assert not decision.granted and decision.reason == "revoked"
     assert CredentialRevocation.select().count() == 2
+
+
+def test_the_district_can_switch_off_opening_the_gate_from_the_admin_site(paired, services):
+    from appliance.errors import PermissionDenied
+
+    assert services.access.remote_open("老人忘带钥匙", "volunteer").granted
+    off = [{"s": 1, "k": "config", "d": {"key": "gate.remote_open_allowed", "value": False}}]
+    paired.handle_downlink(downlink.build(off, "district-1", services.box_id, HUB_KEY), "mqtt")
+    with pytest.raises(PermissionDenied):
+        services.access.remote_open("老人忘带钥匙", "volunteer")
+    on = [{"s": 2, "k": "config", "d": {"key": "gate.remote_open_allowed", "value": True}}]
+    paired.handle_downlink(downlink.build(on, "district-1", services.box_id, HUB_KEY), "mqtt")
+    assert services.access.remote_open("老人忘带钥匙", "volunteer").granted
+
+
+def test_a_district_banner_setting_is_refused_whole(paired, services):
+    items = ITEMS[:1] + [{"s": 2, "k": "config", "d": {"key": "notices.banner", "value": "x"}}]
+    with pytest.raises(LinliError):
+        paired.handle_downlink(downlink.build(items, "district-1", services.box_id, HUB_KEY), "mqtt")
+    assert counts() == (0, 0, 0, 0)

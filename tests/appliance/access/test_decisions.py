@@ -97,8 +97,9 @@ def test_card_granted_unknown_and_revoked(access, people, credentials):
     assert access.scan("0012345679", "kiosk").reason == "unknown_card"
     credentials.revoke(cred.id, "volunteer")
     assert not access.scan("0012345678", "kiosk").granted
-    with pytest.raises(Exception):
+    with pytest.raises(ValidationError) as bad:
         credentials.add_card(people["李四"].id, "12", "volunteer")
+    assert bad.value.field == "card"
 
 
 def test_personal_qr_rotates_and_expires(access, people, clock, credentials):
