@@ -20,6 +20,21 @@ ROLES = ("admin", "volunteer", "district", "kiosk")
 CHROMIUM = "/usr/bin/chromium"
 
 
+@pytest.fixture(autouse=True)
+def quick_password_hashes(request, monkeypatch):
+    """Hash test passwords with few rounds: scrypt's ~0.1 s per account and per login was a
+    third of the fast test set's time. Tests marked ``real_password_hashing`` keep the
+    product's own method (and one checks that it is scrypt)."""
+    if request.node.get_closest_marker("real_password_hashing"):
+        return
+    from werkzeug.security import generate_password_hash
+
+    import appliance.services.accounts as accounts
+
+    monkeypatch.setattr(accounts, "generate_password_hash",
+                        lambda password: generate_password_hash(password, method="pbkdf2:sha256:1"))
+
+
 @pytest.fixture
 def linli_home(tmp_path, monkeypatch) -> Path:
     home = tmp_path / "linli"
