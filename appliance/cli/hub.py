@@ -1,4 +1,5 @@
-"""``linli hub run``, ``linli hub import-usb DIR``, ``linli hub pair-usb DIR``, ``linli hub notice``."""
+"""``linli hub run``, ``linli hub import-usb DIR``, ``linli hub pair-usb DIR``, ``linli hub notice``,
+``linli hub broker-config DIR``, ``linli hub box-login BOX``, ``linli hub migrate``."""
 
 from __future__ import annotations
 
@@ -33,6 +34,17 @@ def register(sub) -> None:
     a.add_argument("--body", default="")
     a.add_argument("--box", action="append", help=_("box id (repeat); all boxes when left out"))
     a.set_defaults(func=cmd_notice)
+    a = hsub.add_parser("broker-config", help=_("write the broker's password and ACL files (one login per box)"))
+    a.add_argument("dir", help=_("folder for the passwd and acl files (mosquitto's password_file and acl_file)"))
+    a.add_argument("--pid-file", help=_("the broker's pid file: tell it to re-read the files"))
+    a.add_argument("--pairing-password", default="",
+                   help=_("also write a login that may only ask to pair (for pairing by code over MQTT)"))
+    a.set_defaults(func=cmd_broker_config)
+    a = hsub.add_parser("box-login", help=_("give a paired box a new broker password"))
+    a.add_argument("box")
+    a.set_defaults(func=cmd_box_login)
+    a = hsub.add_parser("migrate", help=_("bring the hub database up to date"))
+    a.set_defaults(func=cmd_migrate)
 
 
 @contextlib.contextmanager
@@ -118,4 +130,42 @@ def cmd_notice(args) -> int:
         n = hub.queue_downlink(boxes, "notice", {"uuid": str(uuid.uuid4()), "title": args.title, "body": args.body},
                                actor="cli")
     print(_("Notice queued for %(n)s boxes.", n=n))
+    return 0
+
+
+def cmd_broker_config(args) -> int:
+    from appliance.hub.broker import reload_broker, write_broker_files
+
+    with open_hub() as (config, hub):
+        out = write_broker_files(hub.broker_accounts(), args.dir, config.hub.mqtt_username,
+                                 config.hub.mqtt_password, args.pairing_password)
+    print(_("Broker files written: %(passwd)s and %(acl)s, %(n)s box logins.", passwd=str(out["passwd"]),
+            acl=str(out["acl"]), n=out["boxes"]))
+    if out["without_login"]:
+        print(_("Boxes without a login (give them one with linli hub box-login): %(boxes)s",
+                boxes=", ".join(out["without_login"])))
+    if args.pid_file:
+        reload_broker(args.pid_file)
+        print(_("The broker re-reads them now."))
+    return 0
+
+
+def cmd_box_login(args) -> int:
+    with open_hub() as (_config, hub):
+        hub.new_box_login(args.box)
+        print(_("New broker login for %(box)s in %(file)s; run linli hub broker-config again.", box=args.box,
+                file=str(hub.login_file(args.box))))
+    return 0
+
+
+def cmd_migrate(args) -> int:
+    from appliance.hub.store import connect_hub_db, migrate_hub
+
+    config = load_config()
+    db = connect_hub_db(config.hub.db_url, config.home)
+    try:
+        applied = migrate_hub(db)
+    finally:
+        db.close()
+    print(_("Hub database up to date (applied: %(names)s).", names=", ".join(applied) or "-"))
     return 0

@@ -1,7 +1,7 @@
 """Hub tables. The hub has its own database (SQLite file or PostgreSQL), so these models
 are bound by :func:`appliance.hub.store.open_hub_db`, never to the box's database."""
 
-from peewee import (AutoField, BigIntegerField, CharField, CompositeKey, DateTimeField, IntegerField, Model,
+from peewee import (AutoField, BigIntegerField, CharField, CompositeKey, DateField, DateTimeField, IntegerField, Model,
                     TextField)
 
 from appliance.db.base import JSONField, now
@@ -25,6 +25,7 @@ class HubBox(HubModel):
     backlog = IntegerField(default=0)  # as the box last reported it
     online = CharField(default="unknown")
     health = JSONField(null=True)
+    mqtt_hash = TextField(default="")  # the broker's password-file hash; the password is never stored
 
 
 class HubEntry(HubModel):
@@ -72,4 +73,15 @@ class HubPairCode(HubModel):
     used_by = CharField(null=True)
 
 
-HUB_MODELS = [HubBox, HubEntry, HubBatch, HubDownlink, HubPairCode]
+class HubBoxDay(HubModel):
+    """Kept up to date as batches are stored (migration 0003)."""
+    box = CharField()
+    day = DateField()
+    kind = CharField()
+    entries = BigIntegerField(default=0)
+
+    class Meta:
+        primary_key = CompositeKey("box", "day", "kind")
+
+
+HUB_MODELS = [HubBox, HubEntry, HubBatch, HubDownlink, HubPairCode, HubBoxDay]

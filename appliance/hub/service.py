@@ -12,13 +12,16 @@ import hashlib
 import json
 import logging
 import secrets
+import os
 import threading
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from appliance.errors import LinliError
 from appliance.i18n import N_
-from appliance.hub.models import HubBatch, HubBox, HubDownlink, HubEntry, HubPairCode
+from appliance.hub.broker import check_box_id, new_password, password_hash
+from appliance.hub.models import HubBatch, HubBox, HubBoxDay, HubDownlink, HubEntry, HubPairCode
 from appliance.sync import batch as batchfmt
 from appliance.sync import downlink as downfmt
 from appliance.sync.envelope import ACK, SCHEMA_VERSION, UPLINK, check, pack, parse
@@ -68,15 +71,47 @@ class HubService:
         return public_text(self.key)
 
     # -- boxes and pairing ----------------------------------------------------------------------
-    def register_box(self, box_id: str, public_key: str, name: str = "") -> None:
+    def register_box(self, box_id: str, public_key: str, name: str = "") -> str | None:
+        """Pair a box; a new box gets its own broker login, whose password is returned
+        (and left for the installer in ``hub/box-logins/``); only its hash is kept."""
+        check_box_id(box_id)
         public_from_text(public_key)
+        password = None
         with self.db.atomic():
             existing = HubBox.get_or_none(HubBox.box_id == box_id)
             if existing and existing.public_key != public_key:
                 raise LinliError("Box %(box)s is already paired with another key.", box=box_id)
             if existing is None:
-                HubBox.create(box_id=box_id, public_key=public_key, name=name)
+                password = new_password()
+                HubBox.create(box_id=box_id, public_key=public_key, name=name, mqtt_hash=password_hash(password))
+        if password:
+            self._leave_login(box_id, password)
         logger.info("box %s paired", box_id)
+        return password
+
+    def new_box_login(self, box_id: str) -> str:
+        """A new broker password for a paired box (lost, leaked, or paired before logins)."""
+        password = new_password()
+        if not HubBox.update(mqtt_hash=password_hash(password)).where(HubBox.box_id == box_id).execute():
+            raise LinliError("Box %(box)s is not paired with this hub.", box=box_id)
+        self._leave_login(box_id, password)
+        return password
+
+    def login_file(self, box_id: str) -> Path:
+        return self.dir / "box-logins" / f"{box_id}.toml"
+
+    def _leave_login(self, box_id: str, password: str) -> None:
+        path = self.login_file(box_id)
+        path.parent.mkdir(mode=0o700, exist_ok=True)
+        tmp = path.with_suffix(".tmp")
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(f'# The broker login of box {box_id}: copy into the box\'s config.toml.\n'
+                    f'[sync]\nmqtt_username = "{box_id}"\nmqtt_password = "{password}"\n')
+        os.replace(tmp, path)
+
+    def broker_accounts(self) -> list[tuple[str, str]]:
+        return list(HubBox.select(HubBox.box_id, HubBox.mqtt_hash).order_by(HubBox.box_id).tuples())
 
     def new_pair_code(self) -> str:
         """A one-time code for pairing a box over MQTT; valid for a day."""
@@ -163,6 +198,7 @@ class HubService:
                            f"VALUES ({', '.join([p] * 7)}) ON CONFLICT DO NOTHING")
                     cursor = self.db.cursor()
                     cursor.executemany(sql, rows)
+                    self._count_days(box_id, rows)
                 new = len(rows)
             acked, ranges = self._advance(box)
             box.acked = acked
@@ -174,6 +210,15 @@ class HubService:
                             entries=len(entries), new_entries=new, channel=channel,
                             status="stored" if new or not entries else "duplicate")
         return Receipt(box_id, "stored" if new or not entries else "duplicate", acked, ranges, new)
+
+    def _count_days(self, box_id: str, rows: list) -> None:
+        # Inside the batch's transaction, under the box's lock: counted once per new entry.
+        counts = Counter((row[4].date().isoformat(), row[3]) for row in rows)
+        p = self.db.param
+        sql = (f"INSERT INTO {HubBoxDay._meta.table_name} (box, day, kind, entries) VALUES ({p}, {p}, {p}, {p}) "
+               f"ON CONFLICT (box, day, kind) DO UPDATE SET entries = {HubBoxDay._meta.table_name}.entries "
+               f"+ excluded.entries")
+        self.db.cursor().executemany(sql, [(box_id, day, kind, n) for (day, kind), n in counts.items()])
 
     @staticmethod
     def _signed_down_ack(box: HubBox, claimed) -> int:

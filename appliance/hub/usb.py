@@ -56,6 +56,9 @@ def write_pairing(hub, root: Path, writer: AtomicWriter | None = None) -> list[s
     registered = []
     for req in sorted(folder.glob("*.box.json")):
         data = json.loads(req.read_text())
-        hub.register_box(data["box"], data["public_key"], data.get("name", ""))
+        password = hub.register_box(data["box"], data["public_key"], data.get("name", ""))
+        if password:
+            # The box's broker login travels with the installer who carries the stick.
+            writer.write(folder / f"{data['box']}.mqtt.toml", hub.login_file(data["box"]).read_bytes())
         registered.append(data["box"])
     return registered
