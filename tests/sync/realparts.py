@@ -38,17 +38,20 @@ def wait_port(port: int, timeout: float = 10.0) -> None:
 class Mosquitto:
     """A real broker on a random loopback port; restart() keeps the port and persisted state."""
 
-    def __init__(self, folder: Path):
+    def __init__(self, folder: Path, extra: list[str] | tuple = ()):
         self.folder = folder
         self.conf = folder / "mosquitto.conf"
         self.proc = None
+        self.extra = list(extra)  # e.g. password_file / acl_file lines
         self._configure(free_port())
 
     def _configure(self, port: int) -> None:
         self.port = port
-        lines = [f"listener {port} 127.0.0.1", "allow_anonymous true", "persistence true",
+        lines = [f"listener {port} 127.0.0.1", "persistence true",
                  f"persistence_location {self.folder}/", "max_queued_messages 100000", "log_dest stderr",
-                 "log_type error", "log_type warning"]
+                 "log_type error", "log_type warning", *self.extra]
+        if not any(line.startswith("password_file") for line in self.extra):
+            lines.insert(1, "allow_anonymous true")
         if os.geteuid() == 0:
             lines.append("user root")  # otherwise it drops to a user who cannot write the tmp folder
         self.conf.write_text("\n".join(lines) + "\n")
