@@ -18,6 +18,8 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from peewee import PostgresqlDatabase
+
 from appliance.errors import LinliError
 from appliance.i18n import N_
 from appliance.hub.broker import check_box_id, new_password, password_hash
@@ -42,6 +44,8 @@ class Receipt:
     ranges: list = field(default_factory=list)
     new: int = 0
     reason: str = ""
+    down_acked: int = 0
+    queued: int = 0  # the box's newest downlink seq when the batch was stored
 
 
 def _ranges(seqs: list[int], limit: int = 64) -> list[list[int]]:
@@ -192,36 +196,45 @@ class HubService:
                          json.dumps(e.payload, ensure_ascii=False, sort_keys=True), received)
                         for e in entries if e.seq not in stored]
                 if rows:
-                    # executemany: peewee's per-row SQL building was most of the hub's time.
-                    p = self.db.param
-                    sql = (f"INSERT INTO {HubEntry._meta.table_name} (box, seq, uuid, kind, at, payload, received_at) "
-                           f"VALUES ({', '.join([p] * 7)}) ON CONFLICT DO NOTHING")
-                    cursor = self.db.cursor()
-                    cursor.executemany(sql, rows)
+                    # Plain SQL: peewee's per-row SQL building was most of the hub's time.
+                    self._insert_many(f"INSERT INTO {HubEntry._meta.table_name} (box, seq, uuid, kind, at, payload, "
+                                      f"received_at) VALUES %s ON CONFLICT DO NOTHING", rows)
                     self._count_days(box_id, rows)
                 new = len(rows)
             acked, ranges = self._advance(box)
             box.acked = acked
-            box.down_acked = self._signed_down_ack(box, header.get("down_ack"))
+            box.down_acked, queued = self._signed_down_ack(box, header.get("down_ack"))
             box.last_seen = datetime.datetime.now()
             box.last_channel = channel
             box.save()
             HubBatch.create(box=box_id, digest=digest, first_seq=header.get("first"), last_seq=header.get("last"),
                             entries=len(entries), new_entries=new, channel=channel,
                             status="stored" if new or not entries else "duplicate")
-        return Receipt(box_id, "stored" if new or not entries else "duplicate", acked, ranges, new)
+        return Receipt(box_id, "stored" if new or not entries else "duplicate", acked, ranges, new,
+                       down_acked=box.down_acked, queued=queued)
 
     def _count_days(self, box_id: str, rows: list) -> None:
         # Inside the batch's transaction, under the box's lock: counted once per new entry.
         counts = Counter((row[4].date().isoformat(), row[3]) for row in rows)
-        p = self.db.param
-        sql = (f"INSERT INTO {HubBoxDay._meta.table_name} (box, day, kind, entries) VALUES ({p}, {p}, {p}, {p}) "
-               f"ON CONFLICT (box, day, kind) DO UPDATE SET entries = {HubBoxDay._meta.table_name}.entries "
-               f"+ excluded.entries")
-        self.db.cursor().executemany(sql, [(box_id, day, kind, n) for (day, kind), n in counts.items()])
+        table = HubBoxDay._meta.table_name
+        self._insert_many(f"INSERT INTO {table} (box, day, kind, entries) VALUES %s ON CONFLICT (box, day, kind) "
+                          f"DO UPDATE SET entries = {table}.entries + excluded.entries",
+                          [(box_id, day, kind, n) for (day, kind), n in counts.items()])
+
+    def _insert_many(self, sql: str, rows: list) -> None:
+        """``sql`` with one ``VALUES %s``: a single statement on PostgreSQL (psycopg2's
+        executemany is one round trip per row), executemany of one row each on SQLite."""
+        cursor = self.db.cursor()
+        if isinstance(self.db, PostgresqlDatabase):
+            from psycopg2.extras import execute_values
+
+            execute_values(cursor, sql, rows, page_size=1000)
+        else:
+            width = len(rows[0])
+            cursor.executemany(sql.replace("VALUES %s", "VALUES (" + ", ".join(["?"] * width) + ")"), rows)
 
     @staticmethod
-    def _signed_down_ack(box: HubBox, claimed) -> int:
+    def _signed_down_ack(box: HubBox, claimed) -> tuple[int, int]:
         """The downlink ack of a verified batch: only ever up, and never past what was queued
         for the box (a box cannot skip items that do not exist yet)."""
         try:
@@ -230,7 +243,7 @@ class HubService:
             raise RefusedBatch(reason="bad down_ack") from None
         queued = HubDownlink.select(HubDownlink.seq).where(HubDownlink.box == box.box_id) \
             .order_by(HubDownlink.seq.desc()).limit(1).scalar() or 0
-        return max(box.down_acked, min(claimed, queued))
+        return max(box.down_acked, min(claimed, queued)), queued
 
     def _advance(self, box: HubBox) -> tuple[int, list]:
         acked = box.acked
@@ -288,6 +301,17 @@ class HubService:
         rows = HubDownlink.select().where(HubDownlink.box == box_id, HubDownlink.seq > box.down_acked) \
             .order_by(HubDownlink.seq).limit(500)
         return box.down_acked, [{"s": r.seq, "k": r.kind, "d": r.data} for r in rows]
+
+    def downlink_heads(self) -> dict[str, tuple[int, int]]:
+        """For every box in one query: (down_acked, newest queued seq or 0 when all applied),
+        the marker a worker compares with what it last published."""
+        from peewee import JOIN, fn
+
+        newest = fn.COALESCE(fn.MAX(HubDownlink.seq), 0)
+        q = (HubBox.select(HubBox.box_id, HubBox.down_acked, newest)
+             .join(HubDownlink, JOIN.LEFT_OUTER, on=(HubDownlink.box == HubBox.box_id))
+             .group_by(HubBox.box_id, HubBox.down_acked).tuples())
+        return {box: (acked, top if top > acked else 0) for box, acked, top in q}
 
     def downlink_bytes(self, box_id: str) -> bytes | None:
         _acked, items = self.pending_downlink(box_id)

@@ -69,7 +69,7 @@ class HubWorker:
                 if receipt.status != "refused":
                     ack = self.hub.ack_bytes(box_id, receipt.ranges)
                     client.publish(topic(box_id, "ack"), ack, qos=1, retain=True)
-                    self._publish_down(box_id)
+                    self._publish_down(box_id, receipt)
             elif leaf == "pair":
                 request = json.loads(msg.payload)
                 if request.get("box") != box_id:
@@ -88,7 +88,12 @@ class HubWorker:
             # The box gets no ack for this batch and sends it again after its resend timeout.
             logger.exception("hub worker error on %s", msg.topic)
 
-    def _publish_down(self, box_id: str) -> None:
+    def _publish_down(self, box_id: str, receipt=None) -> None:
+        if receipt is not None and receipt.status != "refused":
+            # What the batch's transaction saw: no query when nothing changed for the box.
+            marker = (receipt.down_acked, receipt.queued if receipt.queued > receipt.down_acked else 0)
+            if self._published_down.get(box_id) == marker:
+                return
         down_acked, items = self.hub.pending_downlink(box_id)
         marker = (down_acked, items[-1]["s"] if items else 0)
         if self._published_down.get(box_id) == marker:
@@ -104,7 +109,9 @@ class HubWorker:
             if not self.connected.is_set():
                 continue
             try:
-                for box in self.hub.boxes():
-                    self._publish_down(box.box_id)
+                # One query for all boxes; a box is read in full only when its marker moved.
+                for box_id, marker in self.hub.downlink_heads().items():
+                    if self._published_down.get(box_id) != marker:
+                        self._publish_down(box_id)
             except Exception:
                 logger.exception("hub downlink loop error")

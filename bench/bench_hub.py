@@ -1,0 +1,132 @@
+"""The district hub at city scale, measured: simulated boxes (own keys, own broker logins,
+signed batches, 5% redelivered) through a real mosquitto with the hub's ACL into 1, 2 and 4
+hub worker processes on one PostgreSQL database.
+
+Printed: batches/s and entries/s per worker count (each box keeps two batches in flight, so
+the hub is the limit), p95 publish-to-signed-ack latency, the same run's raw ``COPY`` of the
+same rows (the practical limit of the database), and a thousand boxes at a modest paced rate.
+Everything here shares the machine's cores with the generator, mosquitto and PostgreSQL;
+``python -m bench.bench_hub --help`` for sizes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from bench._results import record
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def copy_rate(db) -> tuple[int, float]:
+    """Rows/s of PostgreSQL's COPY of the rows the run stored, into an empty twin table."""
+    cur = db.cursor()
+    buf = io.StringIO()
+    cur.copy_expert("COPY hub_entry (box, seq, uuid, kind, at, payload, received_at) TO STDOUT", buf)
+    rows = buf.getvalue().count("\n")
+    cur.execute("DROP TABLE IF EXISTS copy_probe")
+    cur.execute("CREATE TABLE copy_probe (LIKE hub_entry INCLUDING ALL)")
+    db.commit()
+    buf.seek(0)
+    started = time.perf_counter()
+    cur.copy_expert("COPY copy_probe (box, seq, uuid, kind, at, payload, received_at) FROM STDIN", buf)
+    db.commit()
+    elapsed = time.perf_counter() - started
+    cur.execute("DROP TABLE copy_probe")
+    db.commit()
+    return rows, rows / elapsed
+
+
+def one_run(pg, tmp: Path, name: str, boxes: int, per_box: int, workers: int, per_batch: int, rate: float = 0.0,
+            with_copy: bool = False):
+    from appliance.hub.models import HubEntry
+    from bench.hub_load import LoadGenerator
+    from tests.sync.hubcity import City
+
+    city = City(tmp / name, pg.create_db(name))
+    gen = LoadGenerator(city.hub.public_key, 0, boxes=boxes, entries_per_box=per_box, per_batch=per_batch,
+                        window=2, duplicate_share=0.05)
+    try:
+        started = time.perf_counter()
+        gen.pair(city.hub)
+        paired = time.perf_counter() - started
+        gen.port = city.start_broker().port
+        city.start_workers(workers)
+        gen.connect()
+        gen.status_all()
+        cpu0 = time.process_time()
+        total = boxes * per_box
+
+        def progress(done, all_):
+            print(f"\r   {name}: {done}/{all_} entries acked", end="", flush=True)
+
+        result = gen.run(rate=rate, timeout=600, progress=progress)
+        gen_cpu = (time.process_time() - cpu0) / result.seconds
+        print()
+        gen.close()
+        city.stop_workers()
+        stored = HubEntry.select().count()
+        if result.unacked_boxes or stored != total:
+            raise RuntimeError(f"{name}: {result.unacked_boxes} boxes unacked, {stored} of {total} stored")
+        copy = copy_rate(city.hub.db) if with_copy else None
+        print(f"   {name}: paired {boxes} boxes in {paired:.1f} s; generator used {gen_cpu * 100:.0f}% of a core; "
+              f"{result.ack_regressions} acks arrived after a newer one", flush=True)
+        return result, copy
+    finally:
+        gen.close()
+        city.close()
+
+
+def main(argv: list[str] | None = None) -> None:
+    ap = argparse.ArgumentParser(prog="python -m bench.bench_hub")
+    ap.add_argument("--boxes", type=int, default=100, help="boxes for the worker-scaling runs")
+    ap.add_argument("--per-box", type=int, default=300, help="entries each box sends in those runs")
+    ap.add_argument("--workers", default="1,2,4", help="worker counts to try")
+    ap.add_argument("--city-boxes", type=int, default=1000, help="boxes of the paced city run (0 skips it)")
+    ap.add_argument("--city-rate", type=float, default=100, help="batches/s over all boxes in the city run")
+    args = ap.parse_args(sys.argv[1:] if argv is None else argv)
+    sys.path.insert(0, str(ROOT))
+    from tests.sync.realparts import Postgres
+
+    with tempfile.TemporaryDirectory() as tmp:
+        tmp = Path(tmp)
+        pg = Postgres(tmp / "pg")
+        pg.start()
+        try:
+            best = 0.0
+            for n in [int(x) for x in args.workers.split(",")]:
+                result, copy = one_run(pg, tmp, f"w{n}", args.boxes, args.per_box, n, per_batch=20,
+                                       with_copy=(n == 1))
+                best = max(best, result.entries_per_s)
+                record(f"hub_{args.boxes}boxes_{n}w_batches_per_s", result.batches_per_s, "b/s",
+                       goal="more with more workers until the cores run out")
+                record(f"hub_{args.boxes}boxes_{n}w_entries_per_s", result.entries_per_s, "ent/s")
+                record(f"hub_{args.boxes}boxes_{n}w_p95_ack_ms", result.p(0.95) * 1000, "ms",
+                       goal="saturated: queueing")
+                if copy:
+                    rows, rate = copy
+                    record("hub_1w_vs_copy", result.entries_per_s / rate * 100, "%",
+                           peer=f"PostgreSQL COPY of the same {rows} rows", peer_value=rate, goal=">= 30")
+            if args.city_boxes:
+                per_box, per_batch = 30, 10
+                result, _ = one_run(pg, tmp, "city", args.city_boxes, per_box, 2, per_batch=per_batch,
+                                    rate=args.city_rate)
+                record(f"hub_{args.city_boxes}boxes_paced_batches_per_s", result.batches_per_s, "b/s",
+                       goal=f"= offered {args.city_rate:g}")
+                record(f"hub_{args.city_boxes}boxes_paced_p50_ack_ms", result.p(0.50) * 1000, "ms")
+                record(f"hub_{args.city_boxes}boxes_paced_p95_ack_ms", result.p(0.95) * 1000, "ms", goal="< 1000")
+            # A city's day: 1,000 boxes x ~1,500 entries, at the best ingest rate measured above.
+            record("hub_city_day_minutes_at_best_rate", 1000 * 1500 / best / 60, "min",
+                   goal="a day's traffic in well under a day")
+        finally:
+            pg.stop()
+
+
+if __name__ == "__main__":
+    main()
