@@ -75,6 +75,9 @@ def one_run(pg, tmp: Path, name: str, boxes: int, per_box: int, workers: int, pe
         if result.unacked_boxes or stored != total:
             raise RuntimeError(f"{name}: {result.unacked_boxes} boxes unacked, {stored} of {total} stored")
         copy = copy_rate(city.hub.db) if with_copy else None
+        size = city.hub.db.execute_sql("SELECT pg_total_relation_size('hub_entry') + pg_total_relation_size('hub_batch')"
+                                       " + pg_total_relation_size('hub_box_day')").fetchone()[0]
+        result.bytes_per_entry = size / stored
         print(f"   {name}: paired {boxes} boxes in {paired:.1f} s; generator used {gen_cpu * 100:.0f}% of a core; "
               f"{result.ack_regressions} acks arrived after a newer one", flush=True)
         return result, copy
@@ -110,6 +113,8 @@ def main(argv: list[str] | None = None) -> None:
                 record(f"hub_{args.boxes}boxes_{n}w_p95_ack_ms", result.p(0.95) * 1000, "ms",
                        goal="saturated: queueing")
                 if copy:
+                    record("hub_pg_bytes_per_entry", result.bytes_per_entry, "B",
+                           goal="disk per year = boxes x entries/day x 365 x this")
                     rows, rate = copy
                     record("hub_1w_vs_copy", result.entries_per_s / rate * 100, "%",
                            peer=f"PostgreSQL COPY of the same {rows} rows", peer_value=rate, goal=">= 30")

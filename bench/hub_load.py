@@ -94,6 +94,7 @@ class LoadResult:
     latencies: list
     ack_regressions: int
     unacked_boxes: int
+    bytes_per_entry: float = 0.0
 
     @property
     def batches_per_s(self) -> float:

@@ -20,6 +20,7 @@ def register(sub) -> None:
     hsub.required = True
     a = hsub.add_parser("run", help=_("receive batches over MQTT until stopped"))
     a.add_argument("--workers", type=int, default=1, help=_("MQTT workers in this process"))
+    a.add_argument("--worker-id", default="", help=_("this worker's stable name (one per systemd instance)"))
     a.set_defaults(func=cmd_run)
     a = hsub.add_parser("import-usb", help=_("import the boxes' batches from a stick, write acks and messages back"))
     a.add_argument("dir")
@@ -69,8 +70,9 @@ def cmd_run(args) -> int:
     signal.signal(signal.SIGTERM, lambda *_a: stop.set())
     with open_hub() as (config, hub):
         workers = []
+        base = dataclasses.replace(config.hub, worker_id=args.worker_id) if args.worker_id else config.hub
         for i in range(args.workers):
-            cfg = config.hub
+            cfg = base
             if args.workers > 1:
                 cfg = dataclasses.replace(cfg, worker_id=f"{cfg.worker_id or 'w'}-{i}")
             worker = HubWorker(hub, cfg)
