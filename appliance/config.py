@@ -242,6 +242,9 @@ class HubConfig:
     mqtt_password: str = setting("", "MQTT password.")
     share_group: str = setting("linli-hub", "Shared-subscription group; workers in one group split the boxes' load.")
     worker_id: str = setting("", "This worker's MQTT client id suffix; empty means the host name and process id.")
+    session_expiry_s: int = setting(60, "Seconds the broker keeps a disconnected worker's session (and its share of "
+                                        "the boxes' messages); brokers keep routing to it meanwhile.", min=0,
+                                    max=86400)
 
 
 @dataclass

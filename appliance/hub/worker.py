@@ -3,8 +3,9 @@
 Several workers (processes or machines) with the same ``share_group`` split the boxes'
 batches between them; each stores, then publishes the signed ack retained on the box's
 ``ack`` topic, so a box that was away gets the newest ack as soon as it reconnects.
-The session is persistent: a worker that dies before acknowledging a message to the
-broker gets it again (or another worker does), and storing is idempotent.
+The session outlives a disconnect for ``session_expiry_s``: a worker that dies before
+acknowledging a message gets it again when it is back within that time; otherwise the box
+resends it (to a live worker). Storing is idempotent either way.
 """
 
 from __future__ import annotations
@@ -37,7 +38,10 @@ class HubWorker:
         self._thread = threading.Thread(target=self._downlink_loop, name="hub-downlink", daemon=True)
 
     def start(self) -> None:
-        connect_async(self.client, self.cfg, session_expiry=3600)
+        # mosquitto and EMQX keep handing a shared subscription's messages to a member whose
+        # session outlives its connection: a short expiry bounds what a dead worker hoards
+        # (boxes resend it), while a worker restarted at once still gets its queue back.
+        connect_async(self.client, self.cfg, session_expiry=self.cfg.session_expiry_s)
         self.client.loop_start()
         self._thread.start()
 

@@ -18,9 +18,10 @@ HUB_ID = "district-1"
 WORKER_USER = "linli-hub"
 
 
-def worker_config(port: int, db_url: str, worker: str, password: str) -> str:
+def worker_config(port: int, db_url: str, worker: str, password: str, session_expiry_s: int = 60) -> str:
     return (f'[hub]\nid = "{HUB_ID}"\nmqtt_host = "127.0.0.1"\nmqtt_port = {port}\ndb_url = "{db_url}"\n'
-            f'worker_id = "{worker}"\nmqtt_username = "{WORKER_USER}"\nmqtt_password = "{password}"\n')
+            f'worker_id = "{worker}"\nmqtt_username = "{WORKER_USER}"\nmqtt_password = "{password}"\n'
+            f'session_expiry_s = {session_expiry_s}\n')
 
 
 class City:
@@ -45,14 +46,14 @@ class City:
         self.broker.start()
         return self.broker
 
-    def start_workers(self, n: int, timeout: float = 60.0) -> None:
+    def start_workers(self, n: int, timeout: float = 60.0, session_expiry_s: int = 60) -> None:
         key = (self.home / "hub" / "hub_ed25519.pem").read_bytes()
         for i in range(n):
             home = self.folder / f"worker-{i}"
             (home / "hub").mkdir(parents=True, exist_ok=True)
             (home / "hub" / "hub_ed25519.pem").write_bytes(key)  # every worker signs as the district
             (home / "config.toml").write_text(worker_config(self.broker.port, self.db_url, f"w{i}",
-                                                            self.worker_password))
+                                                            self.worker_password, session_expiry_s))
             self.workers.append(spawn(["nice", *linli_cmd("hub", "run")], home, self.folder / f"worker-{i}.log"))
         # Ready when the broker has each worker's shared subscription: messages sent to a
         # shared group nobody has joined yet are dropped.

@@ -148,3 +148,34 @@ def test_a_box_paired_after_the_broker_started_gets_in_after_broker_config_reloa
     finally:
         after.disconnect()
         after.loop_stop()
+
+
+def test_a_worker_killed_mid_run_loses_nothing(city):
+    import signal
+
+    gen = LoadGenerator(city.hub.public_key, 0, boxes=20, entries_per_box=100, per_batch=5, resend_s=3.0,
+                        duplicate_share=0.0)
+    gen.pair(city.hub)
+    gen.port = city.start_broker().port
+    # The broker keeps routing to the dead worker's session until it expires; then the
+    # boxes' resends reach the survivor.
+    city.start_workers(2, session_expiry_s=3)
+    killed = []
+
+    def kill_one(done, total):
+        if not killed and done > total * 0.2:
+            city.workers[0].send_signal(signal.SIGKILL)  # no goodbye: mid-batch, mid-ack
+            killed.append(done)
+
+    try:
+        gen.connect()
+        result = gen.run(timeout=180, progress=kill_one)
+    finally:
+        gen.close()
+        city.stop_workers()
+    assert killed and killed[0] < 20 * 100, "the worker was not killed mid-run"
+    assert result.unacked_boxes == 0
+    assert HubEntry.select().count() == 20 * 100
+    assert {b.acked for b in HubBox.select()} == {100}
+    # The survivor took over: it stored batches after the kill.
+    assert HubBatch.select().where(HubBatch.channel == "mqtt:w1").count() > 0
