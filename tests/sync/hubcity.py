@@ -54,7 +54,7 @@ class City:
             (home / "hub" / "hub_ed25519.pem").write_bytes(key)  # every worker signs as the district
             (home / "config.toml").write_text(worker_config(self.broker.port, self.db_url, f"w{i}",
                                                             self.worker_password, session_expiry_s))
-            self.workers.append(spawn(["nice", *linli_cmd("hub", "run")], home, self.folder / f"worker-{i}.log"))
+            self.workers.append(spawn(linli_cmd("hub", "run"), home, self.folder / f"worker-{i}.log"))
         # Ready when the broker has each worker's shared subscription: messages sent to a
         # shared group nobody has joined yet are dropped.
         log = self.broker.folder / "mosquitto.log"
