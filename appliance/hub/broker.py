@@ -26,7 +26,7 @@ logger = logging.getLogger(__name__)
 
 PAIRING_USER = "linli-pair"
 # Box ids become broker user names and topic levels: no wildcards, separators or spaces.
-BOX_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
+BOX_ID = re.compile(r"^\w[\w.-]{0,63}$")  # \w: any script's letters and digits
 ITERATIONS = 1000
 
 
