@@ -92,7 +92,11 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--per-box", type=int, default=300, help="entries each box sends in those runs")
     ap.add_argument("--workers", default="1,2,4", help="worker counts to try")
     ap.add_argument("--city-boxes", type=int, default=1000, help="boxes of the paced city run (0 skips it)")
-    ap.add_argument("--city-rate", type=float, default=100, help="batches/s over all boxes in the city run")
+    ap.add_argument("--city-rate", type=float, default=20, help="batches/s over all boxes in the city run")
+    ap.add_argument("--city-per-box", type=int, default=30, help="entries each box sends in the city run (10 a batch)")
+    ap.add_argument("--backlog-boxes", type=int, default=100,
+                    help="boxes of the backlog run: every box back after an outage (0 skips it)")
+    ap.add_argument("--backlog-per-box", type=int, default=1000, help="entries each box holds in the backlog run")
     args = ap.parse_args(sys.argv[1:] if argv is None else argv)
     sys.path.insert(0, str(ROOT))
     from tests.sync.realparts import Postgres
@@ -103,7 +107,17 @@ def main(argv: list[str] | None = None) -> None:
         pg.start()
         try:
             best = 0.0
-            for n in [int(x) for x in args.workers.split(",")]:
+            if args.backlog_boxes:
+                # Boxes back from an outage send big batches (a 64 KB batch holds ~600 gate
+                # events): the regime to hold against COPY, which is bulk too.
+                result, copy = one_run(pg, tmp, "backlog", args.backlog_boxes, args.backlog_per_box, 1,
+                                       per_batch=500, with_copy=True)
+                best = max(best, result.entries_per_s)
+                rows, rate = copy
+                record("hub_backlog_1w_entries_per_s", result.entries_per_s, "ent/s", goal=">= 30% of COPY")
+                record("hub_backlog_1w_vs_copy", result.entries_per_s / rate * 100, "%",
+                       peer=f"PostgreSQL COPY of the same {rows} rows", peer_value=rate, goal=">= 30")
+            for n in [int(x) for x in args.workers.split(",") if x]:
                 result, copy = one_run(pg, tmp, f"w{n}", args.boxes, args.per_box, n, per_batch=20,
                                        with_copy=(n == 1))
                 best = max(best, result.entries_per_s)
@@ -119,16 +133,16 @@ def main(argv: list[str] | None = None) -> None:
                     record("hub_1w_vs_copy", result.entries_per_s / rate * 100, "%",
                            peer=f"PostgreSQL COPY of the same {rows} rows", peer_value=rate, goal=">= 30")
             if args.city_boxes:
-                per_box, per_batch = 30, 10
-                result, _ = one_run(pg, tmp, "city", args.city_boxes, per_box, 2, per_batch=per_batch,
+                result, _ = one_run(pg, tmp, "city", args.city_boxes, args.city_per_box, 2, per_batch=10,
                                     rate=args.city_rate)
-                record(f"hub_{args.city_boxes}boxes_paced_batches_per_s", result.batches_per_s, "b/s",
-                       goal=f"= offered {args.city_rate:g}")
-                record(f"hub_{args.city_boxes}boxes_paced_p50_ack_ms", result.p(0.50) * 1000, "ms")
-                record(f"hub_{args.city_boxes}boxes_paced_p95_ack_ms", result.p(0.95) * 1000, "ms", goal="< 1000")
+                name = f"hub_{args.city_boxes}boxes_at_{args.city_rate:g}bps"
+                record(f"{name}_batches_per_s", result.batches_per_s, "b/s", goal=f"= offered {args.city_rate:g}")
+                record(f"{name}_p50_ack_ms", result.p(0.50) * 1000, "ms")
+                record(f"{name}_p95_ack_ms", result.p(0.95) * 1000, "ms", goal="< 1000")
             # A city's day: 1,000 boxes x ~1,500 entries, at the best ingest rate measured above.
-            record("hub_city_day_minutes_at_best_rate", 1000 * 1500 / best / 60, "min",
-                   goal="a day's traffic in well under a day")
+            if best:
+                    record("hub_city_day_minutes_at_best_rate", 1000 * 1500 / best / 60, "min",
+                       goal="a day's traffic in well under a day")
         finally:
             pg.stop()
 

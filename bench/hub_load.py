@@ -75,6 +75,7 @@ class SimBox:
     ack_regressions: int = 0  # acks that arrived lower than one seen before (reordered publishes)
     refused: int = 0
     connected: bool = False
+    backoff: float = 0.0  # seconds without an ack before resending; doubles, as the box's does
 
     @property
     def public_key(self) -> str:
@@ -113,13 +114,13 @@ class LoadResult:
 
 class LoadGenerator:
     def __init__(self, hub_public_key: str, port: int, boxes: int, entries_per_box: int, per_batch: int = 20,
-                 window: int = 2, duplicate_share: float = 0.05, resend_s: float = 15.0, seed: int = 7,
-                 host: str = "127.0.0.1"):
+                 window: int = 2, duplicate_share: float = 0.05, resend_s: float = 5.0, resend_max_s: float = 300.0,
+                 seed: int = 7, host: str = "127.0.0.1"):
         rng = random.Random(seed)
         self.hub_key = public_from_text(hub_public_key)
         self.host, self.port = host, port
         self.per_batch, self.window = per_batch, window
-        self.duplicate_share, self.resend_s = duplicate_share, resend_s
+        self.duplicate_share, self.resend_s, self.resend_max_s = duplicate_share, resend_s, resend_max_s
         self.rng = rng
         start = 1_795_000_000
         self.boxes = [SimBox(f"sim-{i:04d}", day_of_traffic(random.Random(seed * 100_003 + i), entries_per_box, start))
@@ -169,6 +170,8 @@ class LoadGenerator:
         if acked < box.acked:
             box.ack_regressions += 1
             return
+        if acked > box.acked:
+            box.backoff = self.resend_s  # progress: back to the first resend delay
         box.acked = acked
         now = time.monotonic()
         for last in [s for s in box.inflight if s <= acked]:
@@ -220,11 +223,16 @@ class LoadGenerator:
                 if box.sent < len(box.entries) and len(box.inflight) < self.window and (not rate or budget >= 1):
                     self._send(box, now)
                     budget -= 1 if rate else 0
-                for last_seq, item in box.inflight.items():
-                    if now - item[1] > self.resend_s:
+                box.backoff = box.backoff or self.resend_s
+                stale = [item for item in box.inflight.values() if now - item[1] > box.backoff]
+                if stale:
+                    # No ack in time: resend from the last ack, then wait twice as long (the
+                    # sync channel's rule; a fixed timer melts a queueing hub down with copies).
+                    for item in stale:
                         box.client.publish(topic(box.box_id, "up"), item[2], qos=1)
                         item[1] = now
                         self.resent += 1
+                    box.backoff = min(box.backoff * 2, self.resend_max_s)
             if not pending:
                 break
             self._pump(0.002)
