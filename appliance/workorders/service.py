@@ -27,12 +27,13 @@ escalations) get it from the context: ``ctx.need(WorkOrdersFeature).service`` in
         Anything else raises ValidationError naming both statuses (see states.py).
     assign(order_id, assignee, actor) -> WorkOrder            # "" unassigns
     add_note(order_id, text, public, actor) -> WorkOrderNote
-    merge(duplicate_id, into_id, actor) -> WorkOrder           # returns the kept order
+    merge(duplicate_id, into_id, actor) -> WorkOrder           # returns the kept order;
+        into_id may also be the kept order's number or uuid (a staff member types the number)
     plus_one(order_id, actor, text="") -> WorkOrder            # "me too"
     set_external_ref(order_id, ref, actor) -> WorkOrder        # the city's 12345 number
     get(order_id) -> WorkOrder (NotFound); find(ref) -> WorkOrder | None (id, number or uuid)
     timeline(order_id, public_only=False) -> list[WorkOrderNote]
-    next_statuses(order) -> tuple[str, ...]
+    next_statuses(order) -> tuple[str, ...]; assignees() -> list[str] (names to suggest)
     queue(status="open", category=None, overdue=None, page=1, per_page=50) -> (rows, has_more)
         status: one of STATUSES, "open" (new/accepted/in_progress/reopened) or "all";
         sorted overdue first, then by due time.
@@ -55,7 +56,7 @@ import uuid as uuidlib
 from peewee import JOIN, Case, fn
 
 from appliance.db.base import find as find_row
-from appliance.db.models import Resident, WorkOrder, WorkOrderCategory, WorkOrderNote
+from appliance.db.models import Resident, User, WorkOrder, WorkOrderCategory, WorkOrderNote
 from appliance.errors import NotFound, ValidationError
 from appliance.validation import clean_flag, clean_int, clean_phone, clean_text
 from appliance.workorders import payload, states
@@ -250,7 +251,9 @@ class WorkOrderService:
     def merge(self, duplicate_id, into_id, actor: str) -> WorkOrder:
         with self.db.atomic("IMMEDIATE"):
             dup = self.get(duplicate_id)
-            into = self.get(into_id)
+            into = self.find(into_id)
+            if into is None:
+                raise ValidationError("No work order %(value)s.", field="into", value=str(into_id or "-")[:60])
             if dup.id == into.id:
                 raise ValidationError("An order cannot be merged into itself.", field="into")
             if dup.status in ("merged", "closed"):
@@ -333,6 +336,14 @@ class WorkOrderService:
         if public_only:
             query = query.where(WorkOrderNote.public == True)  # noqa: E712
         return list(query.order_by(WorkOrderNote.at, WorkOrderNote.id))
+
+    def assignees(self) -> list[str]:
+        """Names to suggest when assigning: staff accounts, category defaults, earlier assignees."""
+        names = {u.display_name or u.username for u in User.select().where(
+            User.active == True, User.role.in_(("admin", "volunteer")))}  # noqa: E712
+        names |= {c.default_assignee for c in WorkOrderCategory.select(WorkOrderCategory.default_assignee)}
+        names |= {a for (a,) in WorkOrder.select(WorkOrder.assignee).distinct().limit(200).tuples()}
+        return sorted(n for n in names if n)
 
     @staticmethod
     def next_statuses(order: WorkOrder) -> tuple[str, ...]:
