@@ -37,14 +37,17 @@ escalations) get it from the context: ``ctx.need(WorkOrdersFeature).service`` in
     queue(status="open", category=None, overdue=None, page=1, per_page=50) -> (rows, has_more)
         status: one of STATUSES, "open" (new/accepted/in_progress/reopened) or "all";
         sorted overdue first, then by due time.
-    overdue() -> list[WorkOrder]; overdue_count() -> int
+    overdue() -> list[WorkOrder]; overdue_count() -> int; is_overdue(order) -> bool
     stats(weeks=12) -> dict: {"weeks": [{"start", "opened", "fixed"}], "median_days":
         [{"code", "name_zh", "name_en", "median_days", "fixed"}], "open", "overdue", "total",
         "chart": bar geometry for the page}
 
 Every change writes a timeline note, an audit line and a ``workorder.upsert`` outbox entry
-in one transaction (payload.py says what of the reporter may leave). Actors are account
-names, "system", or "resident:<id>" for a resident acting on their own order.
+in one transaction (payload.py says what of the reporter may leave). Called inside the
+caller's own ``db.atomic()`` the change becomes a savepoint of it, so a feature can open an
+order and change its own rows all-or-nothing. Bad input raises ValidationError with
+``field`` set; an unknown id raises NotFound. Actors are account names, "system", or
+"resident:<id>" for a resident acting on their own order.
 """
 
 from __future__ import annotations
