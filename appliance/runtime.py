@@ -22,6 +22,7 @@ from appliance.hub import setup as hub_feature
 from appliance.registry import setup as registry_feature
 from appliance.sync import setup as sync_feature
 from appliance.system import setup as system_feature
+from appliance.workorders import setup as workorders_feature
 from appliance.access.keys import BoxKeys, load_or_create_signing_key
 from appliance.config import Config
 from appliance.db import migrate, open_database
@@ -41,6 +42,7 @@ logger = logging.getLogger(__name__)
 FEATURES = (
     system_feature.setup,
     registry_feature.setup,
+    workorders_feature.setup,
     access_feature.setup,
     face_feature.setup,
     firelane_feature.setup,
@@ -137,4 +139,5 @@ def _services(ctx: Context) -> Services:
         firelane=ctx.need(firelane_feature.FireLaneFeature).lane,
         sync=ctx.need(sync_feature.SyncFeature).service,
         hub=ctx.need(hub_feature.HubFeature).service,
+        workorders=ctx.need(workorders_feature.WorkOrdersFeature).service,
     )
