@@ -244,6 +244,10 @@ class HubConfig:
     worker_id: str = setting("", "This worker's MQTT client id suffix; empty means the host name and process id.")
 
 
+# Feature sections kept in their own folders (imported here, after ``setting`` exists).
+from appliance.parking.config import ParkingConfig  # noqa: E402
+
+
 @dataclass
 class Config:
     box: BoxConfig = field(default_factory=BoxConfig)
@@ -258,6 +262,7 @@ class Config:
     logging: LoggingConfig = field(default_factory=LoggingConfig)
     sync: SyncConfig = field(default_factory=SyncConfig)
     hub: HubConfig = field(default_factory=HubConfig)
+    parking: ParkingConfig = field(default_factory=ParkingConfig)
     # Filled by load_config, not by the file.
     home: Path = field(default=Path("var"), metadata={"internal": True})
     problems: list[str] = field(default_factory=list, metadata={"internal": True})

@@ -36,6 +36,10 @@ class OwnerLookup:
                 self._stamps[me] = (version, changes)
             return self._plates
 
+    def registered(self) -> dict[str, int]:
+        """plate -> vehicle id of every registered vehicle (the same cache; the car gate reads it)."""
+        return self._fresh_plates()
+
     def invalidate(self) -> None:
         with self._lock:
             self._stamps = {}

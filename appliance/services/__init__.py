@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from appliance.face.setup import FaceFeature
     from appliance.firelane.lane import FireLane
     from appliance.hub.service import HubService
+    from appliance.parking.setup import ParkingFeature
     from appliance.registry.service import RegistryService
     from appliance.registry.spreadsheet import ResidentsIO
     from appliance.registry.tasks import RegistryTasks
@@ -52,3 +53,4 @@ class Services:
     sync: SyncService
     hub: HubService | None  # on a district hub only
     workorders: WorkOrderService
+    parking: ParkingFeature  # built always; the barrier only with [parking] enabled
