@@ -82,6 +82,7 @@ class ParkingService:
         self.owners = owners  # the plate cache shared with the fire-lane watch
         self.settings = settings
         self.clock = clock
+        self._index: tuple[dict, dict] | None = None  # (the owners' plate dict, canonical -> plate)
 
     # --- decisions ----------------------------------------------------------------------
     def decide(self, lane: str, plate_read: str, confidence: float = 1.0, picture: str = "",
@@ -120,11 +121,18 @@ class ParkingService:
     def _candidates(self, read: str) -> tuple[str | None, list[str]]:
         """(the registered plate equal to the read, registered plates within the fuzzy limit)."""
         plates = self.owners.registered()
+        if self._index is None or self._index[0] is not plates:  # the cache was reloaded
+            self._index = (plates, {canonical(p): p for p in plates})
         target = canonical(read)
-        exact = next((p for p in plates if canonical(p) == target), None)
+        exact = self._index[1].get(target)
         if exact:
             return exact, []
-        scored = sorted((plate_distance(read, p), p) for p in plates)
+        # Within the limit (1.0) at equal length means one substitution or two confusable ones,
+        # so at most two positions differ; only those plates get the full edit distance.
+        near = [p for c, p in self._index[1].items()
+                if abs(len(c) - len(target)) == 1
+                or (len(c) == len(target) and sum(x != y for x, y in zip(c, target)) <= 2)]
+        scored = sorted((plate_distance(read, p), p) for p in near)
         return None, [p for d, p in scored if d <= DEFAULT_MAX_DISTANCE][:3]
 
     def _valid_pass(self, plate: str, at: datetime.datetime) -> CarPass | None:
