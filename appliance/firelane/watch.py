@@ -14,7 +14,7 @@ from typing import Protocol
 import numpy as np
 
 from models.errors import ModelError
-from models.plates.vote import PlateVoter
+from models.plates.vote import SHARP_FULL, PlateVoter
 from models.vehicles.track import Tracker
 from models.vehicles.zones import ZoneWatcher
 
@@ -105,11 +105,13 @@ class FireLaneWatch:
                 logger.debug("plate reader failed on track %s", track.id)
                 continue
             for r in reads:
-                tp.voter.add(r.text, r.confidence, r.char_confidences)
+                tp.voter.add_read(r)
                 tp.reads += 1
-                if r.confidence > tp.best_conf:
+                # The volunteer sees the sharpest confident crop.
+                score = r.confidence * min(1.0, (r.sharpness or 1.0) / SHARP_FULL)
+                if score > tp.best_conf:
                     bx1, by1, bx2, by2 = r.box
-                    tp.best_conf, tp.best_crop = r.confidence, crop[by1:by2, bx1:bx2].copy()
+                    tp.best_conf, tp.best_crop = score, crop[by1:by2, bx1:bx2].copy()
 
     # --- one frame ----------------------------------------------------------------------
     def process(self, frame: np.ndarray, ts: float) -> list:

@@ -3,7 +3,11 @@
 A car is read on every frame while it arrives; single reads differ by a character or two.
 Reads within `cluster_distance` (OCR-aware distance) of a cluster join it; the cluster with
 the most confidence mass wins, and each position takes the character with the most
-confidence among that cluster's reads of the winning length.
+confidence among that cluster's reads of the winning length. Sharper frames weigh more.
+
+A best read is *trusted* (good enough to phone an owner, see match.owner_match) only when
+independent evidence agrees on exactly its text: two recognisers on one frame, or the
+recogniser on two frames, with no competing cluster of similar weight.
 """
 from __future__ import annotations
 
@@ -20,11 +24,27 @@ class BestRead:
     confidence: float  # mean per-character vote share times mean read confidence
     reads: int  # how many reads agreed (the winning cluster's size)
     valid: bool
+    exact: int = 0  # reads (frames) whose text is exactly this text
+    confirmed: int = 0  # of those, reads both recognisers agreed on
+    contested: bool = False  # another cluster weighs at least half as much
+
+    @property
+    def trusted(self) -> bool:
+        """Consistent evidence for exactly this text (see the module docstring)."""
+        return (self.valid and not self.contested and self.confidence >= TRUST_MIN_CONFIDENCE
+                and (self.confirmed >= 1 or self.exact >= 2))
+
+
+TRUST_MIN_CONFIDENCE = 0.6
+# Sharpness (variance of the Laplacian of the 136x36 plate) at which a frame counts fully; a
+# blurred frame counts less, down to a third (motion blur, out of focus).
+SHARP_FULL = 400.0
 
 
 @dataclass
 class _Cluster:
     reads: list[tuple[str, float, tuple[float, ...]]] = field(default_factory=list)
+    agreed: list[str] = field(default_factory=list)  # texts both recognisers read
 
     @property
     def mass(self) -> float:
@@ -40,12 +60,18 @@ class PlateVoter:
         self.min_confidence = min_confidence
         self.clusters: list[_Cluster] = []
 
-    def add(self, text: str, confidence: float, char_confidences: tuple[float, ...] = ()) -> None:
+    def add(self, text: str, confidence: float, char_confidences: tuple[float, ...] = (),
+            agree: bool = False, sharpness: float | None = None) -> None:
+        """One frame's read; ``agree``: a second recogniser read the same text."""
         text = canonical(text)
         if not text or confidence < self.min_confidence:
             return
         if len(char_confidences) != len(text):
             char_confidences = (confidence,) * len(text)
+        if sharpness is not None:
+            weight = max(1 / 3, min(1.0, sharpness / SHARP_FULL))
+            confidence *= weight
+            char_confidences = tuple(c * weight for c in char_confidences)
         best, best_d = None, None
         for cluster in self.clusters:
             d = plate_distance(text, cluster.representative())
@@ -55,11 +81,19 @@ class PlateVoter:
             best = _Cluster()
             self.clusters.append(best)
         best.reads.append((text, confidence, tuple(char_confidences)))
+        if agree:
+            best.agreed.append(text)
+
+    def add_read(self, read) -> None:
+        """A models.plates.read.PlateRead."""
+        self.add(read.text, read.confidence, read.char_confidences, read.agree, read.sharpness or None)
 
     def best(self) -> BestRead | None:
         if not self.clusters:
             return None
-        cluster = max(self.clusters, key=lambda c: c.mass)
+        ranked = sorted(self.clusters, key=lambda c: c.mass, reverse=True)
+        cluster = ranked[0]
+        contested = len(ranked) > 1 and ranked[1].mass >= 0.5 * cluster.mass
         # The length most of the confidence agrees on; a plate-valid length wins ties.
         by_len: dict[int, float] = defaultdict(float)
         for text, conf, _ in cluster.reads:
@@ -77,4 +111,6 @@ class PlateVoter:
         text = "".join(chars)
         mean_conf = sum(c for _, c, _ in same) / len(same)
         return BestRead(text, mean_conf * sum(shares) / length, len(cluster.reads),
-                        validate_plate(text).valid)
+                        validate_plate(text).valid,
+                        exact=sum(1 for t, _c, _p in cluster.reads if t == text),
+                        confirmed=cluster.agreed.count(text), contested=contested)
