@@ -14,7 +14,7 @@ from typing import Protocol
 import numpy as np
 
 from models.errors import ModelError
-from models.plates.vote import SHARP_FULL, PlateVoter
+from models.plates.vote import PlateVoter
 from models.vehicles.track import Tracker
 from models.vehicles.zones import ZoneWatcher
 
@@ -45,7 +45,7 @@ class ReplayFrame:
 class _TrackPlates:
     voter: PlateVoter = field(default_factory=PlateVoter)
     best_crop: np.ndarray | None = None
-    best_conf: float = 0.0
+    best_score: float = -1e9  # sharpness of a confident read, else confidence - 1
     reads: int = 0
 
     def settled(self) -> bool:
@@ -107,11 +107,11 @@ class FireLaneWatch:
             for r in reads:
                 tp.voter.add_read(r)
                 tp.reads += 1
-                # The volunteer sees the sharpest confident crop.
-                score = r.confidence * min(1.0, (r.sharpness or 1.0) / SHARP_FULL)
-                if score > tp.best_conf:
+                # The volunteer sees the sharpest of the confident crops.
+                score = r.sharpness if r.confidence >= 0.8 else r.confidence - 1.0
+                if score > tp.best_score:
                     bx1, by1, bx2, by2 = r.box
-                    tp.best_conf, tp.best_crop = score, crop[by1:by2, bx1:bx2].copy()
+                    tp.best_score, tp.best_crop = score, crop[by1:by2, bx1:bx2].copy()
 
     # --- one frame ----------------------------------------------------------------------
     def process(self, frame: np.ndarray, ts: float) -> list:

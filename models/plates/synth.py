@@ -27,7 +27,11 @@ FONT_PATHS = (
 LATIN_FONT_PATHS = (Path("/usr/share/fonts/truetype/dejavu/DejaVuSansCondensed-Bold.ttf"),)
 PX_PER_MM = 2
 BOLDEN = 0.04
-CONDITIONS = ("clear", "perspective", "blur", "noise", "low_light", "small")
+# The last four are harder (issue 17): motion blur along the car's travel, heavy JPEG from a
+# cheap camera's stream, rain streaks with washed-out contrast, night (dark, noisy, small).
+# New conditions go at the end so a seed keeps giving the same plates for the earlier ones.
+CONDITIONS = ("clear", "perspective", "blur", "noise", "low_light", "small",
+              "motion", "jpeg", "rain", "night")
 COLOURS = ("blue", "yellow", "green")
 
 
@@ -178,7 +182,7 @@ def make_sample(rng: np.random.Generator, colour: str, condition: str,
     flat = render_plate(text, colour)
     scene, (px, py) = _scene(rng, *scene_size)
     ph, pw = flat.shape[:2]
-    target_w = rng.uniform(60, 90) if condition == "small" else rng.uniform(130, 190)
+    target_w = rng.uniform(60, 90) if condition in ("small", "night") else rng.uniform(130, 190)
     k = target_w / pw
     tw, th = target_w, ph * k
     src = np.float32([[0, 0], [pw, 0], [pw, ph], [0, ph]])
@@ -201,6 +205,28 @@ def make_sample(rng: np.random.Generator, colour: str, condition: str,
     elif condition == "low_light":
         img = 255.0 * (img / 255.0) ** 1.8 * rng.uniform(0.35, 0.5)
         img += rng.normal(0, 3, img.shape).astype(np.float32)
+    elif condition == "motion":
+        n = int(rng.integers(5, 10))
+        kernel = np.zeros((n, n), np.float32)
+        kernel[n // 2, :] = 1.0 / n
+        rot = cv2.getRotationMatrix2D((n / 2 - 0.5, n / 2 - 0.5), float(rng.uniform(-30, 30)), 1.0)
+        kernel = cv2.warpAffine(kernel, rot, (n, n))
+        img = cv2.filter2D(img, -1, kernel / max(kernel.sum(), 1e-6))
+    elif condition == "jpeg":
+        quality = int(rng.integers(12, 25))
+        ok, buf = cv2.imencode(".jpg", np.clip(img, 0, 255).astype(np.uint8),
+                               [cv2.IMWRITE_JPEG_QUALITY, quality])
+        img = cv2.imdecode(buf, cv2.IMREAD_COLOR).astype(np.float32)
+    elif condition == "rain":
+        img = img * 0.7 + 60.0  # wet glass and haze: less contrast
+        for _ in range(int(rng.integers(150, 300))):
+            x, y = int(rng.integers(0, scene_size[0])), int(rng.integers(0, scene_size[1]))
+            length = int(rng.integers(8, 25))
+            cv2.line(img, (x, y), (x + length // 5, y + length), (200, 200, 200), 1)
+        img = cv2.GaussianBlur(img, (0, 0), 0.8)
+    elif condition == "night":
+        img = 255.0 * (img / 255.0) ** 2.0 * rng.uniform(0.3, 0.45)
+        img += rng.normal(0, rng.uniform(6, 10), img.shape).astype(np.float32)
     x1, y1 = dst.min(axis=0)
     x2, y2 = dst.max(axis=0)
     return SynthPlate(text, colour, condition, np.clip(img, 0, 255).astype(np.uint8),

@@ -36,15 +36,18 @@ class BestRead:
 
 
 TRUST_MIN_CONFIDENCE = 0.6
-# Sharpness (variance of the Laplacian of the 136x36 plate) at which a frame counts fully; a
-# blurred frame counts less, down to a third (motion blur, out of focus).
-SHARP_FULL = 400.0
+# A frame counts by its sharpness (variance of the Laplacian of the plate crop) relative to
+# the sharpest frame of the track, down to a third: motion blur and focus vary along a
+# track, while the absolute figure depends on the plate and camera (real plates measured
+# 500-7,000, blurred ones 650-1,000).
+MIN_SHARP_WEIGHT = 1 / 3
 
 
 @dataclass
 class _Cluster:
     reads: list[tuple[str, float, tuple[float, ...]]] = field(default_factory=list)
     agreed: list[str] = field(default_factory=list)  # texts both recognisers read
+    sharpness: list[float | None] = field(default_factory=list)  # per read
 
     @property
     def mass(self) -> float:
@@ -68,10 +71,6 @@ class PlateVoter:
             return
         if len(char_confidences) != len(text):
             char_confidences = (confidence,) * len(text)
-        if sharpness is not None:
-            weight = max(1 / 3, min(1.0, sharpness / SHARP_FULL))
-            confidence *= weight
-            char_confidences = tuple(c * weight for c in char_confidences)
         best, best_d = None, None
         for cluster in self.clusters:
             d = plate_distance(text, cluster.representative())
@@ -81,6 +80,7 @@ class PlateVoter:
             best = _Cluster()
             self.clusters.append(best)
         best.reads.append((text, confidence, tuple(char_confidences)))
+        best.sharpness.append(sharpness)
         if agree:
             best.agreed.append(text)
 
@@ -88,12 +88,24 @@ class PlateVoter:
         """A models.plates.read.PlateRead."""
         self.add(read.text, read.confidence, read.char_confidences, read.agree, read.sharpness or None)
 
+    def _weighted(self, cluster: _Cluster) -> _Cluster:
+        """The cluster with each read's confidences scaled by its relative sharpness."""
+        known = [s for c in self.clusters for s in c.sharpness if s]
+        if not known:
+            return cluster
+        top = max(known)
+        out = _Cluster(agreed=cluster.agreed, sharpness=cluster.sharpness)
+        for (text, conf, per_char), sharp in zip(cluster.reads, cluster.sharpness):
+            w = max(MIN_SHARP_WEIGHT, sharp / top) if sharp else 1.0
+            out.reads.append((text, conf * w, tuple(c * w for c in per_char)))
+        return out
+
     def best(self) -> BestRead | None:
         if not self.clusters:
             return None
         ranked = sorted(self.clusters, key=lambda c: c.mass, reverse=True)
-        cluster = ranked[0]
-        contested = len(ranked) > 1 and ranked[1].mass >= 0.5 * cluster.mass
+        contested = len(ranked) > 1 and ranked[1].mass >= 0.5 * ranked[0].mass
+        cluster = self._weighted(ranked[0])
         # The length most of the confidence agrees on; a plate-valid length wins ties.
         by_len: dict[int, float] = defaultdict(float)
         for text, conf, _ in cluster.reads:
