@@ -20,7 +20,7 @@ from models.plates.read import PlateReader
 from models.plates.synth import make_set
 
 SEED = 2018
-PER_CELL = 10  # per colour and condition: 3 colours x 10 conditions x 10 = 300 plates
+PER_CELL = 10  # per colour and condition: 3 colours x 11 conditions x 10 = 330 plates
 
 
 def _table(name, report):

@@ -31,7 +31,11 @@ BOLDEN = 0.04
 # cheap camera's stream, rain streaks with washed-out contrast, night (dark, noisy, small).
 # New conditions go at the end so a seed keeps giving the same plates for the earlier ones.
 CONDITIONS = ("clear", "perspective", "blur", "noise", "low_light", "small",
-              "motion", "jpeg", "rain", "night")
+              "motion", "jpeg", "rain", "night", "real_car")
+# "real_car": the plate on a real car's rear (opencv-doc's licenseplate_motion.jpg, the only
+# car photo in that Debian package), over the photo's own plate, at a random size and light.
+CAR_PHOTO = Path("/usr/share/doc/opencv-doc/examples/data/licenseplate_motion.jpg")
+CAR_PLATE_BOX = (228, 228, 352, 292)
 COLOURS = ("blue", "yellow", "green")
 
 
@@ -176,9 +180,43 @@ def _scene(rng: np.random.Generator, w: int, h: int) -> np.ndarray:
     return np.clip(img, 0, 255).astype(np.uint8), (cx, cy + bh // 4)
 
 
+@lru_cache(maxsize=1)
+def _car_photo() -> np.ndarray:
+    car = cv2.imread(str(CAR_PHOTO))
+    if car is None:
+        raise ModelError("opencv-doc is not installed (apt-get install opencv-doc)")
+    return car
+
+
+def _on_real_car(rng: np.random.Generator, text: str, colour: str,
+                 scene_size: tuple[int, int]) -> SynthPlate:
+    car = _car_photo().copy()
+    x1, y1, x2, y2 = CAR_PLATE_BOX
+    flat = render_plate(text, colour)
+    # At the plate's own aspect, centred on the photo's plate (which is taller: European).
+    ph = round((x2 - x1) * flat.shape[0] / flat.shape[1])
+    y1 = (y1 + y2 - ph) // 2
+    y2 = y1 + ph
+    car[y1:y2, x1:x2] = cv2.resize(flat, (x2 - x1, ph), interpolation=cv2.INTER_AREA)
+    k = float(rng.uniform(0.8, 1.3))
+    car = cv2.resize(car, None, fx=k, fy=k, interpolation=cv2.INTER_AREA)
+    W, H = scene_size
+    ox = int(rng.integers(-max(1, car.shape[1] - W) // 2 - 1, 1)) if car.shape[1] > W else 0
+    oy = int(rng.integers(-max(1, car.shape[0] - H) // 2 - 1, 1)) if car.shape[0] > H else 0
+    scene = np.full((H, W, 3), 100, np.uint8)
+    sx0, sy0 = max(0, -ox), max(0, -oy)
+    h, w = min(H, car.shape[0] - sy0), min(W, car.shape[1] - sx0)
+    scene[:h, :w] = car[sy0: sy0 + h, sx0: sx0 + w]
+    img = scene.astype(np.float32) * rng.uniform(0.6, 1.2) + rng.normal(0, 4, scene.shape)
+    box = (int(x1 * k) - sx0, int(y1 * k) - sy0, int(x2 * k) - sx0, int(y2 * k) - sy0)
+    return SynthPlate(text, colour, "real_car", np.clip(img, 0, 255).astype(np.uint8), box)
+
+
 def make_sample(rng: np.random.Generator, colour: str, condition: str,
                 scene_size: tuple[int, int] = (640, 480), text: str | None = None) -> SynthPlate:
     text = text or random_plate_text(rng, colour)
+    if condition == "real_car":
+        return _on_real_car(rng, text, colour, scene_size)
     flat = render_plate(text, colour)
     scene, (px, py) = _scene(rng, *scene_size)
     ph, pw = flat.shape[:2]
