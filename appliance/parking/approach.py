@@ -52,7 +52,7 @@ class ApproachReader:
         best = self.voter.best()
         if best is None or not best.valid or best.reads < self.min_reads:
             return None
-        self.lane.plate_read(best.text, best.confidence)
+        self.lane.plate_read(best.text, best.confidence, trusted=best.trusted)
         self.handed = (self.handed + [best])[-20:]
         return best
 

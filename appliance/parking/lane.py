@@ -34,18 +34,21 @@ class CarLane:
         self.clock = clock
         self.on_decision = on_decision
         self.decisions: list[CarDecision] = []  # the last ones (the page and tests look)
-        self._best: tuple[float, str, float, str] | None = None  # (time, plate, confidence, picture)
+        self._best: tuple | None = None  # (time, plate, confidence, picture, trusted)
         self._lock = threading.Lock()
         if barrier is not None and barrier.has_presence:
             barrier.on_presence(self._presence)
 
-    def plate_read(self, plate: str, confidence: float, picture: str = "") -> CarDecision | None:
-        """A read of an approaching car; decides at once when no loop is wired."""
+    def plate_read(self, plate: str, confidence: float, picture: str = "", trusted: bool = True
+                   ) -> CarDecision | None:
+        """A read of an approaching car; decides at once when no loop is wired. ``trusted``:
+        the read is sure enough to act on alone (see models.plates.vote); an untrusted read
+        that names a registered car makes a one-tap question instead of opening."""
         now = self.clock()
         with self._lock:
             best = self._best
-            if best is None or now - best[0] > self.read_window_s or confidence > best[2]:
-                self._best = (now, plate, confidence, picture)
+            if (best is None or now - best[0] > self.read_window_s or (trusted, confidence) > (best[4], best[2])):
+                self._best = (now, plate, confidence, picture, trusted)
         if self.barrier is None or not self.barrier.has_presence:
             return self.car_at_barrier()
         return None
@@ -60,8 +63,9 @@ class CarLane:
             best, self._best = self._best, None
         if best is not None and self.clock() - best[0] > self.read_window_s:
             best = None
-        plate, confidence, picture = (best[1], best[2], best[3]) if best else ("", 0.0, "")
-        decision = self.service.decide(self.name, plate, confidence, picture=picture, fire=self.fire())
+        plate, confidence, picture, trusted = best[1:] if best else ("", 0.0, "", False)
+        decision = self.service.decide(self.name, plate, confidence, picture=picture, fire=self.fire(),
+                                       trusted=trusted)
         if decision.raised:
             self.raise_arm(decision.reason)
         self._remember(decision)

@@ -3,9 +3,10 @@
 Design note (the decision rules, in the order they are tried for a car at the entry):
 
 1. A fire alarm raises the barrier for everyone (the barrier itself holds it up).
-2. A read that matches exactly one registered plate *exactly* (after the usual I/1, O/0
-   folding): the owner's resident rules decide, as at the pedestrian gate (moved out,
-   outside their schedule -> a question, never a silent refusal).
+2. A *trusted* read (two frames agree, or both recognisers do: models.plates.vote) that
+   equals a registered plate (after the usual I/1, O/0 folding): the owner's resident rules
+   decide, as at the pedestrian gate (moved out, outside their schedule -> a question, never
+   a silent refusal). An untrusted read that equals one -> a one-tap question.
 3. A plate on a valid visitor car pass: raise, count the entry. A pass used up -> a question.
 4. A plate on the district's watch list -> a question naming the watch reason.
 5. A read within the fuzzy-match limit of registered plates (one or more) -> a question
@@ -86,7 +87,7 @@ class ParkingService:
 
     # --- decisions ----------------------------------------------------------------------
     def decide(self, lane: str, plate_read: str, confidence: float = 1.0, picture: str = "",
-               fire: bool = False) -> CarDecision:
+               fire: bool = False, trusted: bool = True) -> CarDecision:
         read = normalize_plate(plate_read or "")
         at = self.clock()
         with self.db.atomic():
@@ -100,6 +101,8 @@ class ParkingService:
             watch = PlateWatch.get_or_none(PlateWatch.plate == (exact or read))
             if watch is not None:
                 return self._ask(lane, read, confidence, "watch", [exact] if exact else close, picture, at)
+            if exact and not trusted:  # one sure tap instead of opening on a single doubtful read
+                return self._ask(lane, read, confidence, "uncertain", [exact], picture, at)
             if exact:
                 vehicle = Vehicle.get_by_id(self.owners.registered()[exact])
                 refusal = self.access.resident_refusal(vehicle.resident, at)
@@ -107,7 +110,7 @@ class ParkingService:
                     return self._raise(lane, exact, "resident", at, vehicle=vehicle)
                 why = refusal if refusal in WHY else "unknown"
                 return self._ask(lane, exact, confidence, why, [exact], picture, at)
-            car_pass = self._valid_pass(read, at)
+            car_pass = self._valid_pass(read, at) if trusted else None
             if car_pass is not None:
                 car_pass.entries += 1
                 car_pass.save()

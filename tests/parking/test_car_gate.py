@@ -141,3 +141,12 @@ def test_health_line_counts_cars_inside_and_waiting(services, parking):
     report = services.health.report()
     line = report["subsystems"]["car gate"]
     assert line["ok"] and "1" in line["detail"]
+
+
+def test_a_doubtful_single_read_of_a_registered_plate_asks_instead_of_opening(parking, owner):
+    lane, barrier, sim = entry(parking)
+    lane.plate_read("京A12345", 0.6, trusted=False)
+    sim.set_vehicle(True)
+    decision = lane.decisions[-1]
+    assert decision.action == "ask" and decision.reason == "uncertain" and decision.candidates == ["京A12345"]
+    assert not barrier.up_energised
