@@ -31,6 +31,8 @@ class ParkingFeature(Feature):
         self.lanes: dict[str, CarLane] = {}
         self.barriers: dict = {}  # lane -> hardware.barrier.Barrier, or an exception saying why not
         self.simulators: dict = {}  # lane -> BarrierSimulator on a mock pin factory
+        self.approach = None  # the entry camera's ApproachReader, once started
+        self.camera_error: str | None = None
 
     def answer(self, question_id, let_in: bool, reason, actor: str) -> CarDecision:
         """The volunteer's 放行 / 拒绝 for a waiting car; 放行 raises that lane's barrier."""
@@ -52,6 +54,9 @@ class ParkingFeature(Feature):
                                 lane=lane, error=barrier)
             if not isinstance(barrier, str) and barrier.status()["seconds_since_heartbeat"] > 5:
                 return False, _("the barrier stopped responding; restart Linli")
+        if self.camera_error:
+            return False, _("the entry camera did not start (%(error)s); check [parking] entry_camera",
+                            error=self.camera_error)
         waiting = len(self.service.open_questions(self.service.settings.question_wait_s))
         occupancy = self.service.occupancy()
         text = _("%(n)s cars inside", n=occupancy["inside"])
@@ -74,7 +79,40 @@ def setup(ctx: Context) -> ParkingFeature:
             continue
         barrier = _build_barrier(ctx, feature, lane)
         feature.lanes[lane] = CarLane(lane, service, barrier, fire=lambda: feature.fire() or access.fire_active())
+    if cfg.entry_camera and "entry" in feature.lanes and ctx.hardware and not ctx.safe_mode:
+        feature.on_start(lambda: _start_camera(ctx, feature))
     return feature
+
+
+def _start_camera(ctx: Context, feature: ParkingFeature) -> None:
+    """The entry lane's camera in its own thread: plates read on approach (see approach.py)."""
+    import threading
+
+    from appliance.parking.approach import ApproachReader
+    from hardware.camera.base import CameraError
+    from hardware.camera.factory import open_camera
+    from models.errors import ModelError
+    from models.plates.read import PlateReader
+
+    cfg = ctx.config.parking
+    try:
+        camera = open_camera({"source": cfg.entry_camera, "name": "car-entry"})
+        reader = ApproachReader(feature.lanes["entry"], PlateReader(recogniser=ctx.config.firelane.plate_recogniser))
+    except (CameraError, ModelError) as exc:
+        logger.error("car gate camera not started: %s", exc)
+        feature.camera_error = str(exc)
+        return
+    stop = threading.Event()
+    thread = threading.Thread(target=reader.run, args=(camera, stop, cfg.camera_fps), name="car-entry-camera",
+                              daemon=True)
+    thread.start()
+    feature.approach = reader
+
+    def stop_camera():
+        stop.set()
+        thread.join(timeout=3)
+
+    feature.on_close(stop_camera)  # registered after the barrier: closed before it
 
 
 def _build_barrier(ctx: Context, feature: ParkingFeature, lane: str):

@@ -10,6 +10,8 @@ from appliance.parking.approach import ApproachReader
 from models.plates.read import PlateReader
 from models.plates.synth import make_sample
 
+pytestmark = pytest.mark.slow  # real plate inference on every frame
+
 
 class Clock:
     def __init__(self):
@@ -61,3 +63,40 @@ def test_a_frame_without_a_plate_hands_nothing(parking, plate_reader):
     camera = ApproachReader(parking.lanes["entry"], plate_reader)
     assert camera.frame(np.full((480, 640, 3), 120, np.uint8)) is None
     assert camera.handed == [] and camera.frames == 1
+
+
+def test_linli_run_reads_the_entry_camera_and_lets_a_registered_car_in(tmp_path, linli_home, monkeypatch):
+    """The whole path `linli run` builds: [parking] entry_camera replays a car approaching;
+    the loop closes; the barrier goes up."""
+    import time
+
+    import cv2
+
+    from appliance.config import load_config
+    from appliance.runtime import build_runtime
+    from tests.parking.conftest import PARKING
+
+    clips = tmp_path / "approach"
+    clips.mkdir()
+    for i, image in enumerate(frames("京A12345", "blue", 6, seed=21)):
+        cv2.imwrite(str(clips / f"{i:03d}.jpg"), image)
+    (linli_home / "config.toml").write_text(PARKING + f'entry_camera = "file:{clips}"\ncamera_fps = 10.0\n',
+                                            encoding="utf-8")
+    runtime = build_runtime(load_config(linli_home), immediate_tasks=True, hardware=True)
+    try:
+        reg = runtime.services.registry
+        b = reg.save_building({"name": "3号楼"}, "test")
+        u = reg.save_unit({"building_id": b.id, "number": "101"}, "test")
+        r = reg.save_resident({"name": "周建华", "unit_id": u.id, "move_in": "2019-05-01"}, "test")
+        reg.add_vehicle(r.id, "京A12345", "test")
+        runtime.start_background()
+        parking = runtime.services.parking
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and not (parking.approach and parking.approach.handed):
+            time.sleep(0.2)
+        assert parking.approach.handed[-1].text == "京A12345"
+        parking.simulators["entry"].set_vehicle(True)
+        assert parking.lanes["entry"].decisions[-1].reason == "resident"
+        assert parking.barriers["entry"].up_energised
+    finally:
+        runtime.close()
