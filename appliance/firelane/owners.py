@@ -2,7 +2,9 @@
 
 ``decide`` is what the incidents use: it names an owner to phone only for a trusted read that
 equals exactly one registered plate with no registered neighbour (models.plates.match.
-owner_match); anything less goes to the volunteer with the candidate plates. ``lookup`` (the
+owner_match), or, for an unregistered plate read as surely, the resident whose visitor car pass
+let it in (the car gate's passes); anything less goes to the volunteer with the candidate
+plates. ``lookup`` (the
 fuzzy match) only counts registered cars in the parking zones.
 
 The watch asks on every processed frame (parking counts) and at every incident, so the plate
@@ -16,7 +18,7 @@ from __future__ import annotations
 import datetime
 import threading
 
-from appliance.db.models import Vehicle
+from appliance.db.models import CarPass, Vehicle
 from models.plates.match import OwnerMatch, match_plate, owner_match
 
 
@@ -59,12 +61,27 @@ class OwnerLookup:
             return None, None, OwnerMatch(None, "unread")
         plates = self._fresh_plates()
         decision = owner_match(read.text, read.trusted, plates)
+        if decision.plate is None and decision.reason == "not_registered" and read.trusted:
+            inviter = self._inviter(read.text)
+            if inviter is not None:  # a guest's car: the resident who invited it is phoned
+                return None, inviter, OwnerMatch(read.text, "visitor_pass", decision.candidates)
         if decision.plate is None:
             return None, None, decision
         vehicle, resident = self._owner_of(plates[decision.plate], today)
         if vehicle is None:
             return None, None, OwnerMatch(None, "not_registered")
         return vehicle, resident, decision
+
+    @staticmethod
+    def _inviter(plate: str):
+        """The resident whose car pass let this plate in lately (the pass may have run out
+        while the car is still parked: a day's grace)."""
+        now = datetime.datetime.now()
+        car_pass = (CarPass.select().where((CarPass.plate == plate) & CarPass.resident.is_null(False)
+                                           & (CarPass.entries > 0) & (CarPass.valid_from <= now)
+                                           & (CarPass.valid_until > now - datetime.timedelta(days=1)))
+                    .order_by(CarPass.created_at.desc()).first())
+        return car_pass.resident if car_pass is not None else None
 
     def _owner_of(self, vehicle_id: int, today: datetime.date | None):
         vehicle = Vehicle.get_or_none(Vehicle.id == vehicle_id)

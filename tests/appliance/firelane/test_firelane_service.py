@@ -239,3 +239,20 @@ def test_a_plate_on_the_district_watch_list_is_reported_first(firelane, zone, cl
     hit = OutboxEntry.get(OutboxEntry.kind == "firelane.watch_hit")
     assert hit.priority == 1 and hit.payload["plate"] == "京A12345" and hit.payload["incident"] == str(inc.uuid)
     assert hit.payload["reason"] == "被盗车辆"
+
+
+def test_a_guest_car_in_the_fire_lane_phones_the_resident_who_invited_it(firelane, zone, clock, notifier, owner,
+                                                                      services):
+    services.parking.service.create_pass("沪B67890", 4, 1, "女儿回家", "resident", resident=owner)
+    services.parking.service.decide("entry", "沪B67890")  # it drove in on the pass
+    open_one(firelane, zone, clock, plate="沪B67890")
+    assert [m.number for m in notifier.sent] == [OWNER_PHONE]
+    assert "沪B67890" in notifier.sent[0].text
+
+
+def test_a_guest_car_read_unsurely_goes_to_the_volunteer_not_the_inviter(firelane, zone, clock, notifier, owner,
+                                                                       duty, services):
+    services.parking.service.create_pass("沪B67890", 4, 1, "", "resident", resident=owner)
+    services.parking.service.decide("entry", "沪B67890")
+    open_one(firelane, zone, clock, plate="沪B67890", trusted=False)
+    assert OWNER_PHONE not in [m.number for m in notifier.sent]
