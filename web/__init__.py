@@ -79,6 +79,7 @@ def _register_blueprints(app: Flask) -> None:
     """One line per feature's pages, in the order they are registered."""
     from web import access, admin, api, auth, firelane, hub, kiosk, me, parking, sync, workorders
     from web.parking import me as parking_me
+    from web import practice
 
     app.register_blueprint(auth.bp)
     app.register_blueprint(admin.bp)
@@ -92,6 +93,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(workorders.bp)
     app.register_blueprint(parking.bp)
     app.register_blueprint(parking_me.bp)
+    app.register_blueprint(practice.bp)
 
 
 def _select_locale() -> str:
