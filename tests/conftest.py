@@ -182,11 +182,20 @@ def phone_page(chromium):
 # are slow by nature; `python -m pytest -m "not slow"` leaves them out (make test runs all).
 SLOW_FIXTURES = {"chromium", "page", "phone_page", "live_server", "mosquitto", "proxy", "postgres", "sim_modem",
                  "modem", "mjpeg_server"}
+# Whole modules that are slow by nature (measured: together about two thirds of the rest):
+# the CLI in subprocesses, real model inference over many frames, camera streams over
+# sockets, USB round trips through the CLI, and property-based fuzzing.
+SLOW_MODULES = {"tests/test_cli.py", "tests/test_run.py", "tests/sync/test_usb.py",
+                "tests/models/plates/test_plate_read.py", "tests/models/test_liveness.py",
+                "tests/models/vehicles/test_vehicle_detect.py", "tests/hardware/test_camera_stream.py",
+                "tests/web/test_fuzz.py", "tests/appliance/access/test_codes_properties.py"}
 
 
 def pytest_collection_modifyitems(config, items):
+    root = Path(str(config.rootpath))
     for item in items:
-        if SLOW_FIXTURES & set(getattr(item, "fixturenames", ())):
+        module = Path(str(item.path)).relative_to(root).as_posix()
+        if SLOW_FIXTURES & set(getattr(item, "fixturenames", ())) or module in SLOW_MODULES:
             item.add_marker(pytest.mark.slow)
 
 
