@@ -8,6 +8,7 @@ import os
 import subprocess
 import tomllib
 
+import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from appliance.hub.service import HubService
@@ -28,6 +29,7 @@ def matches(line: str, password: str) -> bool:
     return kind == "7" and base64.b64encode(got).decode() == digest
 
 
+@pytest.mark.slow  # four CLI processes
 def test_broker_config_writes_a_login_and_own_topics_per_box(tmp_path):
     (tmp_path / "config.toml").write_text('[hub]\nid = "district-1"\n')
     hub = HubService(open_hub_db("", tmp_path), "district-1", tmp_path)
@@ -70,8 +72,6 @@ def test_broker_config_writes_a_login_and_own_topics_per_box(tmp_path):
 
 
 def test_a_box_id_that_cannot_be_a_broker_account_is_refused_at_pairing(tmp_path):
-    import pytest
-
     from appliance.errors import LinliError
 
     hub = HubService(open_hub_db("", tmp_path), "district-1", tmp_path)

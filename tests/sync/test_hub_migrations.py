@@ -142,6 +142,7 @@ def test_migrations_are_numbered_and_each_applies_once(tmp_path):
     assert applied == names
 
 
+@pytest.mark.slow  # two CLI processes
 def test_linli_hub_migrate_reports_what_it_applied(tmp_path):
     import os
 

@@ -105,7 +105,9 @@ def test_kill_9_of_the_box_while_producing_and_draining_loses_and_repeats_nothin
     try:
         for round_ in range(4):
             box = box_agent(pair, total, box_log, "--pause", "0.02")
-            time.sleep(rng.uniform(0.8, 3.0))
+            # Killed while producing, not while still importing (a busy machine starts slowly).
+            wait_for(lambda: box_log.read_text().count("start") == round_ + 1, 60, "the box to start")
+            time.sleep(rng.uniform(0.3, 2.0))
             box.send_signal(signal.SIGKILL)
             box.wait()
             if round_ == 0:
