@@ -338,7 +338,20 @@ class HubService:
         return list(q.limit(limit).offset(offset)) if limit else list(q)
 
     def kinds(self) -> list[str]:
-        return [k for (k,) in HubEntry.select(HubEntry.kind).distinct().order_by(HubEntry.kind).tuples()]
+        # From the day counts (a few rows per box and day), not a scan of every entry.
+        return [k for (k,) in HubBoxDay.select(HubBoxDay.kind).distinct().order_by(HubBoxDay.kind).tuples()]
+
+    def overview(self) -> list[dict]:
+        """Every box with its stored entries and downlink items not yet applied, in three
+        queries whatever the number of boxes or entries (day counts, downlink heads)."""
+        from peewee import fn
+
+        entries = dict(HubBoxDay.select(HubBoxDay.box, fn.SUM(HubBoxDay.entries)).group_by(HubBoxDay.box).tuples())
+        heads = self.downlink_heads()
+        # Downlink seqs of a box are contiguous (queue_downlink adds last + 1), so the
+        # newest queued minus the box's ack is what it has not applied yet.
+        return [{"box": box, "entries": int(entries.get(box.box_id) or 0),
+                 "down_pending": max(0, heads.get(box.box_id, (0, 0))[1] - box.down_acked)} for box in self.boxes()]
 
     def recent_batches(self, limit: int = 50) -> list[HubBatch]:
         return list(HubBatch.select().order_by(HubBatch.id.desc()).limit(limit))

@@ -31,11 +31,7 @@ def _filters():
 @roles("district")
 def boxes():
     h = hub()
-    rows = []
-    for box in h.boxes():
-        down_last, pending = h.pending_downlink(box.box_id)
-        rows.append({"box": box, "entries": h.entry_count(box.box_id), "down_pending": len(pending)})
-    return render_template("district/boxes.html", rows=rows, batches=h.recent_batches(20))
+    return render_template("district/boxes.html", rows=h.overview(), batches=h.recent_batches(20))
 
 
 @bp.get("/events")
