@@ -9,20 +9,16 @@ from __future__ import annotations
 
 import datetime
 import hashlib
-import json
 import logging
 import secrets
 import os
 import threading
-from collections import Counter
-from dataclasses import dataclass, field
 from pathlib import Path
 
-from peewee import PostgresqlDatabase
-
 from appliance.errors import LinliError
-from appliance.i18n import N_
 from appliance.hub.broker import check_box_id, new_password, password_hash
+from appliance.hub import ingest
+from appliance.hub.ingest import Checked, Receipt, RefusedBatch
 from appliance.hub.models import HubBatch, HubBox, HubBoxDay, HubDownlink, HubEntry, HubPairCode
 from appliance.sync import batch as batchfmt
 from appliance.sync import downlink as downfmt
@@ -30,34 +26,6 @@ from appliance.sync.envelope import ACK, SCHEMA_VERSION, UPLINK, check, pack, pa
 from appliance.sync.keys import load_or_create_private_key, public_from_text, public_text
 
 logger = logging.getLogger(__name__)
-
-
-class RefusedBatch(LinliError):
-    msgid = N_("Batch refused: %(reason)s. Nothing of it was stored.")
-
-
-@dataclass
-class Receipt:
-    box: str
-    status: str  # stored / duplicate / refused
-    acked: int = 0
-    ranges: list = field(default_factory=list)
-    new: int = 0
-    reason: str = ""
-    down_acked: int = 0
-    queued: int = 0  # the box's newest downlink seq when the batch was stored
-
-
-def _ranges(seqs: list[int], limit: int = 64) -> list[list[int]]:
-    out: list[list[int]] = []
-    for s in seqs:
-        if out and s == out[-1][1] + 1:
-            out[-1][1] = s
-        else:
-            if len(out) >= limit:
-                break
-            out.append([s, s])
-    return out
 
 
 class HubService:
@@ -152,113 +120,59 @@ class HubService:
 
     # -- uplink --------------------------------------------------------------------------------------------
     def receive(self, data: bytes, channel: str, topic_box: str | None = None) -> Receipt:
-        digest = hashlib.sha256(data).hexdigest()
-        box_id = "?"
-        try:
-            env = parse(data)
-            box_id = str(env.header.get("box", "?"))
-            if topic_box is not None and topic_box != box_id:
-                raise RefusedBatch(reason="sent on another box's topic")
-            key = self._box_key(box_id)
-            if key is None:
-                raise RefusedBatch(reason="unknown box")
-            check(env, key, UPLINK)
-            entries = batchfmt.read(env)
-            return self._store(box_id, env.header, entries, digest, channel)
-        except LinliError as exc:
-            reason = exc.message() if not isinstance(exc, RefusedBatch) else exc.params["reason"]
-            logger.warning("refused batch from %s via %s: %s", box_id, channel, reason)
+        return self.receive_many([(data, channel, topic_box)])[0]
+
+    def receive_many(self, messages: list[tuple[bytes, str, str | None]]) -> list[Receipt]:
+        """Check each (data, channel, topic box), then store every good batch in one
+        transaction (:mod:`appliance.hub.ingest`); a receipt per message, in order."""
+        receipts: dict[int, Receipt] = {}
+        checked, refused = [], []
+        for i, (data, channel, topic_box) in enumerate(messages):
+            digest = hashlib.sha256(data).hexdigest()
+            box_id = "?"
+            try:
+                env = parse(data)
+                box_id = str(env.header.get("box", "?"))
+                if topic_box is not None and topic_box != box_id:
+                    raise RefusedBatch(reason="sent on another box's topic")
+                key = self._box_key(box_id)
+                if key is None:
+                    raise RefusedBatch(reason="unknown box")
+                check(env, key, UPLINK)
+                entries = batchfmt.read(env)
+                try:
+                    down_ack = int(env.header.get("down_ack") or 0)
+                except (TypeError, ValueError):
+                    raise RefusedBatch(reason="bad down_ack") from None
+                checked.append(Checked(i, box_id, env.header, entries, digest, channel, down_ack))
+            except LinliError as exc:
+                reason = exc.message() if not isinstance(exc, RefusedBatch) else exc.params["reason"]
+                receipts[i] = Receipt(box_id, "refused", reason=reason)
+                refused.append({"box": box_id[:100], "digest": digest, "channel": channel, "status": "refused",
+                                "reason": reason})
+        if checked:
+            receipts.update(ingest.store(self.db, checked))
+        if refused:
             with self.db.atomic():
-                HubBatch.create(box=box_id[:100], digest=digest, channel=channel, status="refused", reason=reason)
-            return Receipt(box_id, "refused", reason=reason)
+                HubBatch.insert_many(refused).execute()
+        for i, r in receipts.items():
+            if r.status == "refused":
+                logger.warning("refused batch from %s via %s: %s", r.box, messages[i][1], r.reason)
+        return [receipts[i] for i in range(len(messages))]
 
     def _tx(self):
-        # Workers in other processes store for the same box: take the write lock up front
-        # on SQLite; on PostgreSQL the box row is locked with SELECT ... FOR UPDATE.
-        from peewee import SqliteDatabase
+        return ingest.transaction(self.db)
 
-        return self.db.atomic("IMMEDIATE") if isinstance(self.db, SqliteDatabase) else self.db.atomic()
-
-    def _store(self, box_id: str, header: dict, entries: list, digest: str, channel: str) -> Receipt:
-        with self._tx():
-            query = HubBox.select().where(HubBox.box_id == box_id)
-            box = (query.for_update() if self.db.for_update else query).get()
-            new = 0
-            if entries:
-                first, last = entries[0].seq, entries[-1].seq
-                stored = {seq: uuid for seq, uuid in HubEntry.select(HubEntry.seq, HubEntry.uuid).where(
-                    HubEntry.box == box_id, HubEntry.seq.between(first, last)).tuples()}
-                for e in entries:
-                    if e.seq in stored and stored[e.seq] != e.uuid:
-                        raise RefusedBatch(reason="entry %s differs from the stored one" % e.seq)
-                received = datetime.datetime.now().replace(microsecond=0)
-                rows = [(box_id, e.seq, e.uuid, e.kind, datetime.datetime.fromtimestamp(e.t),
-                         json.dumps(e.payload, ensure_ascii=False, sort_keys=True), received)
-                        for e in entries if e.seq not in stored]
-                if rows:
-                    # Plain SQL: peewee's per-row SQL building was most of the hub's time.
-                    self._insert_many(f"INSERT INTO {HubEntry._meta.table_name} (box, seq, uuid, kind, at, payload, "
-                                      f"received_at) VALUES %s ON CONFLICT DO NOTHING", rows)
-                    self._count_days(box_id, rows)
-                new = len(rows)
-            acked, ranges = self._advance(box)
-            box.acked = acked
-            box.down_acked, queued = self._signed_down_ack(box, header.get("down_ack"))
-            box.last_seen = datetime.datetime.now()
-            box.last_channel = channel
-            box.save()
-            HubBatch.create(box=box_id, digest=digest, first_seq=header.get("first"), last_seq=header.get("last"),
-                            entries=len(entries), new_entries=new, channel=channel,
-                            status="stored" if new or not entries else "duplicate")
-        return Receipt(box_id, "stored" if new or not entries else "duplicate", acked, ranges, new,
-                       down_acked=box.down_acked, queued=queued)
-
-    def _count_days(self, box_id: str, rows: list) -> None:
-        # Inside the batch's transaction, under the box's lock: counted once per new entry.
-        counts = Counter((row[4].date().isoformat(), row[3]) for row in rows)
-        table = HubBoxDay._meta.table_name
-        self._insert_many(f"INSERT INTO {table} (box, day, kind, entries) VALUES %s ON CONFLICT (box, day, kind) "
-                          f"DO UPDATE SET entries = {table}.entries + excluded.entries",
-                          [(box_id, day, kind, n) for (day, kind), n in counts.items()])
-
-    def _insert_many(self, sql: str, rows: list) -> None:
-        """``sql`` with one ``VALUES %s``: a single statement on PostgreSQL (psycopg2's
-        executemany is one round trip per row), executemany of one row each on SQLite."""
-        cursor = self.db.cursor()
-        if isinstance(self.db, PostgresqlDatabase):
-            from psycopg2.extras import execute_values
-
-            execute_values(cursor, sql, rows, page_size=1000)
-        else:
-            width = len(rows[0])
-            cursor.executemany(sql.replace("VALUES %s", "VALUES (" + ", ".join(["?"] * width) + ")"), rows)
-
-    @staticmethod
-    def _signed_down_ack(box: HubBox, claimed) -> tuple[int, int]:
-        """The downlink ack of a verified batch: only ever up, and never past what was queued
-        for the box (a box cannot skip items that do not exist yet)."""
-        try:
-            claimed = int(claimed or 0)
-        except (TypeError, ValueError):
-            raise RefusedBatch(reason="bad down_ack") from None
-        queued = HubDownlink.select(HubDownlink.seq).where(HubDownlink.box == box.box_id) \
-            .order_by(HubDownlink.seq.desc()).limit(1).scalar() or 0
-        return max(box.down_acked, min(claimed, queued)), queued
-
-    def _advance(self, box: HubBox) -> tuple[int, list]:
-        acked = box.acked
-        seqs = [s for (s,) in HubEntry.select(HubEntry.seq).where(HubEntry.box == box.box_id, HubEntry.seq > acked)
-                .order_by(HubEntry.seq).limit(200000).tuples()]
-        i = 0
-        while i < len(seqs) and seqs[i] == acked + 1:
-            acked += 1
-            i += 1
-        return acked, _ranges(seqs[i:])
+    def ack_from(self, receipt: Receipt) -> bytes:
+        """The signed ack for what a store just saw (no query)."""
+        header = {"v": SCHEMA_VERSION, "hub": self.hub_id, "box": receipt.box, "acked": receipt.acked,
+                  "ranges": receipt.ranges, "down_acked": receipt.down_acked}
+        return pack(ACK, header, b"", self.key)
 
     def ack_bytes(self, box_id: str, ranges: list | None = None) -> bytes:
         box = HubBox.get(HubBox.box_id == box_id)
         if ranges is None:
-            _acked, ranges = self._advance(box)
+            _acked, ranges = ingest._advance({box_id: box})[box_id]
         header = {"v": SCHEMA_VERSION, "hub": self.hub_id, "box": box_id, "acked": box.acked, "ranges": ranges,
                   "down_acked": box.down_acked}
         return pack(ACK, header, b"", self.key)

@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import queue
 import socket
 import threading
 
@@ -36,6 +37,13 @@ class HubWorker:
         self._published_down: dict[str, tuple] = {}
         self.history: list[tuple[str, str, str]] = []
         self._thread = threading.Thread(target=self._downlink_loop, name="hub-downlink", daemon=True)
+        # Batches go to a store thread that takes every one waiting and stores them in one
+        # transaction; the broker gets its PUBACK only after that (a worker that dies first
+        # gets the batch again from its session, or the box resends it).
+        self._up: queue.Queue = queue.Queue()
+        self._store_thread = threading.Thread(target=self._store_loop, name="hub-store", daemon=True)
+        if hasattr(self.client, "manual_ack_set"):
+            self.client.manual_ack_set(True)
 
     def start(self) -> None:
         # mosquitto and EMQX keep handing a shared subscription's messages to a member whose
@@ -44,12 +52,14 @@ class HubWorker:
         connect_async(self.client, self.cfg, session_expiry=self.cfg.session_expiry_s)
         self.client.loop_start()
         self._thread.start()
+        self._store_thread.start()
 
     def stop(self) -> None:
         self._stop.set()
         self.client.disconnect()
         self.client.loop_stop()
         self._thread.join(timeout=5)
+        self._store_thread.join(timeout=5)
 
     def _on_connect(self, client, userdata, flags, reason_code, properties):
         if reason_code.is_failure:
@@ -64,17 +74,14 @@ class HubWorker:
     def _on_message(self, client, userdata, msg):
         parts = msg.topic.split("/")
         if len(parts) != 4:
+            self._ack(msg.mid, msg.qos)
             return
         box_id, leaf = parts[2], parts[3]
+        if leaf == "up":
+            self._up.put((box_id, msg.payload, msg.mid, msg.qos))
+            return
         try:
-            if leaf == "up":
-                receipt = self.hub.receive(msg.payload, self.channel, topic_box=box_id)
-                self.history.append(("up", box_id, receipt.status))
-                if receipt.status != "refused":
-                    ack = self.hub.ack_bytes(box_id, receipt.ranges)
-                    client.publish(topic(box_id, "ack"), ack, qos=1, retain=True)
-                    self._publish_down(box_id, receipt)
-            elif leaf == "pair":
+            if leaf == "pair":
                 request = json.loads(msg.payload)
                 if request.get("box") != box_id:
                     return
@@ -89,8 +96,44 @@ class HubWorker:
         except (ValueError, TypeError) as exc:
             logger.warning("bad %s message from %s: %s", leaf, box_id, exc)
         except Exception:
-            # The box gets no ack for this batch and sends it again after its resend timeout.
             logger.exception("hub worker error on %s", msg.topic)
+        finally:
+            self._ack(msg.mid, msg.qos)
+
+    def _ack(self, mid: int, qos: int) -> None:
+        if qos and hasattr(self.client, "ack"):
+            self.client.ack(mid, qos)
+
+    def _store_loop(self) -> None:
+        while not self._stop.is_set():
+            try:
+                group = [self._up.get(timeout=0.5)]
+            except queue.Empty:
+                continue
+            while len(group) < 500:
+                try:
+                    group.append(self._up.get_nowait())
+                except queue.Empty:
+                    break
+            try:
+                self._store(group)
+            except Exception:
+                # Not stored: the boxes get no ack and send these batches again.
+                logger.exception("hub worker could not store %s batches", len(group))
+            finally:
+                for _box, _data, mid, qos in group:
+                    self._ack(mid, qos)
+
+    def _store(self, group: list) -> None:
+        receipts = self.hub.receive_many([(data, self.channel, box) for box, data, _mid, _qos in group])
+        newest = {}
+        for (box_id, _data, _mid, _qos), receipt in zip(group, receipts):
+            self.history.append(("up", box_id, receipt.status))
+            if receipt.status != "refused":
+                newest[box_id] = receipt
+        for box_id, receipt in newest.items():
+            self.client.publish(topic(box_id, "ack"), self.hub.ack_from(receipt), qos=1, retain=True)
+            self._publish_down(box_id, receipt)
 
     def _publish_down(self, box_id: str, receipt=None) -> None:
         if receipt is not None and receipt.status != "refused":

@@ -1,0 +1,172 @@
+"""Storing checked batches: many boxes' batches in one transaction, a fixed number of
+statements whatever their count.
+
+A worker under load hands over every batch waiting for it; each statement then serves them
+all (lock the boxes' rows, read what is stored, insert, count days, advance acks, read
+downlink heads, update boxes, log batches). A batch that disagrees with what is stored (same
+(box, seq), another uuid) is refused alone; nothing of it is stored, the others are.
+"""
+
+from __future__ import annotations
+
+import datetime
+import json
+import operator
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from functools import reduce
+
+from peewee import PostgresqlDatabase, SqliteDatabase, fn
+
+from appliance.errors import LinliError
+from appliance.hub.models import HubBatch, HubBox, HubBoxDay, HubDownlink, HubEntry
+from appliance.i18n import N_
+
+
+class RefusedBatch(LinliError):
+    msgid = N_("Batch refused: %(reason)s. Nothing of it was stored.")
+
+
+@dataclass
+class Receipt:
+    box: str
+    status: str  # stored / duplicate / refused
+    acked: int = 0
+    ranges: list = field(default_factory=list)
+    new: int = 0
+    reason: str = ""
+    down_acked: int = 0
+    queued: int = 0  # the box's newest downlink seq when the batch was stored
+
+
+@dataclass
+class Checked:
+    """A batch whose signature, box and entries were checked, waiting to be stored."""
+    index: int
+    box: str
+    header: dict
+    entries: list
+    digest: str
+    channel: str
+    down_ack: int
+
+
+def ranges(seqs: list[int], limit: int = 64) -> list[list[int]]:
+    out: list[list[int]] = []
+    for s in seqs:
+        if out and s == out[-1][1] + 1:
+            out[-1][1] = s
+        else:
+            if len(out) >= limit:
+                break
+            out.append([s, s])
+    return out
+
+
+def transaction(db):
+    # Workers in other processes store for the same boxes: take the write lock up front on
+    # SQLite; on PostgreSQL the boxes' rows are locked with SELECT ... FOR UPDATE.
+    return db.atomic("IMMEDIATE") if isinstance(db, SqliteDatabase) else db.atomic()
+
+
+def insert_many(db, sql: str, rows: list) -> None:
+    """``sql`` with one ``VALUES %s``: a single statement on PostgreSQL (psycopg2's
+    executemany is one round trip per row), executemany of one row each on SQLite."""
+    if not rows:
+        return
+    cursor = db.cursor()
+    if isinstance(db, PostgresqlDatabase):
+        from psycopg2.extras import execute_values
+
+        execute_values(cursor, sql, rows, page_size=1000)
+    else:
+        width = len(rows[0])
+        cursor.executemany(sql.replace("VALUES %s", "VALUES (" + ", ".join(["?"] * width) + ")"), rows)
+
+
+def _any(conditions):
+    return reduce(operator.or_, conditions)
+
+
+def store(db, batches: list[Checked]) -> dict[int, Receipt]:
+    """Store checked batches in one transaction; a receipt per batch index."""
+    boxes = sorted({b.box for b in batches})
+    receipts: dict[int, Receipt] = {}
+    with transaction(db):
+        query = HubBox.select().where(HubBox.box_id.in_(boxes)).order_by(HubBox.box_id)
+        rows = {b.box_id: b for b in (query.for_update() if db.for_update else query)}
+        spans = [(HubEntry.box == b.box) & HubEntry.seq.between(b.entries[0].seq, b.entries[-1].seq)
+                 for b in batches if b.entries]
+        stored = {}
+        if spans:
+            stored = {(box, seq): uuid for box, seq, uuid in
+                      HubEntry.select(HubEntry.box, HubEntry.seq, HubEntry.uuid).where(_any(spans)).tuples()}
+        received = datetime.datetime.now().replace(microsecond=0)
+        new_rows, news = [], {}
+        for b in batches:
+            conflict = next((e.seq for e in b.entries if stored.get((b.box, e.seq), e.uuid) != e.uuid), None)
+            if conflict is not None:
+                receipts[b.index] = Receipt(b.box, "refused", reason="entry %s differs from the stored one" % conflict)
+                continue
+            mine = [(b.box, e.seq, e.uuid, e.kind, datetime.datetime.fromtimestamp(e.t),
+                     json.dumps(e.payload, ensure_ascii=False, sort_keys=True), received)
+                    for e in b.entries if (b.box, e.seq) not in stored]
+            for row in mine:
+                stored[(b.box, row[1])] = row[2]  # a later batch of this group sees them as stored
+            new_rows += mine
+            news[b.index] = len(mine)
+        insert_many(db, f"INSERT INTO {HubEntry._meta.table_name} (box, seq, uuid, kind, at, payload, received_at) "
+                        f"VALUES %s ON CONFLICT DO NOTHING", new_rows)
+        _count_days(db, new_rows)
+        acked = _advance(rows)
+        heads = dict(HubDownlink.select(HubDownlink.box, fn.MAX(HubDownlink.seq)).where(HubDownlink.box.in_(boxes))
+                     .group_by(HubDownlink.box).tuples())
+        down = {box: row.down_acked for box, row in rows.items()}
+        for b in batches:
+            if b.index not in receipts:
+                # Only ever up, and never past what was queued (no skipping items to come).
+                down[b.box] = max(down[b.box], min(b.down_ack, heads.get(b.box) or 0))
+        now = datetime.datetime.now()
+        channel = {b.box: b.channel for b in batches}
+        for box, row in rows.items():
+            HubBox.update(acked=acked[box][0], down_acked=down[box], last_seen=now,
+                          last_channel=channel[box]).where(HubBox.box_id == box).execute()
+        log = []
+        for b in batches:
+            r = receipts.get(b.index)
+            if r is None:
+                status = "stored" if news[b.index] or not b.entries else "duplicate"
+                r = receipts[b.index] = Receipt(b.box, status, acked[b.box][0], acked[b.box][1], news[b.index],
+                                                down_acked=down[b.box], queued=heads.get(b.box) or 0)
+            log.append({"box": b.box, "digest": b.digest, "first_seq": b.header.get("first"),
+                        "last_seq": b.header.get("last"), "entries": len(b.entries), "new_entries": r.new,
+                        "channel": b.channel, "status": r.status, "reason": r.reason, "received_at": now})
+        HubBatch.insert_many(log).execute()
+    return receipts
+
+
+def _count_days(db, rows: list) -> None:
+    # Inside the batches' transaction, under the boxes' locks: counted once per new entry.
+    counts = Counter((row[0], row[4].date().isoformat(), row[3]) for row in rows)
+    table = HubBoxDay._meta.table_name
+    insert_many(db, f"INSERT INTO {table} (box, day, kind, entries) VALUES %s ON CONFLICT (box, day, kind) "
+                    f"DO UPDATE SET entries = {table}.entries + excluded.entries",
+                [(box, day, kind, n) for (box, day, kind), n in counts.items()])
+
+
+def _advance(rows: dict) -> dict[str, tuple[int, list]]:
+    """Per box: the highest contiguous stored seq, and the stored ranges beyond it."""
+    after = defaultdict(list)
+    q = (HubEntry.select(HubEntry.box, HubEntry.seq)
+         .where(_any([(HubEntry.box == box) & (HubEntry.seq > row.acked) for box, row in rows.items()]))
+         .order_by(HubEntry.box, HubEntry.seq).tuples())
+    for box, seq in q:
+        after[box].append(seq)
+    out = {}
+    for box, row in rows.items():
+        acked, seqs, i = row.acked, after[box], 0
+        while i < len(seqs) and seqs[i] == acked + 1:
+            acked += 1
+            i += 1
+        out[box] = (acked, ranges(seqs[i:]))
+    return out
