@@ -9,7 +9,9 @@ downlink heads, update boxes, log batches). A batch that disagrees with what is 
 
 from __future__ import annotations
 
+import csv
 import datetime
+import io
 import json
 import operator
 from collections import Counter, defaultdict
@@ -115,8 +117,7 @@ def store(db, batches: list[Checked]) -> dict[int, Receipt]:
                 stored[(b.box, row[1])] = row[2]  # a later batch of this group sees them as stored
             new_rows += mine
             news[b.index] = len(mine)
-        insert_many(db, f"INSERT INTO {HubEntry._meta.table_name} (box, seq, uuid, kind, at, payload, received_at) "
-                        f"VALUES %s ON CONFLICT DO NOTHING", new_rows)
+        _insert_entries(db, new_rows)
         _count_days(db, new_rows)
         acked = _advance(rows)
         heads = dict(HubDownlink.select(HubDownlink.box, fn.MAX(HubDownlink.seq)).where(HubDownlink.box.in_(boxes))
@@ -143,6 +144,22 @@ def store(db, batches: list[Checked]) -> dict[int, Receipt]:
                         "channel": b.channel, "status": r.status, "reason": r.reason, "received_at": now})
         HubBatch.insert_many(log).execute()
     return receipts
+
+
+def _insert_entries(db, rows: list) -> None:
+    columns = "box, seq, uuid, kind, at, payload, received_at"
+    table = HubEntry._meta.table_name
+    if rows and isinstance(db, PostgresqlDatabase):
+        # COPY: building an INSERT's text row by row was a third of a big batch's time. No
+        # row can already exist: the boxes' rows are locked and stored seqs were left out.
+        buf = io.StringIO()
+        writer = csv.writer(buf)
+        writer.writerows((box, seq, uuid, kind, at.isoformat(sep=" "), payload, rec.isoformat(sep=" "))
+                         for box, seq, uuid, kind, at, payload, rec in rows)
+        buf.seek(0)
+        db.cursor().copy_expert(f"COPY {table} ({columns}) FROM STDIN WITH (FORMAT csv)", buf)
+        return
+    insert_many(db, f"INSERT INTO {table} ({columns}) VALUES %s ON CONFLICT DO NOTHING", rows)
 
 
 def _count_days(db, rows: list) -> None:
