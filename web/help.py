@@ -13,7 +13,7 @@ from flask import Blueprint, abort, render_template, request, url_for
 from flask_babel import gettext as _
 
 from appliance.i18n import N_
-from web.auth import load_user
+from web.auth import READERS, load_user, roles
 
 bp = Blueprint("help", __name__, url_prefix="/help")
 
@@ -146,14 +146,14 @@ def _help_link():
 
 
 @bp.get("/")
+@roles(*READERS)
 def index():
-    if load_user() is None:
-        abort(404)
     return render_template("help/index.html", topics=TOPICS, _=_)
 
 
 @bp.get("/<name>")
+@roles(*READERS)
 def topic(name: str):
-    if load_user() is None or name not in TOPICS:
+    if name not in TOPICS:
         abort(404)
     return render_template("help/topic.html", name=name, topic=TOPICS[name], topics=TOPICS)
