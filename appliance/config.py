@@ -245,6 +245,14 @@ class HubConfig:
 
 
 @dataclass
+class VotesConfig:
+    correction_days: int = setting(7, "Days the published voter roll stays open for corrections before voting "
+                                      "can start.", min=0, max=60)
+    objection_days: int = setting(7, "Days of the objection window (询异) after the preliminary result notice.",
+                                  min=0, max=60)
+
+
+@dataclass
 class Config:
     box: BoxConfig = field(default_factory=BoxConfig)
     web: WebConfig = field(default_factory=WebConfig)
@@ -258,6 +266,7 @@ class Config:
     logging: LoggingConfig = field(default_factory=LoggingConfig)
     sync: SyncConfig = field(default_factory=SyncConfig)
     hub: HubConfig = field(default_factory=HubConfig)
+    votes: VotesConfig = field(default_factory=VotesConfig)
     # Filled by load_config, not by the file.
     home: Path = field(default=Path("var"), metadata={"internal": True})
     problems: list[str] = field(default_factory=list, metadata={"internal": True})

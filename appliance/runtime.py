@@ -22,6 +22,7 @@ from appliance.hub import setup as hub_feature
 from appliance.registry import setup as registry_feature
 from appliance.sync import setup as sync_feature
 from appliance.system import setup as system_feature
+from appliance.votes import setup as votes_feature
 from appliance.access.keys import BoxKeys, load_or_create_signing_key
 from appliance.config import Config
 from appliance.db import migrate, open_database
@@ -46,6 +47,7 @@ FEATURES = (
     firelane_feature.setup,
     sync_feature.setup,
     hub_feature.setup,
+    votes_feature.setup,
 )
 
 
@@ -137,4 +139,5 @@ def _services(ctx: Context) -> Services:
         firelane=ctx.need(firelane_feature.FireLaneFeature).lane,
         sync=ctx.need(sync_feature.SyncFeature).service,
         hub=ctx.need(hub_feature.HubFeature).service,
+        votes=ctx.need(votes_feature.VotesFeature),
     )
