@@ -88,6 +88,8 @@ def read_roll(path: Path) -> tuple[list[RollEntry], list[BadRow]]:
             problems.append("unit is missing")
         elif r["unit"] in seen:
             problems.append(f"unit {r['unit']} is already on row {seen[r['unit']]}")
+        else:
+            seen[r["unit"]] = row
         if not r["owner"]:
             problems.append("owner is missing")
         area = _area(r["area"]) if r["area"] else None
@@ -98,7 +100,6 @@ def read_roll(path: Path) -> tuple[list[RollEntry], list[BadRow]]:
         if problems:
             bad.append(BadRow(name, row, "; ".join(problems)))
             continue
-        seen[r["unit"]] = row
         entries.append(RollEntry(r["unit"], r["owner"], area, r.get("building", "")))
     if not entries and not bad:
         bad.append(BadRow(name, 0, "no units"))

@@ -90,7 +90,7 @@ class Roll:
         return [g for g in groups.values() if len({r.owner_key for r in g}) > 1]
 
     def _editable(self, vote: Vote) -> None:
-        if vote.status != "roll":
+        if Vote.get_by_id(vote.id).status != "roll":  # the caller's copy may be older
             raise Conflict("The roll can only be corrected while it is published for checking.")
 
     def merge(self, vote: Vote, roll_ids: list, actor: str) -> str:
