@@ -37,7 +37,8 @@ class CastResult:
 
 
 class Ballots:
-    def __init__(self, db, audit, keys, roll, ledger, votes, evidence_dir: Path, clock):
+    def __init__(self, db, audit, keys, roll, ledger, votes, evidence_dir: Path, clock, access=None):
+        self.access = access  # the gate's PIN check, for the kiosk
         self.db = db
         self.audit = audit
         self.keys = keys
@@ -104,6 +105,30 @@ class Ballots:
         owner = self.resident_owner(vote, resident)
         return self._cast(vote, owner, self.clean_choices(vote, data, complete=True), "kiosk",
                           f"resident:{resident.id}", note=f"kiosk {kiosk}"[:60])
+
+    def kiosk_sign_in(self, pin, kiosk: str) -> tuple[Resident, str, list[Vote]]:
+        """The PIN's owner, a short pass to the ballot page, and the open votes they may vote in."""
+        from appliance.access.service import REASONS
+
+        resident, refusal = self.access.check_pin(pin, kiosk)
+        if resident is None:
+            raise PermissionDenied(REASONS.get(refusal, REASONS["bad_pin"]))
+        mine = [v for v in self.votes.open_votes() if self.roll.rows_of_resident(v.id, resident)]
+        if not mine:
+            raise PermissionDenied("There is no vote open for your unit now.")
+        return resident, self.kiosk_token(resident.id), mine
+
+    def open_ballot(self, vote_id, resident: Resident) -> dict:
+        """What the resident's ballot page shows; opening it is the ballot's delivery (with its warning)."""
+        vote = self.votes.get(vote_id)
+        if vote.status == "draft":
+            raise NotFound("No such vote.")
+        rows = self.roll.rows_of_resident(vote.id, resident)
+        if rows and vote.status == "open":
+            self.record_read(vote, resident)
+        mine = self.ledger.owner_state(vote.id, rows[0].owner_key)[0] if rows else None
+        return {"vote": vote, "matters": self.votes.matters(vote.id), "units": rows, "mine": mine,
+                "can_vote": bool(rows) and mine is None and vote.id in {v.id for v in self.votes.open_votes()}}
 
     def kiosk_token(self, resident_id: int, minutes: int = 3) -> str:
         """A short-lived pass from the PIN page to the ballot page (the kiosk keeps no session)."""

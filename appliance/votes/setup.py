@@ -27,7 +27,10 @@ def setup(ctx: Context) -> VotesFeature:
     roll = Roll(ctx.db, ctx.audit, clock)
     ledger = Ledger(ctx.db, clock)
     service = VoteService(ctx.db, ctx.audit, roll, ledger, ctx.config.votes, clock)
-    ballots = Ballots(ctx.db, ctx.audit, ctx.keys, roll, ledger, service, ctx.home / "votes" / "evidence", clock)
+    from appliance.access.setup import AccessFeature
+
+    ballots = Ballots(ctx.db, ctx.audit, ctx.keys, roll, ledger, service, ctx.home / "votes" / "evidence", clock,
+                      access=ctx.need(AccessFeature).service)
     feature = VotesFeature(service, roll, ledger, ballots, Exporter(service, roll, ledger, ctx.keys, ctx.box_id))
     feature.check("votes", lambda: _ledger_health(service, ledger))
     return feature

@@ -76,6 +76,14 @@ class MatterResult:
     missing_area: int  # 0.01 m² still needed for the area quorum (0 when met)
     missing_owners: int  # owners still needed for the head-count quorum
 
+    @property
+    def area_quorum(self) -> bool:
+        return self.participation_area.at_least(QUORUM)
+
+    @property
+    def owners_quorum(self) -> bool:
+        return self.participation_owners.at_least(QUORUM)
+
     def as_json(self) -> dict:
         return {"matter": self.matter, "result": self.result,
                 "participation": {"area": str(self.participation_area), "owners": str(self.participation_owners)},
