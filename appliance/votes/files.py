@@ -13,6 +13,7 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
 from appliance.errors import ValidationError
+from appliance.i18n import gettext as _
 from appliance.registry.spreadsheet import MAX_FILE_BYTES, _read_csv, _read_xlsx
 from appliance.votes.tally import ABSTAIN, INVALID, NO, YES, RollEntry
 
@@ -32,7 +33,9 @@ class BadRow:
     message: str
 
     def __str__(self) -> str:
-        return f"{self.file}, row {self.row}: {self.message}" if self.row else f"{self.file}: {self.message}"
+        if self.row:
+            return _("%(file)s, row %(row)s: %(message)s", file=self.file, row=self.row, message=self.message)
+        return f"{self.file}: {self.message}"
 
 
 def _table(path: Path, columns: dict, required: tuple[str, ...]) -> list[tuple[int, dict]]:
@@ -85,24 +88,25 @@ def read_roll(path: Path) -> tuple[list[RollEntry], list[BadRow]]:
     for row, r in _table(path, ROLL_COLUMNS, ("unit", "owner", "area")):
         problems = []
         if not r["unit"]:
-            problems.append("unit is missing")
+            problems.append(_("unit is missing"))
         elif r["unit"] in seen:
-            problems.append(f"unit {r['unit']} is already on row {seen[r['unit']]}")
+            problems.append(_("unit %(unit)s is already on row %(row)s", unit=r["unit"], row=seen[r["unit"]]))
         else:
             seen[r["unit"]] = row
         if not r["owner"]:
-            problems.append("owner is missing")
+            problems.append(_("owner is missing"))
         area = _area(r["area"]) if r["area"] else None
         if not r["area"]:
-            problems.append("area is missing")
+            problems.append(_("area is missing"))
         elif area is None:
-            problems.append(f"area {r['area']!r} is not a positive number of m² with at most 2 decimals")
+            problems.append(_("area %(value)s is not a positive number of m² with at most 2 decimals",
+                              value=repr(r["area"][:20])))
         if problems:
             bad.append(BadRow(name, row, "; ".join(problems)))
             continue
         entries.append(RollEntry(r["unit"], r["owner"], area, r.get("building", "")))
     if not entries and not bad:
-        bad.append(BadRow(name, 0, "no units"))
+        bad.append(BadRow(name, 0, _("no units")))
     return entries, bad
 
 
@@ -120,20 +124,22 @@ def read_ballots(path: Path, roll: list[RollEntry]) -> tuple[dict[str, dict[str,
         unit, matter = r["unit"], r["matter"]
         choice = CHOICE_WORDS.get(r["choice"].lower()) if r["choice"] else None
         if not unit:
-            problems.append("unit is missing")
+            problems.append(_("unit is missing"))
         elif unit not in owner_of:
-            problems.append(f"unit {unit} is not on the roll")
+            problems.append(_("unit %(unit)s is not on the roll", unit=unit))
         if not matter:
-            problems.append("matter is missing")
+            problems.append(_("matter is missing"))
         if choice is None:
-            problems.append(f"choice {r['choice']!r} is not 赞成, 反对, 弃权 or 无效")
+            problems.append(_("choice %(value)s is not 赞成, 反对, 弃权 or 无效", value=repr(r["choice"][:20])))
         if not problems and (unit, matter) in first_row:
-            problems.append(f"duplicate ballot: unit {unit} voted on {matter} on row {first_row[(unit, matter)]}")
+            problems.append(_("duplicate ballot: unit %(unit)s voted on %(matter)s on row %(row)s", unit=unit,
+                              matter=matter, row=first_row[(unit, matter)]))
         if not problems:
             owner = owner_of[unit]
             earlier = owner_row.get((owner, matter))
             if earlier and earlier[1] != choice:
-                problems.append(f"conflicts with row {earlier[0]}: owner {owner} chose differently on {matter}")
+                problems.append(_("conflicts with row %(row)s: owner %(owner)s chose differently on %(matter)s",
+                                  row=earlier[0], owner=owner, matter=matter))
         if problems:
             bad.append(BadRow(name, row, "; ".join(problems)))
             continue

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import json
 
+import pytest
 from openpyxl import Workbook
 
 from appliance.cli import main
@@ -25,6 +26,11 @@ def write_xlsx(path, header, rows):
         wb.active.append(r)
     wb.save(path)
     return path
+
+
+@pytest.fixture(autouse=True)
+def english(monkeypatch):
+    monkeypatch.setenv("LINLI_LANG", "en")
 
 
 ROLL = [["101", "张三", "80.50"], ["102", "张三", "60"], ["201", "李四", "90.25"], ["202", "开发商", "100"],
@@ -91,3 +97,11 @@ def test_unreadable_files_say_so(tmp_path, capsys):
     assert main(["votes", "tally", str(tmp_path / "missing.csv"), str(ballots)]) == 2
     no_cols = write_csv(tmp_path / "r.csv", ["房号", "x"], [["101", "1"]])
     assert main(["votes", "tally", str(no_cols), str(ballots)]) == 2
+
+
+def test_the_problems_are_in_chinese_by_default(tmp_path, capsys, monkeypatch):
+    monkeypatch.setenv("LINLI_LANG", "zh_CN")
+    roll = write_csv(tmp_path / "roll.csv", ["房号", "业主", "面积"], ROLL)
+    ballots = write_csv(tmp_path / "b.csv", ["房号", "事项", "意见"], [["999", "A", "赞成"], ["101", "A", "赞成"]])
+    assert main(["votes", "tally", str(roll), str(ballots)]) == 1
+    assert "b.csv 第 2 行：房屋 999 不在名册上" in capsys.readouterr().err
