@@ -94,7 +94,7 @@ def test_a_whole_vote_across_phone_kiosk_and_paper(page, second_page, phone, chr
     kiosk.goto(live_server + "/kiosk/votes/")
     kiosk.fill("input[name=pin]", "0000000"[: len(pins[("2号楼", "101")])])
     kiosk.click("#pin-next")
-    assert kiosk.locator("#error").is_visible()
+    kiosk.wait_for_selector("#error")
     kiosk.fill("input[name=pin]", pins[("2号楼", "101")])
     kiosk.click("#pin-next")
     kiosk.wait_for_selector("#ballot")
@@ -122,6 +122,7 @@ def test_a_whole_vote_across_phone_kiosk_and_paper(page, second_page, phone, chr
     page.click("#paper-save")
     page.wait_for_selector("#done")
     page.click(".paper .confirm")
+    page.wait_for_selector("#pending-error")
     assert "两人核对" in page.inner_text("#pending-error")
     log_in(second_page, live_server, "admin")
     second_page.wait_for_url("**/")
@@ -161,7 +162,9 @@ def test_the_silent_rule_waits_for_every_delivery_record(page, live_server, user
     page.goto(detail + "/delivery")
     for box in page.locator("input[name=roll_id]").all():
         box.check()
-    page.click("#save-delivery")
+    with page.expect_navigation():
+        page.click("#save-delivery")
+    assert page.locator("input[name=roll_id]").count() == 0
     page.goto(detail)
     assert page.locator("[data-testid=rule-refused]").count() == 0
     assert page.locator("[data-testid=rule-result]").is_visible()
