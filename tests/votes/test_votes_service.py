@@ -211,3 +211,15 @@ def test_export_tally_matches_the_box(votes, open_vote, community, tmp_path, cap
     assert [p["result"] for p in printed] == [b["result"] for b in box]
     assert [p["participation"] for p in printed] == [b["participation"] for b in box]
     assert [p["approval"] for p in printed] == [b["approval"] for b in box]
+
+
+def test_health_reports_a_ledger_altered_behind_the_box(votes, open_vote, community, db, services):
+    votes.ballots.cast_phone(open_vote.id, community[("2号楼", "102")][0], ALL_YES)
+    assert services.health.report()["subsystems"]["votes"]["ok"]
+    # someone with the SD card drops the guard and edits a ballot
+    db.execute_sql("DROP TRIGGER vote_entry_no_update")
+    db.execute_sql("UPDATE vote_entry SET choices = '{\"1\": \"no\", \"2\": \"no\"}' WHERE seq = 1")
+    from appliance.votes.setup import LedgerHealth
+
+    ok, detail = LedgerHealth(votes.service, votes.ledger)()
+    assert not ok and str(open_vote.id) in detail

@@ -12,6 +12,12 @@ from web.auth import load_user, roles, services
 bp = Blueprint("votes", __name__, url_prefix="/votes")
 
 
+@bp.app_context_processor
+def _vote_button():
+    # Called only by the kiosk's home page template, so other pages pay nothing.
+    return {"kiosk_vote_open": lambda: bool(services().votes.service.open_votes())}
+
+
 def _kiosk() -> str:
     user = load_user()
     return user.username if user else "kiosk"
