@@ -15,6 +15,7 @@ from appliance.db.models import Vote, VoteMatter
 from appliance.errors import Conflict, NotFound, ValidationError
 from appliance.i18n import N_
 from appliance.sync import outbox
+from appliance.votes.text import clean_paragraphs
 from appliance.validation import clean_int, clean_text
 from appliance.votes import chain
 from appliance.votes.tally import SPECIAL_ITEMS, tally
@@ -69,12 +70,12 @@ class VoteService:
     def save(self, data: dict, matters: list[dict], actor: str, vote_id=None) -> Vote:
         """Create or edit a draft. ``matters``: [{"title", "item"}] in order."""
         title = clean_text(data.get("title"), "title", required=True, max_len=120)
-        body = clean_text(data.get("body"), "body", max_len=4000)
+        body = clean_paragraphs(data.get("body"), "body", max_len=4000)
         scope = [clean_text(b, "scope", max_len=50) for b in data.get("scope") or [] if b]
         rule = data.get("rule") or "strict"
         if rule not in ("strict", "silent"):
             raise ValidationError("Choose a counting rule.", field="rule")
-        warning = clean_text(data.get("warning"), "warning", max_len=400)
+        warning = clean_paragraphs(data.get("warning"), "warning", max_len=400)
         if rule == "silent" and not warning:
             raise ValidationError("The rule that non-voters count with the majority needs its warning printed on "
                                   "the ballot.", field="warning")

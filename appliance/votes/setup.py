@@ -6,18 +6,23 @@ import time
 
 from appliance.features import Context, Feature
 from appliance.votes.ballots import Ballots
+from appliance.votes.consultations import Consultations
 from appliance.votes.export import Exporter
 from appliance.votes.ledger import Ledger
 from appliance.votes.roll import Roll
 from appliance.votes.service import VoteService
+from appliance.votes.suggestions import Suggestions
 
 
 class VotesFeature(Feature):
     name = "votes"
 
-    def __init__(self, service: VoteService, roll: Roll, ledger: Ledger, ballots: Ballots, exporter: Exporter):
+    def __init__(self, service: VoteService, roll: Roll, ledger: Ledger, ballots: Ballots, exporter: Exporter,
+                 suggestions: Suggestions, consultations: Consultations):
         super().__init__()
         self.exporter = exporter
+        self.suggestions = suggestions
+        self.consultations = consultations
         self.service = service
         self.roll = roll
         self.ledger = ledger
@@ -33,7 +38,9 @@ def setup(ctx: Context) -> VotesFeature:
 
     ballots = Ballots(ctx.db, ctx.audit, ctx.keys, roll, ledger, service, ctx.home / "votes" / "evidence", clock,
                       access=ctx.need(AccessFeature).service)
-    feature = VotesFeature(service, roll, ledger, ballots, Exporter(service, roll, ledger, ctx.keys, ctx.box_id))
+    feature = VotesFeature(service, roll, ledger, ballots, Exporter(service, roll, ledger, ctx.keys, ctx.box_id),
+                           Suggestions(ctx.db, ctx.audit, ctx.home / "votes" / "photos", clock),
+                           Consultations(ctx.db, ctx.audit, service, clock))
     feature.check("votes", LedgerHealth(service, ledger))
     return feature
 
