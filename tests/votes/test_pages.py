@@ -101,3 +101,18 @@ def test_district_reads_but_cannot_change(client_as, open_vote):
     assert district.get(f"/votes/{open_vote.id}").status_code == 200
     t = token(district, f"/votes/{open_vote.id}")
     assert district.post(f"/votes/{open_vote.id}/step/close", data={"csrf_token": t}).status_code == 403
+
+
+def test_a_resident_ballot_with_a_matter_left_out_is_refused_naming_it(app, services, community, open_vote):
+    from tests.votes.test_participation_pages import resident_client
+
+    zhao = resident_client(app, services, community[("2号楼", "102")][0])
+    t = csrf_token(zhao, f"/me/votes/{open_vote.id}")
+    r = zhao.post(f"/me/votes/{open_vote.id}", data={"csrf_token": t, "m1": "yes"})
+    assert r.status_code == 400 and 'data-field="m2"' in r.get_data(as_text=True)
+    r = zhao.post(f"/me/votes/{open_vote.id}", data={"csrf_token": t, "m1": "yes", "m2": "no"})
+    assert r.status_code == 200 and 'id="done"' in r.get_data(as_text=True)
+    tenant = resident_client(app, services, community[("2号楼", "101")][1])
+    page = tenant.get(f"/me/votes/{open_vote.id}").get_data(as_text=True)
+    assert 'id="not-on-roll"' in page and 'id="ballot"' not in page
+    assert tenant.get("/me/votes/99999").status_code == 404

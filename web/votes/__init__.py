@@ -114,4 +114,4 @@ def step(vote_id, step):
     return redirect(url_for("votes.detail", vote_id=vote_id))
 
 
-from web.votes import paper, roll  # noqa: E402,F401  (their routes are on bp)
+from web.votes import paper, participation, roll  # noqa: E402,F401  (their routes are on bp)
