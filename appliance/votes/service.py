@@ -63,6 +63,11 @@ class VoteService:
         return [v for v in Vote.select().where(Vote.status == "open").order_by(Vote.id)
                 if (v.opens_at is None or v.opens_at <= now) and (v.closes_at is None or now < v.closes_at)]
 
+    def for_residents(self) -> list[Vote]:
+        """What /me lists: rolls being checked, votes open now, results being shown."""
+        return list(Vote.select().where(Vote.status.in_(("roll", "open", "preliminary", "final")))
+                    .order_by(Vote.id.desc()).limit(50))
+
     def matters(self, vote_id) -> list[VoteMatter]:
         return list(VoteMatter.select().where(VoteMatter.vote == vote_id).order_by(VoteMatter.position))
 

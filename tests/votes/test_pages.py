@@ -116,3 +116,15 @@ def test_a_resident_ballot_with_a_matter_left_out_is_refused_naming_it(app, serv
     page = tenant.get(f"/me/votes/{open_vote.id}").get_data(as_text=True)
     assert 'id="not-on-roll"' in page and 'id="ballot"' not in page
     assert tenant.get("/me/votes/99999").status_code == 404
+
+
+def test_owners_check_their_area_on_the_phone_while_the_roll_is_published(app, services, community, votes):
+    from tests.votes.test_participation_pages import resident_client
+
+    vote = votes.service.save({"title": "名册核对"}, MATTERS, "admin")
+    votes.service.publish_roll(vote.id, "admin", correction_days=7)
+    li = resident_client(app, services, community[("1号楼", "201")][0])
+    assert "名册核对" in li.get("/me/votes/").get_data(as_text=True)
+    page = li.get(f"/me/votes/{vote.id}").get_data(as_text=True)
+    assert 'id="check-roll"' in page and "90.25" in page and 'id="ballot"' not in page
+    assert votes.roll.undelivered(vote.id)  # reading the roll is not the ballot's delivery

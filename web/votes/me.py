@@ -15,7 +15,7 @@ bp = Blueprint("votes", __name__, url_prefix="/votes")
 @bp.get("/")
 @resident_required
 def home(resident):
-    return render_template("votes/me_list.html", votes=services().votes.service.open_votes(),
+    return render_template("votes/me_list.html", votes=services().votes.service.for_residents(),
                            consultations=services().votes.consultations.list())
 
 
