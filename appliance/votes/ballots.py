@@ -78,6 +78,10 @@ class Ballots:
             value = data.get(f"m{m.position}") or ""
             if value in allowed:
                 out[str(m.position)] = value
+            elif not value and allow_invalid:
+                # A matter left blank on a signed paper ballot: the owner took part in the vote,
+                # so it counts as participation, never as approval (an invalid choice).
+                out[str(m.position)] = INVALID
             elif value or complete:
                 raise ValidationError("Choose 赞成, 反对 or 弃权 for matter %(n)s.", field=f"m{m.position}",
                                       n=m.position)

@@ -108,6 +108,9 @@ def test_paper_needs_a_second_person_and_keeps_the_scan(votes, open_vote, commun
     e = result.entry
     assert result.accepted and e.channel == "paper" and e.entered_by == "volunteer" and e.confirmed_by == "admin"
     assert e.evidence == paper.evidence.split(".")[0] and e.choices == {"1": "yes", "2": "invalid"}
+    blank = votes.ballots.enter_paper(open_vote.id, {"code": votes.ballots.paper_code(
+        open_vote, roll_by_unit(votes, open_vote)["2号楼 101"]), "m1": "no"}, scan, "volunteer")
+    assert blank.choices == {"1": "no", "2": "invalid"}  # a blank matter takes part, never approves
     with pytest.raises(ValidationError):  # a forged code
         votes.ballots.enter_paper(open_vote.id, {"code": code[:-1] + "x", "m1": "yes"}, scan, "volunteer")
     with pytest.raises(ValidationError):  # not a picture
