@@ -89,7 +89,6 @@ def bench_box_count():
     from appliance.config import load_config
     from appliance.db.models import Building, Household, Resident, Unit
     from appliance.runtime import build_runtime
-    from appliance.votes.tally import RollEntry  # noqa: F401
 
     home = Path(tempfile.mkdtemp(prefix="linli-bench-votes-"))
     os.environ["LINLI_HOME"] = str(home)

@@ -9,7 +9,6 @@ during the correction window; every correction is audited.
 
 from __future__ import annotations
 
-import datetime
 from decimal import Decimal
 
 from appliance.db.base import find
@@ -25,19 +24,13 @@ def area_cents(area) -> int:
     return int((Decimal(area) * 100).to_integral_value())
 
 
-def owner_residents(unit_id, today: datetime.date) -> list[Resident]:
-    return list(Resident.select().join(Household).where(
-        Household.unit == unit_id, Resident.role == "owner",
-        (Resident.move_out.is_null()) | (Resident.move_out > today)).order_by(Resident.id))
-
-
 class Roll:
     def __init__(self, db, audit, clock):
         self.db = db
         self.audit = audit
         self.clock = clock
 
-    def build(self, vote: Vote) -> tuple[int, list[str]]:
+    def build(self, vote: Vote) -> int:
         """Fill the roll from the register; refused (naming the units) when a unit lacks its area."""
         buildings = Building.select()
         if vote.scope:
@@ -50,17 +43,25 @@ class Roll:
             raise ValidationError("These units have no floor area in the register: %(units)s",
                                   field="scope", units="、".join(missing[:30]))
         today = self.clock().date()
+        names: dict[int, list[str]] = {}
+        unit_ids = [u.id for u in units]
+        for start in range(0, len(unit_ids), 500):  # SQLite's limit on bound parameters
+            for name, unit_id in (Resident.select(Resident.name, Household.unit).join(Household)
+                                  .where(Household.unit.in_(unit_ids[start:start + 500]), Resident.role == "owner",
+                                         (Resident.move_out.is_null()) | (Resident.move_out > today))
+                                  .order_by(Resident.id).tuples()):
+                names.setdefault(unit_id, []).append(name)
         rows = []
         for u in units:
-            owners = owner_residents(u.id, today)
+            owners = names.get(u.id)
             key = f"u:{u.uuid}" if owners else DEVELOPER
-            label = "、".join(r.name for r in owners) if owners else "开发商"
+            label = "、".join(owners) if owners else "开发商"
             rows.append(dict(vote=vote.id, unit=u.id, building=u.building.name, number=u.number,
                              area=area_cents(u.area_m2), owner_key=key, owner_label=label[:255]))
         VoteRoll.delete().where(VoteRoll.vote == vote.id).execute()
         for start in range(0, len(rows), 200):
             VoteRoll.insert_many(rows[start:start + 200]).execute()
-        return len(rows), missing
+        return len(rows)
 
     def rows(self, vote_id) -> list[VoteRoll]:
         from appliance.registry.service import natural_key
@@ -79,14 +80,18 @@ class Roll:
 
     def suggestions(self, vote_id) -> list[list[VoteRoll]]:
         """Groups of rows whose owners share name and phone but not yet an owner key."""
-        groups: dict[tuple, list[VoteRoll]] = {}
         today = self.clock().date()
-        for r in self.rows(vote_id):
-            if r.unit_id is None or r.owner_key == DEVELOPER:
-                continue
-            for person in owner_residents(r.unit_id, today):
-                if person.phone:
-                    groups.setdefault((person.name, person.phone), []).append(r)
+        rows = {r.unit_id: r for r in self.rows(vote_id) if r.unit_id is not None and r.owner_key != DEVELOPER}
+        ids = list(rows)
+        people = [p for start in range(0, len(ids), 500) for p in (
+            Resident.select(Resident.name, Resident.phone, Household.unit).join(Household)
+            .where(Household.unit.in_(ids[start:start + 500]), Resident.role == "owner", Resident.phone != "",
+                   (Resident.move_out.is_null()) | (Resident.move_out > today)).tuples())]
+        groups: dict[tuple, list[VoteRoll]] = {}
+        for name, phone, unit_id in people:
+            group = groups.setdefault((name, phone), [])
+            if rows[unit_id] not in group:
+                group.append(rows[unit_id])
         return [g for g in groups.values() if len({r.owner_key for r in g}) > 1]
 
     def _editable(self, vote: Vote) -> None:

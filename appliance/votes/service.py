@@ -127,7 +127,7 @@ class VoteService:
         vote = self.get(vote_id)
         days = self.settings.correction_days if correction_days is None else correction_days
         with self.db.atomic():
-            n, _ = self.roll.build(vote)
+            n = self.roll.build(vote)
             vote.correction_until = self.clock() + datetime.timedelta(days=days)
             return self._stage(vote, "draft", "roll", actor, units=n, days=days)
 
