@@ -14,7 +14,7 @@ from pathlib import Path
 
 from appliance.errors import ValidationError
 from appliance.i18n import gettext as _
-from appliance.registry.spreadsheet import MAX_FILE_BYTES, _read_csv, _read_xlsx
+from appliance.registry.sheetfile import MAX_FILE_BYTES, _read_csv, _read_xlsx
 from appliance.votes.tally import ABSTAIN, INVALID, NO, YES, RollEntry
 
 ROLL_COLUMNS = {"unit": ("unit", "房号", "单元", "房屋"), "owner": ("owner", "业主", "业主姓名"),
