@@ -247,6 +247,7 @@ class HubConfig:
 
 # Feature sections kept in their own folders (imported here, after ``setting`` exists).
 from appliance.parking.config import ParkingConfig  # noqa: E402
+from appliance.votes.config import VotesConfig  # noqa: E402
 
 
 @dataclass
@@ -264,6 +265,7 @@ class Config:
     sync: SyncConfig = field(default_factory=SyncConfig)
     hub: HubConfig = field(default_factory=HubConfig)
     parking: ParkingConfig = field(default_factory=ParkingConfig)
+    votes: VotesConfig = field(default_factory=VotesConfig)
     # Filled by load_config, not by the file.
     home: Path = field(default=Path("var"), metadata={"internal": True})
     problems: list[str] = field(default_factory=list, metadata={"internal": True})

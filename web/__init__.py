@@ -77,7 +77,7 @@ def create_app(config, services, testing: bool = False) -> Flask:
 
 def _register_blueprints(app: Flask) -> None:
     """One line per feature's pages, in the order they are registered."""
-    from web import access, admin, api, auth, firelane, hub, kiosk, me, parking, sync, workorders
+    from web import access, admin, api, auth, firelane, hub, kiosk, me, parking, sync, votes, workorders
     from web.parking import me as parking_me
     from web import help as help_pages, practice
 
@@ -95,6 +95,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(parking_me.bp)
     app.register_blueprint(practice.bp)
     app.register_blueprint(help_pages.bp)
+    app.register_blueprint(votes.bp)
 
 
 def _select_locale() -> str:

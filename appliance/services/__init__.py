@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     from appliance.services.jobs import JobService
     from appliance.sync.service import SyncService
     from appliance.workorders.service import WorkOrderService
+    from appliance.votes.setup import VotesFeature
 
 
 @dataclass(frozen=True)
@@ -56,3 +57,4 @@ class Services:
     workorders: WorkOrderService
     parking: ParkingFeature  # built always; the barrier only with [parking] enabled
     practice: PracticeRooms  # staff members' throw-away practice runtimes
+    votes: VotesFeature  # .service, .roll, .ledger, .ballots
