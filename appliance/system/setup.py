@@ -2,15 +2,27 @@
 
 from __future__ import annotations
 
+import datetime
 import functools
+import logging
+from pathlib import Path
 
 from appliance.db.models import Job, User
 from appliance.features import Context, Feature
 from appliance.i18n import gettext as _
+from appliance.system.backups import BackupService
+from appliance.system.slots import AppSlots
+from appliance.system.updates import HttpProbe, SystemdRestarter, UpdateService, detect_board
+
+
+logger = logging.getLogger(__name__)
 
 
 class SystemFeature(Feature):
     name = "system"
+    backups: BackupService
+    updates: UpdateService
+    nightly_backup: object = None
 
 
 def setup(ctx: Context) -> SystemFeature:
@@ -49,7 +61,74 @@ def setup(ctx: Context) -> SystemFeature:
     feature.check("tasks", tasks_ok)
     feature.check("gpio", gpio_ok)
     feature.check("vision models", vision_models_ok)
+
+    feature.backups = make_backups(config, ctx.box_id, ctx.secret_key, ctx.clock)
+    feature.updates = make_updates(config)
+    feature.nightly_backup = _register_nightly(ctx.huey, feature.backups, config.system.backup_hour)
+    feature.check("backup", lambda: backup_ok(feature.backups, ctx.clock))
+    feature.check("update", lambda: update_ok(feature.updates))
     return feature
+
+
+def make_backups(config, box_id: str, secret_key: str, clock=datetime.datetime.now) -> BackupService:
+    from hardware.usbwatch import UsbWatcher
+
+    watcher = UsbWatcher(config.system.usb_root)
+
+    def sticks():
+        try:
+            watcher.poll()
+        except OSError:
+            return []
+        return watcher.sticks()
+
+    return BackupService(config.home, config.db_path, box_id, secret_key, keep=config.system.backup_keep,
+                         sticks=sticks, clock=clock, busy_timeout_ms=config.db.busy_timeout_ms)
+
+
+def make_updates(config) -> UpdateService:
+    system = config.system
+    root = Path(system.app_root) if system.app_root else config.home / "app"
+    return UpdateService(AppSlots(root), Path(system.update_keys), detect_board(system.board), SystemdRestarter(),
+                         HttpProbe(system.health_url), system.health_timeout_s)
+
+
+def _register_nightly(huey, backups: BackupService, hour: int):
+    from huey import crontab
+
+    @huey.periodic_task(crontab(hour=str(hour), minute="15"))
+    def system_nightly_backup() -> None:
+        # Idempotent: a second run the same day makes no second backup.
+        backups.nightly()
+
+    return system_nightly_backup
+
+
+def backup_ok(backups: BackupService, clock) -> tuple[bool, str]:
+    last = backups.last()
+    if last is None:
+        return True, _("no backup yet (the first one is made tonight)")
+    try:
+        age = clock() - datetime.datetime.fromisoformat(last.created)
+    except ValueError:
+        return False, _("the last backup's date cannot be read: make a new one (linli backup create)")
+    if age > datetime.timedelta(days=2):
+        return False, _("the last backup is %(days)s days old: check the data partition has room", days=age.days)
+    return True, _("last backup %(when)s", when=last.created.replace("T", " "))
+
+
+def update_ok(updates: UpdateService) -> tuple[bool, str]:
+    status = updates.status()
+    last = status["last"]
+    if status["trying"]:
+        return True, _("trying version %(version)s", version=status["trying"]["version"])
+    if last and last["result"] == "rolled back":
+        return True, _("version %(version)s failed its check and was rolled back; running %(running)s",
+                       version=last["version"], running=status["running"] or "-")
+    if last:
+        return True, _("last update: %(version)s on %(when)s", version=last["version"],
+                       when=last["time"].replace("T", " "))
+    return True, _("no update installed since the card was flashed")
 
 
 def vision_models_ok() -> tuple[bool, str]:
