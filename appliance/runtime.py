@@ -137,4 +137,5 @@ def _services(ctx: Context) -> Services:
         firelane=ctx.need(firelane_feature.FireLaneFeature).lane,
         sync=ctx.need(sync_feature.SyncFeature).service,
         hub=ctx.need(hub_feature.HubFeature).service,
+        system=ctx.need(system_feature.SystemFeature),
     )

@@ -18,7 +18,7 @@ logger = logging.getLogger(__name__)
 
 HERE = Path(__file__).resolve().parent
 PUBLIC_ENDPOINTS = {"static", "auth.login", "auth.logout", "auth.language", "healthz", "kiosk.home",
-                    "me.login", "me.logout"}
+                    "me.login", "me.logout", "system.setup_home", "system.setup_code"}
 
 def create_app(config, services, testing: bool = False) -> Flask:
     app = Flask(__name__, static_folder=str(HERE / "static"), template_folder=str(HERE / "templates"))
@@ -78,7 +78,7 @@ def create_app(config, services, testing: bool = False) -> Flask:
 
 def _register_blueprints(app: Flask) -> None:
     """One line per feature's pages, in the order they are registered."""
-    from web import access, admin, api, auth, firelane, hub, kiosk, me, sync
+    from web import access, admin, api, auth, firelane, hub, kiosk, me, sync, system
 
     app.register_blueprint(auth.bp)
     app.register_blueprint(admin.bp)
@@ -89,6 +89,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(hub.bp)
     app.register_blueprint(firelane.bp)
     app.register_blueprint(me.bp)
+    app.register_blueprint(system.bp)
 
 
 AUDIT_WORDS = {

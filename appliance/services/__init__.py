@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from appliance.services.health import HealthService
     from appliance.services.jobs import JobService
     from appliance.sync.service import SyncService
+    from appliance.system.setup import SystemFeature
 
 
 @dataclass(frozen=True)
@@ -50,3 +51,4 @@ class Services:
     firelane: FireLane
     sync: SyncService
     hub: HubService | None  # on a district hub only
+    system: SystemFeature | None = None  # backups, updates, first-boot wizard, acceptance table

@@ -10,7 +10,9 @@ from pathlib import Path
 from appliance.db.models import Job, User
 from appliance.features import Context, Feature
 from appliance.i18n import gettext as _
+from appliance.system.acceptance import AcceptanceTable
 from appliance.system.backups import BackupService
+from appliance.system.wizard import FirstBootWizard
 from appliance.system.slots import AppSlots
 from appliance.system.updates import HttpProbe, SystemdRestarter, UpdateService, detect_board
 
@@ -22,6 +24,8 @@ class SystemFeature(Feature):
     name = "system"
     backups: BackupService
     updates: UpdateService
+    wizard: FirstBootWizard
+    acceptance: AcceptanceTable
     nightly_backup: object = None
 
 
@@ -65,6 +69,9 @@ def setup(ctx: Context) -> SystemFeature:
     feature.backups = make_backups(config, ctx.box_id, ctx.secret_key, ctx.clock)
     feature.updates = make_updates(config)
     feature.nightly_backup = _register_nightly(ctx.huey, feature.backups, config.system.backup_hour)
+    feature.wizard = make_wizard(ctx, feature.backups.sticks)
+    feature.acceptance = AcceptanceTable(config, ctx.health, sync=_LazySync(ctx), last_backup=feature.backups.last,
+                                         clock=ctx.clock)
     feature.check("backup", lambda: backup_ok(feature.backups, ctx.clock))
     feature.check("update", lambda: update_ok(feature.updates))
     return feature
@@ -84,6 +91,34 @@ def make_backups(config, box_id: str, secret_key: str, clock=datetime.datetime.n
 
     return BackupService(config.home, config.db_path, box_id, secret_key, keep=config.system.backup_keep,
                          sticks=sticks, clock=clock, busy_timeout_ms=config.db.busy_timeout_ms)
+
+
+class _LazySync:
+    """The sync service, which is set up after this feature: looked up on first use."""
+
+    def __init__(self, ctx: Context):
+        self._ctx = ctx
+
+    def __getattr__(self, name):
+        from appliance.sync.setup import SyncFeature
+
+        feature = self._ctx.find(SyncFeature)
+        if feature is None:
+            raise AttributeError(name)
+        return getattr(feature.service, name)
+
+
+def make_wizard(ctx: Context, sticks) -> FirstBootWizard:
+    from appliance.services.accounts import AccountService
+    from hardware.board import on_pi
+    from hardware.network import NetworkManagerBackend, SimulatedNetwork
+    from hardware.systemclock import SimulatedClock, TimedatectlClock
+
+    cfg = ctx.config
+    real = ctx.hardware and on_pi(cfg.hardware.backend)
+    accounts = AccountService(ctx.audit, cfg.web.login_max_failures, cfg.web.login_lockout_s)
+    return FirstBootWizard(cfg, accounts, ctx.audit, NetworkManagerBackend() if real else SimulatedNetwork(),
+                           TimedatectlClock() if real else SimulatedClock(), sync=_LazySync(ctx), sticks=sticks)
 
 
 def make_updates(config) -> UpdateService:

@@ -27,6 +27,10 @@ from appliance.system.slots import AppSlots, RaucSlots
 logger = logging.getLogger(__name__)
 
 
+# Words of the update history, shown translated on the backups page.
+RESULT_WORDS = (N_("kept"), N_("rolled back"), N_("installed"))
+
+
 class UpdateFailed(LinliError):
     msgid = N_("The update failed.")
 
