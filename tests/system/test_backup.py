@@ -243,3 +243,30 @@ def test_the_huey_task_makes_the_nightly_backup(runtime):
     assert len(feature.backups.list()) == 1
     report = runtime.services.health.report()
     assert report["subsystems"]["backup"]["ok"]
+
+
+def test_cli_backup_create_list_restore_and_refusals(tmp_path):
+    from tests.test_cli import linli
+
+    home = tmp_path / "box"
+    assert linli(home, "init").returncode == 0
+    made = linli(home, "backup", "create")
+    assert made.returncode == 0, made.stderr
+    path = made.stdout.strip().split("：", 1)[1]
+    listed = linli(home, "backup", "list")
+    assert path in listed.stdout
+    code = linli(home, "backup", "key").stdout.strip().splitlines()[-1]
+    assert len(code.replace("-", "")) == 52
+
+    restored = linli(home, "backup", "restore", path)
+    assert restored.returncode == 0 and "已恢复" in restored.stdout
+
+    other = tmp_path / "other"
+    assert linli(other, "init").returncode == 0
+    refused = linli(other, "restore", path)
+    assert refused.returncode == 2 and "另一台盒子" in refused.stderr
+    wrong_code = linli(other, "restore", path, "--other-box", "--key", stdin="AAAA-BBBB\n")
+    assert wrong_code.returncode == 2 and "恢复码" in wrong_code.stderr
+    moved = linli(other, "restore", path, "--other-box", "--key", stdin=code + "\n")
+    assert moved.returncode == 0, moved.stderr
+    assert (other / "box_id").read_text() == (home / "box_id").read_text()
