@@ -44,6 +44,18 @@ def register(sub) -> None:
     a.set_defaults(func=cmd_confirm)
     a = usub.add_parser("status", help=_("running version and the last update"))
     a.set_defaults(func=cmd_status)
+    a = usub.add_parser("keygen", help=_("make a signing key pair for bundles (on the build machine)"))
+    a.add_argument("name", help=_("path without extension: NAME.key (keep secret) and NAME.pub (for the boxes)"))
+    a.set_defaults(func=cmd_keygen)
+    a = usub.add_parser("make", help=_("sign a payload into an update bundle (on the build machine)"))
+    a.add_argument("payload")
+    a.add_argument("out")
+    a.add_argument("--key", required=True, help=_("the NAME.key file from keygen"))
+    a.add_argument("--version", required=True)
+    a.add_argument("--kind", choices=("app", "os"), default="app")
+    a.add_argument("--board", action="append", help=_("board it is for (repeat); default: every Pi Linli supports"))
+    a.add_argument("--install", nargs="*", default=[], help=_("command run in the new version's folder"))
+    a.set_defaults(func=cmd_make)
 
 
 def _restore_args(p) -> None:
@@ -156,4 +168,33 @@ def cmd_status(args) -> int:
     if status["last"]:
         last = status["last"]
         print(_("Last update: %(version)s %(result)s at %(time)s (%(detail)s)", **last))
+    return 0
+
+
+def cmd_keygen(args) -> int:
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    from appliance.files import write_private
+
+    key = Ed25519PrivateKey.generate()
+    write_private(Path(args.name + ".key"), key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()))
+    Path(args.name + ".pub").write_bytes(key.public_key().public_bytes(
+        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo))
+    print(_("Wrote %(key)s (keep it off the boxes) and %(pub)s (copy it into system.update_keys).",
+            key=args.name + ".key", pub=args.name + ".pub"))
+    return 0
+
+
+def cmd_make(args) -> int:
+    from cryptography.hazmat.primitives import serialization
+
+    from appliance.system.bundle import make_bundle
+
+    key = serialization.load_pem_private_key(Path(args.key).read_bytes(), password=None)
+    boards = tuple(args.board) if args.board else ("rpi3", "rpi4", "rpi-zero2w")
+    out = make_bundle(Path(args.out), Path(args.payload), key, args.version, kind=args.kind, compatible=boards,
+                      install=tuple(args.install))
+    print(_("Bundle written: %(path)s", path=out))
     return 0

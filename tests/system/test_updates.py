@@ -192,3 +192,26 @@ def test_cli_check_names_the_problem_in_chinese(tmp_path, signing_key):
     assert ok.returncode == 0 and "0.2.0" in ok.stdout
     bad = linli(home, "update", "check", str(bundle(tmp_path, Ed25519PrivateKey.generate(), "0.2.1")))
     assert bad.returncode == 2 and "签名" in bad.stderr
+
+
+def test_cli_keygen_make_and_check_round_trip(tmp_path):
+    from tests.test_cli import linli
+
+    home = tmp_path / "home"
+    home.mkdir()
+    keys = tmp_path / "keys"
+    keys.mkdir()
+    made = linli(home, "update", "keygen", str(keys / "district"))
+    assert made.returncode == 0 and (keys / "district.key").stat().st_mode & 0o077 == 0
+    (home / "config.toml").write_text(f'[system]\nupdate_keys = "{keys}"\nboard = "rpi-zero2w"\n')
+    out = tmp_path / "linli-0.3.0.lub"
+    signed = linli(home, "update", "make", str(payload(tmp_path, "p")), str(out), "--key", str(keys / "district.key"),
+                   "--version", "0.3.0", "--install", "/bin/true")
+    assert signed.returncode == 0, signed.stderr
+    checked = linli(home, "update", "check", str(out))
+    assert checked.returncode == 0 and "0.3.0" in checked.stdout and "rpi-zero2w" in checked.stdout
+    other_board = linli(home, "update", "make", str(payload(tmp_path, "q")), str(tmp_path / "b.lub"), "--key",
+                        str(keys / "district.key"), "--version", "0.3.1", "--board", "rpi4")
+    assert other_board.returncode == 0
+    refused = linli(home, "update", "check", str(tmp_path / "b.lub"))
+    assert refused.returncode == 2 and "rpi-zero2w" in refused.stderr
