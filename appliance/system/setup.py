@@ -12,6 +12,7 @@ from appliance.features import Context, Feature
 from appliance.i18n import gettext as _
 from appliance.system.acceptance import AcceptanceTable
 from appliance.system.backups import BackupService
+from appliance.system.clock import clock_ok
 from appliance.system.wizard import FirstBootWizard
 from appliance.system.slots import AppSlots
 from appliance.system.updates import HttpProbe, SystemdRestarter, UpdateService, detect_board
@@ -74,6 +75,7 @@ def setup(ctx: Context) -> SystemFeature:
                                          clock=ctx.clock)
     feature.check("backup", lambda: backup_ok(feature.backups, ctx.clock))
     feature.check("update", lambda: update_ok(feature.updates))
+    feature.check("clock", lambda: clock_ok(ctx.clock))
     return feature
 
 

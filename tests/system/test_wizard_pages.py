@@ -152,3 +152,31 @@ def test_wizard_in_a_phone_browser(phone_page, live_server, services, users, lin
     page.click("button[type=submit], form button.primary >> nth=0")
     page.wait_for_url(re.compile(r"^(?!.*login).*$"))
     assert "幸福里社区" in page.content()
+
+
+def test_every_page_warns_while_the_clock_is_unknown(client_as, monkeypatch):
+    import datetime as real_datetime
+
+    import web.system as pages
+
+    admin = client_as("admin")
+    assert 'id="clock-unknown"' not in admin.get("/acceptance").get_data(as_text=True)
+
+    class Early(real_datetime.datetime):
+        @classmethod
+        def now(cls, tz=None):
+            return cls(1970, 1, 1, 0, 5)
+
+    monkeypatch.setattr(pages.datetime, "datetime", Early)
+    html = admin.get("/acceptance").get_data(as_text=True)
+    assert 'id="clock-unknown"' in html and "时钟" in html
+
+
+def test_clock_health_line():
+    import datetime
+
+    from appliance.system.clock import clock_ok
+
+    ok, detail = clock_ok(lambda: datetime.datetime(1970, 1, 1, 0, 5))
+    assert not ok and "1970-01-01" in detail
+    assert clock_ok(lambda: datetime.datetime(2026, 12, 4, 9, 30))[0]

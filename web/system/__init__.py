@@ -23,6 +23,14 @@ def system():
     return services().system
 
 
+@bp.app_context_processor
+def _clock_warning():
+    # Every page says so while the clock cannot be trusted (votes, logs and alarms need it).
+    from appliance.system.clock import clock_known
+
+    return {"clock_unknown": not clock_known(datetime.datetime.now())}
+
+
 def setup_access(view):
     """Before the wizard is finished: the setup code (or an administrator); after: administrators."""
 
