@@ -23,6 +23,7 @@ from pathlib import Path, PurePosixPath
 from appliance.db import MIGRATIONS_DIR, migrate, open_database
 from appliance.errors import LinliError
 from appliance.i18n import N_
+from appliance.sync.service import RESYNC_KEY
 from appliance.system import sealed
 from appliance.system.backup import (DB_MEMBER, FILES, FOLDERS, FORMAT, FORMAT_VERSION, applied_migrations,
                                      fsync_dir, sha256_file)
@@ -85,6 +86,7 @@ class Restorer:
             moved = self._swap(staged, names, undo)
             try:
                 self._migrate()
+                self._mark_resync()
             except Exception:
                 logger.exception("restored database could not be migrated; putting the old files back")
                 self._put_back(moved, undo)
@@ -180,6 +182,18 @@ class Restorer:
                 live.unlink()
             if aside is not None:
                 os.replace(aside, live)
+
+    def _mark_resync(self) -> None:
+        """The hub may hold entries this older database numbers again: tell sync to ask first
+        (appliance/sync/service.py, ``resync_pending``)."""
+        conn = sqlite3.connect(self.db_path)
+        try:
+            with conn:
+                row = conn.execute("SELECT seq FROM sqlite_sequence WHERE name = 'outbox_entry'").fetchone()
+                conn.execute("INSERT OR REPLACE INTO sync_state (key, value) VALUES (?, ?)",
+                             (RESYNC_KEY, json.dumps(row[0] if row else 0)))
+        finally:
+            conn.close()
 
     def _migrate(self) -> None:
         db = open_database(self.db_path, self.busy_timeout_ms)
