@@ -28,7 +28,7 @@ logger = logging.getLogger(__name__)
 
 
 # Words of the update history, shown translated on the backups page.
-RESULT_WORDS = (N_("kept"), N_("rolled back"), N_("installed"))
+RESULT_WORDS = (N_("kept"), N_("rolled back"), N_("installed"), N_("failed"))
 
 
 class UpdateFailed(LinliError):
@@ -36,32 +36,43 @@ class UpdateFailed(LinliError):
 
 
 class HttpProbe:
-    """Asks the box's ``/healthz`` until it answers OK or the time is up."""
+    """Asks the box's ``/healthz``. A new version is healthy when it answers and nothing fails
+    that did not already fail before the switch: a camera that was broken before is no reason
+    to throw away an update, a database that stops working is."""
 
     def __init__(self, url: str, interval_s: float = 1.0):
         self.url = url
         self.interval_s = interval_s
 
-    def wait_healthy(self, timeout_s: float) -> tuple[bool, str]:
+    def failing(self) -> tuple[set[str] | None, str]:
+        """(names of failing subsystems, detail); None when nothing answers."""
+        try:
+            with urllib.request.urlopen(self.url, timeout=3) as response:
+                return self._failing(response.read()), "ok"
+        except urllib.error.HTTPError as exc:
+            names = self._failing(exc.read())
+            return names, f"HTTP {exc.code}: " + ", ".join(sorted(names))
+        except (OSError, ValueError) as exc:
+            return None, str(exc) or type(exc).__name__
+
+    @staticmethod
+    def _failing(body: bytes) -> set[str]:
+        try:
+            report = json.loads(body or b"{}")
+        except ValueError:
+            return {"healthz"}
+        names = {k for k, v in (report.get("subsystems") or {}).items() if not (v or {}).get("ok")}
+        if not names and report.get("ok") is False:
+            names = {"healthz"}
+        return names
+
+    def wait_healthy(self, timeout_s: float, tolerate: set[str] | frozenset = frozenset()) -> tuple[bool, str]:
         deadline = time.monotonic() + timeout_s
         detail = "no answer"
         while time.monotonic() < deadline:
-            try:
-                with urllib.request.urlopen(self.url, timeout=3) as response:
-                    body = json.loads(response.read() or b"{}")
-                    if response.status == 200 and body.get("ok", True):
-                        return True, "ok"
-                    detail = f"HTTP {response.status}"
-            except urllib.error.HTTPError as exc:
-                detail = f"HTTP {exc.code}"
-                try:
-                    failing = [k for k, v in json.loads(exc.read()).get("subsystems", {}).items() if not v.get("ok")]
-                    if failing:
-                        detail += ": " + ", ".join(failing)
-                except (ValueError, AttributeError):
-                    pass
-            except (OSError, ValueError) as exc:
-                detail = str(exc)
+            names, detail = self.failing()
+            if names is not None and names <= set(tolerate):
+                return True, "ok" if not names else "ok (already failing before: %s)" % ", ".join(sorted(names))
             time.sleep(self.interval_s)
         return False, detail
 
@@ -136,8 +147,10 @@ class UpdateService:
         if progress:
             progress(2, 4)
         old = self.slots.current()
+        before = self._failing_now()
         state = self.slots.state()
         state["trying"] = {"version": manifest.version, "folder": str(folder), "previous": str(old) if old else None,
+                           "tolerate": sorted(before or ()),
                            "since": self.clock().replace(microsecond=0).isoformat()}
         self.slots.save_state(state)
         if old is not None:
@@ -155,13 +168,22 @@ class UpdateService:
                                old=result["running"])
         return result
 
+    def _failing_now(self, tries: int = 10) -> set[str] | None:
+        """What fails on the running version before the switch (None: it does not answer)."""
+        for _ in range(tries):
+            names, _detail = self.probe.failing()
+            if names is not None:
+                return names
+            time.sleep(1)
+        return None
+
     def confirm(self) -> dict:
         """Keep the version on trial if it is healthy, else go back. Without a trial, nothing."""
         state = self.slots.state()
         trying = state.get("trying")
         if not trying:
             return {"result": "none", "running": self.slots.version_of(self.slots.current()), "detail": ""}
-        ok, detail = self.probe.wait_healthy(self.health_timeout_s)
+        ok, detail = self.probe.wait_healthy(self.health_timeout_s, set(trying.get("tolerate") or ()))
         if ok:
             state["trying"] = None
             self.slots.save_state(state)
@@ -169,14 +191,18 @@ class UpdateService:
             self.slots.remove_unused()
             return {"result": "kept", "running": trying["version"], "detail": detail}
         previous = trying.get("previous")
-        if previous:
-            self.slots.point("current", Path(previous))
         state["trying"] = None
+        if not previous:
+            # Only on a machine set up without a flashed version: there is nothing to go back to.
+            self.slots.save_state(state)
+            self._record(trying["version"], "failed", detail)
+            return {"result": "failed", "running": trying["version"], "detail": detail}
+        self.slots.point("current", Path(previous))
         self.slots.save_state(state)
         self._record(trying["version"], "rolled back", detail)
         logger.error("version %s was not healthy (%s); back to %s", trying["version"], detail, previous)
         self.restarter.restart()
-        back_ok, back_detail = self.probe.wait_healthy(self.health_timeout_s)
+        back_ok, back_detail = self.probe.wait_healthy(self.health_timeout_s, set(trying.get("tolerate") or ()))
         if not back_ok:
             logger.error("the previous version is not healthy either: %s", back_detail)
         return {"result": "rolled back", "running": self.slots.version_of(self.slots.current()), "detail": detail}

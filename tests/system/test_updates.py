@@ -7,6 +7,7 @@ import io
 import json
 import tarfile
 import textwrap
+import urllib.error
 import urllib.request
 from pathlib import Path
 
@@ -29,8 +30,11 @@ SERVER = textwrap.dedent("""\
 
     class Health(http.server.BaseHTTPRequestHandler):
         def do_GET(self):
-            body = json.dumps({"ok": mode == "ok", "version": version}).encode()
-            self.send_response(200 if mode == "ok" else 503)
+            # "camera-broken": a subsystem that has nothing to do with the version fails.
+            subsystems = {"database": {"ok": mode != "bad"}, "camera gate": {"ok": mode != "camera-broken"}}
+            ok = all(v["ok"] for v in subsystems.values())
+            body = json.dumps({"ok": ok, "version": version, "subsystems": subsystems}).encode()
+            self.send_response(200 if ok else 503)
             self.send_header("Content-Type", "application/json")
             self.end_headers()
             self.wfile.write(body)
@@ -85,8 +89,11 @@ def box(tmp_path, signing_key):
 
 
 def running_version(box) -> str:
-    with urllib.request.urlopen(f"http://127.0.0.1:{box.port}/healthz", timeout=3) as response:
-        return json.loads(response.read())["version"]
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{box.port}/healthz", timeout=3) as response:
+            return json.loads(response.read())["version"]
+    except urllib.error.HTTPError as exc:  # 503: running, with a failing subsystem
+        return json.loads(exc.read())["version"]
 
 
 def bundle(tmp_path, key, version, health="ok", **kw) -> Path:
@@ -115,6 +122,20 @@ def test_an_unhealthy_version_is_rolled_back(tmp_path, box, signing_key, health)
     assert box.status()["last"]["result"] == "rolled back"
     # The box can take the next good update afterwards.
     assert box.apply(bundle(tmp_path, signing_key, "0.3.1"))["result"] == "kept"
+
+
+def test_a_failure_that_was_there_before_does_not_block_an_update(tmp_path, box, signing_key):
+    with pytest.raises(UpdateFailed):  # a new failure, even of a camera, sends the box back
+        box.apply(bundle(tmp_path, signing_key, "0.2.0", health="camera-broken"))
+    # The camera on the running version breaks (a cut cable): updates are judged against that.
+    (tmp_path / "opt-linli" / "HEALTH").write_text("camera-broken")
+    box.restarter.restart()
+    assert box.probe.wait_healthy(10, {"camera gate"})[0]
+    assert box.apply(bundle(tmp_path, signing_key, "0.2.1", health="camera-broken"))["result"] == "kept"
+    with pytest.raises(UpdateFailed) as failed:
+        box.apply(bundle(tmp_path, signing_key, "0.3.0", health="bad"))
+    assert "database" in str(failed.value)
+    assert running_version(box) == "0.2.1"
 
 
 def test_a_trial_cut_short_by_a_power_cut_ends_at_the_next_confirm(tmp_path, box, signing_key):

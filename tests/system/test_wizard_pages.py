@@ -180,3 +180,9 @@ def test_clock_health_line():
     ok, detail = clock_ok(lambda: datetime.datetime(1970, 1, 1, 0, 5))
     assert not ok and "1970-01-01" in detail
     assert clock_ok(lambda: datetime.datetime(2026, 12, 4, 9, 30))[0]
+
+
+def test_staff_and_kiosk_devices_cannot_open_setup(client_as):
+    for role in ("volunteer", "kiosk", "district"):
+        assert client_as(role).get("/setup").status_code == 403
+        assert client_as(role).get("/setup/community").status_code == 403

@@ -39,6 +39,8 @@ def setup_access(view):
         user = load_user()
         if user is not None and user.role == "admin" and not user.must_change_password:
             return view(*args, **kwargs)
+        if user is not None and user.role != "admin":
+            abort(403)  # staff and kiosk devices never set up the box
         if not system().wizard.finished() and session.get("setup_code_ok"):
             return view(*args, **kwargs)
         if system().wizard.finished():
@@ -57,6 +59,8 @@ def _setup_actor() -> str:
 def setup_home():
     wizard = system().wizard
     user = load_user()
+    if user is not None and user.role != "admin":
+        abort(403)
     allowed = (user is not None and user.role == "admin") or (not wizard.finished() and session.get("setup_code_ok"))
     if not allowed:
         if wizard.finished():
@@ -67,6 +71,9 @@ def setup_home():
 
 @bp.post("/setup/code")
 def setup_code():
+    user = load_user()
+    if user is not None and user.role != "admin":
+        abort(403)
     wizard = system().wizard
     if wizard.check_code(text_arg("code", 32, source=request.form)):
         session["setup_code_ok"] = True
