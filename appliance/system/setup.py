@@ -12,6 +12,7 @@ from appliance.features import Context, Feature
 from appliance.i18n import gettext as _
 from appliance.system.acceptance import AcceptanceTable
 from appliance.system.backups import BackupService
+from appliance.system.board import BoardPaths, storage_ok, temperature_ok
 from appliance.system.clock import clock_ok
 from appliance.system.wizard import FirstBootWizard
 from appliance.system.slots import AppSlots
@@ -76,6 +77,9 @@ def setup(ctx: Context) -> SystemFeature:
     feature.check("backup", lambda: backup_ok(feature.backups, ctx.clock))
     feature.check("update", lambda: update_ok(feature.updates))
     feature.check("clock", lambda: clock_ok(ctx.clock))
+    paths = BoardPaths()
+    feature.check("storage", lambda: storage_ok(config.home, paths))
+    feature.check("temperature", lambda: temperature_ok(paths))
     return feature
 
 
