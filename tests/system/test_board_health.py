@@ -20,9 +20,9 @@ def test_temperature_and_under_voltage(tmp_path):
     ok, detail = temperature_ok(paths(tmp_path, temp="52100", throttled="0x0"))
     assert ok and detail == "52 °C"
     ok, detail = temperature_ok(paths(tmp_path, temp="83000", throttled="0x50005"))
-    assert not ok and "83 °C" in detail and "电源" in detail
+    assert not ok and "83 °C" in detail and "电源" in detail and "过高" in detail
     ok, detail = temperature_ok(paths(tmp_path, temp="50000", throttled="0x50000"))
-    assert ok and "欠压" in detail
+    assert ok and "电压不足" in detail
 
 
 def test_card_writes_per_day(tmp_path):
