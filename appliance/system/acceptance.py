@@ -21,6 +21,7 @@ from appliance.db.models import (AccessEvent, AcceptanceEntry, FaceConsent, Face
                                  Unit)
 from appliance.errors import ValidationError
 from appliance.i18n import N_, gettext
+from appliance.sync.outbox import append
 
 THRESHOLD = 0.9
 STATUSES = ("pass", "fail", "na")
@@ -117,11 +118,24 @@ class AcceptanceTable:
                                   field="evidence")
         if len(evidence) > 2000:
             raise ValidationError(N_("The evidence can have at most %(n)s characters."), field="evidence", n=2000)
-        AcceptanceEntry.insert(row_key=key, status=status, evidence=evidence, updated_at=now(),
-                               updated_by=actor).on_conflict(
-            conflict_target=[AcceptanceEntry.row_key],
-            update={AcceptanceEntry.status: status, AcceptanceEntry.evidence: evidence,
-                    AcceptanceEntry.updated_at: now(), AcceptanceEntry.updated_by: actor}).execute()
+        with AcceptanceEntry._meta.database.atomic():
+            AcceptanceEntry.insert(row_key=key, status=status, evidence=evidence, updated_at=now(),
+                                   updated_by=actor).on_conflict(
+                conflict_target=[AcceptanceEntry.row_key],
+                update={AcceptanceEntry.status: status, AcceptanceEntry.evidence: evidence,
+                        AcceptanceEntry.updated_at: now(), AcceptanceEntry.updated_by: actor}).execute()
+            # The district sees each staff entry with its evidence (same transaction: both or neither).
+            append("acceptance.row", {"key": key, "status": status, "evidence": evidence, "by": actor,
+                                      "at": now().isoformat()})
+
+    def send_to_district(self, actor: str) -> int:
+        """The whole table as it stands now, measured rows included, into the outbox."""
+        rows = self.rows()
+        table = [{k: r[k] for k in ("key", "status", "figure", "evidence", "measured")} for r in rows]
+        with AcceptanceEntry._meta.database.atomic():
+            append("acceptance.table", {"rows": table, "summary": self.summary(rows), "by": actor,
+                                        "at": now().isoformat()})
+        return len(table)
 
     # --- measured rows: (status, figure, evidence) ----------------------------------------
     def _cameras(self, report) -> tuple[int, int, list[str]]:

@@ -186,3 +186,32 @@ def test_staff_and_kiosk_devices_cannot_open_setup(client_as):
     for role in ("volunteer", "kiosk", "district"):
         assert client_as(role).get("/setup").status_code == 403
         assert client_as(role).get("/setup/community").status_code == 403
+
+
+def test_acceptance_rows_go_to_the_district_through_the_outbox(client_as, services):
+    from appliance.db.models import OutboxEntry
+
+    admin = client_as("admin")
+    token = csrf_token(admin, "/acceptance")
+    admin.post("/acceptance/infra.cctv_parking", data={"status": "fail", "evidence": "地下车库无监控",
+                                                       "csrf_token": token})
+    assert admin.post("/acceptance/send", data={"csrf_token": token}).status_code == 302
+    entries = {e.kind: e.payload for e in OutboxEntry.select()}
+    assert entries["acceptance.row"]["evidence"] == "地下车库无监控"
+    table = entries["acceptance.table"]
+    assert len(table["rows"]) == 14 and table["summary"]["fail"] >= 1
+    assert 'id="acc-sent"' in admin.get("/acceptance?sent=1").get_data(as_text=True)
+    assert client_as("district").post("/acceptance/send", data={"csrf_token": token}).status_code in (400, 403)
+
+
+def test_acceptance_table_prints_in_a_browser(page, live_server, users):
+    page.goto(f"{live_server}/login")
+    page.fill("input[name=username]", "admin")
+    page.fill("input[name=password]", PASSWORD)
+    page.click("form button.primary >> nth=0")
+    page.goto(f"{live_server}/acceptance")
+    page.emulate_media(media="print")
+    assert not page.locator("#print-button").is_visible()  # the buttons stay off the paper
+    assert page.locator('tr[data-key="infra.cctv_firelane"]').is_visible()
+    pdf = page.pdf(format="A4")
+    assert pdf[:4] == b"%PDF" and len(pdf) > 5000

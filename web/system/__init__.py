@@ -157,6 +157,13 @@ def acceptance_fill(key: str):
     return redirect(url_for("system.acceptance") + f"#row-{key}")
 
 
+@bp.post("/acceptance/send")
+@roles(*STAFF)
+def acceptance_send():
+    system().acceptance.send_to_district(actor())
+    return redirect(url_for("system.acceptance", sent=1))
+
+
 @bp.get("/system/backups")
 @roles("admin")
 def backups():
