@@ -30,6 +30,10 @@ def register(sub) -> None:
     p = sub.add_parser("restore", help=_("restore a backup (same as `backup restore`)"))
     _restore_args(p)
 
+    p = sub.add_parser("factory-reset", help=_("delete every piece of this community's data from the box"))
+    p.add_argument("--yes-delete-everything", action="store_true", help=_("confirm: nothing can be undone"))
+    p.set_defaults(func=cmd_factory_reset)
+
     p = sub.add_parser("update", help=_("apply signed update bundles, with rollback"))
     usub = p.add_subparsers(dest="update_command", metavar="ACTION")
     usub.required = True
@@ -197,4 +201,17 @@ def cmd_make(args) -> int:
     out = make_bundle(Path(args.out), Path(args.payload), key, args.version, kind=args.kind, compatible=boards,
                       install=tuple(args.install))
     print(_("Bundle written: %(path)s", path=out))
+    return 0
+
+
+def cmd_factory_reset(args) -> int:
+    from appliance.system.reset import factory_reset
+
+    if not args.yes_delete_everything:
+        print(_("This deletes the database, keys, settings and backups on this box. Run again with "
+                "--yes-delete-everything to do it."), file=sys.stderr)
+        return 1
+    config = load_config()
+    removed = factory_reset(config.home, config.db_path)
+    print(_("Factory reset done: %(n)s items deleted. The next start is a first boot.", n=len(removed)))
     return 0

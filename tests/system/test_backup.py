@@ -270,3 +270,24 @@ def test_cli_backup_create_list_restore_and_refusals(tmp_path):
     moved = linli(other, "restore", path, "--other-box", "--key", stdin=code + "\n")
     assert moved.returncode == 0, moved.stderr
     assert (other / "box_id").read_text() == (home / "box_id").read_text()
+
+
+def test_factory_reset_keeps_nothing_but_the_installed_software(tmp_path):
+    from tests.test_cli import linli
+
+    home = tmp_path / "box"
+    backups = make_box(home)
+    backups.create()
+    (home / "app" / "versions" / "0.2.0").mkdir(parents=True)
+    old_box = (home / "box_id").read_text()
+    refused = linli(home, "factory-reset")
+    assert refused.returncode == 1 and (home / "linli.db").exists()
+    done = linli(home, "factory-reset", "--yes-delete-everything")
+    assert done.returncode == 0, done.stderr
+    assert sorted(p.name for p in home.iterdir()) == ["app"]
+    assert (home / "app" / "versions" / "0.2.0").is_dir()
+    rt = build_runtime(load_config(home), immediate_tasks=True, hardware=False)
+    try:
+        assert rt.services.accounts.count() == 0 and rt.services.box_id != old_box
+    finally:
+        rt.close()
