@@ -29,6 +29,22 @@ class SystemFeature(Feature):
     wizard: FirstBootWizard
     acceptance: AcceptanceTable
     nightly_backup: object = None
+    update_launcher: object = None
+
+    def stick_bundles(self):
+        from appliance.system.stick_updates import bundles_on_sticks
+
+        return bundles_on_sticks(self.updates, self.backups.sticks)
+
+    def install_from_stick(self, path: str) -> None:
+        """Start installing a bundle that is on a stick now and passes the check."""
+        from appliance.errors import LinliError
+        from appliance.i18n import N_
+
+        chosen = next((b for b in self.stick_bundles() if str(b.path) == path and b.ok), None)
+        if chosen is None:
+            raise LinliError(N_("That update bundle is not on a stick any more, or it did not pass the check."))
+        self.update_launcher.start_apply(chosen.path)
 
 
 def setup(ctx: Context) -> SystemFeature:
@@ -70,6 +86,7 @@ def setup(ctx: Context) -> SystemFeature:
 
     feature.backups = make_backups(config, ctx.box_id, ctx.secret_key, ctx.clock)
     feature.updates = make_updates(config)
+    feature.update_launcher = _make_launcher(ctx)
     feature.nightly_backup = _register_nightly(ctx.huey, feature.backups, config.system.backup_hour)
     feature.wizard = make_wizard(ctx, feature.backups.sticks)
     feature.acceptance = AcceptanceTable(config, ctx.health, sync=_LazySync(ctx), last_backup=feature.backups.last,
@@ -125,6 +142,13 @@ def make_wizard(ctx: Context, sticks) -> FirstBootWizard:
     accounts = AccountService(ctx.audit, cfg.web.login_max_failures, cfg.web.login_lockout_s)
     return FirstBootWizard(cfg, accounts, ctx.audit, NetworkManagerBackend() if real else SimulatedNetwork(),
                            TimedatectlClock() if real else SimulatedClock(), sync=_LazySync(ctx), sticks=sticks)
+
+
+def _make_launcher(ctx: Context):
+    from appliance.system.stick_updates import SimulatedLauncher, SystemdRunLauncher
+    from hardware.board import on_pi
+
+    return SystemdRunLauncher() if ctx.hardware and on_pi(ctx.config.hardware.backend) else SimulatedLauncher()
 
 
 def make_updates(config) -> UpdateService:

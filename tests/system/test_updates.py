@@ -236,3 +236,29 @@ def test_cli_keygen_make_and_check_round_trip(tmp_path):
     assert other_board.returncode == 0
     refused = linli(home, "update", "check", str(tmp_path / "b.lub"))
     assert refused.returncode == 2 and "rpi-zero2w" in refused.stderr
+
+
+def test_a_bundle_on_a_stick_is_offered_and_installed_outside_the_service(tmp_path, signing_key, client_as,
+                                                                           services):
+    from tests.conftest import csrf_token
+
+    feature = services.system
+    stick = tmp_path / "media" / "STICK"
+    folder = stick / "linli" / "updates"
+    folder.mkdir(parents=True)
+    good = make_bundle(folder / "linli-0.5.0.lub", payload(tmp_path, "g"), signing_key, "0.5.0")
+    make_bundle(folder / "linli-0.6.0.lub", payload(tmp_path, "s"), Ed25519PrivateKey.generate(), "0.6.0")
+    feature.backups.sticks = lambda: [stick]
+    feature.updates.keys_dir = tmp_path / "update-keys"
+    feature.updates.board = "rpi4"
+
+    admin = client_as("admin")
+    html = admin.get("/system/backups").get_data(as_text=True)
+    assert "0.5.0" in html and html.count('name="path"') == 1 and "签名无效" in html
+    token = csrf_token(admin, "/system/backups")
+    refused = admin.post("/system/update", data={"path": str(folder / "linli-0.6.0.lub"), "csrf_token": token})
+    assert refused.status_code == 400 and feature.update_launcher.history == []
+    started = admin.post("/system/update", data={"path": str(good), "csrf_token": token})
+    assert started.status_code == 302 and feature.update_launcher.history == [str(good)]
+    assert client_as("volunteer").post("/system/update", data={"path": str(good), "csrf_token": token}
+                                       ).status_code in (400, 403)

@@ -168,7 +168,15 @@ def acceptance_send():
 @roles("admin")
 def backups():
     feature = system()
-    return render_template("system/backups.html", backups=feature.backups.list(), updates=feature.updates.status())
+    return render_template("system/backups.html", backups=feature.backups.list(), updates=feature.updates.status(),
+                           bundles=feature.stick_bundles(), started=request.args.get("started"))
+
+
+@bp.post("/system/update")
+@roles("admin")
+def update_from_stick():
+    system().install_from_stick(text_arg("path", 1000, source=request.form))
+    return redirect(url_for("system.backups", started=1))
 
 
 @bp.post("/system/backups")
