@@ -26,7 +26,7 @@ import threading
 import time
 from typing import Callable
 
-from gpiozero import Button, CompositeDevice, DigitalInputDevice, DigitalOutputDevice, GPIOZeroError
+from gpiozero import CompositeDevice, DigitalInputDevice, DigitalOutputDevice, GPIOZeroError
 
 from hardware.errors import HardwareError
 
@@ -80,7 +80,10 @@ class Gate(CompositeDevice):
             parts["lock"] = DigitalOutputDevice(relay_pin, active_high=not relay_active_low, initial_value=False,
                                                 pin_factory=pin_factory)
             if exit_pin is not None:
-                parts["exit_button"] = Button(exit_pin, pull_up=True, bounce_time=bounce_s, pin_factory=pin_factory)
+                # A plain input, not gpiozero's Button: the gate never uses "held", and Button's
+                # hold thread makes every close wait up to 0.1 s.
+                parts["exit_button"] = DigitalInputDevice(exit_pin, pull_up=True, bounce_time=bounce_s,
+                                                          pin_factory=pin_factory)
             if door_pin is not None:
                 parts["door"] = DigitalInputDevice(door_pin, pull_up=True, bounce_time=bounce_s,
                                                    pin_factory=pin_factory)
@@ -98,7 +101,7 @@ class Gate(CompositeDevice):
         super().__init__(_order=order, pin_factory=pin_factory, **parts)
         self._event("started", {"relay_energised": False})
         if "exit_button" in parts:
-            parts["exit_button"].when_pressed = self._guarded(self._exit_pressed)
+            parts["exit_button"].when_activated = self._guarded(self._exit_pressed)
         if "door" in parts:
             parts["door"].when_activated = self._guarded(self._door_changed)
             parts["door"].when_deactivated = self._guarded(self._door_changed)

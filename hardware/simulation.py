@@ -131,3 +131,39 @@ def send_wiegand(reader, bits: str) -> None:
         pin = (reader.d1 if bit == "1" else reader.d0).pin
         pin.drive_low()
         pin.drive_high()
+
+
+def wire_barrier(factory, *, presence_pin=None, fire_pin=None) -> None:
+    """Before the Barrier is built: an empty lane on a normally-open loop output (pulled
+    high) and a quiet fire panel on a normally-closed contact (low)."""
+    if not isinstance(factory, MockFactory):
+        raise HardwareError("contacts can only be simulated on a mock pin factory")
+    cls = factory.pin_class if issubclass(factory.pin_class, WiredPin) else WiredPin
+    for pin, level in ((presence_pin, True), (fire_pin, False)):
+        if pin is not None:
+            factory.pin(_pin_name(pin), pin_class=cls).wired_level = level
+
+
+class BarrierSimulator:
+    """Drive a Barrier's simulated loop and fire inputs (a car arrives, leaves; fire)."""
+
+    def __init__(self, barrier, *, presence_contact: str = "no", fire_contact: str = "nc"):
+        self.barrier = barrier
+        self._presence_nc = presence_contact == "nc"
+        self._fire_nc = fire_contact == "nc"
+
+    def _set(self, part: str, high: bool) -> None:
+        if part not in self.barrier._named:
+            raise HardwareError(f"this barrier has no {part}")
+        pin = getattr(self.barrier, part).pin
+        if isinstance(pin, WiredPin):
+            pin.set_level(high)
+        else:
+            (pin.drive_high if high else pin.drive_low)()
+
+    def set_vehicle(self, present: bool) -> None:
+        # NO loop output: closed (low) while a car is over the loop.
+        self._set("presence", present if self._presence_nc else not present)
+
+    def set_fire(self, alarm: bool) -> None:
+        self._set("fire_alarm", alarm if self._fire_nc else not alarm)

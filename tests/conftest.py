@@ -20,6 +20,21 @@ ROLES = ("admin", "volunteer", "district", "kiosk")
 CHROMIUM = "/usr/bin/chromium"
 
 
+@pytest.fixture(autouse=True)
+def quick_password_hashes(request, monkeypatch):
+    """Hash test passwords with few rounds: scrypt's ~0.1 s per account and per login was a
+    third of the fast test set's time. Tests marked ``real_password_hashing`` keep the
+    product's own method (and one checks that it is scrypt)."""
+    if request.node.get_closest_marker("real_password_hashing"):
+        return
+    from werkzeug.security import generate_password_hash
+
+    import appliance.services.accounts as accounts
+
+    monkeypatch.setattr(accounts, "generate_password_hash",
+                        lambda password: generate_password_hash(password, method="pbkdf2:sha256:1"))
+
+
 @pytest.fixture
 def linli_home(tmp_path, monkeypatch) -> Path:
     home = tmp_path / "linli"
@@ -167,11 +182,20 @@ def phone_page(chromium):
 # are slow by nature; `python -m pytest -m "not slow"` leaves them out (make test runs all).
 SLOW_FIXTURES = {"chromium", "page", "phone_page", "live_server", "mosquitto", "proxy", "postgres", "sim_modem",
                  "modem", "mjpeg_server"}
+# Whole modules that are slow by nature (measured: together about two thirds of the rest):
+# the CLI in subprocesses, real model inference over many frames, camera streams over
+# sockets, USB round trips through the CLI, and property-based fuzzing.
+SLOW_MODULES = {"tests/test_cli.py", "tests/test_run.py", "tests/sync/test_usb.py",
+                "tests/models/plates/test_plate_read.py", "tests/models/test_liveness.py",
+                "tests/models/vehicles/test_vehicle_detect.py", "tests/hardware/test_camera_stream.py",
+                "tests/web/test_fuzz.py", "tests/appliance/access/test_codes_properties.py"}
 
 
 def pytest_collection_modifyitems(config, items):
+    root = Path(str(config.rootpath))
     for item in items:
-        if SLOW_FIXTURES & set(getattr(item, "fixturenames", ())):
+        module = Path(str(item.path)).relative_to(root).as_posix()
+        if SLOW_FIXTURES & set(getattr(item, "fixturenames", ())) or module in SLOW_MODULES:
             item.add_marker(pytest.mark.slow)
 
 

@@ -12,7 +12,7 @@ from flask_babel import Babel
 from flask_wtf.csrf import CSRFError, CSRFProtect
 
 from appliance.errors import LinliError, NotFound, PermissionDenied
-from appliance.i18n import DEFAULT_LOCALE, N_, SUPPORTED_LOCALES, TRANSLATIONS_DIR, set_locale
+from appliance.i18n import DEFAULT_LOCALE, SUPPORTED_LOCALES, TRANSLATIONS_DIR, set_locale
 
 logger = logging.getLogger(__name__)
 
@@ -71,14 +71,15 @@ def create_app(config, services, testing: bool = False) -> Flask:
         return {"config": config, "current_user": g.get("user"), "locale": _select_locale(),
                 "is_htmx": request.headers.get("HX-Request") == "true", "services": None}
 
-    app.add_template_filter(audit_word)
     _register_errors(app)
     return app
 
 
 def _register_blueprints(app: Flask) -> None:
     """One line per feature's pages, in the order they are registered."""
-    from web import access, admin, api, auth, firelane, hub, kiosk, me, sync, system
+    from web import access, admin, api, auth, firelane, hub, kiosk, me, parking, sync, workorders
+    from web.parking import me as parking_me
+    from web import practice, system
 
     app.register_blueprint(auth.bp)
     app.register_blueprint(admin.bp)
@@ -89,23 +90,11 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(hub.bp)
     app.register_blueprint(firelane.bp)
     app.register_blueprint(me.bp)
+    app.register_blueprint(workorders.bp)
+    app.register_blueprint(parking.bp)
+    app.register_blueprint(parking_me.bp)
+    app.register_blueprint(practice.bp)
     app.register_blueprint(system.bp)
-
-
-AUDIT_WORDS = {
-    "create": N_("added"), "update": N_("changed"), "delete": N_("deleted"), "import": N_("imported"),
-    "login": N_("logged in"), "move_out": N_("moved out"), "password": N_("password changed"),
-    "password_reset": N_("password reset"), "logout": N_("logged out"), "role": N_("role changed"),
-    "user": N_("account"), "resident": N_("resident"), "building": N_("building"), "unit": N_("unit"),
-    "vehicle": N_("vehicle"), "household": N_("household"),
-}
-
-
-def audit_word(word: str) -> str:
-    """Plain words for audit actions and entities; unknown ones are shown as they are."""
-    from flask_babel import gettext
-
-    return gettext(AUDIT_WORDS[word]) if word in AUDIT_WORDS else word
 
 
 def _select_locale() -> str:

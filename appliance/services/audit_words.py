@@ -19,6 +19,7 @@ ENTITIES = {
     "credential": N_("PIN, card or QR code"), "firelane.zone": N_("fire-lane zone"),
     "firelane.settings": N_("fire-lane settings"), "firelane.incident": N_("fire-lane incident"),
     "gate": N_("gate"), "face_template": N_("face templates"),
+    "workorder": N_("work order"), "workorder.category": N_("work-order category"),
 }
 
 # (action, entity or "*") -> sentence; %(what)s is the noun above, %(target)s the name or number.
@@ -50,6 +51,14 @@ SENTENCES = {
     ("face.withdraw", "*"): N_("withdrew face entry of %(target)s"),
     ("face.sweep", "*"): N_("deleted face templates no longer allowed"),
     ("face.false_accept", "*"): N_("reported a wrong face match for %(target)s"),
+    ("open", "workorder"): N_("opened work order %(target)s"),
+    ("repeat", "workorder"): N_("raised work order %(target)s again"),
+    ("status", "workorder"): N_("changed the status of work order %(target)s"),
+    ("assign", "workorder"): N_("assigned work order %(target)s"),
+    ("note", "workorder"): N_("added a note to work order %(target)s"),
+    ("merge", "workorder"): N_("merged work order %(target)s as a duplicate"),
+    ("plus_one", "workorder"): N_("added a \"me too\" to work order %(target)s"),
+    ("external_ref", "workorder"): N_("recorded the 12345 number of work order %(target)s"),
 }
 
 # Detail keys in words; the value of the key named by REASON_KEYS follows the sentence.
@@ -60,6 +69,9 @@ DETAIL_WORDS = {
     "days": N_("days"), "start": N_("from"), "end": N_("until"), "zone": N_("zone"), "camera": N_("camera"),
     "duration_s": N_("seconds"), "frames": N_("pictures"), "building": N_("building"), "number": N_("unit"),
     "address": N_("address"), "event": N_("event"), "channel": N_("channel"), "version": N_("version"),
+    "from": N_("from"), "to": N_("to"), "assignee": N_("assigned to"), "into": N_("merged into"),
+    "public": N_("public"), "category": N_("category"), "source": N_("source"), "repeats": N_("times"),
+    "ref": N_("12345 number"),
 }
 TARGET_KEYS = ("name", "username", "plate", "file")
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import re
 
+import pytest
+
 from appliance.db.models import AuditLog
 from tests.conftest import PASSWORD, csrf_token, login
 
@@ -124,3 +126,10 @@ def test_locking_an_account_ends_its_sessions_for_good(app, client_as, users):
     post(admin, f"/users/{uid}/active", {"active": "0"}, "/users")
     post(admin, f"/users/{uid}/active", {"active": "1"}, "/users")
     assert not logged_in(volunteer)
+
+
+@pytest.mark.real_password_hashing
+def test_passwords_are_stored_with_scrypt_never_in_clear(services):
+    user = services.accounts.create("wang", "volunteer", "correct-horse-1", display_name="王")
+    assert user.password_hash.startswith("scrypt:") and "correct-horse-1" not in user.password_hash
+    assert services.accounts.authenticate("wang", "correct-horse-1", "10.0.0.2").username == "wang"

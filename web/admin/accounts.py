@@ -8,7 +8,7 @@ from appliance.errors import LinliError
 from appliance.validation import clean_date
 from web.admin import bp
 from web.auth import READERS, actor, roles, services
-from web.params import page_arg, text_arg
+from web.params import page_arg
 
 
 @bp.get("/users")
