@@ -153,4 +153,5 @@ def _services(ctx: Context) -> Services:
         parking=ctx.need(parking_feature.ParkingFeature),
         practice=ctx.need(practice_feature.PracticeFeature).rooms,
         votes=ctx.need(votes_feature.VotesFeature),
+        system=ctx.need(system_feature.SystemFeature),
     )

@@ -23,6 +23,7 @@ COMMAND_MODULES = [
     "appliance.cli.gate",
     "appliance.cli.vision",
     "appliance.cli.votes",
+    "appliance.cli.system",
 ]
 
 

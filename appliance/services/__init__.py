@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     from appliance.sync.service import SyncService
     from appliance.workorders.service import WorkOrderService
     from appliance.votes.setup import VotesFeature
+    from appliance.system.setup import SystemFeature
 
 
 @dataclass(frozen=True)
@@ -58,3 +59,4 @@ class Services:
     parking: ParkingFeature  # built always; the barrier only with [parking] enabled
     practice: PracticeRooms  # staff members' throw-away practice runtimes
     votes: VotesFeature  # .service, .roll, .ledger, .ballots
+    system: SystemFeature | None = None  # backups, updates, first-boot wizard, acceptance table

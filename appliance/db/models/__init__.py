@@ -13,3 +13,4 @@ from appliance.db.models.parking import CarEvent, CarParkCount, CarPass, CarQues
 from appliance.db.models.votes import Vote, VoteEntry, VoteMatter, VotePaper, VoteRoll  # noqa: F401
 from appliance.db.models.participation import (  # noqa: F401
     Consultation, ConsultationComment, ConsultationProposal, ProposalSupport, Suggestion, SuggestionSupport)
+from appliance.db.models.system import AcceptanceEntry, SetupStep  # noqa: F401
