@@ -245,6 +245,44 @@ class HubConfig:
 
 
 @dataclass
+class DevicesConfig:
+    enabled: bool = setting(True, "Drive the street lamps and listen to the sensors (lamps stay released in safe mode).")
+    latitude: float = setting(26.08, "Latitude of the community, for sunset and sunrise (Fuzhou by default).", min=-90.0, max=90.0)
+    longitude: float = setting(119.30, "Longitude of the community.", min=-180.0, max=180.0)
+    on_after_sunset_min: int = setting(10, "Lamps go on this many minutes after sunset (negative: before).", min=-120, max=120)
+    off_before_sunrise_min: int = setting(10, "Lamps go off this many minutes before sunrise (negative: after).", min=-120, max=120)
+    dim_at: str = setting("00:00", "Time the dimmable lamps dim to dim_level (HH:MM); empty: never dim.")
+    dim_level: float = setting(0.5, "Brightness after dim_at, 0.05 to 1.", min=0.05, max=1.0)
+    all_night_dates: list[str] = setting([], "Nights the lamps burn bright all night (holidays such as 春节): "
+                                             "\"2027-02-06\" or a range \"2027-02-05..2027-02-12\" (the night starting that day).")
+    override_hours: float = setting(4.0, "How long a manual lamp override lasts before the schedule takes over again.", min=0.1, max=72)
+    relay_active_low: bool = setting(True, "The lamp relay board energises the coil when the pin is low.")
+    fault_after_s: int = setting(120, "A lamp that should be on but draws no current (or the opposite) this long opens a work order.", min=10, max=86400)
+    lamps: list[dict] = setting([], "Lamp circuits, one [[devices.lamps]] table each: name, place, relay_pin, and optional "
+                                    "dim_pin, current_pin, watts, responsible.")
+    sensors: list[dict] = setting([], "Sensors, one [[devices.sensors]] table each: name (the Zigbee2MQTT friendly name), kind "
+                                      "(water_leak, smoke, door, tilt, garbage, climate, sos), place, responsible, interval_h, "
+                                      "and optional depth_cm for a garbage-room level sensor.")
+    mqtt_host: str = setting("127.0.0.1", "The box's own MQTT broker, where Zigbee2MQTT and Home Assistant talk; empty: no sensors.")
+    mqtt_port: int = setting(1883, "Port of the box's MQTT broker.", min=1, max=65535)
+    mqtt_username: str = setting("", "MQTT user name on the box's broker.")
+    mqtt_password: str = setting("", "MQTT password on the box's broker.")
+    z2m_topic: str = setting("zigbee2mqtt", "Zigbee2MQTT's base topic.")
+    ha_discovery: bool = setting(True, "Announce lamps and sensors to Home Assistant (MQTT discovery).")
+    ha_prefix: str = setting("homeassistant", "Home Assistant's discovery prefix.")
+    silent_after: float = setting(3.0, "A sensor not heard for this many times its report interval opens a work order.", min=1.5, max=100)
+    battery_low_pct: int = setting(15, "Battery at or below this opens a work order.", min=1, max=90)
+    tilt_max_deg: float = setting(12.0, "A manhole cover tilted more than this many degrees opens a work order.", min=1, max=90)
+    garbage_full_pct: int = setting(80, "A garbage room fuller than this opens a work order.", min=10, max=100)
+    flush_s: int = setting(300, "Seconds readings wait in memory before the hourly figures are written in one batch.", min=5, max=3600)
+
+    def check(self) -> list[str]:
+        from appliance.devices.registry import config_problems
+
+        return config_problems(self)
+
+
+@dataclass
 class Config:
     box: BoxConfig = field(default_factory=BoxConfig)
     web: WebConfig = field(default_factory=WebConfig)
@@ -258,6 +296,7 @@ class Config:
     logging: LoggingConfig = field(default_factory=LoggingConfig)
     sync: SyncConfig = field(default_factory=SyncConfig)
     hub: HubConfig = field(default_factory=HubConfig)
+    devices: DevicesConfig = field(default_factory=DevicesConfig)
     # Filled by load_config, not by the file.
     home: Path = field(default=Path("var"), metadata={"internal": True})
     problems: list[str] = field(default_factory=list, metadata={"internal": True})

@@ -1,0 +1,66 @@
+"""Home Assistant over the box's broker: discovery on connect and on HA's birth message,
+states as they change, lamp commands through the same override the staff page uses."""
+
+from __future__ import annotations
+
+import logging
+
+from appliance.devices import homeassistant as ha
+from appliance.errors import LinliError
+
+logger = logging.getLogger(__name__)
+
+ACTOR = "Home Assistant"
+
+
+class HomeAssistantBridge:
+    def __init__(self, link, topics: ha.Topics, registry, lamps, sensors):
+        self.link = link
+        self.topics = topics
+        self.registry = registry
+        self.lamps = lamps
+        self.sensors = sensors
+        self.announced = 0  # how many times discovery went out (tests, the page)
+        self.refused: list[str] = []  # why commands were refused, newest last (bounded)
+
+    def attach(self) -> None:
+        self.link.subscriptions += [self.topics.ha_status, self.topics.commands]
+        self.link.on_connected.append(self.announce)
+        self.link.route(lambda t: t == self.topics.ha_status, self._ha_status)
+        self.link.route(lambda t: self.topics.device_name(t) is not None, self._command)
+
+    def announce(self) -> None:
+        """Availability, every config (retained), then every known state."""
+        self.link.publish(self.topics.availability, b"online", retain=True, qos=1)
+        devices = list(self.lamps.devices.values()) + list(self.sensors.devices.values())
+        for device in devices:
+            for topic, payload in ha.configs(self.topics, device):
+                self.link.publish(topic, ha.json.dumps(payload, ensure_ascii=False).encode(), retain=True, qos=1)
+        for name, device in self.lamps.devices.items():
+            self.lamp_changed(device, self.lamps.state(name))
+        for name, device in self.sensors.devices.items():
+            values = self.sensors.live(name)["values"]
+            if values:
+                self.sensor_changed(device, values)
+        self.announced += 1
+
+    def lamp_changed(self, device, state: dict) -> None:
+        self.link.publish(self.topics.state(device.name), ha.lamp_state(state), retain=True)
+
+    def sensor_changed(self, device, values: dict) -> None:
+        self.link.publish(self.topics.state(device.name), ha.sensor_state(values), retain=True)
+
+    def _ha_status(self, topic: str, payload: bytes) -> None:
+        if payload.strip().lower() == b"online":
+            logger.info("Home Assistant came online: sending discovery again")
+            self.announce()
+
+    def _command(self, topic: str, payload: bytes) -> None:
+        name = self.topics.device_name(topic)
+        try:
+            command = ha.parse_command(payload)
+            self.lamps.override(name, command["on"], ACTOR, level=command["level"])
+        except (ValueError, LinliError) as exc:
+            self.refused.append(f"{name}: {exc}"[:200])
+            del self.refused[:-50]
+            logger.warning("Home Assistant command for %s refused: %s", str(name)[:60], exc)
