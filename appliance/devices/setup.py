@@ -57,6 +57,7 @@ class DevicesFeature(Feature):
 
     def start_loop(self) -> None:
         svc = self.service
+        svc.lamps.load()  # running overrides survive a power cut
         svc.lamps.tick()  # first: the lamps back where the clock says, within a second of start
 
         def loop():
