@@ -1,0 +1,146 @@
+"""Sensors over a real mosquitto: a simulated Zigbee2MQTT publishes the bridge's real payload
+shapes; the box turns alarms and silence into work orders for the named person."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from appliance.db.models import Device, DeviceHour, WorkOrder
+from hardware.zigbee2mqtt import SimulatedZigbee2MQTT
+
+
+def wait_for(cond, timeout: float = 10.0):
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        if cond():
+            return True
+        time.sleep(0.02)
+    return False
+
+
+@pytest.fixture
+def z2m(mosquitto):
+    sim = SimulatedZigbee2MQTT("127.0.0.1", mosquitto.port)
+    yield sim
+    sim.close()
+
+
+def orders(category: str | None = None):
+    q = WorkOrder.select()
+    return [o for o in q if category is None or o.category.code == category]
+
+
+def test_leak_message_opens_one_order_for_the_responsible_person(live_box, z2m):
+    _, feature = live_box
+    sensors = feature.service.sensors
+    z2m.leak("leak-b3", wet=False)
+    assert wait_for(lambda: sensors.counts["reading"] >= 1)
+    assert orders() == []
+    for _ in range(20):  # the sensor keeps reporting while the floor is wet
+        z2m.leak("leak-b3", wet=True)
+    assert wait_for(lambda: sensors.counts["reading"] >= 21)
+    leaks = orders("dev_water_leak")
+    assert len(leaks) == 1
+    order = leaks[0]
+    assert order.assignee == "李工" and order.source == "sensor" and order.spot == "3号楼地下室"
+    assert order.device == "leak-b3"
+    assert "3号楼地下室" in order.description
+
+
+def test_tilted_cover_and_full_garbage_room(live_box, z2m):
+    _, feature = live_box
+    sensors = feature.service.sensors
+    z2m.tilt("manhole-7", angle_z=85)  # 5 degrees: traffic rattles it, no alarm
+    z2m.level("garbage-n", 60)
+    assert wait_for(lambda: sensors.counts["reading"] >= 2)
+    assert orders() == []
+    z2m.tilt("manhole-7", angle_z=70)  # 20 degrees: the cover is out of its frame
+    z2m.level("garbage-n", 93)
+    assert wait_for(lambda: len(orders()) == 2)
+    assert orders("dev_manhole")[0].assignee == "市政张"
+    assert "20" in orders("dev_manhole")[0].description
+    assert orders("dev_garbage_full")[0].assignee == "保洁刘"
+
+
+def test_garbage_is_refused_and_counted_the_rest_still_works(live_box, z2m):
+    _, feature = live_box
+    sensors = feature.service.sensors
+    z2m.raw("zigbee2mqtt/leak-b3", b"{not json")
+    z2m.raw("zigbee2mqtt/leak-b3", b"[1, 2, 3]")
+    z2m.raw("zigbee2mqtt/leak-b3", b"\xff\xfe")
+    z2m.raw("zigbee2mqtt/stranger", b'{"water_leak": true}')
+    z2m.raw("zigbee2mqtt/climate-1", b'{"temperature": 900, "humidity": "wet", "battery": 100}')
+    z2m.raw("zigbee2mqtt/leak-b3", b'{"water_leak": "yes"}')
+    z2m.leak("leak-b3", wet=True)
+    assert wait_for(lambda: len(orders()) == 1)
+    c = sensors.counts
+    assert c["malformed"] == 4 and c["unknown"] == 1
+    assert c["refused_values"] >= 3  # temperature out of range, humidity and water_leak not the right type
+    assert sensors.live("climate-1")["values"] == {"battery": 100.0}
+    assert "stranger" in sensors.unknown
+    assert Device.select().where(Device.name == "stranger").count() == 0
+
+
+def test_silent_device_becomes_one_order(live_box, z2m, clock):
+    _, feature = live_box
+    sensors = feature.service.sensors
+    z2m.climate("climate-1", 24.5, 60)
+    assert wait_for(lambda: sensors.counts["reading"] >= 1)
+    clock.advance(hours=2)
+    assert "climate-1" not in sensors.check_silent()
+    clock.advance(hours=1, minutes=5)  # 3 × the 1-hour interval has passed
+    assert "climate-1" in sensors.check_silent()
+    clock.advance(hours=5)
+    sensors.check_silent()
+    silent = [o for o in orders("dev_silent") if o.device == "climate-1"]
+    assert len(silent) == 1 and silent[0].assignee == "李工" and silent[0].repeats >= 1
+
+
+def test_zigbee2mqtt_offline_opens_the_not_reporting_order(live_box, z2m):
+    _, feature = live_box
+    z2m.available("manhole-7", online=False)
+    assert wait_for(lambda: len(orders("dev_silent")) == 1)
+    assert orders("dev_silent")[0].device == "manhole-7"
+    z2m.available("manhole-7", online=True, legacy=True)  # the plain-text form is understood too
+    assert wait_for(lambda: feature.service.sensors.live("manhole-7")["online"] is True)
+
+
+def test_low_battery_opens_an_order(live_box, z2m):
+    _, feature = live_box
+    z2m.leak("leak-b3", wet=False, battery=12)
+    assert wait_for(lambda: len(orders("dev_battery")) == 1)
+    assert "12" in orders("dev_battery")[0].description
+
+
+def test_checkpoint_writes_last_seen_and_hourly_figures_in_one_go(live_box, z2m, clock):
+    _, feature = live_box
+    sensors = feature.service.sensors
+    for t in (20.0, 22.0, 24.0):
+        z2m.climate("climate-1", t, 55, battery=88)
+    assert wait_for(lambda: sensors.counts["reading"] >= 3)
+    assert Device.get(Device.name == "climate-1").last_seen is None  # nothing written per message
+    assert feature.service.checkpoint() == 1
+    device = Device.get(Device.name == "climate-1")
+    assert device.last_seen == clock().replace(microsecond=0) and device.battery == 88
+    row = DeviceHour.get(DeviceHour.device == device.id, DeviceHour.metric == "temperature")
+    assert (row.n, row.low, row.high, row.last) == (3, 20.0, 24.0, 24.0)
+    assert row.total / row.n == pytest.approx(22.0)
+
+
+def test_flood_of_ten_thousand_messages_loses_no_alarm(live_box, z2m):
+    _, feature = live_box
+    sensors = feature.service.sensors
+    payload = b'{"battery":100,"humidity":50.1,"linkquality":110,"temperature":21.5,"voltage":3015}'
+    start = time.monotonic()
+    for _ in range(10_000):
+        z2m.raw("zigbee2mqtt/climate-1", payload, qos=0)
+    z2m.leak("leak-b3", wet=True)  # the one message that matters, right behind the flood
+    z2m.flush()
+    assert wait_for(lambda: len(orders("dev_water_leak")) == 1, timeout=60)
+    assert wait_for(lambda: sensors.counts["reading"] >= 10_001, timeout=30)
+    assert time.monotonic() - start < 60
+    feature.service.checkpoint()
+    row = DeviceHour.get(DeviceHour.metric == "temperature")
+    assert row.n == 10_000  # every reading counted, in one row
