@@ -35,11 +35,14 @@ class MqttLink:
         self.routes: list[tuple[Callable[[str], bool], Callable[[str, bytes], None]]] = []
         self.on_connected: list[Callable[[], None]] = []
         self.connected = threading.Event()
+        self.subscribed = threading.Event()  # the broker acknowledged every subscription
+        self._sub_mid = None
         self.events: collections.deque = collections.deque(maxlen=100)
         self.dropped = 0
         self.client.on_connect = self._on_connect
         self.client.on_disconnect = self._on_disconnect
         self.client.on_message = self._on_message
+        self.client.on_subscribe = self._on_subscribe
         self._started = False
 
     def route(self, match: Callable[[str], bool], handler: Callable[[str, bytes], None]) -> None:
@@ -92,16 +95,21 @@ class MqttLink:
         self.connected.set()
         self.events.append(("connected", ""))
         logger.info("devices: connected to the broker at %s:%s", self.host, self.port)
-        for topic in self.subscriptions:
-            client.subscribe(topic, qos=0)
+        if self.subscriptions:
+            _, self._sub_mid = client.subscribe([(topic, 0) for topic in self.subscriptions])
         for fn in self.on_connected:
             try:
                 fn()
             except Exception:
                 logger.exception("devices: on-connect work failed")
 
+    def _on_subscribe(self, client, userdata, mid, reason_codes, properties=None):
+        if mid == self._sub_mid:
+            self.subscribed.set()
+
     def _on_disconnect(self, client, userdata, flags, reason_code, properties=None):
         self.connected.clear()
+        self.subscribed.clear()
         self.events.append(("disconnected", str(reason_code)))
 
     def _on_message(self, client, userdata, msg):

@@ -131,6 +131,6 @@ def live_box(linli_home, clock, mosquitto):
     rt, feature = build(linli_home, clock)
     link = feature.service.link
     link.start()
-    assert link.connected.wait(10), "the box did not reach the broker"
+    assert link.subscribed.wait(10), "the box did not reach the broker"
     yield rt, feature
     rt.close()
