@@ -1,0 +1,102 @@
+"""The staff pages through Flask's client: lamps with override buttons (htmx partials),
+sensors with trouble first, drawn history, the schedule; garbage answered, never a 500."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from appliance.config import load_config
+from appliance.devices.setup import DevicesFeature
+from tests.conftest import csrf_token
+from tests.devices.conftest import EVENING, write_box
+
+
+@pytest.fixture
+def config(linli_home):
+    write_box(linli_home)
+    return load_config(linli_home)
+
+
+@pytest.fixture
+def feature(runtime, clock):
+    f = runtime.feature(DevicesFeature)
+    f.clock.fn = clock
+    return f
+
+
+def post(client, path, data, htmx=False):
+    data = dict(data, csrf_token=csrf_token(client, "/devices/"))
+    headers = {"HX-Request": "true"} if htmx else {}
+    return client.post(path, data=data, headers=headers)
+
+
+def test_list_shows_lamps_and_silent_sensors_first(client_as, feature, clock):
+    sensors = feature.service.sensors
+    assert sensors.handle("zigbee2mqtt/leak-b3", b'{"battery": 95, "water_leak": false}') == "reading"
+    assert sensors.handle("zigbee2mqtt/climate-1", b'{"battery": 90, "temperature": 21.5}') == "reading"
+    clock.advance(hours=2)
+    assert sensors.handle("zigbee2mqtt/climate-1", b'{"battery": 90, "temperature": 21.0}') == "reading"
+    clock.advance(hours=1, minutes=30)  # leak-b3 now silent for 3.5 h (interval 1 h)
+    html = client_as("volunteer").get("/devices/").get_data(as_text=True)
+    names = re.findall(r'data-testid="sensor" data-name="([^"]+)"', html)
+    assert names.index("leak-b3") < names.index("climate-1")
+    assert len(re.findall(r'data-testid="lamp" ', html)) == 2
+    assert 'data-testid="sensor-silent"' in html
+    assert html.count(">关灯<") == 2  # Chinese buttons, one per lamp
+
+
+def test_override_buttons_switch_the_lamp_and_answer_with_the_card(client_as, feature):
+    c = client_as("volunteer")
+    r = post(c, "/devices/lamps/east-1/override", {"on": "on"}, htmx=True)
+    assert r.status_code == 200
+    html = r.get_data(as_text=True)
+    assert html.lstrip().startswith('<article class="card lamp"') and 'data-on="1"' in html
+    assert 'data-testid="lamp-override"' in html
+    assert feature.service.lamps.circuits["east-1"].is_on
+    r = post(c, "/devices/lamps/east-1/schedule", {}, htmx=True)
+    assert 'data-on="0"' in r.get_data(as_text=True)  # noon: the sunset clock says off
+    assert not feature.service.lamps.circuits["east-1"].is_on
+
+
+@pytest.mark.parametrize("data,status", [({"on": "maybe"}, 400), ({}, 400), ({"on": "on", "hours": "x"}, 400),
+                                         ({"on": "on", "hours": "1e9"}, 400), ({"on": "on", "level": "-1"}, 400)])
+def test_garbage_is_answered_not_a_500(client_as, feature, data, status):
+    c = client_as("volunteer")
+    r = post(c, "/devices/lamps/east-1/override", data, htmx=True)
+    assert r.status_code == status
+    assert not feature.service.lamps.circuits["east-1"].is_on
+
+
+def test_unknown_lamp_and_district_reader(client_as, feature):
+    assert post(client_as("volunteer"), "/devices/lamps/nope/override", {"on": "on"}).status_code == 404
+    district = client_as("district")
+    assert district.get("/devices/").status_code == 200
+    assert post(district, "/devices/lamps/east-1/override", {"on": "on"}).status_code == 403
+    assert not feature.service.lamps.circuits["east-1"].is_on
+    assert client_as("volunteer").get("/devices/d/%E2%80%BD").status_code == 404
+
+
+def test_device_pages_draw_history(client_as, feature, clock):
+    sensors = feature.service.sensors
+    for t in (18.0, 19.5, 21.0):
+        sensors.handle("zigbee2mqtt/climate-1", f'{{"temperature": {t}, "humidity": 50, "battery": 80}}'.encode())
+        clock.advance(hours=1)
+    html = client_as("volunteer").get("/devices/d/climate-1").get_data(as_text=True)
+    assert 'data-testid="history-temperature"' in html
+    assert len(re.findall(r"<circle", html)) >= 6  # three hours of temperature, three of humidity (+ battery)
+    clock.at = EVENING
+    for _ in range(30):
+        feature.service.lamps.tick()
+        clock.advance(seconds=10)
+    html = client_as("volunteer").get("/devices/d/gate-2").get_data(as_text=True)
+    assert 'data-testid="lamp-months"' in html and "kWh" in html
+
+
+def test_schedule_preview_and_year(client_as, feature):
+    html = client_as("volunteer").get("/devices/schedule?days=7").get_data(as_text=True)
+    assert len(re.findall(r'data-testid="night"', html)) == 7
+    assert 'data-testid="schedule-year"' in html
+    assert len(re.findall(r"<rect ", html)) >= 365
+    assert client_as("volunteer").get("/devices/schedule?days=abc").status_code == 400
