@@ -127,7 +127,9 @@ def setup(ctx: Context) -> DevicesFeature:
     lamps.load()
     sensors.load()
     link = bridge = None
-    use_broker = ctx.hardware and cfg.enabled and bool(cfg.mqtt_host) and not ctx.safe_mode
+    # Nothing configured, nothing to listen to: no reconnect attempts to a broker that may not exist.
+    use_broker = (ctx.hardware and cfg.enabled and bool(cfg.mqtt_host) and not ctx.safe_mode
+                  and bool(cfg.lamps or cfg.sensors))
     if use_broker:
         topics = Topics(ctx.box_id, cfg.ha_prefix)
         link = MqttLink(cfg.mqtt_host, cfg.mqtt_port, f"linli-{ctx.box_id}-devices", username=cfg.mqtt_username,
@@ -165,6 +167,8 @@ def _lamps_health(lamps: LampService, used: bool, failed: dict) -> tuple[bool, s
 
 def _sensors_health(service: DevicesService) -> tuple[bool, str]:
     n = len(service.sensors.devices)
+    if n == 0:
+        return True, _("No sensors configured.")
     if service.link is None:
         return True, _("%(n)s sensors, not listening (no broker configured)", n=n)
     if not service.link.connected.is_set():
