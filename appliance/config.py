@@ -274,7 +274,8 @@ class DevicesConfig:
     battery_low_pct: int = setting(15, "Battery at or below this opens a work order.", min=1, max=90)
     tilt_max_deg: float = setting(12.0, "A manhole cover tilted more than this many degrees opens a work order.", min=1, max=90)
     garbage_full_pct: int = setting(80, "A garbage room fuller than this opens a work order.", min=10, max=100)
-    flush_s: int = setting(300, "Seconds readings wait in memory before the hourly figures are written in one batch.", min=5, max=3600)
+    flush_s: int = setting(3600, "Seconds readings wait in memory before last-seen and the hourly figures are written in one "
+                                 "batch (alarms are written at once; the SD card wears with every write).", min=5, max=3600)
 
     def check(self) -> list[str]:
         from appliance.devices.registry import config_problems

@@ -80,6 +80,8 @@ class AlarmDesk:
 
     def clear(self, device_name: str, code: str) -> None:
         """The device says the condition is over; the order stays for a person to close."""
+        if not self.raised:
+            return  # the usual case, on every reading: nothing to take the lock for
         with self._lock:
             self.raised.pop((device_name, code), None)
 

@@ -4,6 +4,8 @@ states as they change, lamp commands through the same override the staff page us
 from __future__ import annotations
 
 import logging
+import threading
+import time
 
 from appliance.devices import homeassistant as ha
 from appliance.errors import LinliError
@@ -11,6 +13,7 @@ from appliance.errors import LinliError
 logger = logging.getLogger(__name__)
 
 ACTOR = "Home Assistant"
+STATE_EVERY_S = 2.0
 
 
 class HomeAssistantBridge:
@@ -22,6 +25,9 @@ class HomeAssistantBridge:
         self.sensors = sensors
         self.announced = 0  # how many times discovery went out (tests, the page)
         self.refused: list[str] = []  # why commands were refused, newest last (bounded)
+        self._sent: dict[str, tuple[float, tuple]] = {}  # name -> (monotonic time, flags that were true)
+        self._pending: dict[str, tuple] = {}
+        self._lock = threading.Lock()
 
     def attach(self) -> None:
         self.link.subscriptions += [self.topics.ha_status, self.topics.commands]
@@ -48,7 +54,26 @@ class HomeAssistantBridge:
         self.link.publish(self.topics.state(device.name), ha.lamp_state(state), retain=True)
 
     def sensor_changed(self, device, values: dict) -> None:
+        """At most one state per device every STATE_EVERY_S, except when a flag (leak, smoke,
+        door) changes: a chatty or flooding sensor must not become a flood towards HA. The
+        last held-back state goes out from :meth:`flush` (the feature's loop, every second)."""
+        now = time.monotonic()
+        flags = tuple(k for k, v in values.items() if v is True)
+        with self._lock:
+            sent = self._sent.get(device.name)
+            if sent is not None and now - sent[0] < STATE_EVERY_S and flags == sent[1]:
+                self._pending[device.name] = (device, values)
+                return
+            self._sent[device.name] = (now, flags)
+            self._pending.pop(device.name, None)
         self.link.publish(self.topics.state(device.name), ha.sensor_state(values), retain=True)
+
+    def flush(self) -> None:
+        now = time.monotonic()
+        with self._lock:
+            due = [(d, v) for name, (d, v) in self._pending.items() if now - self._sent[name][0] >= STATE_EVERY_S]
+        for device, values in due:
+            self.sensor_changed(device, values)
 
     def _ha_status(self, topic: str, payload: bytes) -> None:
         if payload.strip().lower() == b"online":

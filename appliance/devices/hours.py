@@ -41,6 +41,25 @@ class HourBuffer:
                 cell[3] = max(cell[3], value)
                 cell[4] = value
 
+    def add_many(self, device_id: int, values: dict, at: datetime.datetime) -> None:
+        """Several metrics of one reading under one lock (the ingest path)."""
+        hour = hour_of(at)
+        cells = self._cells
+        with self._lock:
+            for metric, value in values.items():
+                value = float(value)
+                cell = cells.get((device_id, metric, hour))
+                if cell is None:
+                    cells[(device_id, metric, hour)] = [1, value, value, value, value]
+                else:
+                    cell[0] += 1
+                    cell[1] += value
+                    if value < cell[2]:
+                        cell[2] = value
+                    if value > cell[3]:
+                        cell[3] = value
+                    cell[4] = value
+
     def pending(self) -> int:
         with self._lock:
             return len(self._cells)
@@ -63,7 +82,8 @@ class HourBuffer:
                     else:
                         DeviceHour.update(n=row.n + n, total=row.total + total, low=min(row.low, low),
                                           high=max(row.high, high), last=last).where(
-                            DeviceHour.id == row.id).execute()
+                            DeviceHour.device == device_id, DeviceHour.metric == metric,
+                            DeviceHour.hour == hour).execute()
         except Exception:
             with self._lock:
                 for key, cell in cells.items():

@@ -23,7 +23,8 @@ from appliance.devices.hours import HourBuffer
 
 logger = logging.getLogger(__name__)
 
-NUMERIC = ("temperature", "humidity", "pressure", "fill", "tilt", "battery", "linkquality", "smoke_density")
+# Hourly figures worth drawing; link quality and voltage only live in the last state.
+NUMERIC = ("temperature", "humidity", "pressure", "fill", "tilt", "battery", "smoke_density")
 FLAGS = ("water_leak", "smoke", "contact", "vibration", "tamper")  # hourly share of "true"
 
 
@@ -107,23 +108,22 @@ class SensorService:
     def _reading(self, device: Device, reading: zigbee.Reading) -> None:
         now = self.clock()
         values = reading.values
+        name, kind = device.name, device.kind
         with self._lock:
-            entry = self.last.setdefault(device.name, {"at": now, "values": {}, "online": None})
+            entry = self.last.setdefault(name, {"at": now, "values": {}, "online": None})
             entry["at"] = now
             entry["values"] = {**entry["values"], **values}
             if reading.action:
                 entry["values"]["action"] = reading.action
             entry["online"] = True
-            self.dirty.add(device.name)
-        for key in NUMERIC:
-            if key in values:
-                self.hours.add(device.id, key, values[key], now)
-        for key in FLAGS:
-            if key in values:
-                self.hours.add(device.id, key, 1.0 if values[key] else 0.0, now)
-        found = rules.alarms(device.kind, values, reading.action, self.limits, device.settings)
-        for code in (rules.clears(device.kind, values) | {"silent"}) - set(found):
-            self.desk.clear(device.name, code)
+            self.dirty.add(name)
+        figures = {k: v for k, v in values.items() if k in NUMERIC}
+        figures.update({k: 1.0 if v else 0.0 for k, v in values.items() if k in FLAGS})
+        if figures:
+            self.hours.add_many(device.id, figures, now)
+        found = rules.alarms(kind, values, reading.action, self.limits, device.settings)
+        for code in (rules.clears(kind, values) | {"silent"}) - set(found):
+            self.desk.clear(name, code)
         for code, value in found.items():
             self.desk.raise_alarm(device, code, value)
         if self.on_state is not None:

@@ -67,6 +67,8 @@ class DevicesFeature(Feature):
                 ticks += 1.0
                 try:
                     svc.lamps.tick()
+                    if svc.bridge is not None:
+                        svc.bridge.flush()
                     if ticks - last_silent >= SILENT_CHECK_S:
                         last_silent = ticks
                         svc.sensors.check_silent()

@@ -1,8 +1,8 @@
 """Devices (设备): street-lamp circuits and sensors in one registry, their hourly reading
 aggregates (the only readings written to the SD card), and manual lamp overrides."""
 
-from peewee import (AutoField, BooleanField, CharField, DateTimeField, FloatField, ForeignKeyField,
-                    IntegerField)
+from peewee import (AutoField, BooleanField, CharField, CompositeKey, DateTimeField, FloatField,
+                    ForeignKeyField, IntegerField)
 
 from appliance.db.base import BaseModel, JSONField, SyncedModel, now, register
 
@@ -34,10 +34,9 @@ class Device(SyncedModel):
 
 @register
 class DeviceHour(BaseModel):
-    id = AutoField()
     device = ForeignKeyField(Device, backref="hours", on_delete="CASCADE")
-    hour = DateTimeField()  # local time, minute 0
     metric = CharField()  # temperature, fill, on_s, ...
+    hour = DateTimeField()  # local time, minute 0
     n = IntegerField(default=0)
     total = FloatField(default=0)
     low = FloatField(null=True)
@@ -46,6 +45,8 @@ class DeviceHour(BaseModel):
 
     class Meta:
         table_name = "device_hour"
+        primary_key = CompositeKey("device", "metric", "hour")
+        without_rowid = True
 
 
 @register
