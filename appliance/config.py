@@ -263,6 +263,9 @@ class DevicesConfig:
     sensors: list[dict] = setting([], "Sensors, one [[devices.sensors]] table each: name (the Zigbee2MQTT friendly name), kind "
                                       "(water_leak, smoke, door, tilt, garbage, climate, sos), place, responsible, interval_h, "
                                       "and optional depth_cm for a garbage-room level sensor.")
+    meters: list[dict] = setting([], "Meters on RS-485 (Modbus RTU), one [[devices.meters]] table each: name, place, "
+                                     "responsible, port (\"/dev/ttyUSB0\"), device_id, register, format (float32, uint32, "
+                                     "uint16), scale, unit (kWh or m3), input (true: input registers), interval_min.")
     mqtt_host: str = setting("127.0.0.1", "The box's own MQTT broker, where Zigbee2MQTT and Home Assistant talk; empty: no sensors.")
     mqtt_port: int = setting(1883, "Port of the box's MQTT broker.", min=1, max=65535)
     mqtt_username: str = setting("", "MQTT user name on the box's broker.")

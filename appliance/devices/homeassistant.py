@@ -78,7 +78,11 @@ def configs(topics: Topics, device, box_name: str = "") -> list[tuple[str, dict]
             payload["brightness_scale"] = 255
         out.append((topics.config("light", _object_id(device.name)), payload))
         return out
-    for component, key, device_class, unit, name_zh in ENTITIES.get(device.kind, []) + [BATTERY]:
+    entities = ENTITIES.get(device.kind, []) + [BATTERY]
+    if device.kind == "meter":
+        water = device.settings.get("unit") == "m3"
+        entities = [("sensor", "total", "water" if water else "energy", "m³" if water else "kWh", "读数")]
+    for component, key, device_class, unit, name_zh in entities:
         payload = {**common, "name": name_zh, "unique_id": f"linli_{topics.box}_{_object_id(device.name, key)}",
                    "value_template": f"{{{{ value_json.{key} }}}}"}
         if device_class:
@@ -90,7 +94,7 @@ def configs(topics: Topics, device, box_name: str = "") -> list[tuple[str, dict]
                 payload["value_template"] = "{{ not value_json.contact }}"
         if unit:
             payload["unit_of_measurement"] = unit
-            payload["state_class"] = "measurement"
+            payload["state_class"] = "total_increasing" if key == "total" else "measurement"
         if key == "battery":
             payload["entity_category"] = "diagnostic"
         out.append((topics.config(component, _object_id(device.name, key)), payload))

@@ -35,15 +35,16 @@ def config_problems(cfg) -> list[str]:
         problems.append(f"devices.{exc.field}: {exc}")
     names: set[str] = set()
     pins: set[int] = set()
-    for table, entries in (("lamps", cfg.lamps), ("sensors", cfg.sensors)):
+    for table, entries in (("lamps", cfg.lamps), ("sensors", cfg.sensors), ("meters", cfg.meters)):
         for i, entry in enumerate(entries):
             key = f"devices.{table}[{i}]"
             if not isinstance(entry, dict):
                 problems.append(f"{key}: must be a table with a name")
                 continue
             name = entry.get("name")
-            if not isinstance(name, str) or not name.strip() or len(name) > 100 or "#" in name or "+" in name:
-                problems.append(f"{key}.name: give the device a name (no # or +, at most 100 characters)")
+            if (not isinstance(name, str) or not name.strip() or len(name) > 100
+                    or any(c in name for c in "#+/")):
+                problems.append(f"{key}.name: give the device a name (no #, + or /, at most 100 characters)")
             elif name in names:
                 problems.append(f"{key}.name: {name!r} is used twice")
             else:
@@ -64,6 +65,8 @@ def config_problems(cfg) -> list[str]:
                 watts = entry.get("watts", 0)
                 if not isinstance(watts, (int, float)) or isinstance(watts, bool) or not 0 <= watts <= 100000:
                     problems.append(f"{key}.watts: a number of watts from 0 to 100000")
+            elif table == "meters":
+                problems += _meter_problems(key, entry)
             else:
                 if entry.get("kind") not in SENSOR_KINDS:
                     problems.append(f"{key}.kind: must be one of {', '.join(SENSOR_KINDS)}")
@@ -74,6 +77,34 @@ def config_problems(cfg) -> list[str]:
                 value = entry.get(text_key, "")
                 if not isinstance(value, str) or len(value) > 100:
                     problems.append(f"{key}.{text_key}: text of at most 100 characters")
+    return problems
+
+
+def _number(entry: dict, key: str, default, lo, hi, integer: bool = False) -> bool:
+    value = entry.get(key, default)
+    if isinstance(value, bool) or not isinstance(value, int if integer else (int, float)):
+        return False
+    return lo <= value <= hi
+
+
+def _meter_problems(key: str, entry: dict) -> list[str]:
+    from hardware.meter import FORMATS
+
+    problems = []
+    if not isinstance(entry.get("port"), str) or not entry["port"].startswith("/dev/"):
+        problems.append(f"{key}.port: the serial port, e.g. \"/dev/ttyUSB0\"")
+    if not _number(entry, "device_id", 1, 1, 247, integer=True):
+        problems.append(f"{key}.device_id: the meter's Modbus address, 1 to 247")
+    if not _number(entry, "register", 0, 0, 65535, integer=True):
+        problems.append(f"{key}.register: a register number from 0 to 65535")
+    if entry.get("format", "float32") not in FORMATS:
+        problems.append(f"{key}.format: must be one of {', '.join(FORMATS)}")
+    if not _number(entry, "scale", 1.0, 1e-6, 1e6):
+        problems.append(f"{key}.scale: a number from 0.000001 to 1000000")
+    if entry.get("unit", "kWh") not in ("kWh", "m3"):
+        problems.append(f"{key}.unit: kWh or m3")
+    if not _number(entry, "interval_min", 15, 1, 1440):
+        problems.append(f"{key}.interval_min: minutes between readings, 1 to 1440")
     return problems
 
 
@@ -94,6 +125,13 @@ class DeviceRegistry:
                 settings = {k: entry[k] for k in ("depth_cm", "tilt_max_deg", "full_pct") if k in entry}
                 interval = max(36, int(float(entry.get("interval_h", 1)) * 3600))
                 rows.append(self._upsert(entry["name"], entry["kind"], "zigbee2mqtt", entry, settings, interval, now))
+            for entry in cfg.meters:
+                settings = {"port": entry["port"], "device_id": entry.get("device_id", 1),
+                            "register": entry.get("register", 0), "format": entry.get("format", "float32"),
+                            "scale": float(entry.get("scale", 1.0)), "unit": entry.get("unit", "kWh"),
+                            "input": bool(entry.get("input", False))}
+                interval = int(float(entry.get("interval_min", 15)) * 60)
+                rows.append(self._upsert(entry["name"], "meter", "modbus", entry, settings, interval, now))
         return rows
 
     def _upsert(self, name, kind, source, entry, settings, interval_s, now) -> Device:

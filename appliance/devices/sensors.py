@@ -24,7 +24,7 @@ from appliance.devices.hours import HourBuffer
 logger = logging.getLogger(__name__)
 
 # Hourly figures worth drawing; link quality and voltage only live in the last state.
-NUMERIC = ("temperature", "humidity", "pressure", "fill", "tilt", "battery", "smoke_density")
+NUMERIC = ("temperature", "humidity", "pressure", "fill", "tilt", "battery", "smoke_density", "total")
 FLAGS = ("water_leak", "smoke", "contact", "vibration", "tamper")  # hourly share of "true"
 
 
@@ -104,6 +104,11 @@ class SensorService:
             self.unknown.move_to_end(key)
             while len(self.unknown) > 50:
                 self.unknown.popitem(last=False)
+
+    def record(self, device: Device, values: dict) -> None:
+        """A reading that did not come over MQTT (a meter on RS-485)."""
+        self._reading(device, zigbee.Reading(values=dict(values)))
+        self._count("reading")
 
     def _reading(self, device: Device, reading: zigbee.Reading) -> None:
         now = self.clock()

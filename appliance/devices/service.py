@@ -16,7 +16,7 @@ logger = logging.getLogger(__name__)
 HISTORY_METRICS = {"water_leak": ("water_leak", "battery"), "smoke": ("smoke", "battery"),
                    "door": ("contact", "battery"), "tilt": ("tilt", "battery"), "garbage": ("fill", "battery"),
                    "climate": ("temperature", "humidity", "battery"), "sos": ("battery",),
-                   "lamp": ("on_s", "wh")}
+                   "lamp": ("on_s", "wh"), "meter": ("total",)}
 
 
 class DevicesService:

@@ -19,6 +19,7 @@ from appliance.devices.bridge import HomeAssistantBridge
 from appliance.devices.homeassistant import Topics
 from appliance.devices.hours import HourBuffer
 from appliance.devices.lamps import LampService
+from appliance.devices.meters import MeterPoller, open_modbus
 from appliance.devices.link import MqttLink
 from appliance.devices.registry import DeviceRegistry
 from appliance.devices.rules import Limits
@@ -52,6 +53,7 @@ class DevicesFeature(Feature):
         self.service = service
         self.clock = clock
         self.flush_s = flush_s
+        self.meters: MeterPoller | None = None
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
@@ -145,13 +147,18 @@ def setup(ctx: Context) -> DevicesFeature:
             sensors.on_state = bridge.sensor_changed
     service = DevicesService(registry, lamps, sensors, schedule, clock, link, bridge)
     feature = DevicesFeature(service, clock, cfg.flush_s)
+    use_meters = ctx.hardware and cfg.enabled and bool(cfg.meters) and not ctx.safe_mode
+    feature.meters = MeterPoller(sensors, open_modbus) if use_meters else None
     # Closed in reverse: the loop stops (and checkpoints), then the broker, then the relays.
     feature.on_close(lambda: [c.close() for c in circuits.values()])
     if link is not None:
         feature.on_start(link.start)
         feature.on_close(lambda: link.close((topics.availability, b"offline")))
-    if use_lamps or use_broker:
+    if use_lamps or use_broker or use_meters:
         feature.on_start(feature.start_loop)
+    if feature.meters is not None:
+        feature.on_start(feature.meters.start)
+        feature.on_close(feature.meters.close)
     feature.check("lamps", lambda: _lamps_health(lamps, use_lamps, failed))
     feature.check("sensors", lambda: _sensors_health(service))
     return feature

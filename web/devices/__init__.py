@@ -79,7 +79,8 @@ ALARM_WORDS = {"leak": N_("water leak"), "smoke": N_("smoke"), "tilt": N_("cover
 METRIC_WORDS = {"water_leak": N_("Water detected (share of readings)"), "smoke": N_("Smoke (share of readings)"),
                 "contact": N_("Door closed (share of readings)"), "tilt": N_("Tilt (degrees)"),
                 "fill": N_("Fill (%)"), "temperature": N_("Temperature (°C)"), "humidity": N_("Humidity (%)"),
-                "battery": N_("Battery (%)"), "on_s": N_("Seconds on per hour"), "wh": N_("Energy per hour (Wh)")}
+                "battery": N_("Battery (%)"), "on_s": N_("Seconds on per hour"), "wh": N_("Energy per hour (Wh)"),
+                "total": N_("Meter reading")}
 
 
 @bp.app_template_filter("device_alarm")
