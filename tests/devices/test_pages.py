@@ -100,3 +100,10 @@ def test_schedule_preview_and_year(client_as, feature):
     assert 'data-testid="schedule-year"' in html
     assert len(re.findall(r"<rect ", html)) >= 365
     assert client_as("volunteer").get("/devices/schedule?days=abc").status_code == 400
+
+
+@pytest.mark.parametrize("path", ["/devices/d/..%2F..%2Fetc", "/devices/d/" + "x" * 5000, "/devices/d/%00",
+                                  "/devices/d/climate-1?days=-5", "/devices/d/climate-1?days=99999999999999999999",
+                                  "/devices/schedule?days=%00", "/devices/schedule?days=1e400", "/devices/?x=%ff"])
+def test_hostile_addresses_never_500(client_as, feature, path):
+    assert client_as("volunteer").get(path).status_code in (200, 400, 404)
