@@ -30,6 +30,15 @@ class MeterPoller:
     def devices(self):
         return [d for d in self.sensors.devices.values() if d.kind == "meter"]
 
+    def open_all(self) -> None:
+        for device in self.devices():
+            if device.name not in self.meters:
+                try:
+                    self.meters[device.name] = self.open_meter(device, self.buses)
+                except HardwareError as exc:
+                    self.failures[device.name] = str(exc)[:200]
+                    logger.error("meter %s: %s", device.name, exc)
+
     def poll_once(self, force: bool = False) -> dict[str, float]:
         """Read every meter that is due; returns name -> value of those that answered."""
         got = {}
@@ -79,6 +88,18 @@ class MeterPoller:
         for bus in self.buses.values():
             bus.close()
         self.buses.clear()
+
+
+def open_meter(device, buses: dict, pin_factory=None, baseline: float = 0.0):
+    """A pulse meter on a GPIO (continuing from ``baseline``, the last total written down)
+    or a Modbus meter on its line."""
+    s = device.settings
+    if s.get("pulse_pin"):
+        from hardware.pulse import PulseCounter, PulseMeter
+
+        return PulseMeter(PulseCounter(s["pulse_pin"], pin_factory=pin_factory), s.get("pulses_per_unit", 1000),
+                          baseline)
+    return open_modbus(device, buses)
 
 
 def open_modbus(device, buses: dict):

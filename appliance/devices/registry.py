@@ -91,8 +91,13 @@ def _meter_problems(key: str, entry: dict) -> list[str]:
     from hardware.meter import FORMATS
 
     problems = []
-    if not isinstance(entry.get("port"), str) or not entry["port"].startswith("/dev/"):
-        problems.append(f"{key}.port: the serial port, e.g. \"/dev/ttyUSB0\"")
+    if "pulse_pin" in entry:
+        if not _pin(entry["pulse_pin"]):
+            problems.append(f"{key}.pulse_pin: a GPIO number from 2 to 27")
+        if not _number(entry, "pulses_per_unit", 1000, 0.001, 1e6):
+            problems.append(f"{key}.pulses_per_unit: pulses per kWh or m³, e.g. 1000")
+    elif not isinstance(entry.get("port"), str) or not entry["port"].startswith("/dev/"):
+        problems.append(f"{key}.port: the serial port, e.g. \"/dev/ttyUSB0\" (or pulse_pin for a pulse output)")
     if not _number(entry, "device_id", 1, 1, 247, integer=True):
         problems.append(f"{key}.device_id: the meter's Modbus address, 1 to 247")
     if not _number(entry, "register", 0, 0, 65535, integer=True):
@@ -126,7 +131,8 @@ class DeviceRegistry:
                 interval = max(36, int(float(entry.get("interval_h", 1)) * 3600))
                 rows.append(self._upsert(entry["name"], entry["kind"], "zigbee2mqtt", entry, settings, interval, now))
             for entry in cfg.meters:
-                settings = {"port": entry["port"], "device_id": entry.get("device_id", 1),
+                settings = {"port": entry.get("port", ""), "device_id": entry.get("device_id", 1),
+                            "pulse_pin": entry.get("pulse_pin"), "pulses_per_unit": entry.get("pulses_per_unit", 1000),
                             "register": entry.get("register", 0), "format": entry.get("format", "float32"),
                             "scale": float(entry.get("scale", 1.0)), "unit": entry.get("unit", "kWh"),
                             "input": bool(entry.get("input", False))}

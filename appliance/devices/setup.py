@@ -19,7 +19,7 @@ from appliance.devices.bridge import HomeAssistantBridge
 from appliance.devices.homeassistant import Topics
 from appliance.devices.hours import HourBuffer
 from appliance.devices.lamps import LampService
-from appliance.devices.meters import MeterPoller, open_modbus
+from appliance.devices.meters import MeterPoller, open_meter
 from appliance.devices.link import MqttLink
 from appliance.devices.registry import DeviceRegistry
 from appliance.devices.rules import Limits
@@ -148,7 +148,15 @@ def setup(ctx: Context) -> DevicesFeature:
     service = DevicesService(registry, lamps, sensors, schedule, clock, link, bridge)
     feature = DevicesFeature(service, clock, cfg.flush_s)
     use_meters = ctx.hardware and cfg.enabled and bool(cfg.meters) and not ctx.safe_mode
-    feature.meters = MeterPoller(sensors, open_modbus) if use_meters else None
+    if use_meters:
+        def opener(device, buses):
+            baseline = sensors.live(device.name)["values"].get("total", 0.0)
+            return open_meter(device, buses, ctx.pin_factory, baseline)
+
+        feature.meters = MeterPoller(sensors, opener)
+        if any(entry.get("pulse_pin") for entry in cfg.meters):
+            # Pulses arrive at any time: the counters must exist from the start, not at the first poll.
+            feature.on_start(lambda: feature.meters.open_all())
     # Closed in reverse: the loop stops (and checkpoints), then the broker, then the relays.
     feature.on_close(lambda: [c.close() for c in circuits.values()])
     if link is not None:
