@@ -271,6 +271,8 @@ class DevicesConfig:
     mqtt_username: str = setting("", "MQTT user name on the box's broker.")
     mqtt_password: str = setting("", "MQTT password on the box's broker.")
     z2m_topic: str = setting("zigbee2mqtt", "Zigbee2MQTT's base topic.")
+    chirpstack: bool = setting(False, "Also read LoRaWAN sensors from a ChirpStack v4 on the same broker "
+                                      "(application/+/device/+/event/up; the device's name in ChirpStack is its name here).")
     ha_discovery: bool = setting(True, "Announce lamps and sensors to Home Assistant (MQTT discovery).")
     ha_prefix: str = setting("homeassistant", "Home Assistant's discovery prefix.")
     silent_after: float = setting(3.0, "A sensor not heard for this many times its report interval opens a work order.", min=1.5, max=100)

@@ -93,6 +93,35 @@ class SensorService:
         self._reading(device, reading)
         return self._count("reading")
 
+    def handle_chirpstack(self, topic: str, payload: bytes) -> str:
+        """A ChirpStack v4 uplink event (``application/<id>/device/<devEui>/event/up``): the
+        device is ``deviceInfo.deviceName``, the readings the codec's decoded ``object``
+        (LoRaWAN reaches manhole covers Zigbee cannot)."""
+        if not topic.startswith("application/") or not topic.endswith("/event/up"):
+            return self._count("ignored")
+        try:
+            data = zigbee.decode(payload)
+        except zigbee.BadMessage:
+            return self._count("malformed")
+        info = data.get("deviceInfo")
+        name = info.get("deviceName") if isinstance(info, dict) else None
+        if not isinstance(name, str) or not name:
+            return self._count("malformed")
+        device = self.devices.get(name)
+        if device is None:
+            self._note_unknown(name)
+            return self._count("unknown")
+        decoded = data.get("object")
+        if not isinstance(decoded, dict):
+            return self._count("malformed")  # no codec in the device profile: nothing to read
+        reading = zigbee.normalise(device.kind, decoded, device.settings)
+        if reading.refused:
+            self.counts["refused_values"] += len(reading.refused)
+        if not reading.values and reading.action is None:
+            return self._count("malformed")
+        self._reading(device, reading)
+        return self._count("reading")
+
     def _count(self, what: str) -> str:
         self.counts[what] += 1
         return what

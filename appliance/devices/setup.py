@@ -140,6 +140,9 @@ def setup(ctx: Context) -> DevicesFeature:
                         password=cfg.mqtt_password, will=(topics.availability, b"offline"))
         link.subscriptions += sensors.subscriptions()
         link.route(lambda t: t.startswith(sensors.base + "/"), sensors.handle)
+        if cfg.chirpstack:
+            link.subscriptions.append("application/+/device/+/event/up")
+            link.route(lambda t: t.startswith("application/"), sensors.handle_chirpstack)
         if cfg.ha_discovery:
             bridge = HomeAssistantBridge(link, topics, registry, lamps, sensors)
             bridge.attach()

@@ -23,6 +23,7 @@ all_night_dates = ["2027-02-06"]
 fault_after_s = 10
 mqtt_host = "{host}"
 mqtt_port = {port}
+chirpstack = true
 
 [[devices.lamps]]
 name = "east-1"

@@ -3,6 +3,7 @@ shapes; the box turns alarms and silence into work orders for the named person."
 
 from __future__ import annotations
 
+import json
 import time
 
 import pytest
@@ -144,3 +145,32 @@ def test_flood_of_ten_thousand_messages_loses_no_alarm(live_box, z2m):
     feature.service.checkpoint()
     row = DeviceHour.get(DeviceHour.metric == "temperature")
     assert row.n == 10_000  # every reading counted, in one row
+
+
+def chirpstack_uplink(device_name: str, decoded: dict | None) -> bytes:
+    """A ChirpStack v4 uplink event as its MQTT integration publishes it (JSON encoding)."""
+    event = {"deduplicationId": "3e2a6f1c-58f1-4b7e-9c43-1b0f0d1c2a10", "time": "2026-12-04T09:30:00.123456+00:00",
+             "deviceInfo": {"tenantId": "52f14cd4-c6f1-4fbd-8f87-4025e1d49242", "tenantName": "ChirpStack",
+                            "applicationId": "17c82e96-be03-4f38-aef3-f83d48582d97", "applicationName": "manholes",
+                            "deviceProfileId": "14855bf7-d10d-4aee-b618-ebfcb64dc7ad",
+                            "deviceProfileName": "tilt sensor", "deviceName": device_name,
+                            "devEui": "0101010101010101", "tags": {}},
+             "devAddr": "00189440", "adr": True, "dr": 5, "fCnt": 42, "fPort": 1, "confirmed": False,
+             "data": "AQIDBA==", "rxInfo": [{"gatewayId": "0016c001ff10a235", "rssi": -97, "snr": 7.5}],
+             "txInfo": {"frequency": 470300000, "modulation": {"lora": {"bandwidth": 125000, "spreadingFactor": 7}}}}
+    if decoded is not None:
+        event["object"] = decoded
+    return json.dumps(event).encode()
+
+
+def test_lorawan_manhole_through_chirpstack(live_box, z2m):
+    _, feature = live_box
+    sensors = feature.service.sensors
+    topic = "application/17c82e96-be03-4f38-aef3-f83d48582d97/device/0101010101010101/event/up"
+    z2m.raw(topic, chirpstack_uplink("manhole-7", None))  # no codec configured: nothing to read
+    z2m.raw(topic, chirpstack_uplink("manhole-7", {"angle_z": 88, "battery": 80}))
+    assert wait_for(lambda: sensors.counts["reading"] == 1 and sensors.counts["malformed"] == 1)
+    assert orders() == []
+    z2m.raw(topic, chirpstack_uplink("manhole-7", {"angle_z": 55, "battery": 80}))
+    assert wait_for(lambda: len(orders("dev_manhole")) == 1)
+    assert orders("dev_manhole")[0].assignee == "市政张"
