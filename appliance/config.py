@@ -275,6 +275,8 @@ class DevicesConfig:
                                       "(application/+/device/+/event/up; the device's name in ChirpStack is its name here).")
     ha_discovery: bool = setting(True, "Announce lamps and sensors to Home Assistant (MQTT discovery).")
     ha_prefix: str = setting("homeassistant", "Home Assistant's discovery prefix.")
+    ha_gate_control: bool = setting(False, "Let Home Assistant open the gate (a remote open with reason \"Home Assistant\", "
+                                           "audited, refused when the district switched remote opening off). Off: HA only sees it.")
     silent_after: float = setting(3.0, "A sensor not heard for this many times its report interval opens a work order.", min=1.5, max=100)
     battery_low_pct: int = setting(15, "Battery at or below this opens a work order.", min=1, max=90)
     tilt_max_deg: float = setting(12.0, "A manhole cover tilted more than this many degrees opens a work order.", min=1, max=90)

@@ -33,6 +33,14 @@ class Topics:
         self.ha_status = f"{self.prefix}/status"
         self.commands = f"{self.base}/+/set"
 
+    @property
+    def gate_state(self) -> str:
+        return f"linli/{self.box}/gate/state"
+
+    @property
+    def gate_command(self) -> str:
+        return f"linli/{self.box}/gate/set"
+
     def state(self, name: str) -> str:
         return f"{self.base}/{name}/state"
 
@@ -124,3 +132,18 @@ def parse_command(payload: bytes) -> dict:
             raise ValueError("brightness must be 0..255")
         level = max(0.05, b / 255)
     return {"on": data["state"] == "ON", "level": level}
+
+
+def gate_config(topics: Topics, box_name: str, control: bool) -> tuple[str, dict]:
+    """The gate as a ``lock`` HA may unlock (``[devices] ha_gate_control``), else as a
+    read-only ``binary_sensor`` (device class lock: on = unlocked)."""
+    common = {"name": None, "availability": [{"topic": topics.availability}], "state_topic": topics.gate_state,
+              "device": {"identifiers": [f"linli_{topics.box}_gate"], "name": box_name or "Linli",
+                         "manufacturer": "Linli", "model": "gate"},
+              "unique_id": f"linli_{topics.box}_gate"}
+    if control:
+        return (topics.config("lock", "gate"), {**common, "command_topic": topics.gate_command,
+                                                 "payload_lock": "LOCK", "payload_unlock": "UNLOCK",
+                                                 "state_locked": "LOCKED", "state_unlocked": "UNLOCKED"})
+    return (topics.config("binary_sensor", "gate"), {**common, "device_class": "lock", "payload_on": "UNLOCKED",
+                                                     "payload_off": "LOCKED"})

@@ -14,13 +14,14 @@ import datetime
 import logging
 import threading
 
+from appliance.access.setup import AccessFeature
 from appliance.devices.alarms import AlarmDesk
 from appliance.devices.bridge import HomeAssistantBridge
 from appliance.devices.homeassistant import Topics
 from appliance.devices.hours import HourBuffer
 from appliance.devices.lamps import LampService
-from appliance.devices.meters import MeterPoller, open_meter
 from appliance.devices.link import MqttLink
+from appliance.devices.meters import MeterPoller, open_meter
 from appliance.devices.registry import DeviceRegistry
 from appliance.devices.rules import Limits
 from appliance.devices.schedule import LampSchedule
@@ -71,6 +72,7 @@ class DevicesFeature(Feature):
                     svc.lamps.tick()
                     if svc.bridge is not None:
                         svc.bridge.flush()
+                        svc.bridge.gate_changed()
                     if ticks - last_silent >= SILENT_CHECK_S:
                         last_silent = ticks
                         svc.sensors.check_silent()
@@ -144,7 +146,16 @@ def setup(ctx: Context) -> DevicesFeature:
             link.subscriptions.append("application/+/device/+/event/up")
             link.route(lambda t: t.startswith("application/"), sensors.handle_chirpstack)
         if cfg.ha_discovery:
-            bridge = HomeAssistantBridge(link, topics, registry, lamps, sensors)
+            access = ctx.find(AccessFeature)
+
+            def gate_status():
+                gate = getattr(access, "gate", None)
+                return gate.status() if hasattr(gate, "status") and not getattr(gate, "closed", False) else None
+
+            bridge = HomeAssistantBridge(link, topics, registry, lamps, sensors,
+                                         gate_status=gate_status if access is not None else None,
+                                         remote_open=access.service.remote_open if access is not None else None,
+                                         gate_control=cfg.ha_gate_control, box_name=ctx.config.box.name)
             bridge.attach()
             lamps.on_change = bridge.lamp_changed
             sensors.on_state = bridge.sensor_changed

@@ -24,6 +24,7 @@ fault_after_s = 10
 mqtt_host = "{host}"
 mqtt_port = {port}
 chirpstack = true
+{extra}
 
 [[devices.lamps]]
 name = "east-1"
@@ -86,8 +87,8 @@ class TestClock:
         self.at += datetime.timedelta(**kw)
 
 
-def write_box(home, port: int | None = None) -> None:
-    text = CONFIG.format(host="127.0.0.1" if port else "", port=port or 1883)
+def write_box(home, port: int | None = None, extra: str = "") -> None:
+    text = CONFIG.format(host="127.0.0.1" if port else "", port=port or 1883, extra=extra)
     (home / "config.toml").write_text(text, encoding="utf-8")
 
 
@@ -125,10 +126,16 @@ def mosquitto(tmp_path):
 
 
 @pytest.fixture
-def live_box(linli_home, clock, mosquitto):
+def devices_extra() -> str:
+    """More ``[devices]`` settings for the box (a test module overrides this fixture)."""
+    return ""
+
+
+@pytest.fixture
+def live_box(linli_home, clock, mosquitto, devices_extra):
     """The box with its MQTT link started against the real broker (no background loop: the
     tests tick by hand on the test clock)."""
-    write_box(linli_home, mosquitto.port)
+    write_box(linli_home, mosquitto.port, devices_extra)
     rt, feature = build(linli_home, clock)
     link = feature.service.link
     link.start()
