@@ -29,6 +29,7 @@ class AlarmDesk:
         self.language = language
         self.raised: dict[tuple[str, str], datetime.datetime] = {}
         self.opened: list = []  # (device, code, order number): what happened, newest last (bounded)
+        self.on_new_order = None  # (order, device) -> None: e.g. a text to the responsible person
         self._lock = threading.Lock()
 
     def register_categories(self) -> None:
@@ -73,6 +74,11 @@ class AlarmDesk:
             logger.warning("alarm %s on %s: no work order (%s)", code, device.name, exc)
             return None
         logger.info("alarm %s on %s -> work order %s", code, device.name, order.number)
+        if order.repeats == 0 and self.on_new_order is not None:
+            try:
+                self.on_new_order(order, device)
+            except Exception:
+                logger.exception("telling the responsible person about %s failed", order.number)
         with self._lock:
             self.opened.append((device.name, code, order.number))
             del self.opened[:-200]

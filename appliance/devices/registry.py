@@ -73,6 +73,15 @@ def config_problems(cfg) -> list[str]:
                 hours = entry.get("interval_h", 1)
                 if not isinstance(hours, (int, float)) or isinstance(hours, bool) or not 0.01 <= hours <= 24 * 30:
                     problems.append(f"{key}.interval_h: hours between reports, 0.01 to 720")
+            phone = entry.get("responsible_phone")
+            if phone is not None:
+                from appliance.validation import clean_phone
+
+                try:
+                    if not isinstance(phone, str) or not clean_phone(phone):
+                        raise ValidationError("Not a valid phone number: %(value)s", value=str(phone)[:20])
+                except ValidationError:
+                    problems.append(f"{key}.responsible_phone: a mobile number such as \"13800138000\"")
             for text_key in ("place", "responsible"):
                 value = entry.get(text_key, "")
                 if not isinstance(value, str) or len(value) > 100:
@@ -124,10 +133,11 @@ class DeviceRegistry:
         now = self.clock().replace(microsecond=0)
         with self.db.atomic():
             for entry in cfg.lamps:
-                settings = {k: entry[k] for k in PIN_KEYS if entry.get(k) is not None}
+                settings = {k: entry[k] for k in (*PIN_KEYS, "responsible_phone") if entry.get(k) is not None}
                 rows.append(self._upsert(entry["name"], "lamp", "gpio", entry, settings, 60, now))
             for entry in cfg.sensors:
-                settings = {k: entry[k] for k in ("depth_cm", "tilt_max_deg", "full_pct") if k in entry}
+                settings = {k: entry[k] for k in ("depth_cm", "tilt_max_deg", "full_pct", "responsible_phone")
+                            if k in entry}
                 interval = max(36, int(float(entry.get("interval_h", 1)) * 3600))
                 rows.append(self._upsert(entry["name"], entry["kind"], "zigbee2mqtt", entry, settings, interval, now))
             for entry in cfg.meters:
@@ -136,6 +146,8 @@ class DeviceRegistry:
                             "register": entry.get("register", 0), "format": entry.get("format", "float32"),
                             "scale": float(entry.get("scale", 1.0)), "unit": entry.get("unit", "kWh"),
                             "input": bool(entry.get("input", False))}
+                if entry.get("responsible_phone"):
+                    settings["responsible_phone"] = entry["responsible_phone"]
                 interval = int(float(entry.get("interval_min", 15)) * 60)
                 rows.append(self._upsert(entry["name"], "meter", "modbus", entry, settings, interval, now))
         return rows

@@ -26,8 +26,10 @@ from appliance.devices.registry import DeviceRegistry
 from appliance.devices.rules import Limits
 from appliance.devices.schedule import LampSchedule
 from appliance.devices.sensors import SensorService
+from appliance.devices.sms import AlarmTexts
 from appliance.devices.service import DevicesService
 from appliance.features import Context, Feature
+from appliance.firelane.setup import FireLaneFeature
 from appliance.i18n import gettext as _
 from appliance.workorders.setup import WorkOrdersFeature
 
@@ -55,6 +57,7 @@ class DevicesFeature(Feature):
         self.clock = clock
         self.flush_s = flush_s
         self.meters: MeterPoller | None = None
+        self.texts: AlarmTexts | None = None
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
@@ -122,6 +125,11 @@ def setup(ctx: Context) -> DevicesFeature:
         registry.sync_config(cfg)
     desk = AlarmDesk(workorders, clock, ctx.config.box.language)
     desk.register_categories()
+    texts = None
+    lane = ctx.find(FireLaneFeature)
+    if lane is not None and ctx.hardware and not ctx.safe_mode:
+        texts = AlarmTexts(lane.lane.notifier, ctx.config.box.language)
+        desk.on_new_order = texts.order_opened
     hours = HourBuffer(ctx.db)
     schedule = LampSchedule.from_config(cfg, ctx.config.box.timezone)
     use_lamps = ctx.hardware and ctx.pin_factory is not None and cfg.enabled and not ctx.safe_mode
@@ -161,6 +169,10 @@ def setup(ctx: Context) -> DevicesFeature:
             sensors.on_state = bridge.sensor_changed
     service = DevicesService(registry, lamps, sensors, schedule, clock, link, bridge)
     feature = DevicesFeature(service, clock, cfg.flush_s)
+    feature.texts = texts
+    if texts is not None:
+        feature.on_start(texts.start)
+        feature.on_close(texts.close)
     use_meters = ctx.hardware and cfg.enabled and bool(cfg.meters) and not ctx.safe_mode
     if use_meters:
         def opener(device, buses):

@@ -47,6 +47,7 @@ name = "leak-b3"
 kind = "water_leak"
 place = "3号楼地下室"
 responsible = "李工"
+responsible_phone = "13800138000"
 interval_h = 1
 
 [[devices.sensors]]

@@ -174,3 +174,25 @@ def test_lorawan_manhole_through_chirpstack(live_box, z2m):
     z2m.raw(topic, chirpstack_uplink("manhole-7", {"angle_z": 55, "battery": 80}))
     assert wait_for(lambda: len(orders("dev_manhole")) == 1)
     assert orders("dev_manhole")[0].assignee == "市政张"
+
+
+def test_leak_to_work_order_to_a_text_through_the_modem(live_box, z2m):
+    """End to end: a leak message → alarm → work order → SMS to the responsible person,
+    through the simulated 4G dongle speaking AT on a pty."""
+    rt, feature = live_box
+    from appliance.firelane.setup import FireLaneFeature
+
+    modem = rt.feature(FireLaneFeature).simulated_modem
+    for _ in range(3):
+        z2m.leak("leak-b3", wet=True)
+    assert wait_for(lambda: feature.service.sensors.counts["reading"] >= 3)
+    order = orders("dev_water_leak")[0]
+    assert feature.texts.send_waiting() == 1  # one order, one text, however often the sensor repeats
+    assert feature.texts.history[-1][2] == "sent"
+    texts = [(m.number, m.text) for m in modem.sent]
+    assert len(texts) == 1
+    number, text = texts[0]
+    assert number.endswith("13800138000") and order.number in text and "3号楼地下室" in text
+    z2m.tilt("manhole-7", angle_z=60)  # no phone given for this one: the order only
+    assert wait_for(lambda: len(orders("dev_manhole")) == 1)
+    assert feature.texts.send_waiting() == 0
