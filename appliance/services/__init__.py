@@ -17,6 +17,8 @@ if TYPE_CHECKING:
     from appliance.face.setup import FaceFeature
     from appliance.firelane.lane import FireLane
     from appliance.hub.service import HubService
+    from appliance.parking.setup import ParkingFeature
+    from appliance.practice.rooms import PracticeRooms
     from appliance.registry.service import RegistryService
     from appliance.registry.spreadsheet import ResidentsIO
     from appliance.registry.tasks import RegistryTasks
@@ -26,6 +28,7 @@ if TYPE_CHECKING:
     from appliance.services.jobs import JobService
     from appliance.sync.service import SyncService
     from appliance.workorders.service import WorkOrderService
+    from appliance.votes.setup import VotesFeature
     from appliance.devices.service import DevicesService
 
 
@@ -53,4 +56,7 @@ class Services:
     sync: SyncService
     hub: HubService | None  # on a district hub only
     workorders: WorkOrderService
+    parking: ParkingFeature  # built always; the barrier only with [parking] enabled
+    practice: PracticeRooms  # staff members' throw-away practice runtimes
+    votes: VotesFeature  # .service, .roll, .ledger, .ballots
     devices: DevicesService
