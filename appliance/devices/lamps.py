@@ -138,7 +138,7 @@ class LampService:
                 row = LampOverride.create(device=device.id, on=bool(on), level=level, actor=actor[:100], reason=reason,
                                           until=now + datetime.timedelta(hours=hours), created_at=now)
                 self.audit.record(actor, "lamp_on" if on else "lamp_off", ENTITY, device.id,
-                                  {"name": device.name, "until": row.until.strftime("%Y-%m-%d %H:%M")})
+                                  {"name": device.name, "end": row.until.strftime("%Y-%m-%d %H:%M")})
             self.overrides[device.name] = row
             self.tick()
         return row

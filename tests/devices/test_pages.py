@@ -107,3 +107,9 @@ def test_schedule_preview_and_year(client_as, feature):
                                   "/devices/schedule?days=%00", "/devices/schedule?days=1e400", "/devices/?x=%ff"])
 def test_hostile_addresses_never_500(client_as, feature, path):
     assert client_as("volunteer").get(path).status_code in (200, 400, 404)
+
+
+def test_override_reads_as_a_sentence_in_the_audit_log(client_as, feature):
+    post(client_as("volunteer"), "/devices/lamps/east-1/override", {"on": "on", "hours": "2"})
+    text = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", client_as("admin").get("/audit").get_data(as_text=True)))
+    assert "手动打开了路灯 east-1" in text and "lamp_on" not in text
