@@ -21,7 +21,7 @@ HISTORY_METRICS = {"water_leak": ("water_leak", "battery"), "smoke": ("smoke", "
 
 class DevicesService:
     def __init__(self, registry: DeviceRegistry, lamps, sensors, schedule: LampSchedule, clock, link=None,
-                 bridge=None):
+                 bridge=None, plan=None):
         self.registry = registry
         self.lamps = lamps
         self.sensors = sensors
@@ -29,6 +29,7 @@ class DevicesService:
         self.clock = clock
         self.link = link
         self.bridge = bridge
+        self.plan = plan  # SitePlan
 
     # --- pages -----------------------------------------------------------------------------
     def overview(self) -> dict:
@@ -82,6 +83,36 @@ class DevicesService:
         return {"nights": self.schedule.preview(today, days),
                 "year": charts.year(self.schedule.preview(first, n_year)), "year_no": first.year,
                 "days": days}
+
+    def plan_view(self) -> dict:
+        """Every device as a dot on the site plan, coloured by what a person should know."""
+        overview = self.overview()
+        dots = []
+        for lamp in overview["lamps"]:
+            colour = "alarm" if lamp["alarms"] else ("on" if lamp["on"] else "off")
+            dots.append({"device": lamp["device"], "status": colour})
+        for s in overview["sensors"]:
+            colour = "alarm" if s["alarms"] else ("silent" if s["late"] or s["online"] is False else "ok")
+            dots.append({"device": s["device"], "status": colour})
+        size = self.plan.size() if self.plan is not None and self.plan.exists() else None
+        return {"dots": dots, "size": size}
+
+    def upload_plan(self, data: bytes | None, actor: str):
+        return self.plan.upload(data, actor)
+
+    def plan_image(self):
+        if self.plan is None or not self.plan.exists():
+            from appliance.errors import NotFound
+
+            raise NotFound("No site plan yet.")
+        return self.plan.path
+
+    def place_device(self, name: str, x, y, actor: str):
+        device = self.plan.place(name, x, y, actor)
+        for table in (self.lamps.devices, self.sensors.devices):
+            if device.name in table:
+                table[device.name] = device  # work orders opened from now on carry the new place
+        return device
 
     # --- actions ---------------------------------------------------------------------------
     def override(self, name: str, on, actor: str, level=None, hours=None):

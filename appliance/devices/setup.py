@@ -26,6 +26,7 @@ from appliance.devices.registry import DeviceRegistry
 from appliance.devices.rules import Limits
 from appliance.devices.schedule import LampSchedule
 from appliance.devices.sensors import SensorService
+from appliance.devices.siteplan import SitePlan
 from appliance.devices.sms import AlarmTexts
 from appliance.devices.service import DevicesService
 from appliance.features import Context, Feature
@@ -167,7 +168,8 @@ def setup(ctx: Context) -> DevicesFeature:
             bridge.attach()
             lamps.on_change = bridge.lamp_changed
             sensors.on_state = bridge.sensor_changed
-    service = DevicesService(registry, lamps, sensors, schedule, clock, link, bridge)
+    service = DevicesService(registry, lamps, sensors, schedule, clock, link, bridge,
+                             SitePlan(ctx.db, ctx.audit, ctx.home / "siteplan"))
     feature = DevicesFeature(service, clock, cfg.flush_s)
     feature.texts = texts
     if texts is not None:

@@ -56,3 +56,27 @@ def test_volunteer_switches_a_lamp_on_a_phone(phone, live_server, users, runtime
     expect(card).to_have_attribute("data-on", "0")
     assert not circuit.is_on
     assert problems == []
+
+
+def test_staff_drag_a_sensor_onto_the_site_plan(page, live_server, users, runtime):
+    import io
+
+    from PIL import Image
+
+    from appliance.db.models import Device
+
+    out = io.BytesIO()
+    Image.new("RGB", (800, 500), (240, 240, 230)).save(out, "PNG")
+    runtime.services.devices.upload_plan(out.getvalue(), "admin")
+    log_in(page, live_server, "volunteer")
+    page.goto(live_server + "/devices/plan")
+    dot = page.locator("[data-testid=dot][data-name=leak-b3]")
+    plan = page.locator("#site-plan").bounding_box()
+    start = dot.bounding_box()
+    page.mouse.move(start["x"] + start["width"] / 2, start["y"] + start["height"] / 2)
+    page.mouse.down()
+    page.mouse.move(plan["x"] + plan["width"] * 0.6, plan["y"] + plan["height"] * 0.4, steps=8)
+    page.mouse.up()
+    expect(dot).to_have_attribute("data-saved", "1")
+    device = Device.get(Device.name == "leak-b3")
+    assert device.plan_x == pytest.approx(0.6, abs=0.02) and device.plan_y == pytest.approx(0.4, abs=0.02)

@@ -113,3 +113,49 @@ def test_override_reads_as_a_sentence_in_the_audit_log(client_as, feature):
     post(client_as("volunteer"), "/devices/lamps/east-1/override", {"on": "on", "hours": "2"})
     text = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", client_as("admin").get("/audit").get_data(as_text=True)))
     assert "手动打开了路灯 east-1" in text and "lamp_on" not in text
+
+
+def png(w: int = 800, h: int = 500) -> bytes:
+    import io
+
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new("RGB", (w, h), (240, 240, 230)).save(out, "PNG")
+    return out.getvalue()
+
+
+def upload(client, data: bytes, name: str = "plan.png"):
+    import io
+
+    return client.post("/devices/plan", data={"csrf_token": csrf_token(client, "/devices/plan"),
+                                              "plan": (io.BytesIO(data), name)},
+                       content_type="multipart/form-data")
+
+
+def test_site_plan_upload_place_and_status_colours(client_as, feature):
+    c = client_as("volunteer")
+    assert "还没有上传平面图" in c.get("/devices/plan").get_data(as_text=True)
+    r = upload(c, b"MZ\x90\x00 not a picture")
+    assert r.status_code == 400 and "JPEG 或 PNG" in r.get_data(as_text=True)
+    assert upload(c, png()).status_code == 302
+    assert c.get("/devices/plan.jpg").data[:2] == b"\xff\xd8"  # re-encoded on the box
+    r = c.post("/devices/d/leak-b3/place", data={"x": "0.25", "y": "0.5", "csrf_token": csrf_token(c, "/devices/plan")})
+    assert r.status_code == 200 and r.get_json() == {"name": "leak-b3", "x": 0.25, "y": 0.5}
+    for bad in ({"x": "2", "y": "0.5"}, {"x": "nan", "y": "0"}, {"x": "abc", "y": "0"}):
+        r = c.post("/devices/d/leak-b3/place", data={**bad, "csrf_token": csrf_token(c, "/devices/plan")})
+        assert r.status_code == 400 and r.get_json()["field"] == "x"
+    feature.service.sensors.handle("zigbee2mqtt/leak-b3", b'{"water_leak": true, "battery": 90}')
+    html = c.get("/devices/plan").get_data(as_text=True)
+    dot = re.search(r'<circle class="dot dot-(\w+)" data-testid="dot" data-name="leak-b3"[^>]*cx="([\d.]+)"\s+cy="([\d.]+)"',
+                    html, re.S)
+    assert dot and dot.group(1) == "alarm" and float(dot.group(2)) == 200.0 and float(dot.group(3)) == 250.0
+    from appliance.db.models import WorkOrder
+
+    order = WorkOrder.get(WorkOrder.device == "leak-b3")
+    assert (order.plan_x, order.plan_y) == (0.25, 0.5)  # the order carries the place on the plan
+    assert c.post("/devices/d/nope/place", data={"x": "0", "y": "0",
+                                                  "csrf_token": csrf_token(c, "/devices/plan")}).status_code == 404
+    district = client_as("district")
+    assert district.get("/devices/plan").status_code == 200
+    assert upload(district, png()).status_code == 403

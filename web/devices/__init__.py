@@ -3,10 +3,10 @@ sensors with trouble first), one device with its drawn history, and the lamp sch
 
 from __future__ import annotations
 
-from flask import Blueprint, redirect, render_template, request, url_for
+from flask import Blueprint, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 
-from appliance.errors import LinliError
+from appliance.errors import LinliError, NotFound
 from appliance.i18n import N_
 from web.auth import READERS, STAFF, actor, roles, services
 from web.params import choice_arg, int_arg, text_arg
@@ -91,3 +91,37 @@ def _alarm_word(code: str) -> str:
 @bp.app_template_filter("device_metric")
 def _metric_word(metric: str) -> str:
     return _(METRIC_WORDS[metric]) if metric in METRIC_WORDS else metric
+
+
+@bp.get("/plan")
+@roles(*READERS)
+def plan(error: str | None = None, status: int = 200):
+    return render_template("devices/plan.html", p=dev().plan_view(), error=error), status
+
+
+@bp.get("/plan.jpg")
+@roles(*READERS)
+def plan_image():
+    return send_file(dev().plan_image(), mimetype="image/jpeg", max_age=0)
+
+
+@bp.post("/plan")
+@roles(*STAFF)
+def plan_upload():
+    upload = request.files.get("plan")
+    try:
+        dev().upload_plan(upload.read() if upload else None, actor())
+    except LinliError as exc:
+        return plan(exc.message(), 400)
+    return redirect(url_for("devices.plan"))
+
+
+@bp.post("/d/<name>/place")
+@roles(*STAFF)
+def place(name: str):
+    form = request.form
+    try:
+        device = dev().place_device(name, text_arg("x", 30, source=form), text_arg("y", 30, source=form), actor())
+    except LinliError as exc:
+        return {"error": exc.message(), "field": getattr(exc, "field", None)}, 404 if isinstance(exc, NotFound) else 400
+    return {"name": device.name, "x": device.plan_x, "y": device.plan_y}
