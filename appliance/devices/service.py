@@ -21,7 +21,7 @@ HISTORY_METRICS = {"water_leak": ("water_leak", "battery"), "smoke": ("smoke", "
 
 class DevicesService:
     def __init__(self, registry: DeviceRegistry, lamps, sensors, schedule: LampSchedule, clock, link=None,
-                 bridge=None, plan=None):
+                 bridge=None, plan=None, daily=None):
         self.registry = registry
         self.lamps = lamps
         self.sensors = sensors
@@ -30,6 +30,7 @@ class DevicesService:
         self.link = link
         self.bridge = bridge
         self.plan = plan  # SitePlan
+        self.daily = daily  # DailyFigures (the hub's copy)
 
     # --- pages -----------------------------------------------------------------------------
     def overview(self) -> dict:

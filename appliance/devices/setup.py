@@ -17,6 +17,7 @@ import threading
 from appliance.access.setup import AccessFeature
 from appliance.devices.alarms import AlarmDesk
 from appliance.devices.bridge import HomeAssistantBridge
+from appliance.devices.daily import DailyFigures
 from appliance.devices.homeassistant import Topics
 from appliance.devices.hours import HourBuffer
 from appliance.devices.lamps import LampService
@@ -83,6 +84,7 @@ class DevicesFeature(Feature):
                     if ticks - last_flush >= self.flush_s:
                         last_flush = ticks
                         svc.checkpoint()
+                        svc.daily.publish_yesterday()  # once a day; later calls find it queued
                 except Exception:
                     logger.exception("devices loop failed")
 
@@ -169,7 +171,7 @@ def setup(ctx: Context) -> DevicesFeature:
             lamps.on_change = bridge.lamp_changed
             sensors.on_state = bridge.sensor_changed
     service = DevicesService(registry, lamps, sensors, schedule, clock, link, bridge,
-                             SitePlan(ctx.db, ctx.audit, ctx.home / "siteplan"))
+                             SitePlan(ctx.db, ctx.audit, ctx.home / "siteplan"), DailyFigures(ctx.db, ctx.box_id, clock))
     feature = DevicesFeature(service, clock, cfg.flush_s)
     feature.texts = texts
     if texts is not None:
