@@ -287,6 +287,9 @@ class DevicesConfig:
     battery_low_pct: int = setting(15, "Battery at or below this opens a work order.", min=1, max=90)
     tilt_max_deg: float = setting(12.0, "A manhole cover tilted more than this many degrees opens a work order.", min=1, max=90)
     garbage_full_pct: int = setting(80, "A garbage room fuller than this opens a work order.", min=10, max=100)
+    escalate_after_min: int = setting(30, "An alarm's work order nobody accepted within this many minutes is escalated "
+                                          "(a text to escalate_phone, a note on the order); 0: never.", min=0, max=10080)
+    escalate_phone: str = setting("", "Mobile number that gets escalated alarms (the property office, a duty phone).")
     flush_s: int = setting(3600, "Seconds readings wait in memory before last-seen and the hourly figures are written in one "
                                  "batch (alarms are written at once; the SD card wears with every write).", min=5, max=3600)
 

@@ -30,6 +30,8 @@ class AlarmDesk:
         self.raised: dict[tuple[str, str], datetime.datetime] = {}
         self.opened: list = []  # (device, code, order number): what happened, newest last (bounded)
         self.on_new_order = None  # (order, device) -> None: e.g. a text to the responsible person
+        self.silenced: dict[str, datetime.datetime] = {}  # device name -> until (staff pressed "silence")
+        self.waiting: dict[int, tuple[datetime.datetime, str]] = {}  # new orders not yet accepted -> (opened, device)
         self._lock = threading.Lock()
 
     def register_categories(self) -> None:
@@ -52,6 +54,11 @@ class AlarmDesk:
         raised less than an hour ago (nothing to write) or the order could not be filed."""
         now = self.clock()
         key = (device.name, code)
+        until = self.silenced.get(device.name)
+        if until is not None:
+            if now < until:
+                return None
+            self.silenced.pop(device.name, None)
         with self._lock:
             last = self.raised.get(key)
             if last is not None and now - last < REPEAT_EVERY:
@@ -74,6 +81,9 @@ class AlarmDesk:
             logger.warning("alarm %s on %s: no work order (%s)", code, device.name, exc)
             return None
         logger.info("alarm %s on %s -> work order %s", code, device.name, order.number)
+        if order.repeats == 0:
+            with self._lock:
+                self.waiting[order.id] = (now, device.name)
         if order.repeats == 0 and self.on_new_order is not None:
             try:
                 self.on_new_order(order, device)
@@ -94,3 +104,18 @@ class AlarmDesk:
     def active(self, device_name: str) -> list[str]:
         with self._lock:
             return sorted(code for (name, code) in self.raised if name == device_name)
+
+    def silence(self, device_name: str, until: datetime.datetime) -> None:
+        """No new orders or repeats from this device until then (kept in memory: a restart
+        ends every silence, which errs on the side of being told)."""
+        self.silenced[device_name] = until
+
+    def due_for_escalation(self, after: datetime.timedelta) -> list[tuple[int, str]]:
+        """(order id, device name) of orders opened more than ``after`` ago; each is handed
+        out once (the caller checks whether someone has accepted it meanwhile)."""
+        now = self.clock()
+        with self._lock:
+            due = [(oid, name) for oid, (at, name) in self.waiting.items() if now - at >= after]
+            for oid, _ in due:
+                self.waiting.pop(oid, None)
+        return due

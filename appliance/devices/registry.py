@@ -33,6 +33,13 @@ def config_problems(cfg) -> list[str]:
         parse_hhmm(cfg.dim_at)
     except ValidationError as exc:
         problems.append(f"devices.{exc.field}: {exc}")
+    if cfg.escalate_phone:
+        from appliance.validation import clean_phone
+
+        try:
+            clean_phone(cfg.escalate_phone)
+        except ValidationError:
+            problems.append("devices.escalate_phone: a mobile number such as \"13800138000\"")
     names: set[str] = set()
     pins: set[int] = set()
     for table, entries in (("lamps", cfg.lamps), ("sensors", cfg.sensors), ("meters", cfg.meters)):

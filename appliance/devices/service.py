@@ -21,7 +21,7 @@ HISTORY_METRICS = {"water_leak": ("water_leak", "battery"), "smoke": ("smoke", "
 
 class DevicesService:
     def __init__(self, registry: DeviceRegistry, lamps, sensors, schedule: LampSchedule, clock, link=None,
-                 bridge=None, plan=None, daily=None):
+                 bridge=None, plan=None, daily=None, audit=None, escalation=None):
         self.registry = registry
         self.lamps = lamps
         self.sensors = sensors
@@ -31,6 +31,8 @@ class DevicesService:
         self.bridge = bridge
         self.plan = plan  # SitePlan
         self.daily = daily  # DailyFigures (the hub's copy)
+        self.audit = audit
+        self.escalation = escalation  # (timedelta, phone, work-order service, AlarmTexts or None) or None
 
     # --- pages -----------------------------------------------------------------------------
     def overview(self) -> dict:
@@ -70,6 +72,8 @@ class DevicesService:
         else:
             out["live"] = self.sensors.live(device.name)
             out["alarms"] = self.sensors.desk.active(device.name)
+            until = self.sensors.desk.silenced.get(device.name)
+            out["silenced_until"] = until if until is not None and until > now else None
         return out
 
     def schedule_preview(self, days: int = 7) -> dict:
@@ -121,6 +125,38 @@ class DevicesService:
 
     def cancel_override(self, name: str, actor: str) -> None:
         self.lamps.cancel_override(name, actor)
+
+    def silence(self, name: str, hours, actor: str) -> datetime.datetime:
+        device = self.registry.get(name)
+        try:
+            hours = float(str(hours)[:10])
+        except ValueError:
+            raise ValidationError("Not a number: %(value)s", field="hours", value=str(hours)[:20]) from None
+        if not 0.5 <= hours <= 72:
+            raise ValidationError("Must be between %(lo)s and %(hi)s.", field="hours", lo=0.5, hi=72)
+        until = (self.clock() + datetime.timedelta(hours=hours)).replace(microsecond=0)
+        self.sensors.desk.silence(device.name, until)
+        self.audit.record(actor, "silence", "device", device.id, {"name": device.name,
+                                                                  "end": until.strftime("%Y-%m-%d %H:%M")})
+        return until
+
+    def escalate(self) -> list[str]:
+        """Orders from alarms nobody accepted within ``escalate_after``: a text to the
+        escalation number and an internal note. Returns the order numbers."""
+        if self.escalation is None:
+            return []
+        after, phone, workorders, texts = self.escalation
+        done = []
+        for order_id, device_name in self.sensors.desk.due_for_escalation(after):
+            order = workorders.get(order_id)
+            if order.status != "new":
+                continue  # someone took it
+            workorders.add_note(order.id, f"escalated: nobody accepted it within {int(after.total_seconds() // 60)} min",
+                                False, "system")
+            if texts is not None and phone:
+                texts.send_to(phone, order)
+            done.append(order.number)
+        return done
 
     # --- background ------------------------------------------------------------------------
     def checkpoint(self) -> int:

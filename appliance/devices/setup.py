@@ -81,6 +81,7 @@ class DevicesFeature(Feature):
                     if ticks - last_silent >= SILENT_CHECK_S:
                         last_silent = ticks
                         svc.sensors.check_silent()
+                        svc.escalate()
                     if ticks - last_flush >= self.flush_s:
                         last_flush = ticks
                         svc.checkpoint()
@@ -171,7 +172,10 @@ def setup(ctx: Context) -> DevicesFeature:
             lamps.on_change = bridge.lamp_changed
             sensors.on_state = bridge.sensor_changed
     service = DevicesService(registry, lamps, sensors, schedule, clock, link, bridge,
-                             SitePlan(ctx.db, ctx.audit, ctx.home / "siteplan"), DailyFigures(ctx.db, ctx.box_id, clock))
+                             SitePlan(ctx.db, ctx.audit, ctx.home / "siteplan"), DailyFigures(ctx.db, ctx.box_id, clock),
+                             audit=ctx.audit,
+                             escalation=(datetime.timedelta(minutes=cfg.escalate_after_min), cfg.escalate_phone,
+                                         workorders, texts) if cfg.escalate_after_min else None)
     feature = DevicesFeature(service, clock, cfg.flush_s)
     feature.texts = texts
     if texts is not None:

@@ -43,6 +43,18 @@ class AlarmTexts:
         except queue.Full:
             logger.warning("alarm text queue full; %s not texted", order.number)
 
+    def send_to(self, phone: str, order) -> None:
+        """Queue the order's text for another number (escalation)."""
+        token = set_locale(self.language)
+        try:
+            text = gettext(MSG, number=order.number, text=order.description)
+        finally:
+            _locale.reset(token)
+        try:
+            self._queue.put_nowait((phone, text))
+        except queue.Full:
+            logger.warning("alarm text queue full; %s not texted", order.number)
+
     def send_waiting(self) -> int:
         """Send what is queued now (the worker's body; tests call it directly)."""
         n = 0

@@ -64,6 +64,7 @@ SENTENCES = {
     ("lamp_off", "lamp"): N_("switched street lamp %(target)s off by hand"),
     ("lamp_schedule", "lamp"): N_("put street lamp %(target)s back on the sunset clock"),
     ("place", "device"): N_("placed %(target)s on the site plan"),
+    ("silence", "device"): N_("silenced the alarms of %(target)s"),
 }
 
 # Detail keys in words; the value of the key named by REASON_KEYS follows the sentence.

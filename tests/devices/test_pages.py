@@ -159,3 +159,15 @@ def test_site_plan_upload_place_and_status_colours(client_as, feature):
     district = client_as("district")
     assert district.get("/devices/plan").status_code == 200
     assert upload(district, png()).status_code == 403
+
+
+def test_silence_buttons(client_as, feature):
+    c = client_as("volunteer")
+    token = csrf_token(c, "/devices/d/manhole-7")
+    r = c.post("/devices/d/manhole-7/silence", data={"hours": "8", "csrf_token": token})
+    assert r.status_code == 302
+    assert 'data-testid="silenced"' in c.get("/devices/d/manhole-7").get_data(as_text=True)
+    r = c.post("/devices/d/manhole-7/silence", data={"hours": "999", "csrf_token": token})
+    assert r.status_code == 400 and 'data-testid="device-error"' in r.get_data(as_text=True)
+    assert c.post("/devices/d/nope/silence", data={"hours": "2", "csrf_token": token}).status_code == 404
+    assert client_as("district").post("/devices/d/manhole-7/silence", data={"hours": "2"}).status_code in (400, 403)

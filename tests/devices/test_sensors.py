@@ -196,3 +196,34 @@ def test_leak_to_work_order_to_a_text_through_the_modem(live_box, z2m):
     z2m.tilt("manhole-7", angle_z=60)  # no phone given for this one: the order only
     assert wait_for(lambda: len(orders("dev_manhole")) == 1)
     assert feature.texts.send_waiting() == 0
+
+
+def test_silence_and_escalation(live_box, z2m, clock):
+    rt, feature = live_box
+    svc = feature.service
+    z2m.leak("leak-b3", wet=True)
+    assert wait_for(lambda: len(orders("dev_water_leak")) == 1)
+    order = orders("dev_water_leak")[0]
+    assert svc.escalate() == []  # not yet: 30 minutes by default
+    clock.advance(minutes=31)
+    assert svc.escalate() == [order.number]
+    notes = [n.text for n in rt.services.workorders.timeline(order.id)]
+    assert any(t.startswith("escalated") for t in notes)
+    assert svc.escalate() == []  # once
+    svc.silence("manhole-7", "2", "volunteer")
+    z2m.tilt("manhole-7", angle_z=50)
+    assert wait_for(lambda: svc.sensors.counts["reading"] >= 2)
+    assert orders("dev_manhole") == []  # silenced: no order
+    clock.advance(hours=2, minutes=1)
+    z2m.tilt("manhole-7", angle_z=50)
+    assert wait_for(lambda: len(orders("dev_manhole")) == 1)  # the silence is over
+
+
+def test_accepted_orders_are_not_escalated(live_box, z2m, clock):
+    rt, feature = live_box
+    z2m.leak("leak-b3", wet=True)
+    assert wait_for(lambda: len(orders("dev_water_leak")) == 1)
+    order = orders("dev_water_leak")[0]
+    rt.services.workorders.transition(order.id, "accepted", "volunteer")
+    clock.advance(hours=1)
+    assert feature.service.escalate() == []

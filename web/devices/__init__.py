@@ -125,3 +125,15 @@ def place(name: str):
     except LinliError as exc:
         return {"error": exc.message(), "field": getattr(exc, "field", None)}, 404 if isinstance(exc, NotFound) else 400
     return {"name": device.name, "x": device.plan_x, "y": device.plan_y}
+
+
+@bp.post("/d/<name>/silence")
+@roles(*STAFF)
+def silence(name: str):
+    try:
+        dev().silence(name, text_arg("hours", 10, source=request.form) or "2", actor())
+    except LinliError as exc:
+        if isinstance(exc, NotFound):
+            raise
+        return render_template("devices/device.html", d=dev().device(name), error=exc.message()), 400
+    return redirect(url_for("devices.device", name=name))
