@@ -11,7 +11,7 @@ from gpiozero.pins.mock import MockPWMPin
 from appliance.db.models import WorkOrder
 from appliance.devices.schedule import LampSchedule
 from appliance.errors import ValidationError
-from tests.devices.conftest import EVENING, NOON, build, write_box
+from tests.devices.conftest import EVENING, build, write_box
 
 RELAY_EAST, DIM_EAST, CURRENT_EAST, RELAY_GATE = 5, 12, 13, 6
 
