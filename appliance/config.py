@@ -391,6 +391,9 @@ def build_config(data: dict, home: Path) -> Config:
         # Sections with structure beyond single values check it themselves.
         if hasattr(built[name], "check"):
             problems.extend(built[name].check())
+    from appliance.devices.registry import pin_clashes  # late: a check across sections
+
+    problems.extend(pin_clashes(built))
     cfg = Config(**built, home=home, problems=problems)
     if problems:
         # Safe mode keeps the valid values out: a half-applied file is worse than defaults.

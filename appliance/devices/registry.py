@@ -129,6 +129,38 @@ def _meter_problems(key: str, entry: dict) -> list[str]:
     return problems
 
 
+def pin_clashes(built: dict) -> list[str]:
+    """Lamp and pulse-meter pins that another part of the box already uses (the gate, the
+    car barrier): found when the settings are read, not when the second claim fails at start."""
+    taken: dict[int, str] = {}
+    gate = built.get("gate")
+    if gate is not None and gate.enabled:
+        for name in ("relay", "exit", "door", "fire", "buzzer", "led", "wiegand_d0", "wiegand_d1"):
+            pin = getattr(gate, f"{name}_pin", 0)
+            if pin and pin > 0:
+                taken.setdefault(pin, f"gate.{name}_pin")
+    parking = built.get("parking")
+    if parking is not None and getattr(parking, "enabled", False):
+        for name in ("raise", "lower", "presence", "fire", "exit_raise"):
+            pin = getattr(parking, f"{name}_pin", -1)
+            if isinstance(pin, int) and pin > 0:
+                taken.setdefault(pin, f"parking.{name}_pin")
+    devices = built.get("devices")
+    if devices is None:
+        return []
+    problems = []
+    entries = [("lamps", i, e, PIN_KEYS) for i, e in enumerate(devices.lamps)]
+    entries += [("meters", i, e, ("pulse_pin",)) for i, e in enumerate(devices.meters)]
+    for table, i, entry, keys in entries:
+        if not isinstance(entry, dict):
+            continue
+        for key in keys:
+            pin = entry.get(key)
+            if _pin(pin) and pin in taken:
+                problems.append(f"devices.{table}[{i}].{key}: GPIO {pin} is already {taken[pin]}")
+    return problems
+
+
 class DeviceRegistry:
     def __init__(self, db, clock):
         self.db = db

@@ -157,3 +157,17 @@ def test_bad_lamp_settings_are_named(linli_home):
 
     cfg = load_config(linli_home)
     assert any(p.startswith("devices.lamps[0].relay_pin") for p in cfg.problems)
+
+
+def test_a_lamp_on_the_gates_pin_is_named_when_the_settings_are_read(linli_home):
+    from appliance.config import load_config
+
+    (linli_home / "config.toml").write_text(
+        '[[devices.lamps]]\nname = "x"\nrelay_pin = 26\n[[devices.meters]]\nname = "m"\npulse_pin = 17\n',
+        encoding="utf-8")
+    problems = load_config(linli_home).problems
+    assert "devices.lamps[0].relay_pin: GPIO 26 is already gate.relay_pin" in problems
+    assert "devices.meters[0].pulse_pin: GPIO 17 is already gate.exit_pin" in problems
+    (linli_home / "config.toml").write_text('[gate]\nenabled = false\n[[devices.lamps]]\nname = "x"\nrelay_pin = 26\n',
+                                            encoding="utf-8")
+    assert load_config(linli_home).problems == []
