@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime
 import logging
+import time
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
@@ -84,6 +85,11 @@ class LampSchedule:
         self.dim_level = float(dim_level)
         self.all_night = parse_dates(all_night_dates or [])
         self._cache: dict[datetime.date, tuple[datetime.datetime, datetime.datetime]] = {}
+        # Nights the district lights all night for every box (a "config" downlink); read
+        # through ``district_source()`` at most once a minute.
+        self.district_source = None
+        self._district: set[datetime.date] = set()
+        self._district_read = -1e9
 
     @classmethod
     def from_config(cls, cfg, timezone: str) -> LampSchedule:
@@ -110,7 +116,7 @@ class LampSchedule:
         sunset = self._sun(day)[1]
         sunrise = self._sun(day + DAY)[0]
         on_at, off_at = sunset + self.on_offset, sunrise - self.off_offset
-        all_night = day in self.all_night
+        all_night = day in self.all_night or day in self.district_dates()
         dim_at = None
         if self.dim_time is not None and not all_night:
             candidate = datetime.datetime.combine(day, self.dim_time)
@@ -119,6 +125,19 @@ class LampSchedule:
             if on_at < candidate < off_at:
                 dim_at = candidate
         return Night(day, sunset, sunrise, on_at, dim_at, off_at, all_night)
+
+    def district_dates(self) -> set[datetime.date]:
+        if self.district_source is None:
+            return self._district
+        now = time.monotonic()
+        if now - self._district_read >= 60:
+            self._district_read = now
+            try:
+                self._district = parse_dates(self.district_source() or [])
+            except (ValidationError, TypeError) as exc:
+                logger.warning("the district's all-night dates are not usable: %s", exc)
+                self._district = set()
+        return self._district
 
     def wanted(self, at: datetime.datetime, dimmable: bool = True) -> Wanted:
         """What a lamp should do at ``at`` by the clock alone."""

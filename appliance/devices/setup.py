@@ -136,6 +136,7 @@ def setup(ctx: Context) -> DevicesFeature:
         desk.on_new_order = texts.order_opened
     hours = HourBuffer(ctx.db)
     schedule = LampSchedule.from_config(cfg, ctx.config.box.timezone)
+    schedule.district_source = _district_dates
     use_lamps = ctx.hardware and ctx.pin_factory is not None and cfg.enabled and not ctx.safe_mode
     circuits, failed = build_circuits(cfg, ctx.pin_factory) if use_lamps else ({}, {})
     lamps = LampService(ctx.db, ctx.audit, registry, schedule, circuits, desk, hours, clock,
@@ -225,3 +226,10 @@ def _sensors_health(service: DevicesService) -> tuple[bool, str]:
     if not service.link.connected.is_set():
         return False, _("%(n)s sensors, broker not reachable", n=n)
     return True, _("%(n)s sensors, listening", n=n)
+
+
+def _district_dates():
+    from appliance.db.models import DistrictSetting
+
+    row = DistrictSetting.get_or_none(DistrictSetting.key == "devices.all_night_dates")
+    return row.value if row is not None and isinstance(row.value, list) else []

@@ -171,3 +171,25 @@ def test_a_lamp_on_the_gates_pin_is_named_when_the_settings_are_read(linli_home)
     (linli_home / "config.toml").write_text('[gate]\nenabled = false\n[[devices.lamps]]\nname = "x"\nrelay_pin = 26\n',
                                             encoding="utf-8")
     assert load_config(linli_home).problems == []
+
+
+def test_the_district_can_light_a_festival_night_on_every_box(box, clock):
+    """A signed "config" downlink from the hub adds all-night dates (e.g. 元宵节)."""
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    from appliance.sync import downlink
+    from appliance.sync.keys import public_text
+
+    rt, feature = box
+    services = rt.services
+    lamps = feature.service.lamps
+    clock.at = datetime.datetime(2026, 12, 25, 2, 0)  # after midnight: normally dimmed
+    lamps.tick()
+    assert lamps.reasons["east-1"] == "dimmed"
+    hub_key = Ed25519PrivateKey.generate()
+    services.sync.pin_hub("district-1", public_text(hub_key))
+    items = [{"s": 1, "k": "config", "d": {"key": "devices.all_night_dates", "value": ["2026-12-24"]}}]
+    services.sync.handle_downlink(downlink.build(items, "district-1", services.box_id, hub_key), "mqtt")
+    feature.service.schedule._district_read = -1e9  # the schedule re-reads once a minute
+    lamps.tick()
+    assert lamps.reasons["east-1"] == "all night" and dim(rt) == pytest.approx(1.0)
