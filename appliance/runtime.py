@@ -26,6 +26,7 @@ from appliance.workorders import setup as workorders_feature
 from appliance.parking import setup as parking_feature
 from appliance.practice import setup as practice_feature
 from appliance.votes import setup as votes_feature
+from appliance.devices import setup as devices_feature
 from appliance.access.keys import BoxKeys, load_or_create_signing_key
 from appliance.config import Config
 from appliance.db import migrate, open_database, router
@@ -54,6 +55,7 @@ FEATURES = (
     sync_feature.setup,
     hub_feature.setup,
     votes_feature.setup,
+    devices_feature.setup,
 )
 
 
@@ -154,4 +156,5 @@ def _services(ctx: Context) -> Services:
         practice=ctx.need(practice_feature.PracticeFeature).rooms,
         votes=ctx.need(votes_feature.VotesFeature),
         system=ctx.need(system_feature.SystemFeature),
+        devices=ctx.need(devices_feature.DevicesFeature).service,
     )

@@ -81,6 +81,8 @@ def _register_blueprints(app: Flask) -> None:
     from web.parking import me as parking_me
     from web import help as help_pages, practice
     from web import practice, system
+    from web import access, admin, api, auth, firelane, hub, kiosk, me, sync, workorders
+    from web import devices
 
     app.register_blueprint(auth.bp)
     app.register_blueprint(admin.bp)
@@ -98,6 +100,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(help_pages.bp)
     app.register_blueprint(votes.bp)
     app.register_blueprint(system.bp)
+    app.register_blueprint(devices.bp)
 
 
 def _select_locale() -> str:

@@ -30,6 +30,7 @@ if TYPE_CHECKING:
     from appliance.workorders.service import WorkOrderService
     from appliance.votes.setup import VotesFeature
     from appliance.system.setup import SystemFeature
+    from appliance.devices.service import DevicesService
 
 
 @dataclass(frozen=True)
@@ -60,3 +61,4 @@ class Services:
     practice: PracticeRooms  # staff members' throw-away practice runtimes
     votes: VotesFeature  # .service, .roll, .ledger, .ballots
     system: SystemFeature | None = None  # backups, updates, first-boot wizard, acceptance table
+    devices: DevicesService

@@ -20,6 +20,7 @@ ENTITIES = {
     "firelane.settings": N_("fire-lane settings"), "firelane.incident": N_("fire-lane incident"),
     "gate": N_("gate"), "face_template": N_("face templates"),
     "workorder": N_("work order"), "workorder.category": N_("work-order category"),
+    "lamp": N_("street lamp"), "device": N_("device"), "siteplan": N_("site plan"),
 }
 
 # (action, entity or "*") -> sentence; %(what)s is the noun above, %(target)s the name or number.
@@ -59,6 +60,11 @@ SENTENCES = {
     ("merge", "workorder"): N_("merged work order %(target)s as a duplicate"),
     ("plus_one", "workorder"): N_("added a \"me too\" to work order %(target)s"),
     ("external_ref", "workorder"): N_("recorded the 12345 number of work order %(target)s"),
+    ("lamp_on", "lamp"): N_("switched street lamp %(target)s on by hand"),
+    ("lamp_off", "lamp"): N_("switched street lamp %(target)s off by hand"),
+    ("lamp_schedule", "lamp"): N_("put street lamp %(target)s back on the sunset clock"),
+    ("place", "device"): N_("placed %(target)s on the site plan"),
+    ("silence", "device"): N_("silenced the alarms of %(target)s"),
 }
 
 # Detail keys in words; the value of the key named by REASON_KEYS follows the sentence.

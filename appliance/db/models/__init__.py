@@ -14,3 +14,4 @@ from appliance.db.models.votes import Vote, VoteEntry, VoteMatter, VotePaper, Vo
 from appliance.db.models.participation import (  # noqa: F401
     Consultation, ConsultationComment, ConsultationProposal, ProposalSupport, Suggestion, SuggestionSupport)
 from appliance.db.models.system import AcceptanceEntry, SetupStep  # noqa: F401
+from appliance.db.models.devices import Device, DeviceHour, LampOverride  # noqa: F401
