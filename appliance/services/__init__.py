@@ -60,5 +60,5 @@ class Services:
     parking: ParkingFeature  # built always; the barrier only with [parking] enabled
     practice: PracticeRooms  # staff members' throw-away practice runtimes
     votes: VotesFeature  # .service, .roll, .ledger, .ballots
-    system: SystemFeature | None = None  # backups, updates, first-boot wizard, acceptance table
     devices: DevicesService
+    system: SystemFeature | None = None  # backups, updates, first-boot wizard, acceptance table
