@@ -245,6 +245,16 @@ class HubConfig:
 
 
 @dataclass
+class CareConfig:
+    enabled: bool = setting(True, "Watch the signs of life of elders living alone who have a care plan.")
+    check_every_s: float = setting(300.0, "How often the care rules are checked and alert ladders moved on.", min=10.0, max=3600.0)
+    learn_at_hour: int = setting(3, "Hour of the night when each elder's usual rhythm is learned again.", min=0, max=23)
+    ack_minutes: int = setting(60, "Minutes the paired volunteer has to acknowledge a visit order before it is escalated.", min=5, max=1440)
+    escalate_to: str = setting("社区居委会", "Who gets a visit order nobody acknowledged in time.")
+    water_min_m3: float = setting(0.01, "Less water than this (m³) through an elder's meter in 12 hours raises an alert.", min=0.0, max=1.0)
+
+
+@dataclass
 class Config:
     box: BoxConfig = field(default_factory=BoxConfig)
     web: WebConfig = field(default_factory=WebConfig)
@@ -258,6 +268,7 @@ class Config:
     logging: LoggingConfig = field(default_factory=LoggingConfig)
     sync: SyncConfig = field(default_factory=SyncConfig)
     hub: HubConfig = field(default_factory=HubConfig)
+    care: CareConfig = field(default_factory=CareConfig)
     # Filled by load_config, not by the file.
     home: Path = field(default=Path("var"), metadata={"internal": True})
     problems: list[str] = field(default_factory=list, metadata={"internal": True})

@@ -1,0 +1,98 @@
+"""Care for elders living alone (独居老人): care plans, raw signals and learned routines
+(which never leave the box), alerts with the steps of their ladder, and visits."""
+
+from peewee import (AutoField, BooleanField, CharField, DateTimeField, FloatField, ForeignKeyField,
+                    IntegerField, TextField)
+
+from appliance.db.base import BaseModel, JSONField, SyncedModel, now, register
+from appliance.db.models.registry import Resident
+from appliance.db.models.workorders import WorkOrder
+
+SIGNAL_KINDS = ("gate", "door", "water", "checkin", "sos", "call", "visit", "motion")
+ALERT_KINDS = ("silence", "water", "sos")
+CONDITIONS = ("good", "fair", "poor", "absent")
+
+
+@register
+class CarePlan(SyncedModel):
+    id = AutoField()
+    resident = ForeignKeyField(Resident, backref="care_plans", on_delete="CASCADE", unique=True)
+    consent_by = CharField(default="")  # "self" or the guardian's name
+    consent_at = DateTimeField(null=True)
+    health_consent = BooleanField(default=False)  # separate consent for health notes (PIPL art. 28)
+    volunteer = CharField(default="")  # the paired volunteer's account name (结对)
+    family_name = CharField(default="")
+    family_phone = CharField(default="")
+    call_elder = BooleanField(default=True)
+    use_gate = BooleanField(default=True)
+    water_meter = CharField(default="")  # source id of the elder's water meter, if any
+    door_sensor = CharField(default="")
+    floor_hours = IntegerField(default=24)
+    tolerance_hours = FloatField(default=0)  # raised by false alarms: silence this long is normal
+    active = BooleanField(default=True)
+    created_at = DateTimeField(default=now)
+    updated_at = DateTimeField(default=now)
+
+
+@register
+class CareSignal(BaseModel):
+    """A raw sign of life. Never synced, never exported."""
+
+    id = AutoField()
+    resident = ForeignKeyField(Resident, on_delete="CASCADE")
+    source_id = CharField(default="")
+    kind = CharField()
+    value = FloatField(null=True)  # the meter's reading in m³ for water
+    at = DateTimeField()
+
+
+@register
+class CareRoutine(BaseModel):
+    """What the box learned of one person's usual day. Never synced."""
+
+    id = AutoField()
+    resident = ForeignKeyField(Resident, on_delete="CASCADE", unique=True)
+    hours = JSONField(default=list)  # 24 shares of days with a sign of life in that hour
+    limit_hours = FloatField(default=24)
+    days = IntegerField(default=0)
+    computed_at = DateTimeField(default=now)
+
+
+@register
+class CareAlert(SyncedModel):
+    id = AutoField()
+    resident = ForeignKeyField(Resident, backref="care_alerts", on_delete="CASCADE")
+    kind = CharField()
+    raised_at = DateTimeField()
+    silent_hours = FloatField(null=True)
+    step = CharField(default="raised")  # raised → called → family → order → escalated
+    next_at = DateTimeField(null=True)
+    order = ForeignKeyField(WorkOrder, null=True, on_delete="SET NULL")
+    acknowledged_at = DateTimeField(null=True)
+    acknowledged_by = CharField(default="")
+    closed_at = DateTimeField(null=True)
+    closed_by = CharField(default="")
+    outcome = CharField(default="")  # ok, false_alarm, answered, help
+
+
+@register
+class CareAlertStep(BaseModel):
+    id = AutoField()
+    alert = ForeignKeyField(CareAlert, backref="steps", on_delete="CASCADE")
+    step = CharField()
+    at = DateTimeField()
+    result = CharField(default="")
+    detail = TextField(default="")
+
+
+@register
+class CareVisit(SyncedModel):
+    id = AutoField()
+    resident = ForeignKeyField(Resident, backref="care_visits", on_delete="CASCADE")
+    visitor = CharField()
+    at = DateTimeField()
+    condition = CharField(default="good")
+    notes = TextField(default="")  # health notes: assigned volunteer and admin only
+    needs = TextField(default="")  # 代办: errands the elder asked for
+    alert = ForeignKeyField(CareAlert, null=True, on_delete="SET NULL")
+    created_at = DateTimeField(default=now)

@@ -1,0 +1,135 @@
+"""Weeks of gate passes teach the box an elder's rhythm; silence beyond it climbs the ladder
+on the simulated 4G dongle (spoken call → SMS to the family → a visit order for the paired
+volunteer → escalation), SOS goes at once, a false alarm is closed and teaches the pattern."""
+
+from __future__ import annotations
+
+import datetime
+
+import pytest
+
+from appliance.db.models import AccessEvent, CareAlert, CareAlertStep, CarePlan, CareRoutine, WorkOrder
+from appliance.errors import ValidationError
+from tests.care.conftest import gate_weeks
+
+
+def steps(alert):
+    return [(s.step, s.result) for s in CareAlertStep.select().where(CareAlertStep.alert == alert)
+            .order_by(CareAlertStep.id)]
+
+
+def test_an_elder_with_a_routine_raises_no_alert(care, plan, elder, clock, sim):
+    gate_weeks(elder, clock.t)
+    assert care.learn_routines() == 1
+    routine = CareRoutine.get(CareRoutine.resident == elder)
+    assert routine.days >= 27 and routine.hours[8] > 0.9 and routine.hours[3] == 0
+    assert 6 <= routine.limit_hours < 24  # her own night is about 13 h: the limit is hers, not the floor
+    for _ in range(48):  # two more ordinary days, checked every hour
+        clock.advance(hours=1)
+        if clock.t.hour in (8, 11, 16, 19):
+            AccessEvent.create(at=clock.t, method="card", granted=True, reason="ok", resident=elder, source="gate")
+        care.tick()
+    assert CareAlert.select().count() == 0 and sim.calls == [] and WorkOrder.select().count() == 0
+
+
+def test_silence_beyond_her_pattern_climbs_the_ladder_in_order(care, plan, elder, clock, sim):
+    gate_weeks(elder, clock.t)
+    care.learn_routines()
+    limit = CareRoutine.get(CareRoutine.resident == elder).limit_hours
+    sim.call_answer = "no answer"
+    clock.t = care.last_seen(elder) + datetime.timedelta(hours=limit - 0.5)
+    assert care.tick() == [] and sim.calls == []
+    clock.advance(hours=1)
+    (alert,) = care.tick()
+    assert alert.kind == "silence" and alert.step == "order"
+    # 1: the elder is phoned; nobody answers, so the same words go to her as an SMS
+    (call,) = sim.calls
+    assert call.number.endswith("13700137000") and call.spoken == []
+    # 2: the family is texted, with the elder's name (this SMS goes to her own family)
+    by_number = {s.number[-11:]: s.text for s in sim.sent}
+    assert "平安打卡" in by_number["13700137000"]
+    assert "李桂兰" in by_number["13600136000"]
+    # 3: a visit order for her paired volunteer
+    order = WorkOrder.get_by_id(alert.order_id)
+    assert order.source == "care" and order.assignee == "volunteer" and order.status == "new"
+    assert "李桂兰" not in order.description
+    assert steps(alert) == [("raised", "silence"), ("call", "no answer"), ("family", "sent"), ("order", "opened")]
+    # Still silent at the next checks: one alert, one order
+    clock.advance(minutes=30)
+    care.tick()
+    assert CareAlert.select().count() == 1 and WorkOrder.select().count() == 1
+    # 4: nobody acknowledged within the hour: the community office gets it
+    clock.advance(minutes=31)
+    (alert,) = care.tick()
+    assert alert.step == "escalated" and WorkOrder.get_by_id(order.id).assignee == "社区居委会"
+
+
+def test_an_answered_call_ends_the_alert_and_the_message_is_spoken(care, plan, elder, clock, sim):
+    sim.call_answer = "answer"
+    clock.advance(hours=25)  # no sign at all since the plan began: the 24 h floor
+    (alert,) = care.tick()
+    assert alert.outcome == "answered" and alert.closed_at is not None
+    (call,) = sim.calls
+    assert call.spoken and "邻里" in call.spoken[0]
+    assert WorkOrder.select().count() == 0 and sim.sent == []
+
+
+def test_sos_skips_the_call_and_reaches_family_and_volunteer_at_once(care, plan, elder, clock, sim):
+    gate_weeks(elder, clock.t)
+    signal = care.observe(f"resident:{elder.id}", "sos")
+    assert signal is not None
+    alert = CareAlert.get()
+    assert alert.kind == "sos" and alert.step == "order" and sim.calls == []
+    assert [s.number[-11:] for s in sim.sent] == ["13600136000"] and "SOS" in sim.sent[0].text
+    assert WorkOrder.get_by_id(alert.order_id).assignee == "volunteer"
+
+
+def test_a_false_alarm_is_closed_with_one_tap_and_teaches_the_pattern(care, plan, elder, clock, sim):
+    gate_weeks(elder, clock.t)
+    care.learn_routines()
+    limit = CareRoutine.get(CareRoutine.resident == elder).limit_hours
+    sim.call_answer = "no answer"
+    clock.t = care.last_seen(elder) + datetime.timedelta(hours=limit + 1)
+    (alert,) = care.tick()
+    closed = care.close_alert(alert.id, "false_alarm", "volunteer")
+    assert closed.outcome == "false_alarm" and WorkOrder.get_by_id(alert.order_id).status == "closed"
+    taught = CarePlan.get_by_id(plan.id).tolerance_hours
+    assert limit + 1 < taught <= 24
+    # The same long quiet spell again: normal for her now
+    clock.advance(hours=limit + 1)
+    assert care.tick() == []
+    clock.advance(hours=taught - limit)
+    (again,) = care.tick()
+    assert again.id != alert.id and again.kind == "silence"
+    with pytest.raises(ValidationError):
+        care.close_alert(alert.id, "ok", "volunteer")
+
+
+def test_little_water_in_twelve_hours_raises_an_alert(care, plan, elder, clock, sim):
+    sim.call_answer = "answer"
+    meter = plan.water_meter
+    start = clock.t - datetime.timedelta(hours=14)
+    for i, reading in enumerate([12.300, 12.301, 12.302, 12.303, 12.305]):
+        care.observe(meter, "water", reading, at=start + datetime.timedelta(hours=3 * i + 1))
+    care.observe(f"resident:{elder.id}", "door", at=clock.t)  # seen, so only the water speaks
+    assert care.evaluate(plan, clock.t) == "water"
+    care.observe(meter, "water", 12.350, at=clock.t)
+    assert care.evaluate(plan, clock.t) is None
+
+
+def test_signals_from_unknown_sources_are_ignored_and_garbage_is_refused(care, plan, elder):
+    assert care.observe("0xdeadbeef", "door") is None
+    for kind, value in (("teleport", None), ("water", "lots"), ("water", float("nan"))):
+        with pytest.raises(ValidationError):
+            care.observe(plan.water_meter, kind, value)
+
+
+def test_acknowledging_puts_the_volunteer_on_the_order_and_stops_escalation(care, plan, elder, clock, sim):
+    care.observe(f"resident:{elder.id}", "sos")
+    alert = CareAlert.get()
+    care.acknowledge(alert.id, "admin")
+    order = WorkOrder.get_by_id(alert.order_id)
+    assert order.status == "accepted" and order.assignee == "admin"
+    clock.advance(hours=3)
+    care.tick()
+    assert CareAlert.get_by_id(alert.id).step == "order"
