@@ -89,3 +89,16 @@ class CareService(Plans, Alerts, Visits):
         for alert in self.open_alerts():
             out.append(self.advance(alert, now))
         return out
+
+    # --- what the pages show -------------------------------------------------------------------
+    def overview(self) -> dict:
+        return {"alerts": self.open_alerts(), "rows": self.visit_plan()}
+
+    def elder_page(self, resident_id, viewer) -> dict:
+        person = self.elder(resident_id)
+        plan = self.plan(person)
+        alert = self.open_alert(person)
+        return {"person": person, "plan": plan, "alert": alert, "steps": self.steps(alert) if alert else [],
+                "visits": self.visits(person, viewer), "routine": self.routine(person),
+                "last_seen": self.last_seen(person, plan.use_gate if plan else True),
+                "volunteers": self.volunteers()}
