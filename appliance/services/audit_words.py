@@ -20,6 +20,7 @@ ENTITIES = {
     "firelane.settings": N_("fire-lane settings"), "firelane.incident": N_("fire-lane incident"),
     "gate": N_("gate"), "face_template": N_("face templates"),
     "workorder": N_("work order"), "workorder.category": N_("work-order category"),
+    "care.plan": N_("care plan"), "care.alert": N_("care alert"), "care.visit": N_("visit record"),
 }
 
 # (action, entity or "*") -> sentence; %(what)s is the noun above, %(target)s the name or number.
@@ -59,6 +60,12 @@ SENTENCES = {
     ("merge", "workorder"): N_("merged work order %(target)s as a duplicate"),
     ("plus_one", "workorder"): N_("added a \"me too\" to work order %(target)s"),
     ("external_ref", "workorder"): N_("recorded the 12345 number of work order %(target)s"),
+    ("raise", "care.alert"): N_("care alert for %(target)s"),
+    ("acknowledge", "care.alert"): N_("went to see %(target)s (care alert)"),
+    ("close", "care.alert"): N_("closed the care alert of %(target)s"),
+    ("visit", "*"): N_("recorded a visit to %(target)s"),
+    ("read_notes", "*"): N_("read the health notes of %(target)s"),
+    ("checkin", "*"): N_("recorded that %(target)s is well today"),
 }
 
 # Detail keys in words; the value of the key named by REASON_KEYS follows the sentence.
