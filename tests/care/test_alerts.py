@@ -133,3 +133,14 @@ def test_acknowledging_puts_the_volunteer_on_the_order_and_stops_escalation(care
     clock.advance(hours=3)
     care.tick()
     assert CareAlert.get_by_id(alert.id).step == "order"
+
+
+def test_a_real_pin_entry_at_the_gate_is_a_sign_of_life(care, plan, elder, services, clock):
+    pin = services.credentials.new_pin(elder.id, "admin")
+    assert care.last_seen(elder) is None
+    assert services.access.pin_attempt(pin, "kiosk").granted
+    services.access.log.flush()  # the access log writes in batches
+    seen = care.last_seen(elder)
+    assert seen is not None and abs((seen - datetime.datetime.now()).total_seconds()) < 60
+    plan_off = care.save_plan(elder.id, {"consent_by": "self", "use_gate": "0"}, "admin")
+    assert not plan_off.use_gate and care.last_seen(elder, use_gate=False) is None
