@@ -23,6 +23,7 @@ import logging
 from dataclasses import dataclass
 
 from appliance.care.alerts import Alerts
+from appliance.care.meals import Meals
 from appliance.care.plans import Plans
 from appliance.care.routine import WINDOW_DAYS, learn
 from appliance.care.visits import Visits
@@ -38,9 +39,10 @@ class CareSettings:
     ack_minutes: int = 60
     escalate_to: str = "社区居委会"
     water_min_m3: float = 0.01
+    meal_cutoff_hour: int = 18
 
 
-class CareService(Plans, Alerts, Visits):
+class CareService(Plans, Alerts, Visits, Meals):
     def __init__(self, db, audit, workorders, notifier, settings: CareSettings | None = None,
                  clock=datetime.datetime.now):
         self.db = db

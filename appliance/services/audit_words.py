@@ -20,7 +20,7 @@ ENTITIES = {
     "firelane.settings": N_("fire-lane settings"), "firelane.incident": N_("fire-lane incident"),
     "gate": N_("gate"), "face_template": N_("face templates"),
     "workorder": N_("work order"), "workorder.category": N_("work-order category"),
-    "care.plan": N_("care plan"), "care.alert": N_("care alert"), "care.visit": N_("visit record"),
+    "care.meal": N_("canteen meal"), "care.plan": N_("care plan"), "care.alert": N_("care alert"), "care.visit": N_("visit record"),
 }
 
 # (action, entity or "*") -> sentence; %(what)s is the noun above, %(target)s the name or number.
@@ -66,6 +66,8 @@ SENTENCES = {
     ("visit", "*"): N_("recorded a visit to %(target)s"),
     ("read_notes", "*"): N_("read the health notes of %(target)s"),
     ("checkin", "*"): N_("recorded that %(target)s is well today"),
+    ("book_meal", "*"): N_("booked a meal for %(target)s"),
+    ("cancel_meal", "*"): N_("cancelled a meal of %(target)s"),
 }
 
 # Detail keys in words; the value of the key named by REASON_KEYS follows the sentence.

@@ -9,13 +9,16 @@ import datetime
 from flask import Blueprint, Response, redirect, render_template, request, url_for
 
 from appliance.care.alerts import kind_word, outcome_word, step_word
+from appliance.care.meals import meal_word
 from appliance.care.visits import condition_word
 from appliance.db.models.care import CONDITIONS
 from appliance.errors import LinliError, NotFound, ValidationError
 from web.auth import READERS, STAFF, actor, load_user, roles, services
-from web.params import int_arg
+from web.care.kiosk import bp as kiosk_bp
+from web.params import date_arg, int_arg
 
 bp = Blueprint("care", __name__, url_prefix="/care")
+bp.register_blueprint(kiosk_bp)
 MAX_TEXT = 1000
 
 
@@ -27,6 +30,7 @@ bp.add_app_template_filter(kind_word, "care_kind")
 bp.add_app_template_filter(step_word, "care_step")
 bp.add_app_template_filter(outcome_word, "care_outcome")
 bp.add_app_template_filter(condition_word, "care_condition")
+bp.add_app_template_filter(meal_word, "care_meal")
 
 
 @bp.app_context_processor
@@ -137,3 +141,23 @@ def coverage_csv():
     months = int_arg("months", 12, lo=3, hi=36)
     return Response(care().coverage_csv(months), mimetype="text/csv",
                     headers={"Content-Disposition": "attachment; filename=care-coverage.csv"})
+
+
+@bp.get("/meals")
+@roles(*STAFF)
+def kitchen():
+    day = date_arg("day") or services().care.now().date()
+    return render_template("care/meals.html", **services().care.kitchen(day))
+
+
+@bp.post("/elder/<int:resident_id>/meal")
+@roles(*STAFF)
+def book_for(resident_id):
+    def book():
+        day, what = date_arg("day", source=request.form), request.form.get("meal", "")[:20]
+        if request.form.get("action") == "cancel":
+            care().cancel_meal(resident_id, day, what, actor())
+        else:
+            care().book_meal(resident_id, day, what, actor(), diet=_text("diet")[:200])
+
+    return _act(resident_id, book)

@@ -1,7 +1,7 @@
 """Care for elders living alone (独居老人): care plans, raw signals and learned routines
 (which never leave the box), alerts with the steps of their ladder, and visits."""
 
-from peewee import (AutoField, BooleanField, CharField, DateTimeField, FloatField, ForeignKeyField,
+from peewee import (AutoField, BooleanField, CharField, DateField, DateTimeField, FloatField, ForeignKeyField,
                     IntegerField, TextField)
 
 from appliance.db.base import BaseModel, JSONField, SyncedModel, now, register
@@ -96,3 +96,23 @@ class CareVisit(SyncedModel):
     needs = TextField(default="")  # 代办: errands the elder asked for
     alert = ForeignKeyField(CareAlert, null=True, on_delete="SET NULL")
     created_at = DateTimeField(default=now)
+
+
+MEALS = ("lunch", "dinner")
+
+
+@register
+class MealBooking(SyncedModel):
+    """One elder's meal at the elders' canteen (长者食堂) on one day."""
+
+    id = AutoField()
+    resident = ForeignKeyField(Resident, backref="meal_bookings", on_delete="CASCADE")
+    day = DateField()
+    meal = CharField()
+    diet = CharField(default="")  # 少盐, 软食, 无糖 ...
+    booked_by = CharField(default="")
+    created_at = DateTimeField(default=now)
+    cancelled_at = DateTimeField(null=True)
+
+    class Meta:
+        indexes = ((("resident", "day", "meal"), True),)
