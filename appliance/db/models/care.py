@@ -5,7 +5,7 @@ from peewee import (AutoField, BooleanField, CharField, DateField, DateTimeField
                     IntegerField, TextField)
 
 from appliance.db.base import BaseModel, JSONField, SyncedModel, now, register
-from appliance.db.models.registry import Resident
+from appliance.db.models.registry import Building, Resident
 from appliance.db.models.workorders import WorkOrder
 
 SIGNAL_KINDS = ("gate", "door", "water", "checkin", "sos", "call", "visit", "motion")
@@ -116,3 +116,38 @@ class MealBooking(SyncedModel):
 
     class Meta:
         indexes = ((("resident", "day", "meal"), True),)
+
+
+GRID_TASK_KINDS = ("inspection", "visit", "rectification")
+
+
+@register
+class Grid(SyncedModel):
+    """A set of buildings one grid worker (网格员) looks after."""
+
+    id = AutoField()
+    name = CharField(unique=True)
+    worker = CharField(default="")  # the grid worker's account name
+    created_at = DateTimeField(default=now)
+
+
+@register
+class GridBuilding(BaseModel):
+    id = AutoField()
+    grid = ForeignKeyField(Grid, backref="buildings", on_delete="CASCADE")
+    building = ForeignKeyField(Building, unique=True, on_delete="CASCADE")
+
+
+@register
+class GridTask(SyncedModel):
+    """A grid task: a work order (source "grid") with a checklist and a written result."""
+
+    id = AutoField()
+    grid = ForeignKeyField(Grid, backref="tasks", on_delete="RESTRICT")
+    order = ForeignKeyField(WorkOrder, on_delete="CASCADE")
+    kind = CharField()
+    title = CharField()
+    checklist = JSONField(default=list)  # [{"item": "消防通道畅通", "done": false}]
+    result = TextField(default="")
+    done_at = DateTimeField(null=True)
+    created_at = DateTimeField(default=now)
