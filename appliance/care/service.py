@@ -23,6 +23,7 @@ import logging
 from dataclasses import dataclass
 
 from appliance.care.alerts import Alerts
+from appliance.care.grid import Grids
 from appliance.care.meals import Meals
 from appliance.care.plans import Plans
 from appliance.care.routine import WINDOW_DAYS, learn
@@ -42,7 +43,7 @@ class CareSettings:
     meal_cutoff_hour: int = 18
 
 
-class CareService(Plans, Alerts, Visits, Meals):
+class CareService(Plans, Alerts, Visits, Meals, Grids):
     def __init__(self, db, audit, workorders, notifier, settings: CareSettings | None = None,
                  clock=datetime.datetime.now):
         self.db = db

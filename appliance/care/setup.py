@@ -62,6 +62,7 @@ def setup(ctx: Context) -> CareFeature:
     settings = CareSettings(ack_minutes=cfg.ack_minutes, escalate_to=cfg.escalate_to, water_min_m3=cfg.water_min_m3,
                             meal_cutoff_hour=cfg.meal_cutoff_hour)
     service = CareService(ctx.db, ctx.audit, workorders, notifier, settings, clock=ctx.clock)
+    service.register_grid_categories()
     feature = CareFeature(service, cfg.check_every_s, cfg.learn_at_hour)
     feature.check("care", lambda: _health(service))
     if cfg.enabled and not ctx.safe_mode:
