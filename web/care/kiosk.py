@@ -1,5 +1,6 @@
-"""The care corner of the gate kiosk (800×480, touch): a resident proves who they are with
-their PIN (nothing opens), then taps 平安打卡 (elders living alone) and books or cancels the
+"""The care corner of the gate kiosk (800×480, touch; nested in the kiosk's blueprint, so
+/kiosk/care/ and endpoints kiosk.care.*): a resident proves who they are with their PIN
+(nothing opens), then taps 平安打卡 (elders living alone) and books or cancels the
 coming days' meals at the elders' canteen."""
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from web.params import date_arg
 
 logger = logging.getLogger(__name__)
 
-bp = Blueprint("kiosk", __name__, url_prefix="/kiosk")
+bp = Blueprint("care", __name__, url_prefix="/care")
 
 
 def _kiosk_name() -> str:
@@ -40,13 +41,13 @@ def pin_check():
         return render_template("care/kiosk_pin.html", pin_length=access.settings.pin_length,
                                error=_(REASONS.get(refusal, REASONS["bad_pin"]))), 400
     allow_resident_at_kiosk(resident.id)
-    return redirect(url_for("care.kiosk.me"))
+    return redirect(url_for("kiosk.care.me"))
 
 
 def _page(message=None, error=None, status=200):
     resident_id = kiosk_resident()
     if resident_id is None:
-        return redirect(url_for("care.kiosk.pin_page"))
+        return redirect(url_for("kiosk.care.pin_page"))
     return render_template("care/kiosk_me.html", message=message, error=error,
                            **services().care.kiosk_view(resident_id)), status
 
@@ -62,7 +63,7 @@ def me():
 def checkin():
     resident_id = kiosk_resident()
     if resident_id is None:
-        return redirect(url_for("care.kiosk.pin_page"))
+        return redirect(url_for("kiosk.care.pin_page"))
     try:
         services().care.check_in(resident_id, _kiosk_name())
     except LinliError as exc:
@@ -75,7 +76,7 @@ def checkin():
 def meal():
     resident_id = kiosk_resident()
     if resident_id is None:
-        return redirect(url_for("care.kiosk.pin_page"))
+        return redirect(url_for("kiosk.care.pin_page"))
     care = services().care
     try:
         day = date_arg("day", source=request.form)
