@@ -252,6 +252,7 @@ class CareConfig:
     ack_minutes: int = setting(60, "Minutes the paired volunteer has to acknowledge a visit order before it is escalated.", min=5, max=1440)
     escalate_to: str = setting("社区居委会", "Who gets a visit order nobody acknowledged in time.")
     water_min_m3: float = setting(0.01, "Less water than this (m³) through an elder's meter in 12 hours raises an alert.", min=0.0, max=1.0)
+    waste_city: str = setting("national", "Bin names in the waste-sorting guide: national (厨余/其他垃圾) or the city's own (上海: 湿/干垃圾).", choices=("national", "shanghai", "beijing", "shenzhen"))
     meal_cutoff_hour: int = setting(18, "Elders' canteen: bookings and cancellations for a day close at this hour the evening before.", min=0, max=23)
 
 

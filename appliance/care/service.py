@@ -41,6 +41,7 @@ class CareSettings:
     escalate_to: str = "社区居委会"
     water_min_m3: float = 0.01
     meal_cutoff_hour: int = 18
+    waste_city: str = "national"
 
 
 class CareService(Plans, Alerts, Visits, Meals, Grids):
@@ -105,3 +106,8 @@ class CareService(Plans, Alerts, Visits, Meals, Grids):
                 "visits": self.visits(person, viewer), "routine": self.routine(person),
                 "last_seen": self.last_seen(person, plan.use_gate if plan else True),
                 "volunteers": self.volunteers()}
+
+    def waste_search(self, query: str) -> list[dict]:
+        from appliance.care.waste import search
+
+        return search(query, self.settings.waste_city)

@@ -60,7 +60,7 @@ def setup(ctx: Context) -> CareFeature:
     workorders.register_category(CATEGORY, "独居老人探访", "Visit an elder living alone", 24, group="care")
     notifier = ctx.need(FireLaneFeature).lane.notifier
     settings = CareSettings(ack_minutes=cfg.ack_minutes, escalate_to=cfg.escalate_to, water_min_m3=cfg.water_min_m3,
-                            meal_cutoff_hour=cfg.meal_cutoff_hour)
+                            meal_cutoff_hour=cfg.meal_cutoff_hour, waste_city=cfg.waste_city)
     service = CareService(ctx.db, ctx.audit, workorders, notifier, settings, clock=ctx.clock)
     service.register_grid_categories()
     feature = CareFeature(service, cfg.check_every_s, cfg.learn_at_hour)

@@ -15,7 +15,7 @@ from appliance.db.models.care import CONDITIONS
 from appliance.errors import LinliError, NotFound, ValidationError
 from web.auth import READERS, STAFF, actor, load_user, roles, services
 from web.care.grid import bp as grid_bp
-from web.params import date_arg, int_arg
+from web.params import date_arg, int_arg, text_arg
 
 bp = Blueprint("care", __name__, url_prefix="/care")
 bp.register_blueprint(grid_bp)
@@ -161,3 +161,18 @@ def book_for(resident_id):
             care().book_meal(resident_id, day, what, actor(), diet=_text("diet")[:200])
 
     return _act(resident_id, book)
+
+
+def waste_page(endpoint: str, kiosk: bool = False):
+    """The waste-sorting guide; an htmx search swaps only the results."""
+    query = text_arg("q", 20)
+    context = {"q": query, "results": care().waste_search(query), "endpoint": endpoint, "kiosk": kiosk}
+    if request.headers.get("HX-Request") == "true":
+        return render_template("care/_waste_results.html", **context)
+    return render_template("care/waste.html", **context)
+
+
+@bp.get("/waste")
+@roles(*READERS)
+def waste():
+    return waste_page("care.waste")

@@ -88,3 +88,11 @@ def meal():
     except LinliError as exc:
         return _page(error=exc.message(), status=400)
     return _page()
+
+
+@bp.get("/waste")
+@roles("kiosk")
+def waste():
+    from web.care import waste_page
+
+    return waste_page("kiosk.care.waste", kiosk=True)
