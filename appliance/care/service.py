@@ -23,6 +23,7 @@ import logging
 from dataclasses import dataclass
 
 from appliance.care.alerts import Alerts
+from appliance.care.directory import Directory
 from appliance.care.grid import Grids
 from appliance.care.meals import Meals
 from appliance.care.plans import Plans
@@ -44,7 +45,7 @@ class CareSettings:
     waste_city: str = "national"
 
 
-class CareService(Plans, Alerts, Visits, Meals, Grids):
+class CareService(Plans, Alerts, Visits, Meals, Grids, Directory):
     def __init__(self, db, audit, workorders, notifier, settings: CareSettings | None = None,
                  clock=datetime.datetime.now):
         self.db = db

@@ -9,6 +9,7 @@ import datetime
 from flask import Blueprint, Response, redirect, render_template, request, url_for
 
 from appliance.care.alerts import kind_word, outcome_word, step_word
+from appliance.care.directory import service_kind_word
 from appliance.care.meals import meal_word
 from appliance.care.visits import condition_word
 from appliance.db.models.care import CONDITIONS
@@ -31,6 +32,7 @@ bp.add_app_template_filter(step_word, "care_step")
 bp.add_app_template_filter(outcome_word, "care_outcome")
 bp.add_app_template_filter(condition_word, "care_condition")
 bp.add_app_template_filter(meal_word, "care_meal")
+bp.add_app_template_filter(service_kind_word, "care_service_kind")
 
 
 @bp.app_context_processor
@@ -176,3 +178,37 @@ def waste_page(endpoint: str, kiosk: bool = False):
 @roles(*READERS)
 def waste():
     return waste_page("care.waste")
+
+
+@bp.get("/services")
+@roles(*READERS)
+def directory():
+    return _directory_page()
+
+
+def _directory_page(error=None, field=None, form=None, status=200):
+    from appliance.db.models.care import SERVICE_KINDS
+
+    return render_template("care/services.html", rows=care().directory(), kinds=SERVICE_KINDS, error=error,
+                           error_field=field, form=form or {}, kiosk=False), status
+
+
+@bp.post("/services")
+@roles("admin")
+def save_service():
+    keys = ("kind", "name", "hours", "phone", "address")
+    data = {k: request.form.get(k, "")[:200] for k in keys}
+    try:
+        care().save_service(data, actor())
+    except NotFound:
+        raise
+    except LinliError as exc:
+        return _directory_page(exc.message(), getattr(exc, "field", None), request.form, 400)
+    return redirect(url_for("care.directory"))
+
+
+@bp.post("/services/<int:service_id>/delete")
+@roles("admin")
+def delete_service(service_id):
+    care().delete_service(service_id, actor())
+    return redirect(url_for("care.directory"))

@@ -96,3 +96,9 @@ def waste():
     from web.care import waste_page
 
     return waste_page("kiosk.care.waste", kiosk=True)
+
+
+@bp.get("/services")
+@roles("kiosk")
+def directory():
+    return render_template("care/services.html", rows=services().care.directory(), kiosk=True, form={})

@@ -1,4 +1,5 @@
-"""Elders' canteen (长者食堂) meal bookings, and grids (网格) with their tasks."""
+"""Elders' canteen (长者食堂) meal bookings, grids (网格) with their tasks, and the
+community services directory (便民服务)."""
 
 atomic = True
 
@@ -37,6 +38,15 @@ STATEMENTS = [
         done_at DATETIME,
         created_at DATETIME NOT NULL)""",
     "CREATE INDEX grid_task_grid ON grid_task (grid_id)",
+    """CREATE TABLE community_service (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        uuid TEXT NOT NULL UNIQUE,
+        kind VARCHAR(255) NOT NULL,
+        name VARCHAR(255) NOT NULL,
+        hours VARCHAR(255) NOT NULL DEFAULT '',
+        phone VARCHAR(255) NOT NULL DEFAULT '',
+        address VARCHAR(255) NOT NULL DEFAULT '',
+        updated_at DATETIME NOT NULL)""",
 ]
 
 

@@ -9,4 +9,4 @@ from appliance.db.models.face import FaceConsent, FaceFalseAccept, FaceTemplate 
 from appliance.db.models.access import AccessEvent, AccessSchedule, Credential, VisitorPass  # noqa: F401
 from appliance.db.models.firelane import FireIncident, FireNotice, FireSetting, FireZone  # noqa: F401
 from appliance.db.models.workorders import WorkOrder, WorkOrderCategory, WorkOrderCounter, WorkOrderNote  # noqa: F401
-from appliance.db.models.care import CareAlert, CareAlertStep, CarePlan, CareRoutine, CareSignal, CareVisit, Grid, GridBuilding, GridTask, MealBooking  # noqa: F401
+from appliance.db.models.care import CareAlert, CareAlertStep, CarePlan, CareRoutine, CareSignal, CareVisit, CommunityService, Grid, GridBuilding, GridTask, MealBooking  # noqa: F401

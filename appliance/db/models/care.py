@@ -151,3 +151,19 @@ class GridTask(SyncedModel):
     result = TextField(default="")
     done_at = DateTimeField(null=True)
     created_at = DateTimeField(default=now)
+
+
+SERVICE_KINDS = ("canteen", "housekeeping", "repairs", "clinic", "other")
+
+
+@register
+class CommunityService(SyncedModel):
+    """One entry of the community services directory (便民服务)."""
+
+    id = AutoField()
+    kind = CharField()
+    name = CharField()
+    hours = CharField(default="")  # "周一至周五 8:00-17:00"
+    phone = CharField(default="")  # a shop's or clinic's public number
+    address = CharField(default="")
+    updated_at = DateTimeField(default=now)
