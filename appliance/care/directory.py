@@ -14,6 +14,9 @@ from appliance.validation import clean_text
 KIND_WORDS = {"canteen": N_("elders' canteen"), "housekeeping": N_("housekeeping"), "repairs": N_("home repairs"),
               "clinic": N_("clinic"), "other": N_("other services")}
 MAX_ENTRIES = 200
+# Services a volunteer can ask to come to an elder's home: a work order for the provider.
+REQUESTABLE = {"housekeeping": ("service_housekeeping", "家政服务", "Housekeeping at home"),
+               "repairs": ("service_repairs", "维修上门", "Repairs at home")}
 
 
 def service_kind_word(kind: str) -> str:
@@ -60,3 +63,22 @@ class Directory:
         if row is None:
             raise NotFound("No such service.")
         return row
+
+    def register_service_categories(self) -> None:
+        for code, zh, en in REQUESTABLE.values():
+            self.workorders.register_category(code, zh, en, 48, group="services")
+
+    def requestable_services(self) -> list[CommunityService]:
+        return [r for r in self.directory() if r.kind in REQUESTABLE]
+
+    def request_service(self, resident_id, service_id, text: str, actor: str):
+        """家政/维修上门 for an elder: a work order assigned to the provider, the elder as the
+        reporter (the field policy decides what of them leaves), the volunteer on their behalf."""
+        person = self.elder(resident_id)
+        provider = self._service(service_id)
+        if provider.kind not in REQUESTABLE:
+            raise ValidationError("%(value)s does not come to people's homes.", field="service", value=provider.name)
+        words = clean_text(text, "text", required=True, max_len=500)
+        return self.workorders.open(source="volunteer_on_behalf", category=REQUESTABLE[provider.kind][0],
+                                    description=words, actor=actor, reporter_id=person.id, on_behalf_by=actor,
+                                    assignee=provider.name, place={"unit_id": person.household.unit_id})

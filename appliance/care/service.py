@@ -106,7 +106,7 @@ class CareService(Plans, Alerts, Visits, Meals, Grids, Directory):
         return {"person": person, "plan": plan, "alert": alert, "steps": self.steps(alert) if alert else [],
                 "visits": self.visits(person, viewer), "routine": self.routine(person),
                 "last_seen": self.last_seen(person, plan.use_gate if plan else True),
-                "volunteers": self.volunteers()}
+                "volunteers": self.volunteers(), "providers": self.requestable_services()}
 
     def waste_search(self, query: str) -> list[dict]:
         from appliance.care.waste import search

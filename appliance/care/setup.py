@@ -63,6 +63,7 @@ def setup(ctx: Context) -> CareFeature:
                             meal_cutoff_hour=cfg.meal_cutoff_hour, waste_city=cfg.waste_city)
     service = CareService(ctx.db, ctx.audit, workorders, notifier, settings, clock=ctx.clock)
     service.register_grid_categories()
+    service.register_service_categories()
     feature = CareFeature(service, cfg.check_every_s, cfg.learn_at_hour)
     feature.check("care", lambda: _health(service))
     if cfg.enabled and not ctx.safe_mode:

@@ -27,3 +27,24 @@ def test_admin_adds_a_service_and_everyone_reads_it(client_as, users):
     assert post(admin, f"/care/services/{row.id}/delete", {}, "/care/services").status_code == 302
     assert CommunityService.select().count() == 0
     assert post(admin, "/care/services/4242/delete", {}, "/care/services").status_code == 404
+
+
+def test_a_volunteer_asks_a_provider_to_come_to_an_elder(client_as, services, elder, users):
+    care = services.care
+    cleaner = care.save_service({"kind": "housekeeping", "name": "好帮手家政", "phone": "13500135000"}, "admin")
+    clinic = care.save_service({"kind": "clinic", "name": "社区诊所"}, "admin")
+    volunteer = client_as("volunteer")
+    page = f"/care/elder/{elder.id}"
+    assert "好帮手家政" in volunteer.get(page).get_data(as_text=True)
+    r = post(volunteer, f"{page}/service", {"service": cleaner.id, "text": "每周打扫一次厨房"}, page)
+    assert r.status_code == 302
+    from appliance.db.models import WorkOrder
+
+    order = WorkOrder.get()
+    assert (order.category.code, order.assignee, order.reporter_id, order.on_behalf_by) == (
+        "service_housekeeping", "好帮手家政", elder.id, "volunteer")
+    assert order.unit_id == elder.household.unit_id and r.headers["Location"].endswith(f"/workorders/{order.id}")
+    for data, code in (({"service": clinic.id, "text": "看病"}, 400), ({"service": cleaner.id, "text": ""}, 400),
+                       ({"service": "abc", "text": "x"}, 400), ({"service": 4242, "text": "x"}, 404)):
+        assert post(volunteer, f"{page}/service", data, page).status_code == code, data
+    assert WorkOrder.select().count() == 1

@@ -16,7 +16,7 @@ from appliance.db.models.care import CONDITIONS
 from appliance.errors import LinliError, NotFound, ValidationError
 from web.auth import READERS, STAFF, actor, load_user, roles, services
 from web.care.grid import bp as grid_bp
-from web.params import date_arg, int_arg, text_arg
+from web.params import date_arg, id_arg, int_arg, text_arg
 
 bp = Blueprint("care", __name__, url_prefix="/care")
 bp.register_blueprint(grid_bp)
@@ -212,3 +212,15 @@ def save_service():
 def delete_service(service_id):
     care().delete_service(service_id, actor())
     return redirect(url_for("care.directory"))
+
+
+@bp.post("/elder/<int:resident_id>/service")
+@roles(*STAFF)
+def request_service(resident_id):
+    made = []
+
+    def ask():
+        made.append(care().request_service(resident_id, id_arg("service", source=request.form), _text("text"), actor()))
+
+    response = _act(resident_id, ask)
+    return redirect(url_for("workorders.order", order_id=made[0].id)) if made else response
