@@ -27,6 +27,7 @@ from appliance.care.directory import Directory
 from appliance.care.grid import Grids
 from appliance.care.meals import Meals
 from appliance.care.plans import Plans
+from appliance.care.police import Police
 from appliance.care.routine import WINDOW_DAYS, learn
 from appliance.care.visits import Visits
 from appliance.db.models import CarePlan, CareRoutine, CareSignal
@@ -45,7 +46,7 @@ class CareSettings:
     waste_city: str = "national"
 
 
-class CareService(Plans, Alerts, Visits, Meals, Grids, Directory):
+class CareService(Plans, Alerts, Visits, Meals, Grids, Directory, Police):
     def __init__(self, db, audit, workorders, notifier, settings: CareSettings | None = None,
                  clock=datetime.datetime.now):
         self.db = db

@@ -10,7 +10,7 @@ from appliance.db.models import Resident, User
 from appliance.i18n import N_, gettext
 
 STAFF_ROLES = {"admin": N_("Administrator"), "volunteer": N_("Volunteer"), "district": N_("District staff"),
-               "kiosk": N_("Gate kiosk device")}
+               "kiosk": N_("Gate kiosk device"), "police": N_("Community police")}
 
 # What a change was made to, as a noun.
 ENTITIES = {
@@ -68,6 +68,7 @@ SENTENCES = {
     ("checkin", "*"): N_("recorded that %(target)s is well today"),
     ("book_meal", "*"): N_("booked a meal for %(target)s"),
     ("cancel_meal", "*"): N_("cancelled a meal of %(target)s"),
+    ("police_query", "*"): N_("searched the access log (police) %(target)s"),
 }
 
 # Detail keys in words; the value of the key named by REASON_KEYS follows the sentence.

@@ -16,10 +16,12 @@ from appliance.db.models.care import CONDITIONS
 from appliance.errors import LinliError, NotFound, ValidationError
 from web.auth import READERS, STAFF, actor, load_user, roles, services
 from web.care.grid import bp as grid_bp
+from web.care.police import bp as police_bp
 from web.params import date_arg, id_arg, int_arg, text_arg
 
 bp = Blueprint("care", __name__, url_prefix="/care")
 bp.register_blueprint(grid_bp)
+bp.register_blueprint(police_bp)
 MAX_TEXT = 1000
 
 
