@@ -144,3 +144,20 @@ def test_a_real_pin_entry_at_the_gate_is_a_sign_of_life(care, plan, elder, servi
     assert seen is not None and abs((seen - datetime.datetime.now()).total_seconds()) < 60
     plan_off = care.save_plan(elder.id, {"consent_by": "self", "use_gate": "0"}, "admin")
     assert not plan_off.use_gate and care.last_seen(elder, use_gate=False) is None
+
+
+def test_the_care_thread_learns_and_checks_and_the_health_line_counts(runtime, services, elder, users, sim):
+    from appliance.care.setup import CareFeature
+    from appliance.db.models import CarePlan
+
+    sim.call_answer = "no answer"
+    plan = services.care.save_plan(elder.id, {"consent_by": "self", "volunteer": "volunteer"}, "admin")
+    CarePlan.update(created_at=datetime.datetime.now() - datetime.timedelta(hours=30)).where(
+        CarePlan.id == plan.id).execute()
+    feature = runtime.feature(CareFeature)
+    feature.learn_at_hour = 0
+    feature.run_once()
+    assert CareRoutine.get(CareRoutine.resident == elder).limit_hours == 24  # no data yet: the floor
+    (alert,) = services.care.open_alerts()
+    assert alert.kind == "silence" and alert.order_id is not None
+    assert services.health.report()["subsystems"]["care"]["detail"] == "1 条关怀提醒未处理"
