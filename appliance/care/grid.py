@@ -25,6 +25,11 @@ CATEGORIES = {"inspection": ("grid_inspection", "网格巡查", "Grid inspection
 MAX_ITEMS = 30
 
 
+def _cell(value: str) -> str:
+    # Text typed by staff must stay text in Excel: "=..." would otherwise become a formula.
+    return "'" + value if value[:1] in ("=", "+", "-", "@") else value
+
+
 def grid_kind_word(kind: str) -> str:
     return gettext(KIND_WORDS.get(kind, kind))
 
@@ -168,7 +173,7 @@ class Grids:
         ws.title = start.strftime("%Y-%m")
         ws.append([gettext("Task"), gettext("Grid"), gettext("Result"), gettext("Time")])
         for t in rows:
-            ws.append([f"{grid_kind_word(t.kind)}：{t.title}", t.grid.name, t.result or gettext("not done"),
+            ws.append([f"{grid_kind_word(t.kind)}：{t.title}", _cell(t.grid.name), _cell(t.result or gettext("not done")),
                        (t.done_at or t.created_at).strftime("%Y-%m-%d %H:%M")])
         buf = io.BytesIO()
         wb.save(buf)

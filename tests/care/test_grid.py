@@ -48,12 +48,12 @@ def test_overdue_tasks_come_first_and_the_month_sheet(care, grid, clock):
     rows = care.grid_tasks("volunteer")
     assert [t.id for t in rows] == [soon.id, later.id] and care.task_overdue(rows[0])
     assert not care.task_overdue(rows[1]) and care.grid_tasks("someone-else") == []
-    care.finish_task(soon.id, "已清理", "volunteer")
+    care.finish_task(soon.id, "=HYPERLINK(\"http://x\")", "volunteer")
     sheet = load_workbook(io.BytesIO(care.grid_month_xlsx(clock.t.date()))).active
     values = [[c.value for c in row] for row in sheet.iter_rows()]
     assert values[0] == ["任务", "网格", "结果", "时间"]
     assert ["走访：走访独居老人", "第一网格", "未完成"] == values[1][:3]
-    assert values[2][:3] == ["整改：清理楼道杂物", "第一网格", "已清理"]
+    assert values[2][:3] == ["整改：清理楼道杂物", "第一网格", "'=HYPERLINK(\"http://x\")"]  # text, not a formula
 
 
 def test_grid_garbage_is_refused(care, grid, unit, users):
