@@ -167,6 +167,7 @@ class FireLaneConfig:
     motion_check_every_s: float = setting(30.0, "Run the detector on a still picture at least this often, for parked cars.", min=5.0, max=600.0)
     detector: str = setting("int8", "Vehicle detector model: int8 (fast) or fp32 (reference).", choices=("int8", "fp32"))
     threads: int = setting(1, "CPU threads of each camera's vehicle detector.", min=1, max=4)
+    plate_recogniser: str = setting("ppocr", "Plate recogniser: ppocr (PP-OCRv4, default) or hyperlpr (the old reader, kept for one release to compare).", choices=("ppocr", "hyperlpr"))
     modem: str = setting("auto", "4G modem for notices: auto (the serial port on a Raspberry Pi, a simulated modem elsewhere), serial, simulated or off.", choices=("auto", "serial", "simulated", "off"))
     modem_port: str = setting("/dev/ttyUSB2", "Serial port of the modem's AT interface (a udev symlink is best).")
     call_answer_timeout_s: float = setting(40.0, "How long a call to the owner rings before the notice goes by SMS.", min=10.0, max=120.0)
@@ -244,6 +245,29 @@ class HubConfig:
     worker_id: str = setting("", "This worker's MQTT client id suffix; empty means the host name and process id.")
 
 
+# Feature sections kept in their own folders (imported here, after ``setting`` exists).
+from appliance.parking.config import ParkingConfig  # noqa: E402
+from appliance.votes.config import VotesConfig  # noqa: E402
+
+
+@dataclass
+class SystemConfig:
+    backup_hour: int = setting(2, "Hour of the nightly backup (to the data partition, and to a USB stick when one is in).",
+                               min=0, max=23)
+    backup_keep: int = setting(7, "Nightly backups kept on the data partition and on each stick.", min=1, max=60)
+    usb_root: str = setting("/media", "Folder under which USB sticks are mounted.")
+    update_keys: str = setting("/etc/linli/update-keys", "Folder of the public keys (*.pub, Ed25519 PEM) whose "
+                               "update bundles this box accepts.")
+    app_root: str = setting("", "Folder of the installed Linli versions (one folder each, `current` points at the "
+                            "running one); empty means app/ in the data dir.")
+    board: str = setting("auto", "Board name update bundles must be made for: auto reads the device tree "
+                         "(rpi3, rpi4, rpi-zero2w; other machines say 'generic').")
+    health_url: str = setting("http://127.0.0.1:8080/healthz", "Address checked after an update: the new version "
+                              "is kept only when this answers OK.")
+    health_timeout_s: int = setting(120, "Seconds a new version has to answer OK before the box goes back to the "
+                                    "old one.", min=5, max=1800)
+
+
 @dataclass
 class CareConfig:
     enabled: bool = setting(True, "Watch the signs of life of elders living alone who have a care plan.")
@@ -271,6 +295,9 @@ class Config:
     sync: SyncConfig = field(default_factory=SyncConfig)
     hub: HubConfig = field(default_factory=HubConfig)
     care: CareConfig = field(default_factory=CareConfig)
+    parking: ParkingConfig = field(default_factory=ParkingConfig)
+    votes: VotesConfig = field(default_factory=VotesConfig)
+    system: SystemConfig = field(default_factory=SystemConfig)
     # Filled by load_config, not by the file.
     home: Path = field(default=Path("var"), metadata={"internal": True})
     problems: list[str] = field(default_factory=list, metadata={"internal": True})

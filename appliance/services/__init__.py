@@ -17,6 +17,8 @@ if TYPE_CHECKING:
     from appliance.face.setup import FaceFeature
     from appliance.firelane.lane import FireLane
     from appliance.hub.service import HubService
+    from appliance.parking.setup import ParkingFeature
+    from appliance.practice.rooms import PracticeRooms
     from appliance.registry.service import RegistryService
     from appliance.registry.spreadsheet import ResidentsIO
     from appliance.registry.tasks import RegistryTasks
@@ -27,6 +29,8 @@ if TYPE_CHECKING:
     from appliance.sync.service import SyncService
     from appliance.workorders.service import WorkOrderService
     from appliance.care.service import CareService
+    from appliance.votes.setup import VotesFeature
+    from appliance.system.setup import SystemFeature
 
 
 @dataclass(frozen=True)
@@ -54,3 +58,7 @@ class Services:
     hub: HubService | None  # on a district hub only
     workorders: WorkOrderService
     care: CareService
+    parking: ParkingFeature  # built always; the barrier only with [parking] enabled
+    practice: PracticeRooms  # staff members' throw-away practice runtimes
+    votes: VotesFeature  # .service, .roll, .ledger, .ballots
+    system: SystemFeature | None = None  # backups, updates, first-boot wizard, acceptance table
