@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime
 import logging
 
+from appliance.care.routine import awake_hours_between, waking_hours
 from appliance.db.models import CareAlert, CareAlertStep, CarePlan, CareRoutine, CareSignal
 from appliance.db.base import find as find_row
 from appliance.errors import LinliError, NotFound, ValidationError
@@ -65,8 +66,15 @@ class Alerts:
         limit = max(limit, float(plan.tolerance_hours or 0))
         last = self.last_seen(person, plan.use_gate)
         since = last or plan.created_at
-        if since is not None and (now - since).total_seconds() / 3600 > limit:
-            return "silence"
+        if since is not None:
+            silent = (now - since).total_seconds() / 3600
+            if silent > limit:
+                return "silence"
+            # Within her own waking hours she is rarely quiet this long (a night's sleep does
+            # not count); a false alarm's tolerance still holds.
+            if (routine is not None and routine.active_limit_hours and silent > float(plan.tolerance_hours or 0)
+                    and awake_hours_between(since, now, waking_hours(routine.hours)) > routine.active_limit_hours):
+                return "silence"
         if plan.water_meter:
             from appliance.care.routine import water_flow
 

@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 WINDOW_DAYS = 28
 MIN_DAYS = 7
 MIN_LIMIT_H = 6.0
+MIN_ACTIVE_LIMIT_H = 3.0
+ACTIVE_SHARE = 0.5  # an hour in which she shows a sign of life on at least half the days
 MARGIN = 1.5
 
 
@@ -23,6 +25,7 @@ class Routine:
     hours: list[float] = field(default_factory=lambda: [0.0] * 24)  # share of days active in each hour
     limit_hours: float = 24.0
     days: int = 0
+    active_limit_hours: float | None = None  # longest usual silence within her waking hours
 
     def active_hours(self, share: float = 0.25) -> list[int]:
         return [h for h, v in enumerate(self.hours) if v >= share]
@@ -46,7 +49,34 @@ def learn(times: list[datetime.datetime], now: datetime.datetime, floor_hours: f
     gaps = sorted((b - a).total_seconds() / 3600 for a, b in zip(seen, seen[1:]))
     usual = gaps[min(len(gaps) - 1, int(len(gaps) * 0.9))] if gaps else floor
     limit = max(MIN_LIMIT_H, usual * MARGIN, float(tolerance_hours))
-    return Routine(hours=hours, limit_hours=round(min(floor, limit), 2), days=days)
+    awake = waking_hours(hours)
+    active_limit = None
+    if awake:
+        quiet = sorted(awake_hours_between(a, b, awake) for a, b in zip(seen, seen[1:]))
+        usual_awake = quiet[min(len(quiet) - 1, int(len(quiet) * 0.9))] if quiet else 0.0
+        active_limit = round(min(floor, max(MIN_ACTIVE_LIMIT_H, usual_awake * MARGIN)), 2)
+    return Routine(hours=hours, limit_hours=round(min(floor, limit), 2), days=days, active_limit_hours=active_limit)
+
+
+def waking_hours(hours: list[float]) -> frozenset[int]:
+    """Her usual waking day: from the first to the last hour in which she shows a sign of life
+    on at least half the days (the hours in between count even without a sign each day)."""
+    busy = [h for h, v in enumerate(hours) if v >= ACTIVE_SHARE]
+    if not busy:
+        return frozenset()
+    return frozenset(range(busy[0], busy[-1] + 1))
+
+
+def awake_hours_between(start: datetime.datetime, end: datetime.datetime, awake: frozenset[int]) -> float:
+    """How much of [start, end) falls in her waking hours: a night's sleep does not count."""
+    total = 0.0
+    t = start
+    while t < end:
+        slot_end = min(end, t.replace(minute=0, second=0, microsecond=0) + datetime.timedelta(hours=1))
+        if t.hour in awake:
+            total += (slot_end - t).total_seconds() / 3600
+        t = slot_end
+    return total
 
 
 def water_flow(readings: list[tuple[datetime.datetime, float]], now: datetime.datetime,

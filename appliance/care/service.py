@@ -74,9 +74,10 @@ class CareService(Plans, Alerts, Visits, Meals, Grids, Directory, Police):
             r = learn(times, now, plan.floor_hours, plan.tolerance_hours)
             with self.db.atomic():
                 CareRoutine.insert(resident=plan.resident, hours=r.hours, limit_hours=r.limit_hours, days=r.days,
-                                   computed_at=now).on_conflict(
+                                   active_limit_hours=r.active_limit_hours, computed_at=now).on_conflict(
                     conflict_target=[CareRoutine.resident],
                     update={CareRoutine.hours: r.hours, CareRoutine.limit_hours: r.limit_hours,
+                            CareRoutine.active_limit_hours: r.active_limit_hours,
                             CareRoutine.days: r.days, CareRoutine.computed_at: now}).execute()
             count += 1
         CareSignal.delete().where(CareSignal.at < now - datetime.timedelta(days=KEEP_SIGNALS_DAYS)).execute()

@@ -161,3 +161,33 @@ def test_the_care_thread_learns_and_checks_and_the_health_line_counts(runtime, s
     (alert,) = services.care.open_alerts()
     assert alert.kind == "silence" and alert.order_id is not None
     assert services.health.report()["subsystems"]["care"]["detail"] == "1 条关怀提醒未处理"
+
+
+def test_quiet_through_her_waking_hours_alerts_the_same_day_but_a_night_does_not(care, plan, elder, clock, sim):
+    sim.call_answer = "answer"
+    gate_weeks(elder, clock.t)  # passes at about 8, 11, 16 and 19 o'clock, 28 days
+    care.learn_routines()
+    routine = CareRoutine.get(CareRoutine.resident == elder)
+    assert routine.active_limit_hours is not None and routine.active_limit_hours < routine.limit_hours - 8
+    # Her night (last pass yesterday evening, now 09:00) is long, but asleep: no alert.
+    assert care.evaluate(plan, clock.t) is None
+    morning = clock.t.replace(hour=8, minute=5)
+    AccessEvent.create(at=morning, method="card", granted=True, reason="ok", resident=elder, source="gate")
+    # Then nothing: by mid-afternoon she has been quiet longer than on any usual day.
+    clock.t = morning + datetime.timedelta(hours=routine.active_limit_hours - 0.25)
+    assert care.evaluate(plan, clock.t) is None
+    clock.t = morning + datetime.timedelta(hours=routine.active_limit_hours + 0.25)
+    assert care.evaluate(plan, clock.t) == "silence"
+    assert clock.t.date() == morning.date() and (clock.t - morning).total_seconds() / 3600 < routine.limit_hours
+
+
+def test_waking_hours_and_awake_time_between():
+    from appliance.care.routine import awake_hours_between, waking_hours
+
+    hours = [0.0] * 24
+    hours[7], hours[12], hours[20] = 0.9, 0.6, 0.5
+    awake = waking_hours(hours)
+    assert min(awake) == 7 and max(awake) == 20 and 3 not in awake
+    night = awake_hours_between(datetime.datetime(2026, 3, 1, 20, 30), datetime.datetime(2026, 3, 2, 7, 15), awake)
+    assert night == pytest.approx(0.75)
+    assert waking_hours([0.1] * 24) == frozenset()

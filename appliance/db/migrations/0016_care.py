@@ -36,6 +36,7 @@ STATEMENTS = [
         resident_id INTEGER NOT NULL UNIQUE REFERENCES resident (id) ON DELETE CASCADE,
         hours TEXT NOT NULL DEFAULT '[]',
         limit_hours REAL NOT NULL DEFAULT 24,
+        active_limit_hours REAL,
         days INTEGER NOT NULL DEFAULT 0,
         computed_at DATETIME NOT NULL)""",
     """CREATE TABLE care_alert (

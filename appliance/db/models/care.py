@@ -54,6 +54,7 @@ class CareRoutine(BaseModel):
     resident = ForeignKeyField(Resident, on_delete="CASCADE", unique=True)
     hours = JSONField(default=list)  # 24 shares of days with a sign of life in that hour
     limit_hours = FloatField(default=24)
+    active_limit_hours = FloatField(null=True)  # silence counted only over her usual waking hours
     days = IntegerField(default=0)
     computed_at = DateTimeField(default=now)
 
