@@ -253,6 +253,18 @@ from appliance.devices.config import DevicesConfig  # noqa: E402
 
 
 @dataclass
+class CareConfig:
+    enabled: bool = setting(True, "Watch the signs of life of elders living alone who have a care plan.")
+    check_every_s: float = setting(300.0, "How often the care rules are checked and alert ladders moved on.", min=10.0, max=3600.0)
+    learn_at_hour: int = setting(3, "Hour of the night when each elder's usual rhythm is learned again.", min=0, max=23)
+    ack_minutes: int = setting(60, "Minutes the paired volunteer has to acknowledge a visit order before it is escalated.", min=5, max=1440)
+    escalate_to: str = setting("社区居委会", "Who gets a visit order nobody acknowledged in time.")
+    water_min_m3: float = setting(0.01, "Less water than this (m³) through an elder's meter in 12 hours raises an alert.", min=0.0, max=1.0)
+    waste_city: str = setting("national", "Bin names in the waste-sorting guide: national (厨余/其他垃圾) or the city's own (上海: 湿/干垃圾).", choices=("national", "shanghai", "beijing", "shenzhen"))
+    meal_cutoff_hour: int = setting(18, "Elders' canteen: bookings and cancellations for a day close at this hour the evening before.", min=0, max=23)
+
+
+@dataclass
 class Config:
     box: BoxConfig = field(default_factory=BoxConfig)
     web: WebConfig = field(default_factory=WebConfig)
@@ -266,6 +278,7 @@ class Config:
     logging: LoggingConfig = field(default_factory=LoggingConfig)
     sync: SyncConfig = field(default_factory=SyncConfig)
     hub: HubConfig = field(default_factory=HubConfig)
+    care: CareConfig = field(default_factory=CareConfig)
     parking: ParkingConfig = field(default_factory=ParkingConfig)
     votes: VotesConfig = field(default_factory=VotesConfig)
     system: SystemConfig = field(default_factory=SystemConfig)

@@ -23,6 +23,7 @@ from appliance.registry import setup as registry_feature
 from appliance.sync import setup as sync_feature
 from appliance.system import setup as system_feature
 from appliance.workorders import setup as workorders_feature
+from appliance.care import setup as care_feature
 from appliance.parking import setup as parking_feature
 from appliance.practice import setup as practice_feature
 from appliance.votes import setup as votes_feature
@@ -50,6 +51,7 @@ FEATURES = (
     access_feature.setup,
     face_feature.setup,
     firelane_feature.setup,
+    care_feature.setup,
     parking_feature.setup,
     practice_feature.setup,
     sync_feature.setup,
@@ -152,6 +154,7 @@ def _services(ctx: Context) -> Services:
         sync=ctx.need(sync_feature.SyncFeature).service,
         hub=ctx.need(hub_feature.HubFeature).service,
         workorders=ctx.need(workorders_feature.WorkOrdersFeature).service,
+        care=ctx.need(care_feature.CareFeature).service,
         parking=ctx.need(parking_feature.ParkingFeature),
         practice=ctx.need(practice_feature.PracticeFeature).rooms,
         votes=ctx.need(votes_feature.VotesFeature),

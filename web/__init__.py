@@ -77,6 +77,8 @@ def create_app(config, services, testing: bool = False) -> Flask:
 
 def _register_blueprints(app: Flask) -> None:
     """One line per feature's pages, in the order they are registered."""
+    from web import access, admin, api, auth, firelane, hub, kiosk, me, sync, workorders
+    from web import care
     from web import access, admin, api, auth, firelane, hub, kiosk, me, parking, sync, votes, workorders
     from web.parking import me as parking_me
     from web import help as help_pages, practice
@@ -94,6 +96,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(firelane.bp)
     app.register_blueprint(me.bp)
     app.register_blueprint(workorders.bp)
+    app.register_blueprint(care.bp)
     app.register_blueprint(parking.bp)
     app.register_blueprint(parking_me.bp)
     app.register_blueprint(practice.bp)
