@@ -250,6 +250,21 @@ class HubConfig:
 
 # Feature sections kept in their own folders (imported here, after ``setting`` exists).
 from appliance.parking.config import ParkingConfig  # noqa: E402
+from appliance.votes.config import VotesConfig  # noqa: E402
+from appliance.system.config import SystemConfig  # noqa: E402
+from appliance.devices.config import DevicesConfig  # noqa: E402
+
+
+@dataclass
+class CareConfig:
+    enabled: bool = setting(True, "Watch the signs of life of elders living alone who have a care plan.")
+    check_every_s: float = setting(300.0, "How often the care rules are checked and alert ladders moved on.", min=10.0, max=3600.0)
+    learn_at_hour: int = setting(3, "Hour of the night when each elder's usual rhythm is learned again.", min=0, max=23)
+    ack_minutes: int = setting(60, "Minutes the paired volunteer has to acknowledge a visit order before it is escalated.", min=5, max=1440)
+    escalate_to: str = setting("社区居委会", "Who gets a visit order nobody acknowledged in time.")
+    water_min_m3: float = setting(0.01, "Less water than this (m³) through an elder's meter in 12 hours raises an alert.", min=0.0, max=1.0)
+    waste_city: str = setting("national", "Bin names in the waste-sorting guide: national (厨余/其他垃圾) or the city's own (上海: 湿/干垃圾).", choices=("national", "shanghai", "beijing", "shenzhen"))
+    meal_cutoff_hour: int = setting(18, "Elders' canteen: bookings and cancellations for a day close at this hour the evening before.", min=0, max=23)
 
 
 @dataclass
@@ -266,7 +281,11 @@ class Config:
     logging: LoggingConfig = field(default_factory=LoggingConfig)
     sync: SyncConfig = field(default_factory=SyncConfig)
     hub: HubConfig = field(default_factory=HubConfig)
+    care: CareConfig = field(default_factory=CareConfig)
     parking: ParkingConfig = field(default_factory=ParkingConfig)
+    votes: VotesConfig = field(default_factory=VotesConfig)
+    system: SystemConfig = field(default_factory=SystemConfig)
+    devices: DevicesConfig = field(default_factory=DevicesConfig)
     # Filled by load_config, not by the file.
     home: Path = field(default=Path("var"), metadata={"internal": True})
     problems: list[str] = field(default_factory=list, metadata={"internal": True})
@@ -342,6 +361,9 @@ def build_config(data: dict, home: Path) -> Config:
         # Sections with structure beyond single values check it themselves.
         if hasattr(built[name], "check"):
             problems.extend(built[name].check())
+    from appliance.devices.registry import pin_clashes  # late: a check across sections
+
+    problems.extend(pin_clashes(built))
     cfg = Config(**built, home=home, problems=problems)
     if problems:
         # Safe mode keeps the valid values out: a half-applied file is worse than defaults.

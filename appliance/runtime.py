@@ -23,8 +23,11 @@ from appliance.registry import setup as registry_feature
 from appliance.sync import setup as sync_feature
 from appliance.system import setup as system_feature
 from appliance.workorders import setup as workorders_feature
+from appliance.care import setup as care_feature
 from appliance.parking import setup as parking_feature
 from appliance.practice import setup as practice_feature
+from appliance.votes import setup as votes_feature
+from appliance.devices import setup as devices_feature
 from appliance.access.keys import BoxKeys, load_or_create_signing_key
 from appliance.config import Config
 from appliance.db import migrate, open_database, router
@@ -48,10 +51,13 @@ FEATURES = (
     access_feature.setup,
     face_feature.setup,
     firelane_feature.setup,
+    care_feature.setup,
     parking_feature.setup,
     practice_feature.setup,
     sync_feature.setup,
     hub_feature.setup,
+    votes_feature.setup,
+    devices_feature.setup,
 )
 
 
@@ -148,6 +154,10 @@ def _services(ctx: Context) -> Services:
         sync=ctx.need(sync_feature.SyncFeature).service,
         hub=ctx.need(hub_feature.HubFeature).service,
         workorders=ctx.need(workorders_feature.WorkOrdersFeature).service,
+        care=ctx.need(care_feature.CareFeature).service,
         parking=ctx.need(parking_feature.ParkingFeature),
         practice=ctx.need(practice_feature.PracticeFeature).rooms,
+        votes=ctx.need(votes_feature.VotesFeature),
+        system=ctx.need(system_feature.SystemFeature),
+        devices=ctx.need(devices_feature.DevicesFeature).service,
     )

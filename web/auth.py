@@ -130,6 +130,8 @@ def login():
             start_session(user)
             if user.role == "kiosk":
                 return redirect(url_for("kiosk.home"))
+            if user.role == "police":  # may open nothing but the police page
+                return redirect(url_for("care.police.home"))
             if user.must_change_password:
                 return redirect(url_for("auth.password"))
             return redirect(safe_next(request.args.get("next")) or url_for("admin.dashboard"))

@@ -76,6 +76,7 @@ class PracticeRooms:
         cfg.firelane.cameras = []
         cfg.parking.entry_camera = ""
         cfg.hub.enabled = False
+        cfg.devices.mqtt_host = ""  # no sensors heard, nothing published to Home Assistant
         return cfg
 
     def _build(self, folder: Path):

@@ -28,6 +28,10 @@ if TYPE_CHECKING:
     from appliance.services.jobs import JobService
     from appliance.sync.service import SyncService
     from appliance.workorders.service import WorkOrderService
+    from appliance.care.service import CareService
+    from appliance.votes.setup import VotesFeature
+    from appliance.system.setup import SystemFeature
+    from appliance.devices.service import DevicesService
 
 
 @dataclass(frozen=True)
@@ -54,5 +58,9 @@ class Services:
     sync: SyncService
     hub: HubService | None  # on a district hub only
     workorders: WorkOrderService
+    care: CareService
     parking: ParkingFeature  # built always; the barrier only with [parking] enabled
     practice: PracticeRooms  # staff members' throw-away practice runtimes
+    votes: VotesFeature  # .service, .roll, .ledger, .ballots
+    devices: DevicesService
+    system: SystemFeature | None = None  # backups, updates, first-boot wizard, acceptance table

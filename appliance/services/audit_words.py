@@ -10,7 +10,7 @@ from appliance.db.models import Resident, User
 from appliance.i18n import N_, gettext
 
 STAFF_ROLES = {"admin": N_("Administrator"), "volunteer": N_("Volunteer"), "district": N_("District staff"),
-               "kiosk": N_("Gate kiosk device")}
+               "kiosk": N_("Gate kiosk device"), "police": N_("Community police")}
 
 # What a change was made to, as a noun.
 ENTITIES = {
@@ -20,6 +20,8 @@ ENTITIES = {
     "firelane.settings": N_("fire-lane settings"), "firelane.incident": N_("fire-lane incident"),
     "gate": N_("gate"), "face_template": N_("face templates"),
     "workorder": N_("work order"), "workorder.category": N_("work-order category"),
+    "lamp": N_("street lamp"), "device": N_("device"), "siteplan": N_("site plan"),
+    "care.meal": N_("canteen meal"), "care.plan": N_("care plan"), "care.alert": N_("care alert"), "care.visit": N_("visit record"),
 }
 
 # (action, entity or "*") -> sentence; %(what)s is the noun above, %(target)s the name or number.
@@ -59,6 +61,20 @@ SENTENCES = {
     ("merge", "workorder"): N_("merged work order %(target)s as a duplicate"),
     ("plus_one", "workorder"): N_("added a \"me too\" to work order %(target)s"),
     ("external_ref", "workorder"): N_("recorded the 12345 number of work order %(target)s"),
+    ("lamp_on", "lamp"): N_("switched street lamp %(target)s on by hand"),
+    ("lamp_off", "lamp"): N_("switched street lamp %(target)s off by hand"),
+    ("lamp_schedule", "lamp"): N_("put street lamp %(target)s back on the sunset clock"),
+    ("place", "device"): N_("placed %(target)s on the site plan"),
+    ("silence", "device"): N_("silenced the alarms of %(target)s"),
+    ("raise", "care.alert"): N_("care alert for %(target)s"),
+    ("acknowledge", "care.alert"): N_("went to see %(target)s (care alert)"),
+    ("close", "care.alert"): N_("closed the care alert of %(target)s"),
+    ("visit", "*"): N_("recorded a visit to %(target)s"),
+    ("read_notes", "*"): N_("read the health notes of %(target)s"),
+    ("checkin", "*"): N_("recorded that %(target)s is well today"),
+    ("book_meal", "*"): N_("booked a meal for %(target)s"),
+    ("cancel_meal", "*"): N_("cancelled a meal of %(target)s"),
+    ("police_query", "*"): N_("searched the access log (police) %(target)s"),
 }
 
 # Detail keys in words; the value of the key named by REASON_KEYS follows the sentence.

@@ -28,7 +28,8 @@ KINDS = ("notice", "config", "revoke", "plate_watch")
 # Settings the district may change from afar; anything else is refused with the whole bundle.
 # (District-wide words for residents come as "notice" entries, not as a setting.)
 DISTRICT_SETTINGS = frozenset({"sync.share_names", "sync.share_phones", "sync.share_plates",
-                               "gate.remote_open_allowed"})
+                               "gate.remote_open_allowed",
+                               "devices.all_night_dates"})  # holidays the district lights all night
 
 
 class RefusedDownlink(LinliError):

@@ -8,7 +8,7 @@ from appliance.i18n import N_
 from web.admin import bp
 
 STAFF_ROLES = {"admin": N_("Administrator"), "volunteer": N_("Volunteer"), "district": N_("District staff"),
-               "kiosk": N_("Gate kiosk device")}
+               "kiosk": N_("Gate kiosk device"), "police": N_("Community police")}
 RESIDENT_ROLES = {"owner": N_("Owner"), "tenant": N_("Tenant"), "family": N_("Family member")}
 
 

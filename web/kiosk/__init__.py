@@ -72,3 +72,11 @@ def status():
 from web.kiosk.face import bp as face_bp  # noqa: E402
 
 bp.register_blueprint(face_bp)
+
+from web.care.kiosk import bp as care_bp  # noqa: E402  (the care corner: 平安打卡, canteen meals)
+
+bp.register_blueprint(care_bp)
+# Owners' votes at the kiosk live under /kiosk/votes (endpoints kiosk.votes.*).
+from web.votes.kiosk import bp as votes_bp  # noqa: E402
+
+bp.register_blueprint(votes_bp)

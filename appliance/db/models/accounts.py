@@ -4,7 +4,7 @@ from peewee import AutoField, BooleanField, CharField, DateTimeField, IntegerFie
 
 from appliance.db.base import BaseModel, JSONField, now, register
 
-ROLES = ("admin", "volunteer", "district", "kiosk")
+ROLES = ("admin", "volunteer", "district", "kiosk", "police")
 
 
 @register

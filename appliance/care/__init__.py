@@ -1,0 +1,1 @@
+"""Care for elders living alone, visits and their monthly coverage."""

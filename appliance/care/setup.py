@@ -1,0 +1,77 @@
+"""Care feature: the :class:`CareService` over the work-order service and the fire lane's
+modem notifier (one 4G modem per box), and a thread that checks the rules every few
+minutes and learns each elder's rhythm once a night. Not started in safe mode."""
+
+from __future__ import annotations
+
+import logging
+import threading
+
+from appliance.care.alerts import CATEGORY
+from appliance.care.service import CareService, CareSettings
+from appliance.features import Context, Feature
+from appliance.firelane.setup import FireLaneFeature
+from appliance.i18n import gettext as _
+from appliance.workorders.setup import WorkOrdersFeature
+
+logger = logging.getLogger(__name__)
+
+
+class CareFeature(Feature):
+    name = "care"
+
+    def __init__(self, service: CareService, check_every_s: float, learn_at_hour: int):
+        super().__init__()
+        self.service = service
+        self.check_every_s = check_every_s
+        self.learn_at_hour = learn_at_hour
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._learned_on = None
+
+    def run_once(self) -> None:
+        now = self.service.now()
+        if self._learned_on != now.date() and now.hour >= self.learn_at_hour:
+            self.service.learn_routines(now)
+            self._learned_on = now.date()
+        self.service.tick(now)
+
+    def start_thread(self) -> None:
+        def loop():
+            while not self._stop.wait(self.check_every_s):
+                try:
+                    self.run_once()
+                except Exception:
+                    logger.exception("care check failed")
+
+        self._thread = threading.Thread(target=loop, name="care", daemon=True)
+        self._thread.start()
+        self.on_close(self._stop_thread)
+
+    def _stop_thread(self) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(5.0)
+
+
+def setup(ctx: Context) -> CareFeature:
+    cfg = ctx.config.care
+    workorders = ctx.need(WorkOrdersFeature).service
+    workorders.register_category(CATEGORY, "独居老人探访", "Visit an elder living alone", 24, group="care")
+    notifier = ctx.need(FireLaneFeature).lane.notifier
+    settings = CareSettings(ack_minutes=cfg.ack_minutes, escalate_to=cfg.escalate_to, water_min_m3=cfg.water_min_m3,
+                            meal_cutoff_hour=cfg.meal_cutoff_hour, waste_city=cfg.waste_city)
+    service = CareService(ctx.db, ctx.audit, workorders, notifier, settings, clock=ctx.clock)
+    service.register_grid_categories()
+    service.register_service_categories()
+    feature = CareFeature(service, cfg.check_every_s, cfg.learn_at_hour)
+    feature.check("care", lambda: _health(service))
+    if cfg.enabled and not ctx.safe_mode:
+        feature.on_start(feature.start_thread)
+    return feature
+
+
+def _health(service: CareService) -> tuple[bool, str]:
+    # Open alerts are people's work, not a fault of the box: the line stays OK.
+    n = len(service.open_alerts())
+    return True, _("%(n)s open care alerts", n=n) if n else _("no open care alerts")

@@ -1,0 +1,26 @@
+"""The [system] section of config.toml (kept beside the feature; appliance.config includes it)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+# appliance.config imports this module after it has defined ``setting``.
+from appliance.config import setting
+
+
+@dataclass
+class SystemConfig:
+    backup_hour: int = setting(2, "Hour of the nightly backup (to the data partition, and to a USB stick when one is in).",
+                               min=0, max=23)
+    backup_keep: int = setting(7, "Nightly backups kept on the data partition and on each stick.", min=1, max=60)
+    usb_root: str = setting("/media", "Folder under which USB sticks are mounted.")
+    update_keys: str = setting("/etc/linli/update-keys", "Folder of the public keys (*.pub, Ed25519 PEM) whose "
+                               "update bundles this box accepts.")
+    app_root: str = setting("", "Folder of the installed Linli versions (one folder each, `current` points at the "
+                            "running one); empty means app/ in the data dir.")
+    board: str = setting("auto", "Board name update bundles must be made for: auto reads the device tree "
+                         "(rpi3, rpi4, rpi-zero2w; other machines say 'generic').")
+    health_url: str = setting("http://127.0.0.1:8080/healthz", "Address checked after an update: the new version "
+                              "is kept only when this answers OK.")
+    health_timeout_s: int = setting(120, "Seconds a new version has to answer OK before the box goes back to the "
+                                    "old one.", min=5, max=1800)
