@@ -23,6 +23,7 @@ from appliance.registry import setup as registry_feature
 from appliance.sync import setup as sync_feature
 from appliance.system import setup as system_feature
 from appliance.workorders import setup as workorders_feature
+from appliance.participation import setup as participation_feature
 from appliance.access.keys import BoxKeys, load_or_create_signing_key
 from appliance.config import Config
 from appliance.db import migrate, open_database
@@ -48,6 +49,7 @@ FEATURES = (
     firelane_feature.setup,
     sync_feature.setup,
     hub_feature.setup,
+    participation_feature.setup,
 )
 
 
@@ -140,4 +142,5 @@ def _services(ctx: Context) -> Services:
         sync=ctx.need(sync_feature.SyncFeature).service,
         hub=ctx.need(hub_feature.HubFeature).service,
         workorders=ctx.need(workorders_feature.WorkOrdersFeature).service,
+        participation=ctx.need(participation_feature.ParticipationFeature),
     )

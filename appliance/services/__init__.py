@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from appliance.services.jobs import JobService
     from appliance.sync.service import SyncService
     from appliance.workorders.service import WorkOrderService
+    from appliance.participation.setup import ParticipationFeature
 
 
 @dataclass(frozen=True)
@@ -52,3 +53,4 @@ class Services:
     sync: SyncService
     hub: HubService | None  # on a district hub only
     workorders: WorkOrderService
+    participation: ParticipationFeature

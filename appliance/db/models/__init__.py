@@ -9,3 +9,5 @@ from appliance.db.models.face import FaceConsent, FaceFalseAccept, FaceTemplate 
 from appliance.db.models.access import AccessEvent, AccessSchedule, Credential, VisitorPass  # noqa: F401
 from appliance.db.models.firelane import FireIncident, FireNotice, FireSetting, FireZone  # noqa: F401
 from appliance.db.models.workorders import WorkOrder, WorkOrderCategory, WorkOrderCounter, WorkOrderNote  # noqa: F401
+from appliance.db.models.participation import (  # noqa: F401
+    Notice, NoticeRead, Open311Key, Rating, ReportFollowup, ReportPhoto)
