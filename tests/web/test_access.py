@@ -6,7 +6,8 @@ import re
 
 import pytest
 
-PUBLIC = {"static", "auth.login", "auth.logout", "auth.language", "healthz", "kiosk.home", "me.login", "me.logout"}
+PUBLIC = {"static", "auth.login", "auth.logout", "auth.language", "healthz", "kiosk.home", "me.login", "me.logout",
+          "participation.photo"}  # report photos are public like Open311 media_url
 
 
 def concrete_urls(app):
