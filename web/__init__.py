@@ -78,7 +78,7 @@ def create_app(config, services, testing: bool = False) -> Flask:
 def _register_blueprints(app: Flask) -> None:
     """One line per feature's pages, in the order they are registered."""
     from web import access, admin, api, auth, firelane, hub, kiosk, me, sync, workorders
-    from web import participation
+    from web import open311, participation
 
     app.register_blueprint(auth.bp)
     app.register_blueprint(admin.bp)
@@ -91,6 +91,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(me.bp)
     app.register_blueprint(workorders.bp)
     app.register_blueprint(participation.bp)
+    app.register_blueprint(open311.bp)
 
 
 def _select_locale() -> str:

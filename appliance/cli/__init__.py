@@ -22,6 +22,7 @@ COMMAND_MODULES = [
     "appliance.cli.face",
     "appliance.cli.gate",
     "appliance.cli.vision",
+    "appliance.cli.open311",
 ]
 
 

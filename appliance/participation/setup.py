@@ -11,6 +11,7 @@ from pathlib import Path
 from appliance.features import Context, Feature
 from appliance.firelane.setup import FireLaneFeature
 from appliance.participation.followup import Followups
+from appliance.participation.open311 import Open311
 from appliance.participation.open311_keys import Open311Keys
 from appliance.participation.photos import PhotoRules, PhotoStore
 from appliance.participation.reports import ReportService
@@ -25,11 +26,12 @@ SWEEP_EVERY = 24 * 60  # ticks
 class ParticipationFeature(Feature):
     name = "participation"
 
-    def __init__(self, reports: ReportService, followups: Followups, open311: Open311Keys, photos: PhotoStore):
+    def __init__(self, reports: ReportService, followups: Followups, keys: Open311Keys, photos: PhotoStore):
         super().__init__()
         self.reports = reports
         self.followups = followups
-        self.open311 = open311
+        self.keys = keys
+        self.open311 = None  # the GeoReport v2 answers, set by setup
         self.photos = photos
         self.notices = None
         self.ratings = None
@@ -70,7 +72,9 @@ def setup(ctx: Context) -> ParticipationFeature:
     reports.register_categories()
     notifier = ctx.need(FireLaneFeature).lane.notifier
     followups = Followups(ctx.db, wo, reports, notifier, settings, ctx.config.box.name)
-    feature = ParticipationFeature(reports, followups, Open311Keys(ctx.db, ctx.audit, clock=ctx.clock), photos)
+    keys = Open311Keys(ctx.db, ctx.audit, clock=ctx.clock)
+    feature = ParticipationFeature(reports, followups, keys, photos)
+    feature.open311 = Open311(wo, reports, keys, ctx.config.box.name, clock=ctx.clock)
     if not ctx.config.safe_mode and ctx.hardware:
         feature.on_start(feature.start_loop)
     return feature

@@ -1,0 +1,198 @@
+"""Open311 GeoReport v2 over the work orders: services are categories, requests are orders.
+
+Mapping: ``service_code`` = category code, ``group`` = category group, ``service_request_id``
+= order number, ``token`` = order uuid; status ``open`` = new/accepted/in_progress/reopened,
+``closed`` = fixed/closed/merged; ``status_notes`` = the latest public note; ``address`` =
+the place in words; ``media_url`` = the first photo on this box. The reporter never appears.
+
+``GET requests`` follows the spec: without ids or dates it covers the last 90 days, at most
+1,000 requests, newest first. Rows are read as tuples in three queries (orders, latest
+public notes, first photos) because this is the hot path city systems poll.
+"""
+
+from __future__ import annotations
+
+import datetime
+import logging
+import re
+
+from peewee import JOIN, fn
+
+from appliance.db.models import Building, ReportPhoto, Unit, WorkOrder, WorkOrderCategory, WorkOrderNote
+from appliance.errors import NotFound, ValidationError
+from appliance.validation import clean_text
+from appliance.workorders import states
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_DAYS = 90
+MAX_RESULTS = 1000
+CLOSED = ("fixed", "closed", "merged")
+# Our field names -> the spec's, for error descriptions a client can act on.
+SPEC_FIELDS = {"category": "service_code", "reporter_phone": "phone", "lon": "long", "building_id": "address_id",
+               "spot": "address_string", "photo": "media"}
+W3C = re.compile(r"^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)?$")
+
+
+def open311_status(status: str) -> str:
+    return "closed" if status in CLOSED else "open"
+
+
+def parse_when(value: str, field: str) -> datetime.datetime:
+    """A W3C date-time (2026-03-02T09:00:00+08:00) -> naive local time, like the orders'."""
+    text = (value or "").strip()[:40]
+    if not W3C.match(text):
+        raise ValidationError("Not a date and time: %(value)s", field=field, value=text)
+    try:
+        when = datetime.datetime.fromisoformat(text.replace("Z", "+00:00").replace(" ", "T"))
+    except ValueError:
+        raise ValidationError("Not a date and time: %(value)s", field=field, value=text) from None
+    if when.tzinfo is not None:
+        when = when.astimezone().replace(tzinfo=None)
+    return when
+
+
+def w3c(when: datetime.datetime | None) -> str | None:
+    if when is None:
+        return None
+    return when.replace(microsecond=0).astimezone().isoformat()
+
+
+class Open311:
+    def __init__(self, workorders, reports, keys, community: str, clock=datetime.datetime.now):
+        self.wo = workorders
+        self.reports = reports
+        self.keys = keys
+        self.community = community
+        self.clock = clock
+
+    # --- services ----------------------------------------------------------------------------
+    def services(self, lang: str = "zh_CN") -> list[dict]:
+        return [self._service(c, lang) for c in self.wo.categories()]
+
+    def _service(self, c: WorkOrderCategory, lang: str) -> dict:
+        name = c.name_zh if lang == "zh_CN" or not c.name_en else c.name_en
+        return {"service_code": c.code, "service_name": name, "description": name, "metadata": False,
+                "type": "realtime", "keywords": "", "group": c.group}
+
+    def service_definition(self, code: str) -> dict:
+        c = WorkOrderCategory.get_or_none(WorkOrderCategory.code == str(code)[:60],
+                                          WorkOrderCategory.active == True)  # noqa: E712
+        if c is None:
+            raise NotFound("No service %(code)s.", code=str(code)[:60])
+        return {"service_code": c.code, "attributes": []}
+
+    # --- requests ------------------------------------------------------------------------------
+    def requests(self, base_url: str, *, ids: str = "", codes: str = "", start: str = "", end: str = "",
+                 status: str = "", lang: str = "zh_CN") -> list[dict]:
+        query = WorkOrder.select(
+            WorkOrder.id, WorkOrder.number, WorkOrder.status, WorkOrder.description, WorkOrder.created_at,
+            WorkOrder.updated_at, WorkOrder.due_at, WorkOrder.lat, WorkOrder.lon, WorkOrder.spot, WorkOrder.device,
+            WorkOrder.building, WorkOrderCategory.code, WorkOrderCategory.name_zh, WorkOrderCategory.name_en,
+            Building.name, Unit.number,
+        ).join(WorkOrderCategory).switch(WorkOrder).join(Building, JOIN.LEFT_OUTER).switch(WorkOrder).join(
+            Unit, JOIN.LEFT_OUTER)
+        id_list = [i.strip() for i in (ids or "").split(",") if i.strip()][:MAX_RESULTS]
+        if id_list:
+            query = query.where(WorkOrder.number.in_([i[:40] for i in id_list]))
+        else:
+            now = self.clock()
+            end_at = parse_when(end, "end_date") if end else None
+            start_at = parse_when(start, "start_date") if start else (end_at or now) - datetime.timedelta(
+                days=DEFAULT_DAYS)
+            if end_at is not None and end_at < start_at:
+                raise ValidationError("end_date is before start_date.", field="end_date")
+            query = query.where(WorkOrder.created_at >= start_at)
+            if end_at is not None:
+                query = query.where(WorkOrder.created_at <= end_at)
+        code_list = [c.strip()[:60] for c in (codes or "").split(",") if c.strip()]
+        if code_list:
+            query = query.where(WorkOrderCategory.code.in_(code_list))
+        wanted = {s.strip() for s in (status or "").split(",") if s.strip()}
+        if wanted - {"open", "closed"}:
+            raise ValidationError("status must be open or closed.", field="status")
+        if wanted == {"open"}:
+            query = query.where(WorkOrder.status.in_(states.OPEN_STATUSES))
+        elif wanted == {"closed"}:
+            query = query.where(WorkOrder.status.in_(CLOSED))
+        rows = list(query.order_by(WorkOrder.created_at.desc(), WorkOrder.id.desc()).limit(MAX_RESULTS).tuples())
+        return self._shape(rows, base_url, lang)
+
+    def request(self, number: str, base_url: str, lang: str = "zh_CN") -> list[dict]:
+        found = self.requests(base_url, ids=str(number)[:40], lang=lang)
+        if not found or "," in str(number):
+            raise NotFound("No request %(id)s.", id=str(number)[:40])
+        return found
+
+    def _shape(self, rows, base_url: str, lang: str) -> list[dict]:
+        ids = [r[0] for r in rows]
+        notes, photos = {}, {}
+        for chunk in (ids[i:i + 900] for i in range(0, len(ids), 900)):
+            latest = (WorkOrderNote.select(WorkOrderNote.order, fn.MAX(WorkOrderNote.id))
+                      .where(WorkOrderNote.order.in_(chunk), WorkOrderNote.public == True,  # noqa: E712
+                             WorkOrderNote.text != "").group_by(WorkOrderNote.order))
+            note_ids = [n for _o, n in latest.tuples()]
+            if note_ids:
+                notes.update(WorkOrderNote.select(WorkOrderNote.order, WorkOrderNote.text)
+                             .where(WorkOrderNote.id.in_(note_ids)).tuples())
+            first = (ReportPhoto.select(ReportPhoto.order, fn.MIN(ReportPhoto.name))
+                     .where(ReportPhoto.order.in_(chunk), ReportPhoto.deleted_at.is_null()).group_by(ReportPhoto.order))
+            photos.update(first.tuples())
+        base = base_url.rstrip("/")
+        out = []
+        for (oid, number, status, description, created, updated, due, lat, lon, spot, device, building_id, code,
+             name_zh, name_en, building, unit) in rows:
+            head = " ".join(p for p in (building, unit) if p)
+            address = " · ".join(p for p in (head, spot, device) if p)
+            photo = photos.get(oid)
+            out.append({
+                "service_request_id": number, "status": open311_status(status), "status_notes": notes.get(oid, ""),
+                "service_name": name_zh if lang == "zh_CN" or not name_en else name_en, "service_code": code,
+                "description": description, "agency_responsible": self.community, "service_notice": "",
+                "requested_datetime": w3c(created), "updated_datetime": w3c(updated), "expected_datetime": w3c(due),
+                "address": address, "address_id": str(building_id) if building_id else "", "zipcode": "",
+                "lat": lat, "long": lon, "media_url": f"{base}/photos/{photo}.jpg" if photo else "",
+            })
+        return out
+
+    # --- posting -------------------------------------------------------------------------------
+    def post(self, form, files: list[bytes], api_key: str) -> dict:
+        key = self.keys.check(api_key)
+        code = clean_text(form.get("service_code"), "service_code", required=True, max_len=60)
+        address = clean_text(form.get("address_string"), "address_string", max_len=100)
+        address_id = clean_text(form.get("address_id"), "address_id", max_len=20)
+        lat, lon = form.get("lat"), form.get("long")
+        if not (address or address_id or (lat not in (None, "") and lon not in (None, ""))):
+            raise ValidationError("A location is required: lat and long, address_string or address_id.",
+                                  field="lat")
+        place = {"spot": address, "lat": lat or None, "lon": lon or None}
+        if address_id:
+            if not address_id.isdigit() or Building.get_or_none(Building.id == int(address_id)) is None:
+                raise ValidationError("No such address_id.", field="address_id")
+            place["building_id"] = int(address_id)
+        elif address:
+            # "3号楼东侧路灯": a building named at the start becomes the order's building.
+            for b in Building.select(Building.id, Building.name):
+                if address.startswith(b.name):
+                    place["building_id"] = b.id
+                    break
+        words = clean_text(form.get("description"), "description", max_len=2000)
+        media = clean_text(form.get("media_url"), "media_url", max_len=500)
+        order = self.reports.submit(category=code, description=words, place=place, photos=files,
+                                    phone=clean_text(form.get("phone"), "phone", max_len=20),
+                                    actor=f"open311:{key.name}")
+        if media:
+            self.wo.add_note(order.id, f"media_url: {media}", False, f"open311:{key.name}")
+        logger.info("open311 request %s from key %s", order.number, key.name)
+        return {"service_request_id": order.number, "token": str(order.uuid), "service_notice": "",
+                "account_id": ""}
+
+    def token(self, token: str) -> list[dict]:
+        try:
+            order = WorkOrder.get_or_none(WorkOrder.uuid == str(token)) if re.fullmatch(
+                r"[0-9a-fA-F-]{32,36}", str(token) or "") else None
+        except ValueError:
+            order = None
+        if order is None:
+            raise NotFound("No request for token %(token)s.", token=str(token)[:40])
+        return [{"service_request_id": order.number, "token": str(order.uuid)}]
