@@ -158,3 +158,20 @@ def test_openapi_documents_every_open311_route(app):
     routes = {r.rule for r in app.url_map.iter_rules() if r.rule.startswith("/open311/")}
     assert routes and routes <= documented
     assert "post" in spec["paths"]["/open311/v2/requests.{format}"]
+
+
+def test_admin_issues_and_revokes_a_key_in_the_site(client_as, services):
+    from tests.conftest import csrf_token
+
+    admin = client_as("admin")
+    token = csrf_token(admin, "/admin/open311-keys")
+    html = admin.post("/admin/open311-keys", data={"csrf_token": token, "name": "12345 热线"}).get_data(as_text=True)
+    import re as _re
+
+    key = _re.search(r"<code>(o311_[^<]+)</code>", html).group(1)
+    assert services.participation.keys.check(key).name == "12345 热线"
+    assert admin.post("/admin/open311-keys", data={"csrf_token": token, "name": "12345 热线"}).status_code == 400
+    admin.post("/admin/open311-keys", data={"csrf_token": token, "revoke": "12345 热线"})
+    with pytest.raises(Exception):
+        services.participation.keys.check(key)
+    assert client_as("volunteer").get("/admin/open311-keys").status_code == 403

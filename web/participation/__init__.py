@@ -165,3 +165,6 @@ def report_for():
     return render_template("participation/report_for.html", categories=reports().categories(),
                            buildings=services().registry.buildings(), form=form, error=error,
                            field=field), 400 if error else 200
+
+
+from web.participation import keys as _keys  # noqa: E402,F401  (registers the admin key page)
