@@ -11,6 +11,7 @@ from pathlib import Path
 from appliance.features import Context, Feature
 from appliance.firelane.setup import FireLaneFeature
 from appliance.participation.followup import Followups
+from appliance.participation.notices import Notices
 from appliance.participation.open311 import Open311
 from appliance.participation.open311_keys import Open311Keys
 from appliance.participation.photos import PhotoRules, PhotoStore
@@ -75,6 +76,7 @@ def setup(ctx: Context) -> ParticipationFeature:
     keys = Open311Keys(ctx.db, ctx.audit, clock=ctx.clock)
     feature = ParticipationFeature(reports, followups, keys, photos)
     feature.open311 = Open311(wo, reports, keys, ctx.config.box.name, clock=ctx.clock)
+    feature.notices = Notices(ctx.db, ctx.audit, photos, clock=ctx.clock)
     if not ctx.config.safe_mode and ctx.hardware:
         feature.on_start(feature.start_loop)
     return feature
