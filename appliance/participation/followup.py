@@ -103,10 +103,12 @@ class Followups:
                 return self.wo.get(order.id)
             return self.wo.transition(order.id, "reopened", actor, note=words, public=True)
 
-    def satisfaction(self, since: datetime.datetime | None = None) -> dict:
+    def satisfaction(self, since: datetime.datetime | None = None, until: datetime.datetime | None = None) -> dict:
         query = ReportFollowup.select().where(ReportFollowup.stars.is_null(False))
         if since is not None:
             query = query.where(ReportFollowup.answered_at >= since)
+        if until is not None:
+            query = query.where(ReportFollowup.answered_at < until)
         stars = [r.stars for r in query]
         return {"answers": len(stars), "average": round(sum(stars) / len(stars), 2) if stars else None,
                 "not_fixed": query.where(ReportFollowup.really_fixed == False).count()}  # noqa: E712

@@ -15,6 +15,7 @@ from appliance.participation.notices import Notices
 from appliance.participation.open311 import Open311
 from appliance.participation.open311_keys import Open311Keys
 from appliance.participation.photos import PhotoRules, PhotoStore
+from appliance.participation.ratings import Ratings
 from appliance.participation.reports import ReportService
 from appliance.workorders.setup import WorkOrdersFeature
 
@@ -77,6 +78,7 @@ def setup(ctx: Context) -> ParticipationFeature:
     feature = ParticipationFeature(reports, followups, keys, photos)
     feature.open311 = Open311(wo, reports, keys, ctx.config.box.name, clock=ctx.clock)
     feature.notices = Notices(ctx.db, ctx.audit, photos, clock=ctx.clock)
+    feature.ratings = Ratings(ctx.db, ctx.secret_key, followups, clock=ctx.clock)
     if not ctx.config.safe_mode and ctx.hardware:
         feature.on_start(feature.start_loop)
     return feature
