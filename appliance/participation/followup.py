@@ -15,9 +15,11 @@ from appliance.db.models import ReportFollowup, WorkOrder
 from appliance.errors import ValidationError
 from appliance.i18n import N_, gettext
 from appliance.participation.reports import resident_actor
+from appliance.sync import outbox
 
 logger = logging.getLogger(__name__)
 
+FOLLOWUP_KIND = "workorder.followup"
 SMS_TEXT = N_("%(community)s: your report %(number)s is marked fixed. Is it really fixed? "
               "Please answer with 1-5 stars on the resident page (/me).")
 
@@ -91,6 +93,10 @@ class Followups:
                 raise ValidationError("You have already answered.", field="stars")
             ReportFollowup.update(answered_at=self.wo.now(), really_fixed=bool(really_fixed), stars=stars).where(
                 ReportFollowup.id == row.id).execute()
+            # The district's 回访满意度: stars and the answer, never who gave them.
+            outbox.append(FOLLOWUP_KIND, {"order_uuid": str(order.uuid), "number": order.number, "stars": stars,
+                                          "really_fixed": bool(really_fixed), "at": self.wo.now().isoformat()},
+                          priority=5)
             words = gettext("Reporter: really fixed, %(n)s stars.", n=stars) if really_fixed else gettext(
                 "Reporter: not fixed yet, %(n)s stars.", n=stars)
             if comment:

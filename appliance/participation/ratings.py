@@ -22,9 +22,13 @@ from peewee import IntegrityError, fn
 from appliance.db.models import Rating, Resident, WorkOrder
 from appliance.errors import NotFound, ValidationError
 from appliance.i18n import N_
+from appliance.sync import outbox
 
 ASPECTS = (("cleaning", N_("Cleaning")), ("security", N_("Security")), ("repairs", N_("Repairs")),
            ("greenery", N_("Greenery")), ("attitude", N_("Service attitude")))
+
+
+RATING_KIND = "rating.month"
 
 
 def period_of(when: datetime.datetime) -> str:
@@ -67,6 +71,10 @@ class Ratings:
             with self.db.atomic():
                 for code, value in clean.items():
                     Rating.create(period=period, household=household, aspect=code, stars=value)
+                # Only the month's averages leave the box, replacing the previous ones on the hub.
+                month = self.averages(1)[0] if period == self.months(1)[0] else None
+                if month is not None:
+                    outbox.append(RATING_KIND, month, priority=50)
         except IntegrityError:
             raise ValidationError("Your household has already rated this month. Thank you!", field="stars") from None
 

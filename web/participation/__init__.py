@@ -170,3 +170,4 @@ def report_for():
 from web.participation import keys as _keys  # noqa: E402,F401  (registers the admin key page)
 from web.participation import notices as _notices  # noqa: E402,F401  (notice pages and globals)
 from web.participation import ratings as _ratings  # noqa: E402,F401  (ratings pages)
+from web.participation import district as _district  # noqa: E402,F401  (district hub pages)
