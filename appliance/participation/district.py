@@ -91,3 +91,22 @@ def to_12345_xlsx(rows) -> bytes:
     buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue()
+
+
+def send_ref(hub, box_id: str, order_uuid: str, ref: str, actor: str) -> int:
+    """Queue the city's 12345 number down to the box that owns the order."""
+    import re
+    import uuid as uuidlib
+
+    from appliance.errors import ValidationError
+
+    ref = (ref or "").strip()
+    if not ref or len(ref) > 40 or not re.fullmatch(r"[0-9A-Za-z\-_/]+", ref):
+        raise ValidationError("A 12345 number has letters, digits and dashes only (at most 40).", field="ref")
+    try:
+        uuidlib.UUID(str(order_uuid))
+    except ValueError:
+        raise ValidationError("No such work order.", field="uuid") from None
+    if box_id not in {b.box_id for b in hub.boxes()}:
+        raise ValidationError("No such community box.", field="box")
+    return hub.queue_downlink([box_id], "workorder_ref", {"uuid": str(order_uuid), "ref": ref}, actor)

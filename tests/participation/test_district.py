@@ -68,3 +68,33 @@ def test_district_lists_reports_overdue_first_and_exports_12345(hub_runtime):
     ws = load_workbook(io.BytesIO(c.get("/district/reports/12345.xlsx").get_data())).active
     assert ws.max_row == 3 and ws.cell(1, 1).value == "工单编号"
     assert c.get("/district/reports/12345.pdf").status_code == 404
+
+
+def test_12345_number_entered_on_the_hub_reaches_the_box_and_the_reporter(hub_runtime):
+    from web import create_app
+    from tests.participation.conftest import resident_client
+
+    s = hub_runtime.services
+    app = create_app(hub_runtime.config, s, testing=True)
+    s.accounts.create("district", "district", PASSWORD, display_name="District")
+    s.hub.register_box(s.box_id, s.sync.public_key)
+    s.sync.pin_hub("district-1", s.hub.public_key)
+    b = s.registry.save_building({"name": "3号楼"}, "t")
+    u = s.registry.save_unit({"building_id": b.id, "number": "101"}, "t")
+    wang = s.registry.save_resident({"name": "王秀英", "phone": "13800138000", "unit_id": u.id,
+                                     "move_in": "2020-01-01"}, "t")
+    order = s.participation.reports.submit(category="leak", description="漏水", place={"building_id": b.id},
+                                           resident_id=wang.id)
+    c = app.test_client()
+    login(c, "district")
+    token = csrf_token(c, "/district/reports")
+    bad = c.post("/district/reports/ref", data={"csrf_token": token, "box": s.box_id, "uuid": str(order.uuid),
+                                                "ref": "<script>"})
+    assert bad.status_code == 400 and "12345" in bad.get_data(as_text=True)
+    r = c.post("/district/reports/ref", data={"csrf_token": token, "box": s.box_id, "uuid": str(order.uuid),
+                                              "ref": "FZ12345-20260302-0042"})
+    assert r.status_code == 302
+    assert s.sync.handle_downlink(s.hub.downlink_bytes(s.box_id), "usb")["applied"] == 1
+    assert WorkOrder.get_by_id(order.id).external_ref == "FZ12345-20260302-0042"
+    me = resident_client(app, s, wang)
+    assert "FZ12345-20260302-0042" in me.get(f"/me/reports/{order.id}").get_data(as_text=True)

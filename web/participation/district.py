@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from flask import Response, abort, render_template, request
+from flask import Response, abort, redirect, render_template, request, url_for
 
-from appliance.participation.district import district_reports, to_12345_csv, to_12345_xlsx
-from web.auth import roles, services
+from appliance.errors import ValidationError
+from appliance.participation.district import district_reports, send_ref, to_12345_csv, to_12345_xlsx
+from web.auth import actor, roles, services
 from web.participation import bp
 
 
@@ -19,10 +20,22 @@ def _rows():
 
 @bp.get("/district/reports")
 @roles("district")
-def district_list():
+def district_list(error=None, status=200):
     hub, rows, box = _rows()
     return render_template("participation/district_reports.html", rows=rows[:500], total=len(rows),
-                           boxes=hub.boxes(), box=box)
+                           boxes=hub.boxes(), box=box, error=error), status
+
+
+@bp.post("/district/reports/ref")
+@roles("district")
+def district_ref():
+    hub, _rows_, _box = _rows()
+    form = request.form
+    try:
+        send_ref(hub, (form.get("box") or "")[:100], (form.get("uuid") or "")[:40], form.get("ref", ""), actor())
+    except ValidationError as exc:
+        return district_list.__wrapped__(error=exc.message(), status=400)
+    return redirect(url_for("participation.district_list", sent=1))
 
 
 @bp.get("/district/reports/12345.<fmt>")
