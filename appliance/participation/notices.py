@@ -158,6 +158,13 @@ class Notices:
                     .where(NoticeRead.notice == notice.id).group_by(Unit.building).tuples())
         return [{"building": b.name, "read": read.get(b.id, 0), "units": total.get(b.id, 0)} for b in buildings]
 
+    def gate_text(self, key: str) -> str | None:
+        """Title and text of a notice the gate shows (everyone's), for reading aloud."""
+        for view in self.current(everyone_only=True):
+            if view.key == key:
+                return f"{view.title}。{view.body}"
+        return None
+
     def kiosk_pick(self, tick: int) -> NoticeView | None:
         """The notice the gate shows now: one after another, one per refresh."""
         views = self.current(everyone_only=True)

@@ -16,6 +16,7 @@ from appliance.participation.open311 import Open311
 from appliance.participation.open311_keys import Open311Keys
 from appliance.participation.photos import PhotoRules, PhotoStore
 from appliance.participation.ratings import Ratings
+from appliance.participation.speech import Speaker
 from appliance.participation.reports import ReportService
 from appliance.workorders.setup import WorkOrdersFeature
 
@@ -37,6 +38,7 @@ class ParticipationFeature(Feature):
         self.photos = photos
         self.notices = None
         self.ratings = None
+        self.speaker = None
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
@@ -79,6 +81,7 @@ def setup(ctx: Context) -> ParticipationFeature:
     feature.open311 = Open311(wo, reports, keys, ctx.config.box.name, clock=ctx.clock)
     feature.notices = Notices(ctx.db, ctx.audit, photos, clock=ctx.clock)
     feature.ratings = Ratings(ctx.db, ctx.secret_key, followups, clock=ctx.clock)
+    feature.speaker = Speaker(ctx.home / "speech")
     if not ctx.config.safe_mode and ctx.hardware:
         feature.on_start(feature.start_loop)
     return feature

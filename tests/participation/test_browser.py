@@ -148,4 +148,7 @@ def test_notice_posted_shows_on_me_and_at_the_kiosk(phones, page, live_server, u
     expect(page.get_by_test_id("kiosk-board")).to_contain_text("周三停水")
     size = page.get_by_test_id("kiosk-board").evaluate("e => parseFloat(getComputedStyle(e).fontSize)")
     assert size >= 24
+    with page.expect_response(lambda r: "/notices/speech/" in r.url) as spoken:
+        page.get_by_test_id("kiosk-speak").click()
+    assert spoken.value.status in (200, 206) and spoken.value.headers["content-type"] == "audio/wav"  # media range
     assert wang.problems == [] and vol.problems == []

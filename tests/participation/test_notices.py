@@ -88,3 +88,23 @@ def test_district_notice_and_kiosk_rotation(client_as, services, estate):
     kiosk = client_as("kiosk")
     html = kiosk.get("/kiosk/").get_data(as_text=True)
     assert 'data-testid="kiosk-board"' in html
+
+
+def test_gate_notice_is_read_aloud_and_others_are_not(client_as, app, services, estate):
+    import wave
+
+    vol = client_as("volunteer")
+    post(vol, title="周三停水", body="9点到12点", audience="all")
+    post(vol, title="只给3号楼", audience="buildings", buildings=str(estate["b3"].id))
+    everyone, only3 = Notice.select().order_by(Notice.id)
+    anonymous = app.test_client()
+    r = anonymous.get(f"/notices/speech/n-{everyone.id}.wav")
+    assert r.status_code == 200 and r.mimetype == "audio/wav"
+    with wave.open(io.BytesIO(r.data)) as w:
+        assert w.getnframes() / w.getframerate() > 1.0  # real speech, more than a second
+    assert anonymous.get(f"/notices/speech/n-{only3.id}.wav").status_code == 404
+    assert anonymous.get("/notices/speech/x-..%2f.wav").status_code == 404
+    cached = list((services.config.home / "speech").glob("*.wav"))
+    assert len(cached) == 1
+    anonymous.get(f"/notices/speech/n-{everyone.id}.wav")
+    assert list((services.config.home / "speech").glob("*.wav")) == cached  # rendered once

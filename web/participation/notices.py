@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import time
 
-from flask import redirect, render_template, request, url_for
+from flask import abort, redirect, render_template, request, send_file, url_for
 
 from appliance.errors import LinliError, ValidationError
 from web.auth import READERS, STAFF, actor, roles, services
@@ -78,3 +78,13 @@ def read_notice(resident, notice_id):
     except LinliError as exc:
         return render_template("participation/_read.html", error=exc.message()), 400
     return render_template("participation/_read.html", error=None)
+
+
+@bp.get("/notices/speech/<key>.wav")
+def notice_speech(key):
+    """The gate's notice read aloud (public: the gate shows the same words to everyone)."""
+    text = notices().gate_text(key.replace("-", ":", 1)[:20])
+    path = services().participation.speaker.wav(text) if text else None
+    if path is None:
+        abort(404)
+    return send_file(path, mimetype="audio/wav", max_age=3600)
