@@ -54,7 +54,9 @@ class Notices:
         body = clean_text(data.get("body"), "body", max_len=5000)
         buildings = []
         for raw in data.get("buildings") or []:
-            if not str(raw).isdigit() or Building.get_or_none(Building.id == int(raw)) is None:
+            raw = str(raw)
+            if not (raw.isascii() and raw.isdigit() and len(raw) <= 18) or Building.get_or_none(
+                    Building.id == int(raw)) is None:
                 raise ValidationError("No such building.", field="buildings")
             buildings.append(int(raw))
         if data.get("audience") == "buildings" and not buildings:

@@ -178,7 +178,8 @@ class Open311:
                                   field="lat")
         place = {"spot": address, "lat": lat or None, "lon": lon or None}
         if address_id:
-            if not address_id.isdigit() or Building.get_or_none(Building.id == int(address_id)) is None:
+            known = address_id.isascii() and address_id.isdigit() and len(address_id) <= 18
+            if not known or Building.get_or_none(Building.id == int(address_id)) is None:
                 raise ValidationError("No such address_id.", field="address_id")
             place["building_id"] = int(address_id)
         elif address:

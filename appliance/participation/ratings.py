@@ -62,7 +62,7 @@ class Ratings:
         clean = {}
         for code, _word in ASPECTS:
             raw = str(stars.get(code, "") or "")[:2]
-            if not raw.isdigit() or not 1 <= int(raw) <= 5:
+            if not (raw.isascii() and raw.isdigit()) or not 1 <= int(raw) <= 5:
                 raise ValidationError("Choose 1 to 5 stars.", field=code)
             clean[code] = int(raw)
         period = self.period()
