@@ -75,7 +75,17 @@ class Followups:
         return row
 
     def answer(self, resident_id: int, order_id, really_fixed: bool, stars, comment: str = "") -> WorkOrder:
+        """The reporter's own answer on /me."""
         order = self.reports.my_order(resident_id, order_id)
+        return self._record(order, really_fixed, stars, comment, resident_actor(resident_id))
+
+    def answer_for(self, order_id, really_fixed: bool, stars, actor: str, comment: str = "") -> WorkOrder:
+        """A volunteer records what a reporter without a smartphone said (phone call, visit)."""
+        order = self.wo.get(order_id)
+        words = f"({gettext('recorded by %(name)s', name=actor)}) {comment}".strip()
+        return self._record(order, really_fixed, stars, words[:300], actor)
+
+    def _record(self, order: WorkOrder, really_fixed: bool, stars, comment: str, actor: str) -> WorkOrder:
         row = ReportFollowup.get_or_none(ReportFollowup.order == order.id)
         if order.status != "fixed":
             raise ValidationError("This report is not waiting for your answer.", field="stars")
@@ -85,7 +95,6 @@ class Followups:
             raise ValidationError("Choose 1 to 5 stars.", field="stars") from None
         if not 1 <= stars <= 5:
             raise ValidationError("Choose 1 to 5 stars.", field="stars")
-        actor = resident_actor(resident_id)
         with self.db.atomic():
             if row is None:
                 row = ReportFollowup.create(order=order, fixed_at=order.fixed_at, asked_at=self.wo.now(), sms="none")

@@ -194,3 +194,22 @@ def test_photo_retention_sweep_deletes_files_of_long_closed_reports(services, es
     assert reports.sweep_photos() == 1
     assert services.participation.photos.path(photo.name) is None
     assert reports.photos_of(order.id) == []
+
+
+def test_volunteer_records_the_answer_of_a_reporter_without_a_smartphone(client_as, services, estate):
+    order = services.participation.reports.submit(category="leak", description="漏水", place={
+        "building_id": estate["b5"].id}, phone="13700137000", on_behalf_by="volunteer", actor="volunteer")
+    services.workorders.transition(order.id, "fixed", "volunteer")
+    vol = client_as("volunteer")
+    page = vol.get(f"/workorders/{order.id}").get_data(as_text=True)
+    assert 'data-testid="wo-followup-form"' in page
+    token = csrf_token(vol, f"/workorders/{order.id}")
+    assert vol.post(f"/workorders/{order.id}/followup", data={"csrf_token": token, "fixed": "yes",
+                                                              "stars": "x"}).status_code == 400
+    assert vol.post(f"/workorders/{order.id}/followup", data={"csrf_token": token, "fixed": "no",
+                                                              "stars": "2"}).status_code == 302
+    row = ReportFollowup.get()
+    assert (row.stars, row.really_fixed) == (2, False)
+    assert WorkOrder.get_by_id(order.id).status == "reopened"
+    assert "volunteer" in services.workorders.timeline(order.id, public_only=True)[-1].text
+    assert client_as("district").post(f"/workorders/{order.id}/followup", data={"stars": "5"}).status_code in (400, 403)

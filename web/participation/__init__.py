@@ -171,3 +171,15 @@ from web.participation import keys as _keys  # noqa: E402,F401  (registers the a
 from web.participation import notices as _notices  # noqa: E402,F401  (notice pages and globals)
 from web.participation import ratings as _ratings  # noqa: E402,F401  (ratings pages)
 from web.participation import district as _district  # noqa: E402,F401  (district hub pages)
+
+
+@bp.post("/workorders/<int:order_id>/followup")
+@roles(*STAFF)
+def followup_for(order_id):
+    form = request.form
+    try:
+        followups().answer_for(order_id, choice_arg("fixed", ("yes", "no"), "yes", source=form) == "yes",
+                               form.get("stars", ""), actor(), text_arg("comment", 200, source=form))
+    except ValidationError as exc:
+        return render_template("error.html", status=400, message=exc.message()), 400
+    return redirect(url_for("workorders.order", order_id=order_id))
