@@ -36,7 +36,9 @@ class Followups:
     def ask_due(self) -> int:
         """Create the question for every fixed report not yet asked about its latest fix."""
         asked = 0
-        orders = (WorkOrder.select().where(WorkOrder.status == "fixed", WorkOrder.fixed_at.is_null(False),
+        # Only fixes recent enough to reopen: a box updated today does not text last year's reporters.
+        since = self.wo.now() - datetime.timedelta(days=self.settings.reopen_days)
+        orders = (WorkOrder.select().where(WorkOrder.status == "fixed", WorkOrder.fixed_at >= since,
                                            (WorkOrder.reporter.is_null(False)) | (WorkOrder.reporter_phone != ""),
                                            WorkOrder.source.in_(("resident", "volunteer_on_behalf")))
                   .order_by(WorkOrder.id).limit(200))

@@ -44,6 +44,7 @@ class Notices:
         self.audit = audit
         self.photos = photos
         self.clock = clock
+        self._gate: list[NoticeView] = []  # what the gate shows (see refresh_gate)
 
     def now(self) -> datetime.datetime:
         return self.clock().replace(microsecond=0)
@@ -81,6 +82,7 @@ class Notices:
                                        pinned=bool(data.get("pinned")), important=bool(data.get("important")),
                                        expires_at=expires, created_at=self.now(), created_by=actor)
                 self.audit.record(actor, "post", ENTITY, notice.id, {"name": title})
+            self.refresh_gate()
         except BaseException:
             if name:
                 self.photos.remove(name)
@@ -93,6 +95,7 @@ class Notices:
             notice.withdrawn_at = self.now()
             notice.save()
             self.audit.record(actor, "withdraw", ENTITY, notice.id, {"name": notice.title})
+        self.refresh_gate()
         return notice
 
     def _get(self, notice_id) -> Notice:
@@ -167,7 +170,14 @@ class Notices:
                 return f"{view.title}。{view.body}"
         return None
 
+    def refresh_gate(self) -> None:
+        """Read the gate's notices into memory: at start, after a post or withdrawal, and on
+        the feature's minute tick (district notices arrive by sync). The gate polls every few
+        seconds and reads only this list, never the database."""
+        self._gate = self.current(everyone_only=True)
+
     def kiosk_pick(self, tick: int) -> NoticeView | None:
-        """The notice the gate shows now: one after another, one per refresh."""
-        views = self.current(everyone_only=True)
+        """The notice the gate shows now: one after another."""
+        now = self.now()
+        views = [v for v in self._gate if v.expires_at is None or v.expires_at >= now]
         return views[tick % len(views)] if views else None

@@ -43,6 +43,7 @@ class ParticipationFeature(Feature):
         self._thread: threading.Thread | None = None
 
     def tick(self, n: int = 0) -> None:
+        self.notices.refresh_gate()
         self.followups.ask_due()
         if n % SWEEP_EVERY == 0:
             self.reports.sweep_photos()
@@ -80,6 +81,7 @@ def setup(ctx: Context) -> ParticipationFeature:
     feature = ParticipationFeature(reports, followups, keys, photos)
     feature.open311 = Open311(wo, reports, keys, ctx.config.box.name, clock=ctx.clock)
     feature.notices = Notices(ctx.db, ctx.audit, photos, clock=ctx.clock)
+    feature.notices.refresh_gate()
     feature.ratings = Ratings(ctx.db, ctx.secret_key, followups, clock=ctx.clock)
     feature.speaker = Speaker(ctx.home / "speech")
     if not ctx.config.safe_mode and ctx.hardware:

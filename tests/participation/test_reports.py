@@ -213,3 +213,13 @@ def test_volunteer_records_the_answer_of_a_reporter_without_a_smartphone(client_
     assert WorkOrder.get_by_id(order.id).status == "reopened"
     assert "volunteer" in services.workorders.timeline(order.id, public_only=True)[-1].text
     assert client_as("district").post(f"/workorders/{order.id}/followup", data={"stars": "5"}).status_code in (400, 403)
+
+
+def test_old_fixes_are_not_asked_about(services, estate):
+    order = services.participation.reports.submit(category="lamp", description="", place={
+        "building_id": estate["b3"].id}, resident_id=estate["wang"].id, phone="13800138000")
+    services.workorders.transition(order.id, "fixed", "volunteer")
+    WorkOrder.update(fixed_at=datetime.datetime.now() - datetime.timedelta(days=30)).where(
+        WorkOrder.id == order.id).execute()
+    assert services.participation.followups.ask_due() == 0
+    assert ReportFollowup.select().count() == 0
