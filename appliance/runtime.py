@@ -28,6 +28,7 @@ from appliance.parking import setup as parking_feature
 from appliance.practice import setup as practice_feature
 from appliance.votes import setup as votes_feature
 from appliance.devices import setup as devices_feature
+from appliance.participation import setup as participation_feature
 from appliance.access.keys import BoxKeys, load_or_create_signing_key
 from appliance.config import Config
 from appliance.db import migrate, open_database, router
@@ -58,6 +59,7 @@ FEATURES = (
     hub_feature.setup,
     votes_feature.setup,
     devices_feature.setup,
+    participation_feature.setup,
 )
 
 
@@ -160,4 +162,5 @@ def _services(ctx: Context) -> Services:
         votes=ctx.need(votes_feature.VotesFeature),
         system=ctx.need(system_feature.SystemFeature),
         devices=ctx.need(devices_feature.DevicesFeature).service,
+        participation=ctx.need(participation_feature.ParticipationFeature),
     )

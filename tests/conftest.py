@@ -185,7 +185,7 @@ SLOW_FIXTURES = {"chromium", "page", "phone_page", "live_server", "mosquitto", "
 # Whole modules that are slow by nature (measured: together about two thirds of the rest):
 # the CLI in subprocesses, real model inference over many frames, camera streams over
 # sockets, USB round trips through the CLI, and property-based fuzzing.
-SLOW_MODULES = {"tests/test_cli.py", "tests/test_run.py", "tests/sync/test_usb.py",
+SLOW_MODULES = {"tests/test_cli.py", "tests/participation/test_cli_open311.py", "tests/test_run.py", "tests/sync/test_usb.py",
                 "tests/models/plates/test_plate_read.py", "tests/models/test_liveness.py",
                 "tests/models/vehicles/test_vehicle_detect.py", "tests/hardware/test_camera_stream.py",
                 "tests/web/test_fuzz.py", "tests/appliance/access/test_codes_properties.py"}

@@ -77,14 +77,10 @@ def create_app(config, services, testing: bool = False) -> Flask:
 
 def _register_blueprints(app: Flask) -> None:
     """One line per feature's pages, in the order they are registered."""
-    from web import access, admin, api, auth, firelane, hub, kiosk, me, sync, workorders
-    from web import care
-    from web import access, admin, api, auth, firelane, hub, kiosk, me, parking, sync, votes, workorders
+    from web import access, admin, api, auth, care, devices, firelane, hub, kiosk, me, open311, parking, participation
+    from web import practice, sync, system, votes, workorders
+    from web import help as help_pages
     from web.parking import me as parking_me
-    from web import help as help_pages, practice
-    from web import practice, system
-    from web import access, admin, api, auth, firelane, hub, kiosk, me, sync, workorders
-    from web import devices
 
     app.register_blueprint(auth.bp)
     app.register_blueprint(admin.bp)
@@ -104,6 +100,8 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(votes.bp)
     app.register_blueprint(system.bp)
     app.register_blueprint(devices.bp)
+    app.register_blueprint(participation.bp)
+    app.register_blueprint(open311.bp)
 
 
 def _select_locale() -> str:

@@ -24,6 +24,7 @@ COMMAND_MODULES = [
     "appliance.cli.vision",
     "appliance.cli.votes",
     "appliance.cli.system",
+    "appliance.cli.open311",
 ]
 
 

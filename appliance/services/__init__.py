@@ -32,6 +32,7 @@ if TYPE_CHECKING:
     from appliance.votes.setup import VotesFeature
     from appliance.system.setup import SystemFeature
     from appliance.devices.service import DevicesService
+    from appliance.participation.setup import ParticipationFeature
 
 
 @dataclass(frozen=True)
@@ -63,4 +64,5 @@ class Services:
     practice: PracticeRooms  # staff members' throw-away practice runtimes
     votes: VotesFeature  # .service, .roll, .ledger, .ballots
     devices: DevicesService
+    participation: ParticipationFeature
     system: SystemFeature | None = None  # backups, updates, first-boot wizard, acceptance table

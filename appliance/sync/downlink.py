@@ -24,7 +24,7 @@ from appliance.sync.envelope import DOWNLINK, SCHEMA_VERSION, BadEnvelope, check
 
 logger = logging.getLogger(__name__)
 
-KINDS = ("notice", "config", "revoke", "plate_watch")
+KINDS = ("notice", "config", "revoke", "plate_watch", "workorder_ref")
 # Settings the district may change from afar; anything else is refused with the whole bundle.
 # (District-wide words for residents come as "notice" entries, not as a setting.)
 DISTRICT_SETTINGS = frozenset({"sync.share_names", "sync.share_phones", "sync.share_plates",
@@ -94,8 +94,29 @@ def _apply_item(kind: str, data: dict) -> None:
             PlateWatch.delete().where(PlateWatch.plate == plate).execute()
         else:
             PlateWatch.insert(plate=plate, reason=str(data.get("reason", ""))).on_conflict_replace().execute()
+    elif kind == "workorder_ref":
+        _workorder_ref(str(data["uuid"]), str(data["ref"])[:60])
     else:
         raise RefusedDownlink(reason="unknown item kind %s" % kind)
+
+
+def _workorder_ref(order_uuid: str, ref: str) -> None:
+    """The city's 12345 number for one of this box's orders, entered on the hub: kept on the
+    order (the reporter sees it on /me), noted on its timeline and sent back up with it."""
+    from appliance.db.models import WorkOrder, WorkOrderNote
+    from appliance.workorders import payload
+
+    try:
+        key = uuidlib.UUID(order_uuid)
+    except ValueError:
+        raise RefusedDownlink(reason="work order uuid") from None
+    order = WorkOrder.get_or_none(WorkOrder.uuid == key)
+    if order is None or order.external_ref == ref:
+        return  # another box's order, or applied before
+    stamp = now()
+    WorkOrder.update(external_ref=ref, updated_at=stamp).where(WorkOrder.id == order.id).execute()
+    note = WorkOrderNote.create(order=order, at=stamp, actor="district", kind="ref", text=ref, public=True)
+    payload.publish(WorkOrder.get_by_id(order.id), note)
 
 
 def apply_downlink(db, data: bytes, hub_id: str, hub_key, box_id: str, channel: str) -> dict:

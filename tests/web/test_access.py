@@ -7,7 +7,13 @@ import re
 import pytest
 
 PUBLIC = {"static", "auth.login", "auth.logout", "auth.language", "healthz", "kiosk.home", "me.login", "me.logout",
-          "system.setup_home", "system.setup_code"}  # the first-boot code page (tests/system/test_wizard_pages.py)
+          "system.setup_home", "system.setup_code",  # the first-boot code page (tests/system/test_wizard_pages.py)
+          "participation.photo",  # report photos are public like Open311 media_url
+          "participation.public_ratings",  # the ratings page hangs on the LAN's notice board
+          "participation.notice_speech",  # the gate's notices read aloud (everyone's notices only)
+          # GeoReport v2 is public for reading; posting checks its api_key (tests/participation/test_open311.py)
+          "open311.service_list", "open311.service_definition", "open311.request_list", "open311.request_post",
+          "open311.request_one", "open311.token"}
 
 
 def concrete_urls(app):

@@ -12,7 +12,9 @@ from appliance.db.models.workorders import WorkOrder, WorkOrderCategory, WorkOrd
 from appliance.db.models.care import CareAlert, CareAlertStep, CarePlan, CareRoutine, CareSignal, CareVisit, CommunityService, Grid, GridBuilding, GridTask, MealBooking  # noqa: F401
 from appliance.db.models.parking import CarEvent, CarParkCount, CarPass, CarQuestion  # noqa: F401
 from appliance.db.models.votes import Vote, VoteEntry, VoteMatter, VotePaper, VoteRoll  # noqa: F401
-from appliance.db.models.participation import (  # noqa: F401
+from appliance.db.models.deliberation import (  # noqa: F401
     Consultation, ConsultationComment, ConsultationProposal, ProposalSupport, Suggestion, SuggestionSupport)
 from appliance.db.models.system import AcceptanceEntry, SetupStep  # noqa: F401
 from appliance.db.models.devices import Device, DeviceHour, LampOverride  # noqa: F401
+from appliance.db.models.participation import (  # noqa: F401
+    Notice, NoticeRead, Open311Key, Rating, ReportFollowup, ReportPhoto)

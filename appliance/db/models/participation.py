@@ -1,72 +1,91 @@
-"""Before a vote: 有话要说 suggestions and e协商 consultations."""
+"""Participation: report photos, the "fixed?" follow-up, Open311 API keys, notices with their
+per-unit read records, and the monthly star ratings (anonymous: a household is a keyed hash)."""
 
-from peewee import AutoField, CharField, DateTimeField, ForeignKeyField, IntegerField, TextField
+from peewee import AutoField, BooleanField, CharField, DateTimeField, ForeignKeyField, IntegerField, TextField
 
-from appliance.db.base import BaseModel, SyncedModel, now, register
-from appliance.db.models.registry import Household
-from appliance.db.models.votes import Vote
+from appliance.db.base import BaseModel, JSONField, SyncedModel, now, register
+from appliance.db.models.registry import Resident, Unit
+from appliance.db.models.workorders import WorkOrder
 
 
 @register
-class Suggestion(SyncedModel):
+class ReportPhoto(SyncedModel):
     id = AutoField()
-    household = ForeignKeyField(Household, null=True, on_delete="SET NULL")
-    building = CharField(default="")  # shown as "3号楼住户", never a name
-    text = TextField()
-    photo = CharField(default="")
-    status = CharField(default="pending")  # pending | published | declined | merged
-    reply = TextField(default="")
-    reason = CharField(default="")
-    merged_into = ForeignKeyField("self", null=True, on_delete="SET NULL")
+    order = ForeignKeyField(WorkOrder, backref="photos", on_delete="CASCADE")
+    name = CharField(unique=True)  # file stem in the photo folder: <name>.jpg and <name>.t.jpg
+    width = IntegerField()
+    height = IntegerField()
+    size = IntegerField()  # bytes stored
+    created_at = DateTimeField(default=now)
+    deleted_at = DateTimeField(null=True)  # files removed by the retention sweep
+
+
+@register
+class ReportFollowup(BaseModel):
+    """The "fixed?" question after a report was fixed, and the reporter's answer."""
+
+    id = AutoField()
+    order = ForeignKeyField(WorkOrder, backref="followups", on_delete="CASCADE", unique=True)
+    fixed_at = DateTimeField()  # which fix was asked about (a reopened order is asked again)
+    asked_at = DateTimeField(default=now)
+    sms = CharField(default="")  # "", "sent", "failed: ..." or "none" (no phone)
+    answered_at = DateTimeField(null=True)
+    really_fixed = BooleanField(null=True)
+    stars = IntegerField(null=True)
+
+
+@register
+class Open311Key(BaseModel):
+    id = AutoField()
+    name = CharField(unique=True)
+    key_hash = CharField(unique=True)  # sha256 of the key; the key itself is shown once
+    prefix = CharField()  # first characters, so staff can tell keys apart
+    created_at = DateTimeField(default=now)
     created_by = CharField(default="")
-    created_at = DateTimeField(default=now)
-    moderated_by = CharField(default="")
-    moderated_at = DateTimeField(null=True)
+    revoked_at = DateTimeField(null=True)
+    last_used_at = DateTimeField(null=True)
 
 
 @register
-class SuggestionSupport(BaseModel):
+class Notice(SyncedModel):
     id = AutoField()
-    suggestion = ForeignKeyField(Suggestion, backref="supports", on_delete="CASCADE")
-    household = ForeignKeyField(Household, on_delete="CASCADE")
-    created_at = DateTimeField(default=now)
-
-
-@register
-class Consultation(SyncedModel):
-    id = AutoField()
-    topic = CharField()
-    background = TextField(default="")
-    closes_at = DateTimeField(null=True)
-    status = CharField(default="open")  # open | closed (with its summary)
-    summary = TextField(default="")
-    vote = ForeignKeyField(Vote, null=True, on_delete="SET NULL")
+    title = CharField()
+    body = TextField(default="")
+    picture = CharField(default="")  # a stored photo name
+    buildings = JSONField(default=list)  # building ids; empty list = everyone
+    pinned = BooleanField(default=False)
+    important = BooleanField(default=False)  # residents confirm "已读"; reads are counted per building
+    expires_at = DateTimeField(null=True)
+    source = CharField(default="local")  # local | district
+    created_at = DateTimeField(default=now, index=True)
     created_by = CharField(default="")
-    created_at = DateTimeField(default=now)
+    withdrawn_at = DateTimeField(null=True)
 
 
 @register
-class ConsultationProposal(BaseModel):
+class NoticeRead(BaseModel):
+    """One row per unit and notice: the delivery proof owners' votes need."""
+
     id = AutoField()
-    consultation = ForeignKeyField(Consultation, backref="proposals", on_delete="CASCADE")
-    position = IntegerField()
-    text = CharField()
-    item = IntegerField(default=9)
+    notice = ForeignKeyField(Notice, backref="reads", on_delete="CASCADE")
+    unit = ForeignKeyField(Unit, on_delete="CASCADE")
+    resident = ForeignKeyField(Resident, null=True, on_delete="SET NULL")
+    at = DateTimeField(default=now)
+
+    class Meta:
+        indexes = ((("notice", "unit"), True),)
 
 
 @register
-class ConsultationComment(BaseModel):
-    id = AutoField()
-    consultation = ForeignKeyField(Consultation, backref="comments", on_delete="CASCADE")
-    household = ForeignKeyField(Household, null=True, on_delete="SET NULL")
-    building = CharField(default="")
-    text = TextField()
-    created_at = DateTimeField(default=now)
+class Rating(BaseModel):
+    """One household's stars for one aspect in one month. ``household`` is a keyed hash of the
+    unit and month, so a second rating is refused while nobody can tell whose stars these are."""
 
-
-@register
-class ProposalSupport(BaseModel):
     id = AutoField()
-    proposal = ForeignKeyField(ConsultationProposal, backref="supports", on_delete="CASCADE")
-    household = ForeignKeyField(Household, on_delete="CASCADE")
-    created_at = DateTimeField(default=now)
+    period = CharField(index=True)  # "2026-03"
+    household = CharField()
+    aspect = CharField()
+    stars = IntegerField()
+
+    class Meta:
+        indexes = ((("period", "household", "aspect"), True),)
