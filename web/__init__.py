@@ -109,6 +109,11 @@ def _register_errors(app: Flask) -> None:
     def render_error(status: int, message: str):
         if _wants_json():
             return jsonify({"error": message, "status": status}), status
+        if request.headers.get("HX-Request") == "true":
+            # A whole error page swapped into a small part of a page would nest pages: the message
+            # goes to the error line at the top instead.
+            return render_template("_error_line.html", message=message), status, {
+                "HX-Retarget": "#htmx-error", "HX-Reswap": "innerHTML"}
         return render_template("error.html", status=status, message=message), status
 
     from flask_babel import gettext as _

@@ -12,7 +12,7 @@ import secrets
 
 from appliance.access.codes import clean_card, make_qr
 from appliance.db.models import AccessSchedule, Credential, Resident, VisitorPass
-from appliance.errors import Conflict, NotFound, ValidationError
+from appliance.errors import Conflict, NotFound, ValidationError, ValidationErrors
 
 _TIME = re.compile(r"([01][0-9]|2[0-3]):[0-5][0-9]|24:00")
 
@@ -125,10 +125,14 @@ class CredentialService:
             AccessSchedule.delete().where(AccessSchedule.resident == resident).execute()
             self.audit.record(actor, "clear_schedule", "resident", resident.id)
             return None
+        errors = []
         if not days:
-            raise ValidationError("Choose at least one weekday.", field="weekdays")
+            errors.append(ValidationError("Choose at least one weekday.", field="weekdays"))
         if not _TIME.fullmatch(start) or not _TIME.fullmatch(end) or start >= end:
-            raise ValidationError("Give the hours as 07:00 and 22:00, the start before the end.", field="start")
+            errors.append(ValidationError("Give the hours as 07:00 and 22:00, the start before the end.",
+                                          field="start"))
+        if errors:
+            raise ValidationErrors(errors)
         with self.db.atomic():
             sched = self.schedule(resident.id) or AccessSchedule(resident=resident)
             sched.weekdays, sched.start, sched.end = days, start, end

@@ -14,10 +14,10 @@ from peewee import JOIN, fn
 from appliance.db.base import find, now
 from appliance.db.models import Building, Household, Resident, Unit, Vehicle
 from appliance.db.models.registry import RESIDENT_ROLES
-from appliance.errors import Conflict, NotFound, ValidationError
+from appliance.errors import Conflict, NotFound, ValidationError, ValidationErrors
 from appliance.sync import outbox
 from appliance.validation import (clean_area, clean_date, clean_flag, clean_int, clean_phone, clean_role,
-                                  clean_text)
+                                  clean_text, clean_all, BIRTH_YEAR_RANGE)
 from models.plates.validate import normalize_plate, validate_plate
 
 PAGE_SIZE = 50
@@ -186,26 +186,37 @@ class RegistryService:
         return r
 
     def clean_resident(self, data: dict) -> dict:
-        values = {
-            "name": clean_text(data.get("name"), "name", required=True, max_len=50),
-            "phone": clean_phone(data.get("phone")),
-            "role": clean_role(data.get("role")),
-            "move_in": clean_date(data.get("move_in"), "move_in"),
-            "move_out": clean_date(data.get("move_out"), "move_out"),
-            "birth_year": clean_int(data.get("birth_year"), "birth_year", min=1900, max=datetime.date.today().year),
-            "living_alone_elderly": clean_flag(data.get("living_alone_elderly"), "living_alone_elderly"),
-            "minor": clean_flag(data.get("minor"), "minor"),
-            "disability": clean_flag(data.get("disability"), "disability"),
-            "notes": clean_text(data.get("notes"), "notes", max_len=500),
-        }
+        today = datetime.date.today()
+        values = clean_all({
+            "name": lambda: clean_text(data.get("name"), "name", required=True, max_len=50),
+            "phone": lambda: clean_phone(data.get("phone")),
+            "role": lambda: clean_role(data.get("role")),
+            "move_in": lambda: clean_date(data.get("move_in"), "move_in"),
+            "move_out": lambda: clean_date(data.get("move_out"), "move_out"),
+            "birth_year": lambda: clean_int(data.get("birth_year"), "birth_year", min=1900, max=today.year,
+                                            range_msgid=BIRTH_YEAR_RANGE),
+            "living_alone_elderly": lambda: clean_flag(data.get("living_alone_elderly"), "living_alone_elderly"),
+            "minor": lambda: clean_flag(data.get("minor"), "minor"),
+            "disability": lambda: clean_flag(data.get("disability"), "disability"),
+            "notes": lambda: clean_text(data.get("notes"), "notes", max_len=500),
+        })
         if values["move_in"] and values["move_out"] and values["move_out"] < values["move_in"]:
             raise ValidationError("Move-out cannot be before move-in.", field="move_out")
         assert values["role"] in RESIDENT_ROLES
         return values
 
     def save_resident(self, data: dict, actor: str, resident_id=None) -> Resident:
-        values = self.clean_resident(data)
-        unit = self.unit(data.get("unit_id"))
+        errors = []
+        try:
+            values = self.clean_resident(data)
+        except ValidationErrors as exc:
+            errors = exc.errors
+        try:
+            unit = self.unit(data.get("unit_id"))
+        except NotFound as exc:
+            errors.append(ValidationError(exc.msgid, field="unit_id", **exc.params))
+        if errors:
+            raise ValidationErrors(errors)
         with self.db.atomic():
             r = self.resident(resident_id) if resident_id else Resident()
             for key, value in values.items():

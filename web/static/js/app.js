@@ -44,3 +44,20 @@ function labelCells(root) {
 }
 labelCells(document);
 document.addEventListener("htmx:afterSettle", function (event) { labelCells(event.target); });
+
+// Errors htmx does not swap (5xx, no network) still reach the person: a line at the top of the page.
+// 4xx answers are swapped in place (see the htmx-config meta tag); full error pages come retargeted here.
+(function () {
+  function say(kind) {
+    var box = document.getElementById("htmx-error");
+    if (!box) { return; }
+    box.textContent = box.getAttribute("data-" + kind) || "";
+    box.classList.add("shown");
+  }
+  document.addEventListener("htmx:responseError", function () { say("server"); });
+  document.addEventListener("htmx:sendError", function () { say("offline"); });
+  document.addEventListener("htmx:beforeRequest", function () {
+    var box = document.getElementById("htmx-error");
+    if (box) { box.textContent = ""; box.classList.remove("shown"); }
+  });
+})();
