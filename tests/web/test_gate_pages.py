@@ -169,7 +169,7 @@ def test_guest_pass_from_the_resident_page_names_the_host(client_as, resident, s
     page = f"/residents/{resident.id}"
     r = post(vol, f"/residents/{resident.id}/access/pass", {"note": "女儿", "hours": "24", "max_uses": "2"}, page=page)
     assert r.status_code == 302 and "/access/passes/" in r.headers["Location"]
-    vp = services.credentials.passes()[0]
+    vp = services.credentials.passes()[0]["pass"]
     assert vp.host_id == resident.id and vp.max_uses == 2 and vp.note == "女儿"
 
 

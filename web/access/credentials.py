@@ -156,7 +156,8 @@ def print_pass(pass_id):
     vp = creds.get_pass(pass_id)
     return render_template("access/print_qr.html", title=vp.note, svg=qr_svg(creds.pass_payload(vp)),
                            payload=creds.pass_payload(vp), until=vp.valid_until, since=vp.valid_from,
-                           uses=vp.max_uses, back=url_for("access.passes"))
+                           uses=vp.max_uses, used=creds.pass_uses(vp), state=creds.pass_state(vp),
+                           back=url_for("access.passes"))
 
 
 @bp.post("/access/passes/<int:pass_id>/revoke")
