@@ -53,6 +53,16 @@ def test_init_demo_builds_a_believable_community(tmp_path):
     again = linli(tmp_path / "box", "init", "--demo")  # running it twice adds nobody
     assert f"{residents} 位住户" in again.stdout
 
+    from appliance.config import load_config
+    from appliance.runtime import build_runtime
+
+    rt = build_runtime(load_config(tmp_path / "box"), hardware=False)
+    try:  # the fire-lane ladder has somebody to text in the demo
+        name, phone = rt.services.firelane.settings.duty()
+        assert name and phone.startswith("1") and len(phone) == 11
+    finally:
+        rt.close()
+
 
 def test_import_dry_run_then_real_import(tmp_path):
     home = tmp_path / "box"

@@ -40,12 +40,13 @@ def create_app(config, services, testing: bool = False) -> Flask:
     CSRFProtect(app)
     Babel(app, locale_selector=_select_locale)
 
-    from web import once
+    from web import filters, once
     from web.params import IdConverter
 
     app.url_map.converters["int"] = IdConverter  # every <int:...> id fits SQLite (1 .. 2**63-1)
     _register_blueprints(app)
     once.install(app)
+    filters.install(app)
 
     @app.before_request
     def _locale_for_services():
