@@ -119,7 +119,7 @@ def test_check_config_names_each_bad_key_and_selfcheck_reports_safe_mode(tmp_pat
     assert result.returncode == 1
     assert "web.port" in result.stdout and "web.bogus" in result.stdout and "nosuch" in result.stdout
     result = linli(home, "selfcheck")
-    assert result.returncode == 1 and "FAIL config" in result.stdout and "safe mode" in result.stdout
+    assert result.returncode == 1 and "✖ 有问题  设置文件" in result.stdout and "安全模式" in result.stdout
     (home / "config.toml").write_text("[web]\nport = 8081\n", encoding="utf-8")
     assert linli(home, "check-config").returncode == 0
     explain = linli(home, "check-config", "--explain")

@@ -39,6 +39,6 @@ def test_a_missing_kiosk_camera_only_hides_face_entry(linli_home, tmp_path):
     try:
         assert rt.services.face.camera is None
         detail = rt.services.health.report()["subsystems"]["face entry"]["detail"]
-        assert "no kiosk camera" in detail
+        assert "没有摄像头" in detail
     finally:
         rt.close()
