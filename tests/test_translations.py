@@ -54,7 +54,7 @@ _STRIP = [
 _TOKENS = [
     r"[a-z][a-z0-9+.-]*://\S*", r"\b[\w.-]+@[\w.-]+\b", r"%\(\w+\)s", r"\b[a-z_]+(?:\.[a-z_0-9\[\]]+)+\b",
     r"\b(?:linli|python)\s[\w -]+", r"\b[a-z]+_[a-z_]+\b", r"\b(?:v4l2|picamera|file):\S*", r"\b[A-Z0-9]{2,6}s?\b",
-    r"\bjpg|png|xlsx|csv\b", r"\b\w*\d\w*\b",  # names with digits are identifiers (cam1, zs01)
+    r"\bjpg|png|xlsx|csv\b", r"\b[\w-]*\d[\w-]*\b",  # names with digits are identifiers (cam1, zs01, box-f0a8)
     r"\b\w+ = \"[^\"]*\"", r"(?:/[\w.-]+)+",  # key = "value" examples and file paths
 ]
 

@@ -14,7 +14,7 @@ LABELS = {
     "config": N_("Settings file"), "database": N_("Database"), "accounts": N_("Staff accounts"),
     "tasks": N_("Background work"), "gpio": N_("Gate wiring"), "vision models": N_("Recognition models"),
     "work orders": N_("Work orders"), "gate": N_("Gate"), "face": N_("Face recognition"),
-    "face entry": N_("Face entry at the kiosk"), "modem": N_("SMS modem"), "cameras": N_("Cameras"),
+    "face entry": N_("Face entry at the kiosk"), "modem": N_("SMS modem"), "cameras": N_("Cameras"), "camera": N_("Cameras"),
     "sync": N_("Sync with the district"), "hub": N_("District hub"), "plates": N_("Plate reading"),
     "votes": N_("Votes"), "parking": N_("Parking"),
 }

@@ -26,7 +26,7 @@ def test_configured_kiosk_camera_feeds_face_entry_and_is_closed(linli_home, tmp_
         frame = camera.read(timeout=2)
         assert frame is not None and frame.image.shape == (120, 160, 3)
         health = rt.services.health.report()["subsystems"]["face entry"]
-        assert health["ok"] and health["detail"].startswith("on")
+        assert health["ok"] and health["detail"].startswith("已开启")
     finally:
         rt.close()
     assert camera.health()["state"] == "closed"
