@@ -124,7 +124,10 @@ def cmd_user_add(args) -> int:
     password = sys.stdin.readline().rstrip("\r\n")
     with open_runtime() as runtime:
         user = runtime.services.accounts.create(args.name, args.role, password, actor="cli")
-    print(_("Account %(name)s created with role %(role)s.", name=user.username, role=user.role))
+    from appliance.services.audit_words import STAFF_ROLES
+
+    print(_("Account %(name)s created with role %(role)s.", name=user.username,
+            role=_(STAFF_ROLES[user.role]) if user.role in STAFF_ROLES else user.role))
     return 0
 
 

@@ -63,9 +63,12 @@ class RegistryService:
         return b
 
     def save_building(self, data: dict, actor: str, building_id=None) -> Building:
-        name = clean_text(data.get("name"), "name", required=True, max_len=50)
-        address = clean_text(data.get("address"), "address", max_len=200)
-        floors = clean_int(data.get("floors"), "floors", min=1, max=200)
+        checked = clean_all({
+            "name": lambda: clean_text(data.get("name"), "name", required=True, max_len=50),
+            "address": lambda: clean_text(data.get("address"), "address", max_len=200),
+            "floors": lambda: clean_int(data.get("floors"), "floors", min=1, max=200),
+        })
+        name, address, floors = checked["name"], checked["address"], checked["floors"]
         clash = Building.select().where(Building.name == name)
         if building_id:
             clash = clash.where(Building.id != building_id)
@@ -101,9 +104,12 @@ class RegistryService:
 
     def save_unit(self, data: dict, actor: str, unit_id=None) -> Unit:
         building = self.building(data.get("building_id"))
-        number = clean_text(data.get("number"), "number", required=True, max_len=30)
-        floor = clean_int(data.get("floor"), "floor", min=-5, max=200)
-        area = clean_area(data.get("area_m2"))
+        checked = clean_all({
+            "number": lambda: clean_text(data.get("number"), "number", required=True, max_len=30),
+            "floor": lambda: clean_int(data.get("floor"), "floor", min=-5, max=200),
+            "area_m2": lambda: clean_area(data.get("area_m2")),
+        })
+        number, floor, area = checked["number"], checked["floor"], checked["area_m2"]
         clash = Unit.select().where(Unit.building == building, Unit.number == number)
         if unit_id:
             clash = clash.where(Unit.id != unit_id)

@@ -51,3 +51,11 @@ def test_resident_form_names_every_bad_field_with_the_allowed_range(app, client_
         "name": "王秀英", "unit_id": resident.household.unit.id, "phone": "abc", "birth_year": "1800"}).get_data(True)
     assert "出生年份应在 1900 到今年之间" in html
     assert "电话号码不对" in html
+
+
+def test_unit_form_names_every_bad_field(app, client_as, resident):
+    app.config["WTF_CSRF_ENABLED"] = False
+    html = client_as("volunteer").post("/units", data={
+        "building_id": resident.household.unit.building.id, "number": "", "floor": "999",
+        "area_m2": "abc"}).get_data(True)
+    assert "应在 -5 到 200 之间" in html and "面积" in html
