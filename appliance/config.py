@@ -167,6 +167,7 @@ class FireLaneConfig:
     motion_check_every_s: float = setting(30.0, "Run the detector on a still picture at least this often, for parked cars.", min=5.0, max=600.0)
     detector: str = setting("int8", "Vehicle detector model: int8 (fast) or fp32 (reference).", choices=("int8", "fp32"))
     threads: int = setting(1, "CPU threads of each camera's vehicle detector.", min=1, max=4)
+    plate_recogniser: str = setting("ppocr", "Plate recogniser: ppocr (PP-OCRv4, default) or hyperlpr (the old reader, kept for one release to compare).", choices=("ppocr", "hyperlpr"))
     modem: str = setting("auto", "4G modem for notices: auto (the serial port on a Raspberry Pi, a simulated modem elsewhere), serial, simulated or off.", choices=("auto", "serial", "simulated", "off"))
     modem_port: str = setting("/dev/ttyUSB2", "Serial port of the modem's AT interface (a udev symlink is best).")
     call_answer_timeout_s: float = setting(40.0, "How long a call to the owner rings before the notice goes by SMS.", min=10.0, max=120.0)
@@ -244,6 +245,10 @@ class HubConfig:
     worker_id: str = setting("", "This worker's MQTT client id suffix; empty means the host name and process id.")
 
 
+# Feature sections kept in their own folders (imported here, after ``setting`` exists).
+from appliance.parking.config import ParkingConfig  # noqa: E402
+
+
 @dataclass
 class Config:
     box: BoxConfig = field(default_factory=BoxConfig)
@@ -258,6 +263,7 @@ class Config:
     logging: LoggingConfig = field(default_factory=LoggingConfig)
     sync: SyncConfig = field(default_factory=SyncConfig)
     hub: HubConfig = field(default_factory=HubConfig)
+    parking: ParkingConfig = field(default_factory=ParkingConfig)
     # Filled by load_config, not by the file.
     home: Path = field(default=Path("var"), metadata={"internal": True})
     problems: list[str] = field(default_factory=list, metadata={"internal": True})

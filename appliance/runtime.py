@@ -23,9 +23,11 @@ from appliance.registry import setup as registry_feature
 from appliance.sync import setup as sync_feature
 from appliance.system import setup as system_feature
 from appliance.workorders import setup as workorders_feature
+from appliance.parking import setup as parking_feature
+from appliance.practice import setup as practice_feature
 from appliance.access.keys import BoxKeys, load_or_create_signing_key
 from appliance.config import Config
-from appliance.db import migrate, open_database
+from appliance.db import migrate, open_database, router
 from appliance.features import Context, Feature
 from appliance.files import read_or_create_private
 from appliance.services import Services
@@ -46,6 +48,8 @@ FEATURES = (
     access_feature.setup,
     face_feature.setup,
     firelane_feature.setup,
+    parking_feature.setup,
+    practice_feature.setup,
     sync_feature.setup,
     hub_feature.setup,
 )
@@ -92,10 +96,13 @@ class Runtime:
             self.db.close()
 
 
-def build_runtime(config: Config, *, immediate_tasks: bool | None = None, hardware: bool = True) -> Runtime:
+def build_runtime(config: Config, *, immediate_tasks: bool | None = None, hardware: bool = True,
+                  sandbox: bool = False) -> Runtime:
+    """``sandbox``: a practice room's runtime, whose database the models use only inside
+    ``router.using(runtime.db)`` (appliance/db/router.py)."""
     home = config.home
     home.mkdir(parents=True, exist_ok=True)
-    db = open_database(config.db_path, config.db.busy_timeout_ms)
+    db = open_database(config.db_path, config.db.busy_timeout_ms, default=not sandbox)
     migrate(db, config.db_path, config.db.backup_keep)
     secret_key = read_or_create_private(home / "secret_key", lambda: secrets.token_hex(32).encode()).decode().strip()
     box_id = config.box.id or read_or_create_private(
@@ -107,11 +114,12 @@ def build_runtime(config: Config, *, immediate_tasks: bool | None = None, hardwa
                   box_id=box_id, secret_key=secret_key, home=home, hardware=hardware,
                   pin_factory=make_pin_factory(config.hardware.backend) if hardware else None)
     try:
-        for setup in FEATURES:
-            feature = setup(ctx)
-            ctx.features.append(feature)
-            for name, check in feature.health().items():
-                ctx.health.add(name, check)
+        with router.using(db):
+            for setup in FEATURES:
+                feature = setup(ctx)
+                ctx.features.append(feature)
+                for name, check in feature.health().items():
+                    ctx.health.add(name, check)
     except BaseException:
         for feature in reversed(ctx.features):
             feature.close()
@@ -140,4 +148,6 @@ def _services(ctx: Context) -> Services:
         sync=ctx.need(sync_feature.SyncFeature).service,
         hub=ctx.need(hub_feature.HubFeature).service,
         workorders=ctx.need(workorders_feature.WorkOrdersFeature).service,
+        parking=ctx.need(parking_feature.ParkingFeature),
+        practice=ctx.need(practice_feature.PracticeFeature).rooms,
     )

@@ -43,3 +43,4 @@ def test_run_serves_the_site_and_stops_cleanly(tmp_path):
         output, _ = proc.communicate(timeout=30)
     assert proc.returncode == 0, output
     assert "http://127.0.0.1:%d/" % port in output
+    assert "INFO appliance.runtime: runtime ready" in output  # [logging] level = INFO by default

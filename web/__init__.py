@@ -80,7 +80,9 @@ def create_app(config, services, testing: bool = False) -> Flask:
 
 def _register_blueprints(app: Flask) -> None:
     """One line per feature's pages, in the order they are registered."""
-    from web import access, admin, api, auth, firelane, hub, kiosk, me, sync, workorders
+    from web import access, admin, api, auth, firelane, hub, kiosk, me, parking, sync, workorders
+    from web.parking import me as parking_me
+    from web import help as help_pages, practice
 
     app.register_blueprint(auth.bp)
     app.register_blueprint(admin.bp)
@@ -92,6 +94,10 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(firelane.bp)
     app.register_blueprint(me.bp)
     app.register_blueprint(workorders.bp)
+    app.register_blueprint(parking.bp)
+    app.register_blueprint(parking_me.bp)
+    app.register_blueprint(practice.bp)
+    app.register_blueprint(help_pages.bp)
 
 
 def _select_locale() -> str:

@@ -15,6 +15,13 @@ bp = Blueprint("auth", __name__)
 
 
 def services():
+    """The services this request works with: a practising staff member's sandbox (set up by
+    web/practice.py for that request), else the box's own."""
+    return g.get("practice_services") or current_app.extensions["linli"]
+
+
+def box_services():
+    """The box's own services, even in practice mode (accounts, sign-in, the practice rooms)."""
     return current_app.extensions["linli"]
 
 
@@ -24,11 +31,12 @@ def load_user():
     g.user = None
     user_id = session.get("uid")
     if user_id:
+        accounts = box_services().accounts
         try:
-            user = services().accounts.get(user_id)
+            user = accounts.get(user_id)
         except LinliError:
             user = None
-        if user and session.get("role") == user.role and services().accounts.session_valid(user, session.get("ep")):
+        if user and session.get("role") == user.role and accounts.session_valid(user, session.get("ep")):
             g.user = user
         else:
             session.clear()
@@ -114,7 +122,7 @@ def login():
     error = None
     if request.method == "POST":
         try:
-            user = services().accounts.authenticate(request.form.get("username", ""), request.form.get("password", ""),
+            user = box_services().accounts.authenticate(request.form.get("username", ""), request.form.get("password", ""),
                                                     client=request.remote_addr or "")
         except LinliError as exc:
             error = exc.message()
@@ -132,7 +140,8 @@ def login():
 @bp.post("/logout")
 def logout():
     if session.get("uid"):
-        services().accounts.logout(session.get("uid"), session.get("ep"))
+        box_services().practice.leave(session.get("uid"))
+        box_services().accounts.logout(session.get("uid"), session.get("ep"))
     lang = session.get("lang")
     session.clear()
     if lang:
@@ -156,7 +165,7 @@ def password():
     if request.method == "POST":
         form = request.form
         try:
-            user = services().accounts.change_password(user.id, form.get("old", ""), form.get("new", ""),
+            user = box_services().accounts.change_password(user.id, form.get("old", ""), form.get("new", ""),
                                                        form.get("repeat", ""), client=request.remote_addr or "")
         except LinliError as exc:
             errors = {getattr(exc, "field", None) or "form": exc.message()}

@@ -36,7 +36,7 @@ def _word(table: dict):
 def plate_class(plate) -> str:
     """CSS classes for a plate: 8-character new-energy plates are green, like the real ones."""
     text = str(plate or "")
-    return "plate plate-green" if len(text) == 8 else "plate"
+    return "plate green" if len(text) == 8 else "plate blue"
 
 
 def data_size(nbytes) -> str:

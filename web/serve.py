@@ -8,6 +8,7 @@ pyproject.toml declares (``python -m appliance run`` is the same).
 from __future__ import annotations
 
 import io
+import logging
 import signal
 import sys
 
@@ -34,6 +35,10 @@ def cmd_run(args) -> int:
     from web import create_app
 
     config = load_config()
+    if not args.verbose:
+        # The service logs at the configured level ([logging] level; the CLI's own default is
+        # warnings only), so journald shows what the box did.
+        logging.getLogger().setLevel(config.logging.level)
     if config.safe_mode:
         print(_("The configuration file has errors; Linli runs in safe mode (gate locked, vision and sync off) "
                 "until they are fixed."), file=sys.stderr)

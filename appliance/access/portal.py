@@ -13,10 +13,11 @@ from __future__ import annotations
 import datetime
 import logging
 import math
+import secrets
 
 from appliance.access.codes import clean_pin
 from appliance.access.service import REASONS
-from appliance.db.models import Credential, Resident, VisitorPass
+from appliance.db.models import Credential, PortalSession, Resident, VisitorPass
 from appliance.errors import NotFound, PermissionDenied, ValidationError
 from appliance.i18n import N_
 
@@ -116,15 +117,37 @@ class ResidentPortal:
             return "not_moved_in"
         return None
 
-    def session_resident(self, resident_id, credential_id) -> Resident | None:
-        """The resident behind a session, while its PIN is still theirs and they still live here.
-        A new PIN or a move-out ends every phone session at once."""
+    def open_session(self, cred: Credential) -> str:
+        """A new phone session for a signed-in resident: the token goes into their cookie, only
+        its keyed hash stays on the box. Sessions older than the longest allowed are purged."""
+        token = secrets.token_urlsafe(24)
+        oldest = datetime.datetime.now() - datetime.timedelta(minutes=MAX_MINUTES)
+        with self.access.db.atomic():
+            PortalSession.delete().where(PortalSession.created_at < oldest).execute()
+            PortalSession.create(resident=cred.resident_id, credential=cred.id,
+                                 token_hash=self.keys.lookup("session", token))
+        return token
+
+    def end_session(self, token) -> None:
+        if isinstance(token, str) and token:
+            (PortalSession.update(ended_at=datetime.datetime.now())
+             .where(PortalSession.token_hash == self.keys.lookup("session", token)).execute())
+
+    def session_resident(self, resident_id, credential_id, token=None) -> Resident | None:
+        """The resident behind a session, while the session is open on the box, its PIN is
+        still theirs and they still live here. Signing out, a new PIN or a move-out ends it."""
+        if not isinstance(token, str) or not token:
+            return None
         try:
             cred = Credential.get_or_none(Credential.id == int(credential_id), Credential.kind == "pin",
                                           Credential.revoked_at.is_null())
         except (TypeError, ValueError):
             return None
         if cred is None or cred.resident_id != resident_id or self._refusal(cred.resident):
+            return None
+        open_session = PortalSession.get_or_none(PortalSession.token_hash == self.keys.lookup("session", token),
+                                                 PortalSession.ended_at.is_null())
+        if open_session is None or open_session.credential_id != cred.id:
             return None
         return cred.resident
 

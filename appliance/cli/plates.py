@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from appliance.i18n import N_
 from appliance.i18n import gettext as _
 from models.plates.validate import normalize_plate, validate_plate
 
@@ -19,9 +20,10 @@ def register(sub) -> None:
 
 
 KIND_LABELS = {
-    "ordinary": "普通车牌", "new_energy_small": "小型新能源车牌", "new_energy_large": "大型新能源车牌",
-    "police": "警车车牌", "coach": "教练车车牌", "trailer": "挂车车牌", "hong_kong": "粤港车牌",
-    "macau": "粤澳车牌", "embassy": "使馆车牌", "consulate": "领馆车牌",
+    "ordinary": N_("ordinary plate"), "new_energy_small": N_("small new-energy plate"),
+    "new_energy_large": N_("large new-energy plate"), "police": N_("police plate"), "coach": N_("driving-school plate"),
+    "trailer": N_("trailer plate"), "hong_kong": N_("Guangdong-Hong Kong plate"), "macau": N_("Guangdong-Macau plate"),
+    "embassy": N_("embassy plate"), "consulate": N_("consulate plate"),
 }
 
 
@@ -31,13 +33,7 @@ def cmd_check(args) -> int:
     if not result.valid:
         print(f"{plate}\t{_(result.reason)}")
         return 1
-    label = KIND_LABELS.get(result.kind, result.kind) if not args_en() else result.kind
+    label = _(KIND_LABELS[result.kind]) if result.kind in KIND_LABELS else result.kind
     suffix = "\t" + _("manual review") if result.manual_review else ""
     print(f"{plate}\t{label}{suffix}")
     return 0
-
-
-def args_en() -> bool:
-    from appliance.i18n import current_locale
-
-    return current_locale() == "en"

@@ -31,17 +31,33 @@ def _load(path: str):
     return image
 
 
+def _models_broken(exc) -> int:
+    # A missing or damaged model file (a failed update, a worn SD card): say so in words.
+    print(_("The recognition models could not be used (%(error)s). Run `linli selfcheck`; if the models "
+            "line is red, reinstall Linli.", error=exc), file=sys.stderr)
+    return 3
+
+
 def cmd_plate_read(args) -> int:
+    from models.errors import ModelError
     from models.plates.read import PlateReader, read_plates
 
-    reader = PlateReader()
+    try:
+        reader = PlateReader()
+    except ModelError as exc:
+        return _models_broken(exc)
     status = 0
     for path in args.images:
         image = _load(path)
         if image is None:
             status = 2
             continue
-        reads = read_plates(image, reader)
+        try:
+            reads = read_plates(image, reader)
+        except ModelError as exc:
+            print(_("%(path)s: could not be read (%(error)s)", path=path, error=exc), file=sys.stderr)
+            status = 2
+            continue
         if reads:
             text, conf, _box = reads[0]
             print(f"{path}\t{text}\t{conf:.2f}")
@@ -51,10 +67,14 @@ def cmd_plate_read(args) -> int:
 
 
 def cmd_detect(args) -> int:
+    from models.errors import ModelError
     from models.manifest import model_path
     from models.vehicles.detect import VehicleDetector, detect, load_interpreter
 
-    detector = VehicleDetector(load_interpreter(model_path("vehicles.nanodet_int8"), args.threads))
+    try:
+        detector = VehicleDetector(load_interpreter(model_path("vehicles.nanodet_int8"), args.threads))
+    except ModelError as exc:
+        return _models_broken(exc)
     status = 0
     for path in args.images:
         image = _load(path)

@@ -15,13 +15,19 @@ from peewee import SqliteDatabase
 from playhouse.migrations import Runner
 
 from appliance.db.base import registered_models
+from appliance.db.router import DatabaseRouter
 
 logger = logging.getLogger(__name__)
+
+# The one place the models are bound (see router.py for why it is a router).
+router = DatabaseRouter()
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 
 
-def open_database(path: Path, busy_timeout_ms: int = 5000) -> SqliteDatabase:
+def open_database(path: Path, busy_timeout_ms: int = 5000, default: bool = True) -> SqliteDatabase:
+    """Open (creating) the SQLite file. ``default``: the models use it from now on in every
+    thread; otherwise only inside ``router.using(db)`` (a practice sandbox)."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     db = SqliteDatabase(
@@ -38,7 +44,10 @@ def open_database(path: Path, busy_timeout_ms: int = 5000) -> SqliteDatabase:
         check_same_thread=False,
         timeout=busy_timeout_ms / 1000,
     )
-    db.bind(registered_models())
+    for model in registered_models():
+        model._meta.set_database(router)
+    if default:
+        router.initialize(db)
     db.connect(reuse_if_open=True)
     return db
 

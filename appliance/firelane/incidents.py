@@ -21,6 +21,9 @@ from appliance.firelane.watchlist import report_watch_hit
 logger = logging.getLogger(__name__)
 
 
+EVIDENCE_NAMES = ("first", "latest", "plate")
+
+
 class Incidents:
     def __init__(self, db, audit, owners, ladder, deliveries, evidence_dir: Path, clock):
         self.db = db
@@ -58,7 +61,7 @@ class Incidents:
 
     def evidence_path(self, incident_id, name: str) -> Path:
         inc = self.get(incident_id)
-        filename = (inc.evidence or {}).get(name)
+        filename = (inc.evidence or {}).get(name) if name in EVIDENCE_NAMES else None
         if not filename:
             raise NotFound("No such picture.")
         return self.evidence_dir / str(inc.uuid) / filename
@@ -79,7 +82,7 @@ class Incidents:
         if self._find_open(zone, track_id, text):
             return None
         at = self.clock()
-        vehicle, owner = self.owners.lookup(text)
+        vehicle, owner, decision = self.owners.decide(plate)
         with self.db.atomic():
             inc = FireIncident.create(
                 zone=zone, camera=camera, track_id=track_id, label=label,
@@ -88,6 +91,9 @@ class Incidents:
                 plate_reads=plate.reads if plate else 0,
                 vehicle=vehicle, owner=owner, entered_at=entered_at, opened_at=at, last_seen_at=at)
             inc.evidence = self._save_evidence(inc, frame, box, plate_crop, first=True)
+            if vehicle is None and decision.candidates:
+                # Shown to the volunteer with the plate crop: which registered cars it may be.
+                inc.evidence["candidates"] = list(decision.candidates[:5])
             inc.save()
             events.publish(inc, "new")
             report_watch_hit(inc)
@@ -113,6 +119,8 @@ class Incidents:
             inc.plate, inc.plate_confidence, inc.plate_reads = plate.text, plate.confidence, plate.reads
             if plate_crop is not None:
                 inc.evidence = {**inc.evidence, **self._save_evidence(inc, None, None, plate_crop)}
+            _v, _o, decision = self.owners.decide(plate)
+            inc.evidence = {**inc.evidence, "candidates": list(decision.candidates[:5])}
         with self.db.atomic():
             inc.save()
             if better and changed:

@@ -1,5 +1,12 @@
 """Who owns a read plate: fuzzy match against the registered vehicles.
 
+``decide`` is what the incidents use: it names an owner to phone only for a trusted read that
+equals exactly one registered plate with no registered neighbour (models.plates.match.
+owner_match), or, for an unregistered plate read as surely, the resident whose visitor car pass
+let it in (the car gate's passes); anything less goes to the volunteer with the candidate
+plates. ``lookup`` (the
+fuzzy match) only counts registered cars in the parking zones.
+
 The watch asks on every processed frame (parking counts) and at every incident, so the plate
 table is cached and read again only after the database changed. Two O(1) counters say so:
 SQLite's ``data_version`` changes when another connection commits (the web's threads), and
@@ -11,8 +18,8 @@ from __future__ import annotations
 import datetime
 import threading
 
-from appliance.db.models import Vehicle
-from models.plates.match import match_plate
+from appliance.db.models import CarPass, Vehicle
+from models.plates.match import OwnerMatch, match_plate, owner_match
 
 
 class OwnerLookup:
@@ -36,9 +43,55 @@ class OwnerLookup:
                 self._stamps[me] = (version, changes)
             return self._plates
 
+    def registered(self) -> dict[str, int]:
+        """plate -> vehicle id of every registered vehicle (the same cache; the car gate reads it)."""
+        return self._fresh_plates()
+
     def invalidate(self) -> None:
         with self._lock:
             self._stamps = {}
+
+    def decide(self, read, today: datetime.date | None = None):
+        """(vehicle, resident, OwnerMatch) for a models.plates.vote.BestRead (or None).
+
+        vehicle and resident are set only when the owner may be phoned; resident is None when
+        they moved out.
+        """
+        if read is None or not read.valid:
+            return None, None, OwnerMatch(None, "unread")
+        plates = self._fresh_plates()
+        decision = owner_match(read.text, read.trusted, plates)
+        if decision.plate is None and decision.reason == "not_registered" and read.trusted:
+            inviter = self._inviter(read.text)
+            if inviter is not None:  # a guest's car: the resident who invited it is phoned
+                return None, inviter, OwnerMatch(read.text, "visitor_pass", decision.candidates)
+        if decision.plate is None:
+            return None, None, decision
+        vehicle, resident = self._owner_of(plates[decision.plate], today)
+        if vehicle is None:
+            return None, None, OwnerMatch(None, "not_registered")
+        return vehicle, resident, decision
+
+    @staticmethod
+    def _inviter(plate: str):
+        """The resident whose car pass let this plate in lately (the pass may have run out
+        while the car is still parked: a day's grace)."""
+        now = datetime.datetime.now()
+        car_pass = (CarPass.select().where((CarPass.plate == plate) & CarPass.resident.is_null(False)
+                                           & (CarPass.entries > 0) & (CarPass.valid_from <= now)
+                                           & (CarPass.valid_until > now - datetime.timedelta(days=1)))
+                    .order_by(CarPass.created_at.desc()).first())
+        return car_pass.resident if car_pass is not None else None
+
+    def _owner_of(self, vehicle_id: int, today: datetime.date | None):
+        vehicle = Vehicle.get_or_none(Vehicle.id == vehicle_id)
+        if vehicle is None:  # deleted since the cache was read
+            self.invalidate()
+            return None, None
+        resident = vehicle.resident
+        if resident.move_out is not None and resident.move_out <= (today or datetime.date.today()):
+            return vehicle, None
+        return vehicle, resident
 
     def lookup(self, plate: str, today: datetime.date | None = None):
         """(vehicle, resident) for a read plate; resident is None when they moved out."""
@@ -48,11 +101,4 @@ class OwnerLookup:
         m = match_plate(plate, plates)
         if m is None:
             return None, None
-        vehicle = Vehicle.get_or_none(Vehicle.id == plates[m.plate])
-        if vehicle is None:  # deleted since the cache was read
-            self.invalidate()
-            return None, None
-        resident = vehicle.resident
-        if resident.move_out is not None and resident.move_out <= (today or datetime.date.today()):
-            return vehicle, None
-        return vehicle, resident
+        return self._owner_of(plates[m.plate], today)

@@ -135,7 +135,7 @@ def _start_cameras(ctx: Context, feature: FireLaneFeature) -> None:
     cfg = ctx.config.firelane
     detector = Locked(VehicleDetector(load_interpreter(model_path(f"vehicles.nanodet_{cfg.detector}"),
                                                        num_threads=cfg.threads)))
-    reader = Locked(PlateReader())
+    reader = Locked(PlateReader(recogniser=cfg.plate_recogniser))
     lane = feature.lane
     for entry in cfg.cameras:
         watch = CameraWatch(entry["name"], camera_spec(entry, cfg.fps),

@@ -45,7 +45,7 @@ class ReplayFrame:
 class _TrackPlates:
     voter: PlateVoter = field(default_factory=PlateVoter)
     best_crop: np.ndarray | None = None
-    best_conf: float = 0.0
+    best_score: float = -1e9  # sharpness of a confident read, else confidence - 1
     reads: int = 0
 
     def settled(self) -> bool:
@@ -105,11 +105,13 @@ class FireLaneWatch:
                 logger.debug("plate reader failed on track %s", track.id)
                 continue
             for r in reads:
-                tp.voter.add(r.text, r.confidence, r.char_confidences)
+                tp.voter.add_read(r)
                 tp.reads += 1
-                if r.confidence > tp.best_conf:
+                # The volunteer sees the sharpest of the confident crops.
+                score = r.sharpness if r.confidence >= 0.8 else r.confidence - 1.0
+                if score > tp.best_score:
                     bx1, by1, bx2, by2 = r.box
-                    tp.best_conf, tp.best_crop = r.confidence, crop[by1:by2, bx1:bx2].copy()
+                    tp.best_score, tp.best_crop = score, crop[by1:by2, bx1:bx2].copy()
 
     # --- one frame ----------------------------------------------------------------------
     def process(self, frame: np.ndarray, ts: float) -> list:

@@ -31,8 +31,17 @@ class ZoneStore:
         """(JPEG, width, height) of the camera's latest frame, None before its first frame."""
         return self._snapshots.get(camera)
 
-    def cameras(self) -> list[str]:
-        return sorted(set(self._snapshots) | {z.camera for z in FireZone.select(FireZone.camera)})
+    def cameras(self, configured=()) -> list[str]:
+        """Cameras a zone can be drawn for: the configured ones, those that sent a picture,
+        and those that already have zones (a camera removed from the config keeps its zones)."""
+        return sorted(set(configured) | set(self._snapshots) | {z.camera for z in FireZone.select(FireZone.camera)})
+
+    def form_values(self, zone_id) -> dict:
+        """An existing zone as the editor's form fields (the polygon as "x,y x,y ...")."""
+        z = self.get(zone_id)
+        return {"name": z.name, "camera": z.camera, "kind": z.kind, "dwell_s": int(z.dwell_s),
+                "inertia": z.inertia, "objects": list(z.objects),
+                "polygon": " ".join(f"{int(x)},{int(y)}" for x, y in z.polygon)}
 
     # --- zones ------------------------------------------------------------------------
     def list(self, camera: str | None = None) -> list[FireZone]:

@@ -17,6 +17,8 @@ if TYPE_CHECKING:
     from appliance.face.setup import FaceFeature
     from appliance.firelane.lane import FireLane
     from appliance.hub.service import HubService
+    from appliance.parking.setup import ParkingFeature
+    from appliance.practice.rooms import PracticeRooms
     from appliance.registry.service import RegistryService
     from appliance.registry.spreadsheet import ResidentsIO
     from appliance.registry.tasks import RegistryTasks
@@ -52,3 +54,5 @@ class Services:
     sync: SyncService
     hub: HubService | None  # on a district hub only
     workorders: WorkOrderService
+    parking: ParkingFeature  # built always; the barrier only with [parking] enabled
+    practice: PracticeRooms  # staff members' throw-away practice runtimes

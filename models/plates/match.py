@@ -96,3 +96,48 @@ def match_plate(
     if best is None or tied:
         return None
     return best
+
+
+# A trusted read that is this close to a second registered plate is not phoned: one misread
+# character would be enough to name the other owner.
+NEIGHBOUR_DISTANCE = 1.0
+
+
+@dataclass(frozen=True)
+class OwnerMatch:
+    """Whose car a read names, or why nobody is phoned.
+
+    ``plate`` is set only when the owner may be phoned. Otherwise ``candidates`` lists the
+    registered plates the read could be (closest first) for the volunteer to check against
+    the car, and ``reason`` says why: "unread", "untrusted", "not_registered", "near_miss"
+    (a fuzzy match only), "neighbour" (a second registered plate is one character away).
+    """
+
+    plate: str | None
+    reason: str
+    candidates: tuple[str, ...] = ()
+
+
+def owner_match(read: str, trusted: bool, registered: Iterable[str],
+                max_distance: float = DEFAULT_MAX_DISTANCE) -> OwnerMatch:
+    """Phone an owner only for a trusted read equal to exactly one registered plate with no
+    other registered plate within NEIGHBOUR_DISTANCE; a fuzzy match never phones anyone.
+
+    Calling the wrong owner is worse than asking the volunteer, so every doubt goes to the
+    volunteer, with the candidates.
+    """
+    text = canonical(read)
+    if not text:
+        return OwnerMatch(None, "unread")
+    near = sorted((plate_distance(text, p), p) for p in registered)
+    near = [(d, p) for d, p in near if d <= max(max_distance, NEIGHBOUR_DISTANCE)]
+    candidates = tuple(dict.fromkeys(p for _d, p in near))
+    exact = [p for d, p in near if d == 0]
+    if not trusted:
+        return OwnerMatch(None, "untrusted", candidates)
+    if not exact:
+        return OwnerMatch(None, "near_miss" if candidates else "not_registered", candidates)
+    others = {canonical(p) for d, p in near if d > 0}
+    if others:
+        return OwnerMatch(None, "neighbour", candidates)
+    return OwnerMatch(exact[0], "trusted", candidates)

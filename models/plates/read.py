@@ -1,7 +1,16 @@
-"""Plate reading with HyperLPR's Caffe models through cv2.dnn.
+"""Plate reading: HyperLPR's detector and corner refiner (Caffe, cv2.dnn), then a recogniser.
 
 Three stages: a MobileNet-SSD finds plates in the frame, a small regression net finds the
-four corners so the plate can be rectified to 136x36, and a CTC recogniser reads it.
+four corners so the plate can be rectified, and a CTC recogniser reads it. The recogniser is
+PaddleOCR's PP-OCRv4 mobile model (ppocr.py, LiteRT) by default; HyperLPR v1's own
+recogniser stays available (recogniser="hyperlpr", the [firelane] plate_recogniser setting)
+for one release so a community can compare, and gives the second opinion: a read both
+recognisers agree on is marked ``agree``, which the owner-matching rule trusts.
+
+Measured on real photos (tests/models/plates/scenes, bench_plates_real) and on the synthetic
+set (bench_plates): see the figures there and in the README.
+
+History of the HyperLPR-only reader:
 
 Synthetic bench, reporting seed 2018 (bench_plates), before -> after the full affine first
 refinement and the beam decode (decode.py), on the generator with the GA 36 dot/row fix:
@@ -22,6 +31,7 @@ import numpy as np
 from models.errors import ModelError
 from models.manifest import load_manifest, model_path
 from models.plates import decode
+from models.plates.ppocr import PPOCRRecogniser
 
 logger = logging.getLogger(__name__)
 
@@ -36,6 +46,15 @@ PLATE_SIDE_MARGIN = 4  # pixels of the 136-pixel-wide rectified plate
 # Fraction of the refined plate width added on the left of green plates (tuned on another
 # seed than the bench's: 0.08-0.14 read alike, 0.1 best).
 GREEN_LEFT_EXTENSION = 0.1
+RECOGNISERS = ("ppocr", "hyperlpr")
+# The PP-OCR crop: the refined corners land on the characters' outer edges, so the crop keeps
+# a band of plate around them (fractions of the output size), wider on the left of a green
+# plate whose province character the refiner tends to cut. Chosen once from the geometry
+# (a glyph cut at the border is misread), not fitted to the evaluation photos.
+PPOCR_SIZE = (176, 48)
+PPOCR_MARGIN_X = 0.05
+PPOCR_MARGIN_Y = 0.1
+PPOCR_GREEN_LEFT = 0.1
 _SSD_MEAN = np.array([0.485, 0.456, 0.406], np.float32)  # RGB
 _SSD_STD = np.array([0.229, 0.224, 0.225], np.float32)
 
@@ -46,6 +65,9 @@ class PlateRead:
     confidence: float
     box: tuple[int, int, int, int]
     char_confidences: tuple[float, ...] = ()
+    second: str = ""  # the other recogniser's read of the same crop ("" when not asked)
+    agree: bool = False  # both recognisers read exactly this text
+    sharpness: float = 0.0  # variance of the Laplacian of the plate crop (blur lowers it)
 
 
 def _load_caffe(manifest: dict, entry: str) -> cv2.dnn.Net:
@@ -100,11 +122,17 @@ class PlateReader:
     """Finds and reads the plates in a BGR frame. Holds three small nets; not thread-safe."""
 
     def __init__(self, manifest: dict | None = None, min_score: float = 0.3,
-                 detect_size: int = 640, constrained: bool = True):
+                 detect_size: int = 640, constrained: bool = True, recogniser: str = "ppocr",
+                 second_opinion: bool = True):
+        if recogniser not in RECOGNISERS:
+            raise ModelError(f"unknown plate recogniser {recogniser!r}")
         manifest = manifest if manifest is not None else load_manifest()
         self.detector = _load_caffe(manifest, "plates.detector")
         self.refiner = _load_caffe(manifest, "plates.refiner")
+        # HyperLPR's recogniser: the old reader, and the second opinion of the new one.
         self.recogniser = _load_caffe(manifest, "plates.recogniser")
+        self.ppocr = PPOCRRecogniser(manifest) if recogniser == "ppocr" else None
+        self.second_opinion = second_opinion
         self.min_score = min_score
         self.detect_size = detect_size
         self.constrained = constrained
@@ -179,6 +207,11 @@ class PlateReader:
 
     def _rectify(self, crop: np.ndarray) -> tuple[np.ndarray, str]:
         """(rectified plate, background colour). Green plates are rectified wider on the left."""
+        plate, colour, _g, _pts = self._rectify_full(crop)
+        return plate, colour
+
+    def _rectify_full(self, crop: np.ndarray):
+        """(136x36 plate, colour, first-pass warp, refined corners in it)."""
         pts = self._corners(crop)
         scale = 3.0
         target = np.array([[32, 12], [96, 12], [96, 36], [32, 36]], np.float32) * scale
@@ -192,6 +225,7 @@ class PlateReader:
         m = PLATE_SIDE_MARGIN
         dst = np.array([[m, 0], [136 - m, 0], [136 - m, 36], [m, 36]], np.float32)
         pts = pts.astype(np.float32)
+        refined = pts.copy()
         plate = cv2.warpPerspective(g, cv2.getPerspectiveTransform(pts, dst), (136, 36))
         colour = plate_colour(plate)
         if colour == "green":
@@ -201,7 +235,18 @@ class PlateReader:
             pts[0] -= top * GREEN_LEFT_EXTENSION
             pts[3] -= bottom * GREEN_LEFT_EXTENSION
             plate = cv2.warpPerspective(g, cv2.getPerspectiveTransform(pts, dst), (136, 36))
-        return plate, colour
+        return plate, colour, g, refined
+
+    @staticmethod
+    def wide_crop(g: np.ndarray, pts: np.ndarray, colour: str) -> np.ndarray:
+        """The plate for PP-OCR: the refined corners mapped inside a band of margin."""
+        w, h = PPOCR_SIZE
+        left = PPOCR_MARGIN_X + (PPOCR_GREEN_LEFT if colour == "green" else 0.0)
+        dst = np.array([[left * w, PPOCR_MARGIN_Y * h], [(1 - PPOCR_MARGIN_X) * w, PPOCR_MARGIN_Y * h],
+                        [(1 - PPOCR_MARGIN_X) * w, (1 - PPOCR_MARGIN_Y) * h],
+                        [left * w, (1 - PPOCR_MARGIN_Y) * h]], np.float32)
+        return cv2.warpPerspective(g, cv2.getPerspectiveTransform(pts.astype(np.float32), dst), (w, h),
+                                   borderMode=cv2.BORDER_REPLICATE)
 
     # -- recognition ----------------------------------------------------------------------
     def char_probs(self, plate: np.ndarray, colour: str = "unknown") -> np.ndarray:
@@ -239,6 +284,39 @@ class PlateReader:
             return "", 0.0, ()
         return text, float(np.mean(conf)), tuple(conf)
 
+    def recognise_ppocr(self, plate: np.ndarray, colour: str = "unknown"
+                        ) -> tuple[str, float, tuple[float, ...]]:
+        """PP-OCR's reading of a wide plate crop, decoded under the GA 36 layouts.
+
+        The colour only ever removes the 8-character layouts (a blue or yellow plate is never
+        new-energy). It never forces them: on real photos the colour test takes dark or
+        washed-out blue plates for green, and a forced 8-character layout garbles them.
+        """
+        if self.ppocr is None:
+            raise ModelError("this reader was made without the PP-OCR recogniser")
+        probs = self.ppocr.char_probs(plate)
+        if self.constrained:
+            layouts = decode.LAYOUTS_BY_COLOUR[colour] if colour in ("blue", "yellow") else None
+            text, conf, _layout = decode.constrained(probs, CHARS, layouts)
+        else:
+            text, conf = decode.greedy(probs, CHARS)
+        if not text:
+            return "", 0.0, ()
+        return text, float(np.mean(conf)), tuple(conf)
+
+    def read_crop(self, crop: np.ndarray, box=(0, 0, 0, 0)) -> PlateRead | None:
+        """Read the plate in a loose crop around it (refine, rectify, recognise)."""
+        plate, colour, g, pts = self._rectify_full(crop)
+        sharp = float(cv2.Laplacian(cv2.cvtColor(plate, cv2.COLOR_BGR2GRAY), cv2.CV_32F).var())
+        if self.ppocr is None:
+            text, conf, per_char = self.recognise(plate, colour)
+            return PlateRead(text, conf, box, per_char, sharpness=sharp) if text else None
+        text, conf, per_char = self.recognise_ppocr(self.wide_crop(g, pts, colour), colour)
+        if not text:
+            return None
+        second = self.recognise(plate, colour)[0] if self.second_opinion else ""
+        return PlateRead(text, conf, box, per_char, second, second == text, sharp)
+
     def read(self, image: np.ndarray) -> list[PlateRead]:
         if image is None or image.ndim != 3 or image.shape[2] != 3:
             raise ModelError("read expects a BGR image")
@@ -248,12 +326,12 @@ class PlateReader:
             if crop.size == 0:
                 continue
             try:
-                text, conf, per_char = self.recognise(*self._rectify(crop))
+                found = self.read_crop(crop, box)
             except cv2.error as exc:
                 logger.debug("plate at %s could not be read: %s", box, exc)
                 continue
-            if text:
-                reads.append(PlateRead(text, conf, box, per_char))
+            if found is not None:
+                reads.append(found)
         return reads
 
 

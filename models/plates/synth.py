@@ -27,7 +27,15 @@ FONT_PATHS = (
 LATIN_FONT_PATHS = (Path("/usr/share/fonts/truetype/dejavu/DejaVuSansCondensed-Bold.ttf"),)
 PX_PER_MM = 2
 BOLDEN = 0.04
-CONDITIONS = ("clear", "perspective", "blur", "noise", "low_light", "small")
+# The last four are harder (issue 17): motion blur along the car's travel, heavy JPEG from a
+# cheap camera's stream, rain streaks with washed-out contrast, night (dark, noisy, small).
+# New conditions go at the end so a seed keeps giving the same plates for the earlier ones.
+CONDITIONS = ("clear", "perspective", "blur", "noise", "low_light", "small",
+              "motion", "jpeg", "rain", "night", "real_car")
+# "real_car": the plate on a real car's rear (opencv-doc's licenseplate_motion.jpg, the only
+# car photo in that Debian package), over the photo's own plate, at a random size and light.
+CAR_PHOTO = Path("/usr/share/doc/opencv-doc/examples/data/licenseplate_motion.jpg")
+CAR_PLATE_BOX = (228, 228, 352, 292)
 COLOURS = ("blue", "yellow", "green")
 
 
@@ -172,13 +180,47 @@ def _scene(rng: np.random.Generator, w: int, h: int) -> np.ndarray:
     return np.clip(img, 0, 255).astype(np.uint8), (cx, cy + bh // 4)
 
 
+@lru_cache(maxsize=1)
+def _car_photo() -> np.ndarray:
+    car = cv2.imread(str(CAR_PHOTO))
+    if car is None:
+        raise ModelError("opencv-doc is not installed (apt-get install opencv-doc)")
+    return car
+
+
+def _on_real_car(rng: np.random.Generator, text: str, colour: str,
+                 scene_size: tuple[int, int]) -> SynthPlate:
+    car = _car_photo().copy()
+    x1, y1, x2, y2 = CAR_PLATE_BOX
+    flat = render_plate(text, colour)
+    # At the plate's own aspect, centred on the photo's plate (which is taller: European).
+    ph = round((x2 - x1) * flat.shape[0] / flat.shape[1])
+    y1 = (y1 + y2 - ph) // 2
+    y2 = y1 + ph
+    car[y1:y2, x1:x2] = cv2.resize(flat, (x2 - x1, ph), interpolation=cv2.INTER_AREA)
+    k = float(rng.uniform(0.8, 1.3))
+    car = cv2.resize(car, None, fx=k, fy=k, interpolation=cv2.INTER_AREA)
+    W, H = scene_size
+    ox = int(rng.integers(-max(1, car.shape[1] - W) // 2 - 1, 1)) if car.shape[1] > W else 0
+    oy = int(rng.integers(-max(1, car.shape[0] - H) // 2 - 1, 1)) if car.shape[0] > H else 0
+    scene = np.full((H, W, 3), 100, np.uint8)
+    sx0, sy0 = max(0, -ox), max(0, -oy)
+    h, w = min(H, car.shape[0] - sy0), min(W, car.shape[1] - sx0)
+    scene[:h, :w] = car[sy0: sy0 + h, sx0: sx0 + w]
+    img = scene.astype(np.float32) * rng.uniform(0.6, 1.2) + rng.normal(0, 4, scene.shape)
+    box = (int(x1 * k) - sx0, int(y1 * k) - sy0, int(x2 * k) - sx0, int(y2 * k) - sy0)
+    return SynthPlate(text, colour, "real_car", np.clip(img, 0, 255).astype(np.uint8), box)
+
+
 def make_sample(rng: np.random.Generator, colour: str, condition: str,
                 scene_size: tuple[int, int] = (640, 480), text: str | None = None) -> SynthPlate:
     text = text or random_plate_text(rng, colour)
+    if condition == "real_car":
+        return _on_real_car(rng, text, colour, scene_size)
     flat = render_plate(text, colour)
     scene, (px, py) = _scene(rng, *scene_size)
     ph, pw = flat.shape[:2]
-    target_w = rng.uniform(60, 90) if condition == "small" else rng.uniform(130, 190)
+    target_w = rng.uniform(60, 90) if condition in ("small", "night") else rng.uniform(130, 190)
     k = target_w / pw
     tw, th = target_w, ph * k
     src = np.float32([[0, 0], [pw, 0], [pw, ph], [0, ph]])
@@ -201,6 +243,28 @@ def make_sample(rng: np.random.Generator, colour: str, condition: str,
     elif condition == "low_light":
         img = 255.0 * (img / 255.0) ** 1.8 * rng.uniform(0.35, 0.5)
         img += rng.normal(0, 3, img.shape).astype(np.float32)
+    elif condition == "motion":
+        n = int(rng.integers(5, 10))
+        kernel = np.zeros((n, n), np.float32)
+        kernel[n // 2, :] = 1.0 / n
+        rot = cv2.getRotationMatrix2D((n / 2 - 0.5, n / 2 - 0.5), float(rng.uniform(-30, 30)), 1.0)
+        kernel = cv2.warpAffine(kernel, rot, (n, n))
+        img = cv2.filter2D(img, -1, kernel / max(kernel.sum(), 1e-6))
+    elif condition == "jpeg":
+        quality = int(rng.integers(12, 25))
+        ok, buf = cv2.imencode(".jpg", np.clip(img, 0, 255).astype(np.uint8),
+                               [cv2.IMWRITE_JPEG_QUALITY, quality])
+        img = cv2.imdecode(buf, cv2.IMREAD_COLOR).astype(np.float32)
+    elif condition == "rain":
+        img = img * 0.7 + 60.0  # wet glass and haze: less contrast
+        for _ in range(int(rng.integers(150, 300))):
+            x, y = int(rng.integers(0, scene_size[0])), int(rng.integers(0, scene_size[1]))
+            length = int(rng.integers(8, 25))
+            cv2.line(img, (x, y), (x + length // 5, y + length), (200, 200, 200), 1)
+        img = cv2.GaussianBlur(img, (0, 0), 0.8)
+    elif condition == "night":
+        img = 255.0 * (img / 255.0) ** 2.0 * rng.uniform(0.3, 0.45)
+        img += rng.normal(0, rng.uniform(6, 10), img.shape).astype(np.float32)
     x1, y1 = dst.min(axis=0)
     x2, y2 = dst.max(axis=0)
     return SynthPlate(text, colour, condition, np.clip(img, 0, 255).astype(np.uint8),

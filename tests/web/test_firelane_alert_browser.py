@@ -32,7 +32,7 @@ def test_a_new_incident_shows_on_the_overview_and_in_the_nav_at_once(page, live_
     expect(page.locator("#firelane-badge")).to_have_text("1")
     card = page.locator("[data-testid=firelane-alerts]")
     expect(card).to_contain_text("北门通道")
-    expect(card.locator(".plate")).to_have_class("plate plate-green")  # 8 characters: new energy
+    expect(card.locator(".plate")).to_have_class("plate green")  # 8 characters: new energy
     _open(fl, zone, 2, "京A12345")
     expect(page.locator("#firelane-badge")).to_have_text("2", timeout=15000)  # no reload
     assert page.evaluate("document.body.getAttribute('data-firelane-alerted')") == "2"

@@ -129,3 +129,23 @@ def test_incident_page_says_when_the_network_delivered_the_sms(client_as, fl, ru
     page = client_as("volunteer").get(f"/firelane/incidents/{inc.id}").get_data(as_text=True)
     notices = page[page.index('id="notices"'):]
     assert "已送达对方手机" in notices
+
+
+def test_uncertain_read_shows_the_volunteer_the_candidate_plates_and_no_owner(client_as, fl, services):
+    reg = services.registry
+    b = reg.save_building({"name": "5号楼"}, "t")
+    u = reg.save_unit({"building_id": b.id, "number": "1单元101"}, "t")
+    r = reg.save_resident({"name": "李娜", "phone": "13800000001", "unit_id": u.id}, "t")
+    reg.add_vehicle(r.id, "川K77777", "t")
+    zone = fl.zones.save({"name": "北门通道", "camera": "cam1", "polygon": "0,0 100,0 100,100"}, "t")
+    # One frame, one recogniser, one character off the registered plate: not phoned.
+    inc = fl.incidents.open(zone, "cam1", 1, "car", datetime.datetime.now().replace(microsecond=0),
+                           frame=np.full((240, 320, 3), 120, np.uint8), box=(10, 10, 100, 100),
+                           plate=BestRead("川K77771", 0.9, 1, True, exact=1))
+    assert inc.owner is None and inc.stage == "volunteer"
+    page = client_as("volunteer").get(f"/firelane/incidents/{inc.id}").get_data(as_text=True)
+    assert "车牌没有读准，所以没有联系车主" in page
+    assert '<span class="plate">川K77777</span>' in page
+    assert "李娜" not in page  # the candidate's owner is not named on a guess
+    # The candidate list is no picture: asking for it as evidence is a plain 404.
+    assert client_as("volunteer").get(f"/firelane/incidents/{inc.id}/evidence/candidates").status_code == 404

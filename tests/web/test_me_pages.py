@@ -165,3 +165,24 @@ def test_garbage_in_the_forms_never_gives_a_500(app, zhang, note, start, until, 
     r = anon.post("/me/login", data={"phone": phone, "pin": pin, "csrf_token": csrf_token(anon, "/me/login")},
                   environ_base={"REMOTE_ADDR": "10.9.9.9"})
     assert r.status_code == 401
+
+
+def test_signing_out_ends_a_copied_cookie_on_the_box(app, zhang):
+    thief = app.test_client()
+    cookie = zhang.get_cookie("linli_session")
+    thief.set_cookie("linli_session", cookie.value)
+    assert thief.get("/me/").status_code == 200  # the copy works while the resident is signed in
+    zhang.post("/me/logout", data={"csrf_token": csrf_token(zhang, "/me/")})
+    assert thief.get("/me/").status_code == 302
+    assert zhang.get("/me/").status_code == 302
+
+
+def test_a_session_without_its_box_side_token_is_refused(app, homes, services):
+    from appliance.db.models import Credential
+
+    cred = Credential.get(Credential.resident == homes["zhang"].id, Credential.kind == "pin")
+    forged = app.test_client()
+    with forged.session_transaction() as s:  # a cookie signed with the key, but no session on the box
+        now = __import__("time").time()
+        s["resident"] = {"rid": homes["zhang"].id, "cid": cred.id, "since": now, "seen": now, "tok": "made-up"}
+    assert forged.get("/me/").status_code == 302

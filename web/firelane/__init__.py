@@ -7,7 +7,7 @@ from flask import Blueprint, redirect, render_template, request, send_file, url_
 from appliance.errors import LinliError
 from appliance.firelane import messages
 from web.auth import READERS, STAFF, actor, load_user, roles, services
-from web.params import float_arg
+from web.params import float_arg, int_arg
 
 bp = Blueprint("firelane", __name__, url_prefix="/firelane")
 
@@ -73,15 +73,22 @@ def close(incident_id):
 
 @bp.get("/zones")
 @roles(*READERS)
-def zones(errors=None, form=None):
+def zones(errors=None, form=None, editing=None):
     fl = firelane()
+    editing = editing or int_arg("zone", None, lo=1)
+    if form is None and editing:
+        form = fl.zones.form_values(editing)
     form = form or {}
-    camera = request.args.get("camera") or form.get("camera") or next(iter(fl.zones.cameras()), "cam1")
+    configured = [c.get("name", "") for c in services().config.firelane.cameras if isinstance(c, dict)]
+    cameras = fl.zones.cameras(configured)
+    camera = request.args.get("camera") or form.get("camera") or next(iter(cameras), "cam1")
     snap = fl.zones.snapshot(camera)
     size = (snap[1], snap[2]) if snap else (1280, 720)
     return render_template("firelane/zones.html", zones=fl.zones.list(), errors=errors or {}, form=form,
-                           camera=camera, cameras=fl.zones.cameras(), has_snapshot=snap is not None,
-                           size=size), 400 if errors else 200
+                           camera=camera, cameras=cameras, has_snapshot=snap is not None, size=size,
+                           editing=editing,
+                           objects=form.getlist("objects") if hasattr(form, "getlist") else form.get("objects")
+                           ), 400 if errors else 200
 
 
 @bp.get("/cameras/<camera>/snapshot.jpg")
@@ -103,6 +110,18 @@ def zone_create():
     except LinliError as exc:
         return zones({getattr(exc, "field", None) or "form": exc.message()}, request.form)
     return redirect(url_for("firelane.zones"))
+
+
+@bp.post("/zones/<int:zone_id>")
+@roles(*STAFF)
+def zone_update(zone_id):
+    data = request.form.to_dict()
+    data["objects"] = request.form.getlist("objects")
+    try:
+        firelane().zones.save(data, actor(), zone_id)
+    except LinliError as exc:
+        return zones({getattr(exc, "field", None) or "form": exc.message()}, request.form, editing=zone_id)
+    return redirect(url_for("firelane.zones", camera=data.get("camera", "")))
 
 
 @bp.post("/zones/<int:zone_id>/delete")

@@ -40,7 +40,7 @@ def current_resident():
         now = time.time()
         try:
             fresh = (now - float(data["seen"]) < IDLE_MINUTES * 60 and now - float(data["since"]) < MAX_MINUTES * 60)
-            resident = portal().session_resident(int(data["rid"]), data["cid"]) if fresh else None
+            resident = portal().session_resident(int(data["rid"]), data["cid"], data.get("tok")) if fresh else None
         except (KeyError, TypeError, ValueError):
             resident = None
         if resident is None:
@@ -99,7 +99,8 @@ def login():
                 session["lang"] = lang
             session.permanent = False  # gone when the browser closes, besides the idle limit
             now = time.time()
-            session[SESSION_KEY] = {"rid": cred.resident_id, "cid": cred.id, "since": now, "seen": now}
+            session[SESSION_KEY] = {"rid": cred.resident_id, "cid": cred.id, "since": now, "seen": now,
+                                    "tok": portal().open_session(cred)}
             return redirect(url_for("me.home"))
     return render_template("me/login.html", error=error, field=field,
                            phone=(request.form.get("phone", "") or "")[:20]), 401 if error else 200
@@ -107,7 +108,9 @@ def login():
 
 @bp.post("/logout")
 def logout():
-    session.pop(SESSION_KEY, None)
+    data = session.pop(SESSION_KEY, None)
+    if isinstance(data, dict):
+        portal().end_session(data.get("tok"))  # a copy of the cookie stops working too
     return redirect(url_for("me.login"))
 
 

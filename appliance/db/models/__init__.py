@@ -6,6 +6,7 @@ from appliance.db.models.registry import Building, Household, Resident, Unit, Ve
 from appliance.db.models.sync import (  # noqa: F401
     CredentialRevocation, DistrictNotice, DistrictSetting, DownlinkLog, PlateWatch, SyncLog, SyncState, SyncUsage)
 from appliance.db.models.face import FaceConsent, FaceFalseAccept, FaceTemplate  # noqa: F401
-from appliance.db.models.access import AccessEvent, AccessSchedule, Credential, VisitorPass  # noqa: F401
+from appliance.db.models.access import AccessEvent, AccessSchedule, Credential, PortalSession, VisitorPass  # noqa: F401
 from appliance.db.models.firelane import FireIncident, FireNotice, FireSetting, FireZone  # noqa: F401
 from appliance.db.models.workorders import WorkOrder, WorkOrderCategory, WorkOrderCounter, WorkOrderNote  # noqa: F401
+from appliance.db.models.parking import CarEvent, CarParkCount, CarPass, CarQuestion  # noqa: F401

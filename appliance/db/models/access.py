@@ -65,3 +65,16 @@ class AccessEvent(BaseModel):
     visitor_pass = ForeignKeyField(VisitorPass, backref="events", on_delete="SET NULL", null=True)
     source = CharField(default="")  # kiosk account, volunteer name, "gate"
     detail = CharField(default="")  # remote-open reason and the like; never a PIN or a code
+
+
+@register
+class PortalSession(BaseModel):
+    """A resident signed in on their phone (/me). Signing out ends it on the box, so a copy of
+    the cookie taken before stops working too. Only a keyed hash of the token is kept."""
+
+    id = AutoField()
+    resident = ForeignKeyField(Resident, backref="portal_sessions", on_delete="CASCADE")
+    credential = ForeignKeyField(Credential, backref="portal_sessions", on_delete="CASCADE")
+    token_hash = CharField(unique=True)
+    created_at = DateTimeField(default=now)
+    ended_at = DateTimeField(null=True)

@@ -86,14 +86,17 @@ def test_signing_in_as_oneself_does_not_reset_the_address_counter(portal, neighb
 def test_moved_out_resident_cannot_sign_in_and_a_new_pin_ends_sessions(portal, neighbours, services, clock):
     zhang, pins = neighbours["zhang"], neighbours["pins"]
     cred = portal.sign_in("13800138000", pins["张三"], "10.0.0.5")
-    assert portal.session_resident(zhang.id, cred.id).id == zhang.id
+    token = portal.open_session(cred)
+    assert portal.session_resident(zhang.id, cred.id, token).id == zhang.id
+    assert portal.session_resident(zhang.id, cred.id) is None  # no token: no session
     services.credentials.new_pin(zhang.id, "volunteer")
-    assert portal.session_resident(zhang.id, cred.id) is None
+    assert portal.session_resident(zhang.id, cred.id, token) is None
     li = neighbours["li"]
     li_cred = portal.sign_in("13900139000", pins["李四"], "10.0.0.6")
+    li_token = portal.open_session(li_cred)
     li.move_out = clock.t.date()
     li.save()
-    assert portal.session_resident(li.id, li_cred.id) is None
+    assert portal.session_resident(li.id, li_cred.id, li_token) is None
     with pytest.raises(PermissionDenied) as exc:
         portal.sign_in("13900139000", pins["李四"], "10.0.0.6")
     assert "结束" in exc.value.message()

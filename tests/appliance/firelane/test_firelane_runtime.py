@@ -43,7 +43,7 @@ def park_in_the_lane(fl):
 
     zone = fl.zones.save({"name": "东侧消防通道", "camera": "cam", "polygon": demo.LANE}, "test")
     return fl.incidents.open(zone, "cam", 1, "car", fl.clock(), frame=np.zeros((60, 80, 3), np.uint8),
-                            box=(1, 1, 20, 20), plate=BestRead("京A12345", 0.9, 5, True))
+                            box=(1, 1, 20, 20), plate=BestRead("京A12345", 0.9, 5, True, exact=5, confirmed=5))
 
 
 @pytest.fixture

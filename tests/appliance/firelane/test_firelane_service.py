@@ -22,12 +22,14 @@ def duty(firelane):
                             "duty_phone": DUTY_PHONE}, "test")
 
 
-def read(text, conf=0.9):
-    return BestRead(text, conf, 5, True)
+def read(text, conf=0.9, trusted=True):
+    """A voted read: trusted = both recognisers and five frames agree on exactly this text."""
+    return BestRead(text, conf, 5, True, exact=5 if trusted else 1, confirmed=5 if trusted else 0)
 
 
-def open_one(firelane, zone, clock, plate="京A12345", track=1):
-    return firelane.incidents.open(zone, "cam1", track, "car", clock(), plate=read(plate) if plate else None,
+def open_one(firelane, zone, clock, plate="京A12345", track=1, trusted=True):
+    return firelane.incidents.open(zone, "cam1", track, "car", clock(),
+                                   plate=read(plate, trusted=trusted) if plate else None,
                                   frame=np.zeros((120, 160, 3), np.uint8), box=(10, 10, 60, 60))
 
 
@@ -72,11 +74,31 @@ def test_one_incident_per_stay(firelane, zone, clock, notifier, owner):
     assert FireIncident.select().count() == 2
 
 
-def test_ocr_slip_still_reaches_the_owner(firelane, zone, clock, notifier, owner):
-    open_one(firelane, zone, clock, plate="京A1Z345")  # 2 read as Z
-    inc = FireIncident.get()
-    assert inc.plate == "京A12345" and inc.owner.id == owner.id
-    assert notifier.sent[0].number == OWNER_PHONE
+def test_ocr_slip_goes_to_the_volunteer_with_the_owners_plate_as_candidate(
+        firelane, zone, clock, notifier, owner, duty):
+    # A confident, consistent read one character off a registered plate (2 read as Z) is
+    # not phoned: the same slip could name a neighbour's car. The volunteer checks the car.
+    inc = open_one(firelane, zone, clock, plate="京A1Z345")
+    assert inc.owner is None and inc.stage == "volunteer"
+    assert [m.number for m in notifier.sent] == [DUTY_PHONE]
+    assert inc.evidence["candidates"] == ["京A12345"]
+
+
+def test_untrusted_exact_read_is_not_phoned(firelane, zone, clock, notifier, owner, duty):
+    # One frame, one recogniser: even an exact match waits for the volunteer.
+    inc = open_one(firelane, zone, clock, plate="京A12345", trusted=False)
+    assert inc.owner is None and inc.stage == "volunteer"
+    assert [m.number for m in notifier.sent] == [DUTY_PHONE]
+    assert inc.evidence["candidates"] == ["京A12345"]
+
+
+def test_trusted_read_of_a_plate_with_a_registered_neighbour_is_not_phoned(
+        firelane, zone, clock, notifier, owner, duty, services):
+    services.registry.add_vehicle(owner.id, "京A12346", "test")  # one character from the first
+    inc = open_one(firelane, zone, clock, plate="京A12345")
+    assert inc.owner is None and inc.stage == "volunteer"
+    assert [m.number for m in notifier.sent] == [DUTY_PHONE]
+    assert inc.evidence["candidates"] == ["京A12345", "京A12346"]
 
 
 def test_unreadable_plate_goes_to_the_volunteer_at_once(firelane, zone, clock, notifier, duty):
@@ -217,3 +239,20 @@ def test_a_plate_on_the_district_watch_list_is_reported_first(firelane, zone, cl
     hit = OutboxEntry.get(OutboxEntry.kind == "firelane.watch_hit")
     assert hit.priority == 1 and hit.payload["plate"] == "京A12345" and hit.payload["incident"] == str(inc.uuid)
     assert hit.payload["reason"] == "被盗车辆"
+
+
+def test_a_guest_car_in_the_fire_lane_phones_the_resident_who_invited_it(firelane, zone, clock, notifier, owner,
+                                                                      services):
+    services.parking.service.create_pass("沪B67890", 4, 1, "女儿回家", "resident", resident=owner)
+    services.parking.service.decide("entry", "沪B67890")  # it drove in on the pass
+    open_one(firelane, zone, clock, plate="沪B67890")
+    assert [m.number for m in notifier.sent] == [OWNER_PHONE]
+    assert "沪B67890" in notifier.sent[0].text
+
+
+def test_a_guest_car_read_unsurely_goes_to_the_volunteer_not_the_inviter(firelane, zone, clock, notifier, owner,
+                                                                       duty, services):
+    services.parking.service.create_pass("沪B67890", 4, 1, "", "resident", resident=owner)
+    services.parking.service.decide("entry", "沪B67890")
+    open_one(firelane, zone, clock, plate="沪B67890", trusted=False)
+    assert OWNER_PHONE not in [m.number for m in notifier.sent]

@@ -19,8 +19,8 @@ def test_clear_blue_plates_are_found_and_read(reader):
     samples = make_set(seed=11, per_cell=25, conditions=("clear",), colours=("blue",))
     report = evaluate(reader, samples)
     assert report.total.found_rate >= 0.9
-    assert report.total.char_accuracy >= 0.9
-    assert report.total.exact_rate >= 0.5
+    assert report.total.char_accuracy >= 0.97
+    assert report.total.exact_rate >= 0.9  # HyperLPR's recogniser read about two in three
 
 
 def test_reads_are_plate_shaped_and_boxes_cover_the_plate(reader):
@@ -83,7 +83,7 @@ def test_green_new_energy_plates_are_found_and_read_with_eight_characters(reader
         reads = [t for t, _conf, box in read_plates(s.image, reader) if iou(box, s.box) >= 0.3]
         assert reads and len(reads[0]) == 8, (s.text, reads)
         assert validate_plate(reads[0]).kind.startswith("new_energy"), reads[0]
-    assert report.total.exact_rate >= 0.4, wrong
+    assert report.total.exact_rate >= 0.8, wrong  # HyperLPR's recogniser: about one in two
 
 
 def _ink_runs_mm(flat, colour):

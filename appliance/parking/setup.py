@@ -1,0 +1,154 @@
+"""Parking feature: the decision service, the entry (and optional exit) lane with its barrier
+on the context's pins, and the volunteer's answers.
+
+Fail-safe order as at the gate: barriers are built with released relays and closed with
+the feature; a barrier that cannot be built leaves the relays alone, shows red on /healthz,
+and the decisions still work (a volunteer can still see and answer every car).
+"""
+
+from __future__ import annotations
+
+import logging
+
+from appliance.access.control import service_running
+from appliance.access.setup import AccessFeature
+from appliance.features import Context, Feature
+from appliance.firelane.setup import FireLaneFeature
+from appliance.i18n import gettext as _
+from appliance.parking.lane import CarLane
+from appliance.parking.service import CarDecision, ParkingService
+
+logger = logging.getLogger(__name__)
+
+
+class ParkingFeature(Feature):
+    name = "parking"
+
+    def __init__(self, service: ParkingService, enabled: bool):
+        super().__init__()
+        self.service = service
+        self.enabled = enabled
+        self.lanes: dict[str, CarLane] = {}
+        self.barriers: dict = {}  # lane -> hardware.barrier.Barrier, or an exception saying why not
+        self.simulators: dict = {}  # lane -> BarrierSimulator on a mock pin factory
+        self.approach = None  # the entry camera's ApproachReader, once started
+        self.camera_error: str | None = None
+
+    def answer(self, question_id, let_in: bool, reason, actor: str) -> CarDecision:
+        """The volunteer's 放行 / 拒绝 for a waiting car; 放行 raises that lane's barrier."""
+        decision = self.service.answer(question_id, let_in, reason, actor)
+        lane = self.lanes.get(decision.question.lane) if decision.question else None
+        if decision.raised and lane is not None:
+            lane.raise_arm("volunteer")
+        return decision
+
+    def fire(self) -> bool:
+        return any(getattr(b, "fire_latched", False) for b in self.barriers.values())
+
+    def car_gate_health(self) -> tuple[bool, str]:
+        if not self.enabled:
+            return True, _("switched off in the settings ([parking] enabled)")
+        for lane, barrier in self.barriers.items():
+            if isinstance(barrier, Exception):
+                return False, _("the %(lane)s barrier could not be started: %(error)s. Check the [parking] pins.",
+                                lane=lane, error=barrier)
+            if not isinstance(barrier, str) and barrier.status()["seconds_since_heartbeat"] > 5:
+                return False, _("the barrier stopped responding; restart Linli")
+        if self.camera_error:
+            return False, _("the entry camera did not start (%(error)s); check [parking] entry_camera",
+                            error=self.camera_error)
+        waiting = len(self.service.open_questions(self.service.settings.question_wait_s))
+        occupancy = self.service.occupancy()
+        text = _("%(n)s cars inside", n=occupancy["inside"])
+        if waiting:
+            text += "; " + _("%(n)s cars waiting for a volunteer", n=waiting)
+        return True, text
+
+
+def setup(ctx: Context) -> ParkingFeature:
+    cfg = ctx.config.parking
+    access = ctx.need(AccessFeature).service
+    owners = ctx.need(FireLaneFeature).lane.owners  # one plate cache for the watch and the gate
+    service = ParkingService(ctx.db, ctx.audit, access, owners, cfg)
+    feature = ParkingFeature(service, cfg.enabled)
+    feature.check("car gate", feature.car_gate_health)
+    if not cfg.enabled:
+        return feature
+    for lane, pin in (("entry", cfg.raise_pin), ("exit", cfg.exit_raise_pin)):
+        if pin < 0:
+            continue
+        barrier = _build_barrier(ctx, feature, lane)
+        feature.lanes[lane] = CarLane(lane, service, barrier, fire=lambda: feature.fire() or access.fire_active())
+    if cfg.entry_camera and "entry" in feature.lanes and ctx.hardware and not ctx.safe_mode:
+        feature.on_start(lambda: _start_camera(ctx, feature))
+    return feature
+
+
+def _start_camera(ctx: Context, feature: ParkingFeature) -> None:
+    """The entry lane's camera in its own thread: plates read on approach (see approach.py)."""
+    import threading
+
+    from appliance.parking.approach import ApproachReader
+    from hardware.camera.base import CameraError
+    from hardware.camera.factory import open_camera
+    from models.errors import ModelError
+    from models.plates.read import PlateReader
+
+    cfg = ctx.config.parking
+    try:
+        camera = open_camera({"source": cfg.entry_camera, "name": "car-entry"})
+        reader = ApproachReader(feature.lanes["entry"], PlateReader(recogniser=ctx.config.firelane.plate_recogniser))
+    except (CameraError, ModelError) as exc:
+        logger.error("car gate camera not started: %s", exc)
+        feature.camera_error = str(exc)
+        return
+    stop = threading.Event()
+    thread = threading.Thread(target=reader.run, args=(camera, stop, cfg.camera_fps), name="car-entry-camera",
+                              daemon=True)
+    thread.start()
+    feature.approach = reader
+
+    def stop_camera():
+        stop.set()
+        thread.join(timeout=3)
+
+    feature.on_close(stop_camera)  # registered after the barrier: closed before it
+
+
+def _build_barrier(ctx: Context, feature: ParkingFeature, lane: str):
+    from gpiozero.pins.mock import MockFactory
+
+    from hardware.barrier import Barrier
+    from hardware.errors import HardwareError
+    from hardware.simulation import BarrierSimulator, wire_barrier
+
+    cfg = ctx.config.parking
+    factory = ctx.pin_factory
+    if factory is None:
+        return None
+    if service_running(ctx.home):
+        feature.barriers[lane] = "owned by the running service"
+        return None
+    entry = lane == "entry"
+    pins = {"raise_pin": cfg.raise_pin if entry else cfg.exit_raise_pin,
+            "lower_pin": (cfg.lower_pin if entry else -1),
+            "presence_pin": (cfg.presence_pin if entry else -1), "fire_pin": cfg.fire_pin if entry else -1}
+    pins = {k: (v if v is not None and v >= 0 else None) for k, v in pins.items()}
+    simulated = isinstance(factory, MockFactory)
+    if simulated:
+        wire_barrier(factory, presence_pin=pins["presence_pin"], fire_pin=pins["fire_pin"])
+    try:
+        barrier = Barrier(pins["raise_pin"], pins["lower_pin"], pins["presence_pin"], pins["fire_pin"],
+                          relay_active_low=cfg.relay_active_low, pulse_s=cfg.pulse_s,
+                          lower_after_s=cfg.lower_after_s, presence_contact=cfg.presence_contact,
+                          pin_factory=factory)
+    except HardwareError as exc:
+        logger.error("%s barrier not started: %s", lane, exc)
+        feature.barriers[lane] = exc
+        return None
+    barrier.release_on_exit()
+    feature.barriers[lane] = barrier
+    if simulated:
+        feature.simulators[lane] = BarrierSimulator(barrier, presence_contact=cfg.presence_contact)
+    feature.on_close(barrier.close)
+    return barrier

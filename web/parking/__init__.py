@@ -1,0 +1,120 @@
+"""Staff pages for the car gate: cars waiting for a volunteer (放行 / 拒绝 with one tap), the
+car park's count, today's cars drawn per hour, visitor car passes."""
+
+from __future__ import annotations
+
+from flask import Blueprint, redirect, render_template, request, url_for
+
+from appliance.errors import LinliError
+from appliance.parking.service import REASONS, WHY
+from web.auth import READERS, STAFF, actor, load_user, roles, services
+from web.params import date_arg
+
+bp = Blueprint("parking", __name__, url_prefix="/parking")
+CHART_W, CHART_H = 600, 160
+
+
+def parking():
+    return services().parking
+
+
+def htmx() -> bool:
+    return request.headers.get("HX-Request") == "true"
+
+
+@bp.app_context_processor
+def _badge():
+    # Cars waiting at the barrier show on every staff page, like an open fire-lane incident.
+    feature = services().parking if load_user() is not None else None
+    if feature is None or not feature.enabled:
+        return {"parking_badge": 0, "parking_enabled": False}
+    return {"parking_badge": len(feature.service.open_questions(feature.service.settings.question_wait_s)),
+            "parking_enabled": True}
+
+
+@bp.app_template_filter("car_reason")
+def _reason(code: str) -> str:
+    from flask_babel import gettext
+
+    return gettext(REASONS[code]) if code in REASONS else code
+
+
+def hourly_chart(hourly: dict) -> dict:
+    top = max([1] + hourly["entry"] + hourly["exit"])
+    bar_w = CHART_W / 24
+    bars = []
+    for hour in range(24):
+        cars_in, cars_out = hourly["entry"][hour], hourly["exit"][hour]
+        h_in, h_out = CHART_H * cars_in / top, CHART_H * cars_out / top
+        bars.append({"hour": hour, "in": cars_in, "out": cars_out, "x": round(hour * bar_w, 1),
+                     "w": round(bar_w / 2 - 1, 1), "y_in": round(CHART_H - h_in, 1), "h_in": round(h_in, 1),
+                     "y_out": round(CHART_H - h_out, 1), "h_out": round(h_out, 1)})
+    return {"bars": bars, "top": top, "w": CHART_W, "h": CHART_H}
+
+
+def _page(error: str | None = None, field: str | None = None, form=None, status: int = 200):
+    service = parking().service
+    day = date_arg("day")
+    context = {"feature": parking(), "waiting": service.open_questions(service.settings.question_wait_s),
+               "occupancy": service.occupancy(), "events": service.events(day), "day": day,
+               "chart": hourly_chart(service.hourly(day)), "passes": service.passes(),
+               "overnight": service.visitors_inside_overnight(), "why": WHY,
+               "error": error, "field": field, "form": form or {}}
+    return render_template("parking/home.html", **context), status
+
+
+@bp.get("/")
+@roles(*READERS)
+def home():
+    return _page()
+
+
+@bp.get("/waiting")
+@roles(*READERS)
+def waiting():
+    service = parking().service
+    return render_template("parking/_waiting.html", waiting=service.open_questions(service.settings.question_wait_s))
+
+
+def _act(action, form_keys=()):
+    try:
+        action()
+    except LinliError as exc:
+        if htmx():
+            service = parking().service
+            # 200: htmx swaps only 2xx answers by default, and the partial carries the error.
+            return render_template("parking/_waiting.html", error=exc.message(),
+                                   waiting=service.open_questions(service.settings.question_wait_s))
+        return _page(exc.message(), getattr(exc, "field", None),
+                     {k: request.form.get(k, "")[:40] for k in form_keys}, 400)
+    if htmx():
+        return waiting()
+    return redirect(url_for("parking.home"))
+
+
+@bp.post("/waiting/<int:question_id>")
+@roles(*STAFF)
+def answer(question_id):
+    let_in = request.form.get("let_in") == "1"
+    return _act(lambda: parking().answer(question_id, let_in, request.form.get("reason", ""), actor()))
+
+
+@bp.post("/passes")
+@roles(*STAFF)
+def create_pass():
+    f = request.form
+    return _act(lambda: parking().service.create_pass(f.get("plate", ""), f.get("hours", ""), f.get("max_entries", ""),
+                                                      f.get("note", ""), actor()),
+                ("plate", "hours", "max_entries", "note"))
+
+
+@bp.post("/passes/<int:pass_id>/revoke")
+@roles(*STAFF)
+def revoke_pass(pass_id):
+    return _act(lambda: parking().service.revoke_pass(pass_id, actor()))
+
+
+@bp.post("/count")
+@roles(*STAFF)
+def count():
+    return _act(lambda: parking().service.count_cars(request.form.get("inside", ""), actor()), ("inside",))
