@@ -42,6 +42,7 @@ ALLOWED_WORDS = {
     "Excel", "SQLite", "Wiegand", "PostgreSQL", "Raspberry", "Pi", "MiB", "tmpfs", "gpiochip", "udev",
     "linli", "Linli",  # the command people type, and the product's own name
     "true", "false", "auto", "serial", "simulated", "off", "int", "fp", "nc", "no", "max", "fps",  # values to type
+    "ppocr", "hyperlpr",
 }
 # Stripped before looking: markup, technical detail behind a 详情 toggle, code, URLs and addresses,
 # placeholders of notice templates, setting keys, command lines, ALL-CAPS acronyms (PIN, QR, GPIO, USB, SD).
@@ -56,6 +57,7 @@ _TOKENS = [
     r"\b(?:linli|python)\s[\w -]+", r"\b[a-z]+_[a-z_]+\b", r"\b(?:v4l2|picamera|file):\S*", r"\b[A-Z0-9]{2,6}s?\b",
     r"\bjpg|png|xlsx|csv\b", r"\b[\w-]*\d[\w-]*\b",  # names with digits are identifiers (cam1, zs01, box-f0a8)
     r"\b\w+ = \"[^\"]*\"", r"(?:/[\w.-]+)+",  # key = "value" examples and file paths
+    r"\[[a-z_]+\](?: [a-z_]+)?",  # a setting named as in config.toml: [parking] enabled
 ]
 
 
