@@ -82,3 +82,11 @@ def test_cli_output_is_chinese(runtime, community, capsys):
             out = "\n".join(line for line in out.splitlines() if line.startswith("    "))
         words = english_words(out, markup=False)
         assert not words, (argv, sorted(set(words)))
+
+
+def test_public_pages_show_no_english(app, community):
+    client = app.test_client()
+    for url in ("/login", "/me/login", "/kiosk/"):
+        response = client.get(url)
+        assert response.status_code == 200, url
+        assert not english_words(response.get_data(as_text=True)), (url, english_words(response.get_data(as_text=True)))
