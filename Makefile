@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 export LINLI_HOME ?= $(CURDIR)/var
 HTMX_VERSION := 2.0.4
 
-.PHONY: setup system-packages venv htmx sounds translations run test bench extract-messages clean
+.PHONY: setup system-packages venv htmx sounds translations run test bench extract-messages clean image image-test wheelhouse
 
 setup: system-packages venv htmx sounds translations
 	@echo "Setup done. Next: make run  (or: make test)"
@@ -54,3 +54,15 @@ bench: setup
 
 clean:
 	rm -rf $(VENV) .cache web/static/vendor var
+
+# The SD-card image (image-build/README.md). Not part of `make test`; stops with the reason
+# when this machine lacks a tool (mmdebstrap, genimage, arm64 emulation).
+image: setup
+	bash image-build/build.sh all
+
+wheelhouse: setup
+	bash image-build/build.sh wheelhouse
+
+image-test:
+	bash image-build/test-image.sh
+

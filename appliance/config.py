@@ -247,6 +247,25 @@ class HubConfig:
 
 # Feature sections kept in their own folders (imported here, after ``setting`` exists).
 from appliance.parking.config import ParkingConfig  # noqa: E402
+from appliance.votes.config import VotesConfig  # noqa: E402
+
+
+@dataclass
+class SystemConfig:
+    backup_hour: int = setting(2, "Hour of the nightly backup (to the data partition, and to a USB stick when one is in).",
+                               min=0, max=23)
+    backup_keep: int = setting(7, "Nightly backups kept on the data partition and on each stick.", min=1, max=60)
+    usb_root: str = setting("/media", "Folder under which USB sticks are mounted.")
+    update_keys: str = setting("/etc/linli/update-keys", "Folder of the public keys (*.pub, Ed25519 PEM) whose "
+                               "update bundles this box accepts.")
+    app_root: str = setting("", "Folder of the installed Linli versions (one folder each, `current` points at the "
+                            "running one); empty means app/ in the data dir.")
+    board: str = setting("auto", "Board name update bundles must be made for: auto reads the device tree "
+                         "(rpi3, rpi4, rpi-zero2w; other machines say 'generic').")
+    health_url: str = setting("http://127.0.0.1:8080/healthz", "Address checked after an update: the new version "
+                              "is kept only when this answers OK.")
+    health_timeout_s: int = setting(120, "Seconds a new version has to answer OK before the box goes back to the "
+                                    "old one.", min=5, max=1800)
 
 
 @dataclass
@@ -264,6 +283,8 @@ class Config:
     sync: SyncConfig = field(default_factory=SyncConfig)
     hub: HubConfig = field(default_factory=HubConfig)
     parking: ParkingConfig = field(default_factory=ParkingConfig)
+    votes: VotesConfig = field(default_factory=VotesConfig)
+    system: SystemConfig = field(default_factory=SystemConfig)
     # Filled by load_config, not by the file.
     home: Path = field(default=Path("var"), metadata={"internal": True})
     problems: list[str] = field(default_factory=list, metadata={"internal": True})

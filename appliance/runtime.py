@@ -25,6 +25,7 @@ from appliance.system import setup as system_feature
 from appliance.workorders import setup as workorders_feature
 from appliance.parking import setup as parking_feature
 from appliance.practice import setup as practice_feature
+from appliance.votes import setup as votes_feature
 from appliance.access.keys import BoxKeys, load_or_create_signing_key
 from appliance.config import Config
 from appliance.db import migrate, open_database, router
@@ -52,6 +53,7 @@ FEATURES = (
     practice_feature.setup,
     sync_feature.setup,
     hub_feature.setup,
+    votes_feature.setup,
 )
 
 
@@ -150,4 +152,6 @@ def _services(ctx: Context) -> Services:
         workorders=ctx.need(workorders_feature.WorkOrdersFeature).service,
         parking=ctx.need(parking_feature.ParkingFeature),
         practice=ctx.need(practice_feature.PracticeFeature).rooms,
+        votes=ctx.need(votes_feature.VotesFeature),
+        system=ctx.need(system_feature.SystemFeature),
     )

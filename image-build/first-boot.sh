@@ -1,8 +1,19 @@
 #!/usr/bin/env bash
-# First boot of a freshly flashed card: create the data folder on the data partition,
-# initialise the database and print the admin's one-time password on the console (HDMI),
-# where the installer reads it. Idempotent: `linli init` does nothing the second time.
+# First boot of a freshly flashed card: grow the data partition to fill the card, create the
+# data folder, point app/current at the version on the read-only root, initialise the
+# database and print the admin's one-time password and the setup code on the console (HDMI)
+# and the kiosk screen, where the installer reads them. Idempotent: every step checks first.
 set -euo pipefail
 export LINLI_HOME=/var/lib/linli
-install -d -o linli -g linli -m 0750 "$LINLI_HOME"
-runuser -u linli -- /opt/linli/venv/bin/linli init | tee /dev/console
+data_dev=$(findmnt -n -o SOURCE "$LINLI_HOME" || true)
+if [ -n "$data_dev" ]; then
+  disk="/dev/$(lsblk -no PKNAME "$data_dev")"
+  part=$(cat "/sys/class/block/$(basename "$data_dev")/partition")
+  # growpart exits 1 with NOCHANGE when the partition already fills the card.
+  growpart "$disk" "$part" && resize2fs "$data_dev" || true
+fi
+install -d -o linli -g linli -m 0750 "$LINLI_HOME" "$LINLI_HOME/app" "$LINLI_HOME/mosquitto"
+[ -e "$LINLI_HOME/mosquitto/passwd" ] || install -o mosquitto -m 0600 /dev/null "$LINLI_HOME/mosquitto/passwd"
+[ -L "$LINLI_HOME/app/current" ] || ln -s /opt/linli "$LINLI_HOME/app/current"
+runuser -u linli -- "$LINLI_HOME/app/current/venv/bin/linli" init | tee /dev/console "$LINLI_HOME/first-boot.txt"
+chown linli:linli "$LINLI_HOME/first-boot.txt"; chmod 0600 "$LINLI_HOME/first-boot.txt"

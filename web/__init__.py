@@ -18,7 +18,7 @@ logger = logging.getLogger(__name__)
 
 HERE = Path(__file__).resolve().parent
 PUBLIC_ENDPOINTS = {"static", "auth.login", "auth.logout", "auth.language", "healthz", "kiosk.home",
-                    "me.login", "me.logout"}
+                    "me.login", "me.logout", "system.setup_home", "system.setup_code"}
 
 def create_app(config, services, testing: bool = False) -> Flask:
     app = Flask(__name__, static_folder=str(HERE / "static"), template_folder=str(HERE / "templates"))
@@ -80,9 +80,10 @@ def create_app(config, services, testing: bool = False) -> Flask:
 
 def _register_blueprints(app: Flask) -> None:
     """One line per feature's pages, in the order they are registered."""
-    from web import access, admin, api, auth, firelane, hub, kiosk, me, parking, sync, workorders
+    from web import access, admin, api, auth, firelane, hub, kiosk, me, parking, sync, votes, workorders
     from web.parking import me as parking_me
     from web import help as help_pages, practice
+    from web import practice, system
 
     app.register_blueprint(auth.bp)
     app.register_blueprint(admin.bp)
@@ -98,6 +99,8 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(parking_me.bp)
     app.register_blueprint(practice.bp)
     app.register_blueprint(help_pages.bp)
+    app.register_blueprint(votes.bp)
+    app.register_blueprint(system.bp)
 
 
 def _select_locale() -> str:

@@ -13,7 +13,7 @@ from flask import Blueprint, abort, render_template, request, url_for
 from flask_babel import gettext as _
 
 from appliance.i18n import N_
-from web.auth import load_user
+from web.auth import READERS, load_user, roles
 
 bp = Blueprint("help", __name__, url_prefix="/help")
 
@@ -104,6 +104,14 @@ TOPICS: dict[str, Topic] = {
         (N_("Face entry is optional: PIN, card and QR always work."),
          N_("A resident can withdraw at the kiosk or with you; their face data is deleted at once.")),
         ((N_("A resident is often refused"), N_("Enrol again in good light; they can always use their PIN.")),)),
+    "votes": Topic(
+        N_("Owners' votes"), N_("Owners' votes under art. 278 of the Civil Code, suggestions and consultations."),
+        (N_("Draft the vote, publish the roll for checking, then start voting; close it when the period ends."),
+         N_("Type in a signed paper ballot with its photo; a second person checks it before it counts.")),
+        ((N_("A ballot was typed in wrongly"), N_("Reverse it on the ledger page with the reason; the owner can then "
+                                                  "vote again. Nothing is ever deleted.")),
+         (N_("The rule that non-voters count with the majority is refused"),
+          N_("Record the delivery of every unit's ballot on the delivery page.")))),
     "practice": Topic(
         N_("Practice mode"), N_("Your own copy of a demo community to try everything without fear."),
         (N_("Nothing there opens the gate or sends messages; leaving throws it away."),), ()),
@@ -125,7 +133,8 @@ ENDPOINT_TOPICS = {
     "practice.start_page": "practice", "auth.password": "password",
 }
 PREFIX_TOPICS = {"admin.resident": "residents", "access.": "gate", "firelane.": "firelane",
-                 "workorders.": "workorders", "parking.": "parking", "district.": "district", "sync.": "sync"}
+                 "workorders.": "workorders", "parking.": "parking", "votes.": "votes", "district.": "district",
+                 "sync.": "sync"}
 
 
 def topic_for(endpoint: str | None) -> str:
@@ -146,14 +155,14 @@ def _help_link():
 
 
 @bp.get("/")
+@roles(*READERS)
 def index():
-    if load_user() is None:
-        abort(404)
     return render_template("help/index.html", topics=TOPICS, _=_)
 
 
 @bp.get("/<name>")
+@roles(*READERS)
 def topic(name: str):
-    if load_user() is None or name not in TOPICS:
+    if name not in TOPICS:
         abort(404)
     return render_template("help/topic.html", name=name, topic=TOPICS[name], topics=TOPICS)

@@ -22,6 +22,8 @@ COMMAND_MODULES = [
     "appliance.cli.face",
     "appliance.cli.gate",
     "appliance.cli.vision",
+    "appliance.cli.votes",
+    "appliance.cli.system",
 ]
 
 

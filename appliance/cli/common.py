@@ -24,8 +24,9 @@ def open_runtime(hardware: bool = False, immediate_tasks: bool = True):
 class Progress:
     """A tqdm bar on a terminal; silent when output goes to a file or CI log."""
 
-    def __init__(self, desc: str):
+    def __init__(self, desc: str, unit: str | None = None):
         self.desc = desc
+        self.unit = unit
         self.bar = None
 
     def __call__(self, done: int, total: int) -> None:
@@ -34,7 +35,8 @@ class Progress:
         from tqdm import tqdm
 
         if self.bar is None:
-            self.bar = tqdm(total=total, desc=self.desc, unit=_("rows"), file=sys.stderr)
+            unit = self.unit or _("rows")
+            self.bar = tqdm(total=total, desc=self.desc, unit=unit, unit_scale=unit == "B", file=sys.stderr)
         self.bar.update(done - self.bar.n)
 
     def close(self):

@@ -77,6 +77,10 @@ def cmd_init(args) -> int:
         if password:
             print(_("Admin account: admin  one-time password: %(password)s", password=password))
             print(_("Write it down now; it is not shown again."))
+        code = runtime.services.system.wizard.ensure_code() if runtime.services.system else None
+        if code:
+            print(_("Setup code for the first-boot pages (http://THIS-BOX:%(port)s/setup): %(code)s",
+                    port=runtime.config.web.port, code=code))
         elif args.demo and first_use:
             print(_("Demo community created. Demo accounts:"))
             for username, role, demo_password, _display in DEMO_ACCOUNTS:

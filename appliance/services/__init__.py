@@ -28,6 +28,8 @@ if TYPE_CHECKING:
     from appliance.services.jobs import JobService
     from appliance.sync.service import SyncService
     from appliance.workorders.service import WorkOrderService
+    from appliance.votes.setup import VotesFeature
+    from appliance.system.setup import SystemFeature
 
 
 @dataclass(frozen=True)
@@ -56,3 +58,5 @@ class Services:
     workorders: WorkOrderService
     parking: ParkingFeature  # built always; the barrier only with [parking] enabled
     practice: PracticeRooms  # staff members' throw-away practice runtimes
+    votes: VotesFeature  # .service, .roll, .ledger, .ballots
+    system: SystemFeature | None = None  # backups, updates, first-boot wizard, acceptance table

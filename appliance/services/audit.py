@@ -33,7 +33,7 @@ class AuditService:
             query = query.where(AuditLog.entity == entity)
         if date_from:
             query = query.where(AuditLog.at >= datetime.datetime.combine(date_from, datetime.time()))
-        if date_to:
+        if date_to and date_to < datetime.date.max:  # "up to 9999-12-31" is no upper bound at all
             query = query.where(AuditLog.at < datetime.datetime.combine(date_to + datetime.timedelta(days=1),
                                                                         datetime.time()))
         rows = list(query.offset((max(1, page) - 1) * per_page).limit(per_page + 1))

@@ -15,7 +15,7 @@ import threading
 import time
 from pathlib import Path
 
-from appliance.db.models import DistrictSetting, OutboxEntry
+from appliance.db.models import DistrictSetting, OutboxEntry, SyncState
 from appliance.errors import LinliError
 from appliance.files import write_private
 from appliance.i18n import N_
@@ -27,6 +27,9 @@ from appliance.sync.keys import load_or_create_private_key, public_from_text, pu
 from appliance.sync.policy import FieldPolicy
 
 logger = logging.getLogger(__name__)
+
+# Set by a restore (appliance/system/restore.py) to the outbox's last number in the backup.
+RESYNC_KEY = "resync_after_restore"
 
 
 class NotPaired(LinliError):
@@ -109,8 +112,31 @@ class SyncService:
 
     def down_ack_owed(self) -> bool:
         """True while the hub's last ack shows fewer applied downlink items than the box has
-        applied: the box then sends a signed (empty) batch that carries its ``down_ack``."""
-        return self.down_applied() > int(state.get("hub_down_acked", 0))
+        applied: the box then sends a signed (empty) batch that carries its ``down_ack``.
+        Also after a restore, to learn from the hub's answer where to number on."""
+        return self.resync_pending() or self.down_applied() > int(state.get("hub_down_acked", 0))
+
+    # -- after a restore from an older backup ------------------------------------------------------
+    def resync_pending(self) -> bool:
+        """A restored database numbers its outbox from where the backup was, but the hub may
+        hold later entries under those numbers. Until the hub's ack says how far it got, the
+        box sends nothing but empty batches (see :meth:`_continue_after`)."""
+        return state.get(RESYNC_KEY) is not None
+
+    def _continue_after(self, restored_seq: int, hub_max: int) -> None:
+        """Renumber what the box wrote since the restore to follow the hub's highest entry, in
+        order, with no gap: nothing the box wrote is lost, nothing the hub has is sent twice."""
+        if hub_max > restored_seq:
+            seqs = [r.seq for r in OutboxEntry.select(OutboxEntry.seq).where(OutboxEntry.seq > restored_seq)
+                    .order_by(OutboxEntry.seq)]
+            # Two steps, so no new number meets an old one on the way.
+            self.db.execute_sql("UPDATE outbox_entry SET seq = -seq WHERE seq > ?", (restored_seq,))
+            for i, old in enumerate(seqs, 1):
+                self.db.execute_sql("UPDATE outbox_entry SET seq = ? WHERE seq = ?", (hub_max + i, -old))
+            self.db.execute_sql("UPDATE sqlite_sequence SET seq = max(seq, ?) WHERE name = 'outbox_entry'",
+                                (hub_max + len(seqs),))
+            logger.warning("restored box: %s entries renumbered to follow the hub's %s", len(seqs), hub_max)
+        SyncState.delete().where(SyncState.key == RESYNC_KEY).execute()
 
     def down_ack_batch(self) -> bytes:
         """An empty uplink batch, signed like any other, carrying the box's downlink ack."""
@@ -127,6 +153,8 @@ class SyncService:
     # -- uplink -------------------------------------------------------------------------------------
     def pending(self, after: int, limit: int, urgent_only: bool = False) -> list[batchfmt.Entry]:
         """Unacknowledged entries after ``after`` (policy applied), skipping what the hub has."""
+        if self.resync_pending():
+            return []
         policy = self.policy()
         have = self.sack()
         sql = "SELECT seq, uuid, kind, created_at, payload FROM outbox_entry WHERE seq > ?"
@@ -193,6 +221,10 @@ class SyncService:
         if h.get("box") != self.box_id or h.get("hub") != hub_id:
             raise ForeignMessage()
         with self._lock, self._write_tx():
+            restored_seq = state.get(RESYNC_KEY)
+            if restored_seq is not None:
+                hub_max = max([int(h.get("acked", 0))] + [int(b) for _a, b in h.get("ranges", [])])
+                self._continue_after(int(restored_seq), hub_max)
             acked = max(self.acked(), int(h.get("acked", 0)))
             ranges = [[int(a), int(b)] for a, b in h.get("ranges", []) if int(b) > acked]
             state.put("acked", acked)

@@ -2,15 +2,49 @@
 
 from __future__ import annotations
 
+import datetime
 import functools
+import logging
+from pathlib import Path
 
 from appliance.db.models import Job, User
 from appliance.features import Context, Feature
 from appliance.i18n import gettext as _
+from appliance.system.acceptance import AcceptanceTable
+from appliance.system.backups import BackupService
+from appliance.system.board import BoardPaths, storage_ok, temperature_ok
+from appliance.system.clock import clock_ok
+from appliance.system.wizard import FirstBootWizard
+from appliance.system.slots import AppSlots
+from appliance.system.updates import HttpProbe, SystemdRestarter, UpdateService, detect_board
+
+
+logger = logging.getLogger(__name__)
 
 
 class SystemFeature(Feature):
     name = "system"
+    backups: BackupService
+    updates: UpdateService
+    wizard: FirstBootWizard
+    acceptance: AcceptanceTable
+    nightly_backup: object = None
+    update_launcher: object = None
+
+    def stick_bundles(self):
+        from appliance.system.stick_updates import bundles_on_sticks
+
+        return bundles_on_sticks(self.updates, self.backups.sticks)
+
+    def install_from_stick(self, path: str) -> None:
+        """Start installing a bundle that is on a stick now and passes the check."""
+        from appliance.errors import LinliError
+        from appliance.i18n import N_
+
+        chosen = next((b for b in self.stick_bundles() if str(b.path) == path and b.ok), None)
+        if chosen is None:
+            raise LinliError(N_("That update bundle is not on a stick any more, or it did not pass the check."))
+        self.update_launcher.start_apply(chosen.path)
 
 
 def setup(ctx: Context) -> SystemFeature:
@@ -49,7 +83,117 @@ def setup(ctx: Context) -> SystemFeature:
     feature.check("tasks", tasks_ok)
     feature.check("gpio", gpio_ok)
     feature.check("vision models", vision_models_ok)
+
+    feature.backups = make_backups(config, ctx.box_id, ctx.secret_key, ctx.clock)
+    feature.updates = make_updates(config)
+    feature.update_launcher = _make_launcher(ctx)
+    feature.nightly_backup = _register_nightly(ctx.huey, feature.backups, config.system.backup_hour)
+    feature.wizard = make_wizard(ctx, feature.backups.sticks)
+    feature.acceptance = AcceptanceTable(config, ctx.health, sync=_LazySync(ctx), last_backup=feature.backups.last,
+                                         clock=ctx.clock)
+    feature.check("backup", lambda: backup_ok(feature.backups, ctx.clock))
+    feature.check("update", lambda: update_ok(feature.updates))
+    feature.check("clock", lambda: clock_ok(ctx.clock))
+    paths = BoardPaths()
+    feature.check("storage", lambda: storage_ok(config.home, paths))
+    feature.check("temperature", lambda: temperature_ok(paths))
     return feature
+
+
+def make_backups(config, box_id: str, secret_key: str, clock=datetime.datetime.now) -> BackupService:
+    from hardware.usbwatch import UsbWatcher
+
+    watcher = UsbWatcher(config.system.usb_root)
+
+    def sticks():
+        try:
+            watcher.poll()
+        except OSError:
+            return []
+        return watcher.sticks()
+
+    return BackupService(config.home, config.db_path, box_id, secret_key, keep=config.system.backup_keep,
+                         sticks=sticks, clock=clock, busy_timeout_ms=config.db.busy_timeout_ms)
+
+
+class _LazySync:
+    """The sync service, which is set up after this feature: looked up on first use."""
+
+    def __init__(self, ctx: Context):
+        self._ctx = ctx
+
+    def __getattr__(self, name):
+        from appliance.sync.setup import SyncFeature
+
+        feature = self._ctx.find(SyncFeature)
+        if feature is None:
+            raise AttributeError(name)
+        return getattr(feature.service, name)
+
+
+def make_wizard(ctx: Context, sticks) -> FirstBootWizard:
+    from appliance.services.accounts import AccountService
+    from hardware.board import on_pi
+    from hardware.network import NetworkManagerBackend, SimulatedNetwork
+    from hardware.systemclock import SimulatedClock, TimedatectlClock
+
+    cfg = ctx.config
+    real = ctx.hardware and on_pi(cfg.hardware.backend)
+    accounts = AccountService(ctx.audit, cfg.web.login_max_failures, cfg.web.login_lockout_s)
+    return FirstBootWizard(cfg, accounts, ctx.audit, NetworkManagerBackend() if real else SimulatedNetwork(),
+                           TimedatectlClock() if real else SimulatedClock(), sync=_LazySync(ctx), sticks=sticks)
+
+
+def _make_launcher(ctx: Context):
+    from appliance.system.stick_updates import SimulatedLauncher, SystemdRunLauncher
+    from hardware.board import on_pi
+
+    return SystemdRunLauncher() if ctx.hardware and on_pi(ctx.config.hardware.backend) else SimulatedLauncher()
+
+
+def make_updates(config) -> UpdateService:
+    system = config.system
+    root = Path(system.app_root) if system.app_root else config.home / "app"
+    return UpdateService(AppSlots(root), Path(system.update_keys), detect_board(system.board), SystemdRestarter(),
+                         HttpProbe(system.health_url), system.health_timeout_s)
+
+
+def _register_nightly(huey, backups: BackupService, hour: int):
+    from huey import crontab
+
+    @huey.periodic_task(crontab(hour=str(hour), minute="15"))
+    def system_nightly_backup() -> None:
+        # Idempotent: a second run the same day makes no second backup.
+        backups.nightly()
+
+    return system_nightly_backup
+
+
+def backup_ok(backups: BackupService, clock) -> tuple[bool, str]:
+    last = backups.last()
+    if last is None:
+        return True, _("no backup yet (the first one is made tonight)")
+    try:
+        age = clock() - datetime.datetime.fromisoformat(last.created)
+    except ValueError:
+        return False, _("the last backup's date cannot be read: make a new one (linli backup create)")
+    if age > datetime.timedelta(days=2):
+        return False, _("the last backup is %(days)s days old: check the data partition has room", days=age.days)
+    return True, _("last backup %(when)s", when=last.created.replace("T", " "))
+
+
+def update_ok(updates: UpdateService) -> tuple[bool, str]:
+    status = updates.status()
+    last = status["last"]
+    if status["trying"]:
+        return True, _("trying version %(version)s", version=status["trying"]["version"])
+    if last and last["result"] == "rolled back":
+        return True, _("version %(version)s failed its check and was rolled back; running %(running)s",
+                       version=last["version"], running=status["running"] or "-")
+    if last:
+        return True, _("last update: %(version)s on %(when)s", version=last["version"],
+                       when=last["time"].replace("T", " "))
+    return True, _("no update installed since the card was flashed")
 
 
 def vision_models_ok() -> tuple[bool, str]:

@@ -49,3 +49,8 @@ def test_roles_and_places_are_named_in_words(client_as, services):
     services.registry.save_building({"name": "1号楼"}, "admin")
     buildings = c.get("/buildings").get_data(as_text=True)
     assert "<th>名称</th>" in buildings and "<th>姓名</th>" not in buildings
+
+
+def test_the_last_possible_date_as_the_end_of_the_range_is_no_error(client_as):
+    admin = client_as("admin")
+    assert admin.get("/audit?date_to=9999-12-31").status_code == 200

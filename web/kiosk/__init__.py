@@ -72,3 +72,8 @@ def status():
 from web.kiosk.face import bp as face_bp  # noqa: E402
 
 bp.register_blueprint(face_bp)
+
+# Owners' votes at the kiosk live under /kiosk/votes (endpoints kiosk.votes.*).
+from web.votes.kiosk import bp as votes_bp  # noqa: E402
+
+bp.register_blueprint(votes_bp)

@@ -156,3 +156,9 @@ def guest_pass(resident, pass_id):
 def revoke_guest(resident, pass_id):
     portal().revoke_guest_pass(resident.id, pass_id)
     return redirect(url_for("me.guests"))
+
+
+# Owners' votes on the phone live under /me/votes (endpoints me.votes.*).
+from web.votes.me import bp as votes_bp  # noqa: E402
+
+bp.register_blueprint(votes_bp)

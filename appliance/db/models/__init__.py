@@ -10,3 +10,7 @@ from appliance.db.models.access import AccessEvent, AccessSchedule, Credential, 
 from appliance.db.models.firelane import FireIncident, FireNotice, FireSetting, FireZone  # noqa: F401
 from appliance.db.models.workorders import WorkOrder, WorkOrderCategory, WorkOrderCounter, WorkOrderNote  # noqa: F401
 from appliance.db.models.parking import CarEvent, CarParkCount, CarPass, CarQuestion  # noqa: F401
+from appliance.db.models.votes import Vote, VoteEntry, VoteMatter, VotePaper, VoteRoll  # noqa: F401
+from appliance.db.models.participation import (  # noqa: F401
+    Consultation, ConsultationComment, ConsultationProposal, ProposalSupport, Suggestion, SuggestionSupport)
+from appliance.db.models.system import AcceptanceEntry, SetupStep  # noqa: F401

@@ -1,0 +1,168 @@
+"""Where Linli versions live and which one runs.
+
+App updates: each version gets its own folder ``<root>/versions/<version>/``; the symlink
+``<root>/current`` names the one systemd starts (``ExecStart=<root>/current/venv/bin/linli
+run``) and ``<root>/previous`` the one to go back to. Switching is one ``rename`` of a
+symlink, so a power cut leaves either the old or the new link, never none. The version
+flashed with the card sits on the read-only root (``/opt/linli``) and is the first
+``current``: there is always a version to go back to.
+
+OS updates go to the other root partition through RAUC (:class:`RaucSlots`), which owns
+the A/B boot selection and its boot counter; this module only calls it.
+"""
+
+from __future__ import annotations
+
+import datetime
+import json
+import logging
+import os
+import shutil
+import subprocess
+import tarfile
+from pathlib import Path
+
+from appliance.errors import LinliError
+from appliance.i18n import N_
+
+logger = logging.getLogger(__name__)
+
+
+class SlotError(LinliError):
+    msgid = N_("The new version could not be installed.")
+
+
+class AppSlots:
+    def __init__(self, root: Path, clock=datetime.datetime.now):
+        self.root = Path(root)
+        self.versions = self.root / "versions"
+        self.clock = clock
+
+    # --- links --------------------------------------------------------------------------
+    def _link(self, name: str) -> Path | None:
+        link = self.root / name
+        if not link.is_symlink():
+            return None
+        return Path(os.readlink(link))
+
+    def current(self) -> Path | None:
+        return self._link("current")
+
+    def previous(self) -> Path | None:
+        return self._link("previous")
+
+    def point(self, name: str, target: Path) -> None:
+        """Make ``<root>/<name>`` point at ``target`` in one rename."""
+        self.root.mkdir(parents=True, exist_ok=True)
+        tmp = self.root / f".{name}.new"
+        tmp.unlink(missing_ok=True)
+        os.symlink(target, tmp)
+        os.replace(tmp, self.root / name)
+        fd = os.open(self.root, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+    @staticmethod
+    def version_of(path: Path | None) -> str:
+        if path is None:
+            return ""
+        marker = Path(path) / "VERSION"
+        return marker.read_text().strip() if marker.is_file() else Path(path).name
+
+    # --- install ------------------------------------------------------------------------
+    def install(self, version: str, payload: Path, command: tuple[str, ...], timeout_s: float = 1800) -> Path:
+        """Unpack ``payload`` into a new version folder and run its install command there.
+        The folder gets its final name only when both worked."""
+        self.versions.mkdir(parents=True, exist_ok=True)
+        final = self.versions / version
+        current = self.current()
+        if final.exists() and current is not None and final.resolve() == current.resolve():
+            raise SlotError(N_("Version %(version)s is the one running now."), version=version)
+        partial = self.versions / f".{version}.partial"
+        shutil.rmtree(partial, ignore_errors=True)
+        try:
+            with tarfile.open(payload, "r:*") as tar:
+                tar.extractall(partial, filter="data")
+            (partial / "VERSION").write_text(version + "\n")
+            if command:
+                self._run_install(command, partial, timeout_s)
+        except (tarfile.TarError, OSError) as exc:
+            shutil.rmtree(partial, ignore_errors=True)
+            raise SlotError(N_("The new version could not be unpacked: %(error)s"), error=str(exc)) from exc
+        except BaseException:
+            shutil.rmtree(partial, ignore_errors=True)
+            raise
+        shutil.rmtree(final, ignore_errors=True)
+        os.replace(partial, final)
+        return final
+
+    @staticmethod
+    def _run_install(command: tuple[str, ...], folder: Path, timeout_s: float) -> None:
+        try:
+            done = subprocess.run(list(command), cwd=folder, capture_output=True, text=True, timeout=timeout_s)
+        except (OSError, subprocess.TimeoutExpired) as exc:
+            raise SlotError(N_("The new version's install step failed: %(error)s"), error=str(exc)) from exc
+        if done.returncode != 0:
+            tail = (done.stderr or done.stdout).strip().splitlines()[-3:]
+            raise SlotError(N_("The new version's install step failed: %(error)s"), error=" / ".join(tail))
+
+    def remove_unused(self, keep: int = 2) -> None:
+        """Delete version folders that neither link names, oldest first, keeping ``keep``."""
+        if not self.versions.is_dir():
+            return
+        used = {p.resolve() for p in (self.current(), self.previous()) if p is not None}
+        spare = [p for p in self.versions.iterdir() if p.is_dir() and not p.name.startswith(".")
+                 and p.resolve() not in used]
+        for path in sorted(spare, key=lambda p: p.stat().st_mtime)[:-keep or None]:
+            shutil.rmtree(path, ignore_errors=True)
+
+    # --- state --------------------------------------------------------------------------
+    @property
+    def state_file(self) -> Path:
+        return self.root / "update-state.json"
+
+    def state(self) -> dict:
+        try:
+            return json.loads(self.state_file.read_text())
+        except (OSError, ValueError):
+            return {"trying": None, "history": []}
+
+    def save_state(self, state: dict) -> None:
+        state["history"] = state.get("history", [])[-20:]
+        tmp = self.state_file.with_name(self.state_file.name + ".tmp")
+        self.root.mkdir(parents=True, exist_ok=True)
+        with open(tmp, "w") as fh:
+            json.dump(state, fh, ensure_ascii=False, indent=1)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, self.state_file)
+
+
+class RaucSlots:
+    """OS bundles through RAUC, on a box whose image has it (``apt install rauc``)."""
+
+    def __init__(self, binary: str = "rauc"):
+        self.binary = binary
+
+    def available(self) -> bool:
+        return shutil.which(self.binary) is not None
+
+    def _run(self, *args: str, timeout: float = 3600) -> str:
+        if not self.available():
+            raise SlotError(N_("OS updates need RAUC, which is not installed on this machine; only app updates "
+                               "can be applied here."))
+        done = subprocess.run([self.binary, *args], capture_output=True, text=True, timeout=timeout)
+        if done.returncode != 0:
+            raise SlotError(N_("RAUC refused the OS update: %(error)s"), error=done.stderr.strip()[-300:])
+        return done.stdout
+
+    def install(self, payload: Path) -> None:
+        self._run("install", str(payload))
+
+    def mark_good(self) -> None:
+        self._run("status", "mark-good", timeout=60)
+
+    def mark_bad(self) -> None:
+        self._run("status", "mark-bad", timeout=60)

@@ -1,0 +1,226 @@
+"""Applying an update: check the bundle, install beside the running version, switch, and keep
+the new version only when it answers healthy; otherwise switch back on its own.
+
+``apply`` = verify → install into a new folder → record "trying" → switch the link →
+restart → ``confirm``. ``confirm`` waits for ``/healthz`` and either commits or rolls back.
+The ``linli-update-confirm`` unit runs ``confirm`` after every boot too, so a power cut or a
+crash during the trial still ends in a kept or a rolled-back version, never in between.
+"""
+
+from __future__ import annotations
+
+import datetime
+import json
+import logging
+import subprocess
+import tempfile
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+from appliance.errors import LinliError
+from appliance.i18n import N_
+from appliance.system.bundle import BundleRefused, extract_payload, load_trusted_keys, verify, version_key
+from appliance.system.slots import AppSlots, RaucSlots
+
+logger = logging.getLogger(__name__)
+
+
+# Words of the update history, shown translated on the backups page.
+RESULT_WORDS = (N_("kept"), N_("rolled back"), N_("installed"), N_("failed"))
+
+
+class UpdateFailed(LinliError):
+    msgid = N_("The update failed.")
+
+
+class HttpProbe:
+    """Asks the box's ``/healthz``. A new version is healthy when it answers and nothing fails
+    that did not already fail before the switch: a camera that was broken before is no reason
+    to throw away an update, a database that stops working is."""
+
+    def __init__(self, url: str, interval_s: float = 1.0):
+        self.url = url
+        self.interval_s = interval_s
+
+    def failing(self) -> tuple[set[str] | None, str]:
+        """(names of failing subsystems, detail); None when nothing answers."""
+        try:
+            with urllib.request.urlopen(self.url, timeout=3) as response:
+                return self._failing(response.read()), "ok"
+        except urllib.error.HTTPError as exc:
+            names = self._failing(exc.read())
+            return names, f"HTTP {exc.code}: " + ", ".join(sorted(names))
+        except (OSError, ValueError) as exc:
+            return None, str(exc) or type(exc).__name__
+
+    @staticmethod
+    def _failing(body: bytes) -> set[str]:
+        try:
+            report = json.loads(body or b"{}")
+        except ValueError:
+            return {"healthz"}
+        names = {k for k, v in (report.get("subsystems") or {}).items() if not (v or {}).get("ok")}
+        if not names and report.get("ok") is False:
+            names = {"healthz"}
+        return names
+
+    def wait_healthy(self, timeout_s: float, tolerate: set[str] | frozenset = frozenset()) -> tuple[bool, str]:
+        deadline = time.monotonic() + timeout_s
+        detail = "no answer"
+        while time.monotonic() < deadline:
+            names, detail = self.failing()
+            if names is not None and names <= set(tolerate):
+                return True, "ok" if not names else "ok (already failing before: %s)" % ", ".join(sorted(names))
+            time.sleep(self.interval_s)
+        return False, detail
+
+
+class SystemdRestarter:
+    """Restarts the service that runs ``<root>/current`` (on the box, as root)."""
+
+    def __init__(self, unit: str = "linli.service"):
+        self.unit = unit
+        self.history: list[str] = []
+
+    def restart(self) -> None:
+        self.history.append(self.unit)
+        try:
+            done = subprocess.run(["systemctl", "restart", "--no-block", self.unit], capture_output=True, text=True,
+                                  timeout=60)
+        except FileNotFoundError as exc:
+            raise UpdateFailed(N_("systemctl was not found: updates are applied on the box itself.")) from exc
+        if done.returncode != 0:
+            raise UpdateFailed(N_("The service could not be restarted: %(error)s"), error=done.stderr.strip())
+
+
+def detect_board(setting: str = "auto", model_file: Path = Path("/proc/device-tree/compatible")) -> str:
+    if setting != "auto":
+        return setting
+    try:
+        text = model_file.read_bytes().decode(errors="replace")
+    except OSError:
+        return "generic"
+    for marker, board in (("raspberrypi,model-zero-2-w", "rpi-zero2w"), ("raspberrypi,4-", "rpi4"),
+                          ("raspberrypi,3-", "rpi3"), ("raspberrypi,5-", "rpi5")):
+        if marker in text:
+            return board
+    return "generic"
+
+
+class UpdateService:
+    def __init__(self, slots: AppSlots, keys_dir: Path, board: str, restarter, probe, health_timeout_s: float,
+                 rauc: RaucSlots | None = None, clock=datetime.datetime.now):
+        self.slots = slots
+        self.keys_dir = Path(keys_dir)
+        self.board = board
+        self.restarter = restarter
+        self.probe = probe
+        self.health_timeout_s = health_timeout_s
+        self.rauc = rauc or RaucSlots()
+        self.clock = clock
+
+    def check(self, path: Path):
+        return verify(Path(path), load_trusted_keys(self.keys_dir), self.board)
+
+    def apply(self, path: Path, allow_downgrade: bool = False, progress=None) -> dict:
+        path = Path(path)
+        if not path.is_file():
+            raise BundleRefused(N_("No update bundle at %(path)s."), path=str(path))
+        manifest = self.check(path)
+        running = self.slots.version_of(self.slots.current())
+        if running and not allow_downgrade and version_key(manifest.version) <= version_key(running):
+            raise BundleRefused(N_("This bundle holds version %(new)s, which is not newer than the running "
+                                   "version %(old)s."), new=manifest.version, old=running)
+        if self.slots.state().get("trying"):
+            raise UpdateFailed(N_("An update is still being tried; wait until it is kept or rolled back."))
+        if progress:
+            progress(1, 4)
+        with tempfile.TemporaryDirectory(dir=self._scratch(), prefix=".bundle-") as tmp:
+            payload = extract_payload(path, manifest, Path(tmp))
+            if manifest.kind == "os":
+                self.rauc.install(payload)
+                self._record(manifest.version, "installed", "OS bundle written to the other slot; reboot to try it")
+                return {"version": manifest.version, "kind": "os", "result": "installed"}
+            folder = self.slots.install(manifest.version, payload, manifest.install)
+        if progress:
+            progress(2, 4)
+        old = self.slots.current()
+        before = self._failing_now()
+        state = self.slots.state()
+        state["trying"] = {"version": manifest.version, "folder": str(folder), "previous": str(old) if old else None,
+                           "tolerate": sorted(before or ()),
+                           "since": self.clock().replace(microsecond=0).isoformat()}
+        self.slots.save_state(state)
+        if old is not None:
+            self.slots.point("previous", old)
+        self.slots.point("current", folder)
+        self.restarter.restart()
+        if progress:
+            progress(3, 4)
+        result = self.confirm()
+        if progress:
+            progress(4, 4)
+        if result["result"] != "kept":
+            raise UpdateFailed(N_("Version %(new)s did not come up healthy (%(detail)s); the box went back to "
+                                  "version %(old)s."), new=manifest.version, detail=result["detail"],
+                               old=result["running"])
+        return result
+
+    def _failing_now(self, tries: int = 10) -> set[str] | None:
+        """What fails on the running version before the switch (None: it does not answer)."""
+        for _ in range(tries):
+            names, _detail = self.probe.failing()
+            if names is not None:
+                return names
+            time.sleep(1)
+        return None
+
+    def confirm(self) -> dict:
+        """Keep the version on trial if it is healthy, else go back. Without a trial, nothing."""
+        state = self.slots.state()
+        trying = state.get("trying")
+        if not trying:
+            return {"result": "none", "running": self.slots.version_of(self.slots.current()), "detail": ""}
+        ok, detail = self.probe.wait_healthy(self.health_timeout_s, set(trying.get("tolerate") or ()))
+        if ok:
+            state["trying"] = None
+            self.slots.save_state(state)
+            self._record(trying["version"], "kept", detail)
+            self.slots.remove_unused()
+            return {"result": "kept", "running": trying["version"], "detail": detail}
+        previous = trying.get("previous")
+        state["trying"] = None
+        if not previous:
+            # Only on a machine set up without a flashed version: there is nothing to go back to.
+            self.slots.save_state(state)
+            self._record(trying["version"], "failed", detail)
+            return {"result": "failed", "running": trying["version"], "detail": detail}
+        self.slots.point("current", Path(previous))
+        self.slots.save_state(state)
+        self._record(trying["version"], "rolled back", detail)
+        logger.error("version %s was not healthy (%s); back to %s", trying["version"], detail, previous)
+        self.restarter.restart()
+        back_ok, back_detail = self.probe.wait_healthy(self.health_timeout_s, set(trying.get("tolerate") or ()))
+        if not back_ok:
+            logger.error("the previous version is not healthy either: %s", back_detail)
+        return {"result": "rolled back", "running": self.slots.version_of(self.slots.current()), "detail": detail}
+
+    def status(self) -> dict:
+        state = self.slots.state()
+        history = state.get("history", [])
+        return {"running": self.slots.version_of(self.slots.current()), "trying": state.get("trying"),
+                "last": history[-1] if history else None, "board": self.board,
+                "trusted_keys": len(load_trusted_keys(self.keys_dir))}
+
+    def _record(self, version: str, result: str, detail: str) -> None:
+        state = self.slots.state()
+        state.setdefault("history", []).append({"time": self.clock().replace(microsecond=0).isoformat(),
+                                                "version": version, "result": result, "detail": detail})
+        self.slots.save_state(state)
+
+    def _scratch(self) -> Path:
+        # On the data partition beside the versions: the payload can be large, /tmp is RAM.
+        self.slots.root.mkdir(parents=True, exist_ok=True)
+        return self.slots.root

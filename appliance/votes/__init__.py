@@ -1,0 +1,1 @@
+"""Owners decide: owners' votes under 民法典 art. 278 (roll, ballot ledger, exact count)."""
