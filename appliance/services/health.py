@@ -15,7 +15,9 @@ LABELS = {
     "tasks": N_("Background work"), "gpio": N_("Gate wiring"), "vision models": N_("Recognition models"),
     "work orders": N_("Work orders"), "gate": N_("Gate"), "face": N_("Face recognition"),
     "face entry": N_("Face entry at the kiosk"), "modem": N_("SMS modem"), "cameras": N_("Cameras"), "camera": N_("Cameras"),
-    "sync": N_("Sync with the district"), "hub": N_("District hub"), "car gate": N_("Car gate"), "plates": N_("Plate reading"),
+    "sync": N_("Sync with the district"), "hub": N_("District hub"), "car gate": N_("Car gate"),
+    "backup": N_("Backups"), "update": N_("Software updates"), "clock": N_("Clock"), "storage": N_("Storage card"),
+    "temperature": N_("Temperature"), "plates": N_("Plate reading"),
     "votes": N_("Votes"), "parking": N_("Parking"),
 }
 CAMERA_PREFIX = "camera "
