@@ -18,7 +18,7 @@ import typing
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from appliance.i18n import N_
+from appliance.i18n import N_, gettext
 
 
 def setting(default, help: str, *, choices=None, min=None, max=None):
@@ -331,6 +331,9 @@ def sections() -> list[tuple[str, type]]:
     return [(f.name, hints[f.name]) for f in dataclasses.fields(Config) if not f.metadata.get("internal")]
 
 
+_KIND_WORDS = {int: N_("a whole number"), float: N_("a number"), bool: N_("true or false"), str: N_("text in quotes")}
+
+
 def _coerce(section: str, f: dataclasses.Field, hint, value, problems: list[str]):
     key = f"{section}.{f.name}"
     meta = f.metadata
@@ -343,16 +346,20 @@ def _coerce(section: str, f: dataclasses.Field, hint, value, problems: list[str]
         or (typing.get_origin(hint) is dict and isinstance(value, dict))
     )
     if not ok:
-        problems.append(f"{key}: expected {getattr(hint, '__name__', str(hint))}, got {value!r}")
+        kind = gettext(_KIND_WORDS[hint]) if hint in _KIND_WORDS else getattr(hint, "__name__", str(hint))
+        problems.append(gettext("%(key)s: should be %(kind)s, not %(value)s", key=key, kind=kind, value=repr(value)))
         return None
     if meta.get("choices") and value not in meta["choices"]:
-        problems.append(f"{key}: must be one of {', '.join(map(str, meta['choices']))}, got {value!r}")
+        problems.append(gettext("%(key)s: should be one of %(choices)s, not %(value)s", key=key,
+                                choices=", ".join(map(str, meta["choices"])), value=repr(value)))
         return None
     if meta.get("min") is not None and value < meta["min"]:
-        problems.append(f"{key}: must be at least {meta['min']}, got {value!r}")
+        problems.append(gettext("%(key)s: should be at least %(min)s, not %(value)s", key=key, min=meta["min"],
+                                value=repr(value)))
         return None
     if meta.get("max") is not None and value > meta["max"]:
-        problems.append(f"{key}: must be at most {meta['max']}, got {value!r}")
+        problems.append(gettext("%(key)s: should be at most %(max)s, not %(value)s", key=key, max=meta["max"],
+                                value=repr(value)))
         return None
     return float(value) if hint is float else value
 
@@ -364,18 +371,19 @@ def build_config(data: dict, home: Path) -> Config:
     known = dict(sections())
     for name in data:
         if name not in known:
-            problems.append(f"{name}: unknown section")
+            problems.append(gettext("%(key)s: there is no such section; check the spelling", key=name))
     for name, cls in known.items():
         raw = data.get(name, {})
         if not isinstance(raw, dict):
-            problems.append(f"{name}: must be a table")
+            problems.append(gettext("%(key)s: should be a section ([%(key)s])", key=name))
             raw = {}
         hints = typing.get_type_hints(cls)
         values = {}
         fields = {f.name: f for f in dataclasses.fields(cls)}
         for key, value in raw.items():
             if key not in fields:
-                problems.append(f"{name}.{key}: unknown setting")
+                problems.append(gettext("%(key)s: there is no such setting; check the spelling",
+                                        key=f"{name}.{key}"))
                 continue
             coerced = _coerce(name, fields[key], hints[key], value, problems)
             if coerced is not None:
@@ -402,7 +410,8 @@ def load_config(home: Path | None = None, path: Path | None = None) -> Config:
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        return Config(home=home, problems=[f"{path.name}: not valid TOML ({exc})"])
+        return Config(home=home, problems=[gettext("%(file)s cannot be read (a quote or bracket may be "
+                                                   "missing): %(error)s", file=path.name, error=str(exc))])
     return build_config(data, home)
 
 

@@ -39,6 +39,25 @@ class ValidationError(LinliError):
         super().__init__(msgid, **params)
 
 
+class ValidationErrors(ValidationError):
+    """Every bad field of one form at once, so a person fixes them in one go."""
+
+    def __init__(self, errors: list[ValidationError]):
+        self.errors = list(errors)
+        first = self.errors[0]
+        super().__init__(first.msgid, field=first.field, row=first.row, **first.params)
+
+    def message(self) -> str:
+        return " ".join(e.message() for e in self.errors)
+
+    def by_field(self) -> dict:
+        found: dict = {}
+        for e in self.errors:
+            key = e.field or "form"
+            found[key] = (found[key] + " " + e.message()) if key in found else e.message()
+        return found
+
+
 class NotFound(LinliError):
     msgid = N_("Not found.")
 

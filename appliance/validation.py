@@ -6,7 +6,8 @@ import datetime
 import re
 from decimal import Decimal, InvalidOperation
 
-from appliance.errors import ValidationError
+from appliance.errors import ValidationError, ValidationErrors
+from appliance.i18n import N_
 
 # Mainland mobile numbers, or a landline with an optional area code (010-12345678).
 _MOBILE = re.compile(r"^1[3-9]\d{9}$")
@@ -96,7 +97,8 @@ def clean_flag(value, field: str, row=None) -> bool:
     raise ValidationError("Use 是 or 否.", field=field, row=row)
 
 
-def clean_int(value, field: str, *, min=None, max=None, row=None) -> int | None:
+def clean_int(value, field: str, *, min=None, max=None, row=None, range_msgid: str | None = None) -> int | None:
+    """``range_msgid`` names the field and the allowed range in words ("Birth year must be ...")."""
     if value in (None, ""):
         return None
     try:
@@ -104,5 +106,32 @@ def clean_int(value, field: str, *, min=None, max=None, row=None) -> int | None:
     except ValueError:
         raise ValidationError("Must be a whole number.", field=field, row=row) from None
     if (min is not None and number < min) or (max is not None and number > max):
-        raise ValidationError("Out of range.", field=field, row=row)
+        if range_msgid:
+            raise ValidationError(range_msgid, field=field, row=row, min=min, max=max)
+        if min is not None and max is not None:
+            raise ValidationError("Must be between %(min)s and %(max)s.", field=field, row=row, min=min, max=max)
+        if min is not None:
+            raise ValidationError("Must be at least %(min)s.", field=field, row=row, min=min)
+        raise ValidationError("Must be at most %(max)s.", field=field, row=row, max=max)
     return number
+
+
+BIRTH_YEAR_RANGE = N_("Birth year must be between 1900 and this year.")
+
+
+def clean_all(checks: dict) -> dict:
+    """Run every field's check and report all the bad fields together, not just the first one.
+
+    ``checks`` maps a field to a callable returning its cleaned value.
+    """
+    values, errors = {}, []
+    for field, check in checks.items():
+        try:
+            values[field] = check()
+        except ValidationErrors as exc:
+            errors.extend(exc.errors)
+        except ValidationError as exc:
+            errors.append(exc)
+    if errors:
+        raise ValidationErrors(errors)
+    return values

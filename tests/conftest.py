@@ -130,10 +130,11 @@ def free_port() -> int:
 
 @pytest.fixture
 def live_server(app):
-    """The app served by waitress (the production server) on a free loopback port."""
-    from waitress.server import create_server
+    """The app served by waitress, set up as ``linli run`` sets it up, on a free loopback port."""
+    from web.serve import make_server
 
-    server = create_server(app, host="127.0.0.1", port=free_port(), threads=4, asyncore_loop_timeout=0.1)
+    server = make_server(app, "127.0.0.1", free_port(), threads=4, asyncore_loop_timeout=0.1,
+                         max_upload_mb=app.config["MAX_CONTENT_LENGTH"] // (1024 * 1024))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{server.effective_port}"

@@ -53,6 +53,16 @@ def test_init_demo_builds_a_believable_community(tmp_path):
     again = linli(tmp_path / "box", "init", "--demo")  # running it twice adds nobody
     assert f"{residents} 位住户" in again.stdout
 
+    from appliance.config import load_config
+    from appliance.runtime import build_runtime
+
+    rt = build_runtime(load_config(tmp_path / "box"), hardware=False)
+    try:  # the fire-lane ladder has somebody to text in the demo
+        name, phone = rt.services.firelane.settings.duty()
+        assert name and phone.startswith("1") and len(phone) == 11
+    finally:
+        rt.close()
+
 
 def test_import_dry_run_then_real_import(tmp_path):
     home = tmp_path / "box"
@@ -109,7 +119,7 @@ def test_check_config_names_each_bad_key_and_selfcheck_reports_safe_mode(tmp_pat
     assert result.returncode == 1
     assert "web.port" in result.stdout and "web.bogus" in result.stdout and "nosuch" in result.stdout
     result = linli(home, "selfcheck")
-    assert result.returncode == 1 and "FAIL config" in result.stdout and "safe mode" in result.stdout
+    assert result.returncode == 1 and "✖ 有问题  设置文件" in result.stdout and "安全模式" in result.stdout
     (home / "config.toml").write_text("[web]\nport = 8081\n", encoding="utf-8")
     assert linli(home, "check-config").returncode == 0
     explain = linli(home, "check-config", "--explain")

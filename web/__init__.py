@@ -40,10 +40,13 @@ def create_app(config, services, testing: bool = False) -> Flask:
     CSRFProtect(app)
     Babel(app, locale_selector=_select_locale)
 
+    from web import filters, once
     from web.params import IdConverter
 
     app.url_map.converters["int"] = IdConverter  # every <int:...> id fits SQLite (1 .. 2**63-1)
     _register_blueprints(app)
+    once.install(app)
+    filters.install(app)
 
     @app.before_request
     def _locale_for_services():
@@ -122,6 +125,11 @@ def _register_errors(app: Flask) -> None:
     def render_error(status: int, message: str):
         if _wants_json():
             return jsonify({"error": message, "status": status}), status
+        if request.headers.get("HX-Request") == "true":
+            # A whole error page swapped into a small part of a page would nest pages: the message
+            # goes to the error line at the top instead.
+            return render_template("_error_line.html", message=message), status, {
+                "HX-Retarget": "#htmx-error", "HX-Reswap": "innerHTML"}
         return render_template("error.html", status=status, message=message), status
 
     from flask_babel import gettext as _

@@ -7,9 +7,14 @@ pyproject.toml declares (``python -m appliance run`` is the same).
 
 from __future__ import annotations
 
+import io
 import logging
 import signal
 import sys
+
+from waitress.channel import HTTPChannel
+from waitress.task import ErrorTask, WSGITask
+from waitress.utilities import RequestEntityTooLarge
 
 from appliance.cli.core import initialise
 from appliance.config import load_config
@@ -25,8 +30,6 @@ def register(sub) -> None:
 
 
 def cmd_run(args) -> int:
-    import waitress
-
     from appliance.runtime import build_runtime
     from appliance.registry.demo import DEMO_ACCOUNTS
     from web import create_app
@@ -62,11 +65,50 @@ def cmd_run(args) -> int:
     shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host
     print(_("Linli is running: open http://%(host)s:%(port)s/ (kiosk: /kiosk). Press Ctrl+C to stop.",
             host=shown, port=port), flush=True)
+    server = make_server(app, host, port, threads=config.web.threads, max_upload_mb=config.web.max_upload_mb)
     try:
-        waitress.serve(app, host=host, port=port, threads=config.web.threads, ident="linli",
-                       max_request_body_size=config.web.max_upload_mb * 1024 * 1024 + 65536)
+        server.run()
     except KeyboardInterrupt:
         pass
     finally:
         runtime.close()
     return 0
+
+
+class _TooLargeAnsweredByTheApp(WSGITask):
+    """Waitress refuses a body over its limit before the app sees it, with its own English page.
+    The app answers instead (its translated 413, with a way back): it gets the request's headers,
+    an empty body and a length it will refuse. The body is never read or stored, and the
+    connection closes after the answer. Every other protocol error keeps waitress's answer."""
+
+    def execute(self):
+        if not isinstance(self.request.error, RequestEntityTooLarge):
+            self.complete = True
+            return ErrorTask.execute(self)
+        self.set_close_on_finish()
+        super().execute()
+        self.set_close_on_finish()
+
+    def get_environment(self):
+        environ = super().get_environment()
+        if isinstance(self.request.error, RequestEntityTooLarge):
+            declared = int(environ.get("CONTENT_LENGTH") or 0)
+            environ["CONTENT_LENGTH"] = str(max(declared, self.channel.server.adj.max_request_body_size))
+            environ["wsgi.input"] = io.BytesIO()
+            environ.pop("HTTP_TRANSFER_ENCODING", None)
+        return environ
+
+
+class _Channel(HTTPChannel):
+    error_task_class = _TooLargeAnsweredByTheApp
+
+
+def make_server(app, host: str, port: int, *, threads: int, max_upload_mb: int, **kw):
+    """The production server. Waitress stops reading a body a little over the app's upload cap
+    (so nothing huge is spooled to the SD card), and the app says why in the person's language."""
+    from waitress.server import create_server
+
+    server = create_server(app, host=host, port=port, threads=threads, ident="linli",
+                           max_request_body_size=max_upload_mb * 1024 * 1024 + 65536, **kw)
+    server.channel_class = _Channel
+    return server

@@ -12,7 +12,7 @@ import secrets
 
 from appliance.access.codes import clean_card, make_qr
 from appliance.db.models import AccessSchedule, Credential, Resident, VisitorPass
-from appliance.errors import Conflict, NotFound, ValidationError
+from appliance.errors import Conflict, NotFound, ValidationError, ValidationErrors
 
 _TIME = re.compile(r"([01][0-9]|2[0-3]):[0-5][0-9]|24:00")
 
@@ -125,10 +125,14 @@ class CredentialService:
             AccessSchedule.delete().where(AccessSchedule.resident == resident).execute()
             self.audit.record(actor, "clear_schedule", "resident", resident.id)
             return None
+        errors = []
         if not days:
-            raise ValidationError("Choose at least one weekday.", field="weekdays")
+            errors.append(ValidationError("Choose at least one weekday.", field="weekdays"))
         if not _TIME.fullmatch(start) or not _TIME.fullmatch(end) or start >= end:
-            raise ValidationError("Give the hours as 07:00 and 22:00, the start before the end.", field="start")
+            errors.append(ValidationError("Give the hours as 07:00 and 22:00, the start before the end.",
+                                          field="start"))
+        if errors:
+            raise ValidationErrors(errors)
         with self.db.atomic():
             sched = self.schedule(resident.id) or AccessSchedule(resident=resident)
             sched.weekdays, sched.start, sched.end = days, start, end
@@ -178,12 +182,36 @@ class CredentialService:
             raise NotFound("No such visitor pass.")
         return vp
 
-    def passes(self, active_only: bool = True, limit: int = 200) -> list[VisitorPass]:
+    def pass_uses(self, vp: VisitorPass) -> int:
+        """Entries so far, including those still in the journal on their way to the database:
+        every page that shows a pass counts the same way (a used-up pass never shows "0 / 1")."""
+        return vp.uses + self.access.log.pending_uses(vp.id)
+
+    def pass_state(self, vp: VisitorPass, now: datetime.datetime | None = None) -> str:
+        now = now or self.access.now()
+        if vp.revoked_at is not None:
+            return "revoked"
+        if now > vp.valid_until:
+            return "expired"
+        if self.pass_uses(vp) >= vp.max_uses:
+            return "used_up"
+        if now < vp.valid_from:
+            return "not_yet_valid"
+        return "active"
+
+    def passes(self, active_only: bool = True, limit: int = 200) -> list[dict]:
+        """Newest first, each as {"pass", "uses", "state"}; ``active_only`` leaves out the passes
+        that can no longer open the gate."""
+        now = self.access.now()
         query = VisitorPass.select().order_by(VisitorPass.id.desc())
         if active_only:
-            query = query.where(VisitorPass.revoked_at.is_null(), VisitorPass.valid_until > self.access.now(),
+            query = query.where(VisitorPass.revoked_at.is_null(), VisitorPass.valid_until > now,
                                 VisitorPass.uses < VisitorPass.max_uses)
-        return list(query.limit(limit))
+        rows = [{"pass": vp, "uses": self.pass_uses(vp), "state": self.pass_state(vp, now)}
+                for vp in query.limit(limit)]
+        if active_only:
+            rows = [r for r in rows if r["state"] in ("active", "not_yet_valid")]
+        return rows
 
     def revoke_pass(self, pass_id, actor: str) -> VisitorPass:
         vp = self.get_pass(pass_id)

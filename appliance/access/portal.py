@@ -213,18 +213,10 @@ class ResidentPortal:
         return rows
 
     def _uses(self, vp: VisitorPass) -> int:
-        return vp.uses + self.access.log.pending_uses(vp.id)
+        return self.credentials.pass_uses(vp)
 
     def _state(self, vp: VisitorPass, now: datetime.datetime) -> str:
-        if vp.revoked_at is not None:
-            return "revoked"
-        if now > vp.valid_until:
-            return "expired"
-        if self._uses(vp) >= vp.max_uses:
-            return "used_up"
-        if now < vp.valid_from:
-            return "not_yet_valid"
-        return "active"
+        return self.credentials.pass_state(vp, now)
 
     def guest_pass(self, resident_id, pass_id) -> tuple[VisitorPass, str, str]:
         vp = self._own(resident_id, pass_id)

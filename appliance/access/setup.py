@@ -57,11 +57,11 @@ class AccessFeature(Feature):
             return False, _("%(n)s access records are waiting to be written", n=backlog)
         state = (_("FIRE ALARM: held open") if status["fire_latched"] else
                  _("open") if status["relay_energised"] else _("locked"))
-        detail = f"{state}; {self.service.log.journal_health()}"
+        technical = self.service.log.journal_health()
         if isinstance(self.wiegand, str):
-            return False, _("%(state)s; the card reader did not start (%(error)s). Check the [gate] wiegand pins.",
-                            state=detail, error=self.wiegand)
-        return True, detail
+            return False, _("%(state)s; the card reader did not start. Check the card reader's wiring.",
+                            state=state), f"{technical}; wiegand: {self.wiegand}"
+        return True, state, technical
 
     def gate_alive(self) -> bool:
         gate = self.gate

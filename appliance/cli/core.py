@@ -22,6 +22,7 @@ def register(sub) -> None:
     p.set_defaults(func=cmd_check_config)
 
     p = sub.add_parser("selfcheck", help=_("print each subsystem OK/FAIL with the fix"))
+    p.add_argument("--details", action="store_true", help=_("also print the technical values"))
     p.set_defaults(func=cmd_selfcheck)
 
     p = sub.add_parser("user", help=_("staff accounts"))
@@ -96,7 +97,8 @@ def cmd_init(args) -> int:
 def cmd_check_config(args) -> int:
     if args.explain:
         for key, default, help_text in explain():
-            print(f"{key} = {default!r}\n    {help_text}")
+            # The key and its default are what a person types into config.toml; the help is in their language.
+            print(f"{key} = {default!r}\n    {_(help_text) if help_text else ''}")
         return 0
     config = load_config()
     if config.problems:
@@ -111,8 +113,11 @@ def cmd_check_config(args) -> int:
 def cmd_selfcheck(args) -> int:
     with open_runtime(hardware=True) as runtime:
         report = runtime.services.health.report()
-    for name, result in report["subsystems"].items():
-        print(f"{'OK  ' if result['ok'] else 'FAIL'} {name:<10} {result['detail']}")
+    for result in report["subsystems"].values():
+        mark = _("Normal") if result["ok"] else _("Has a problem")
+        print(f"{'✔' if result['ok'] else '✖'} {mark}  {result['label']}：{result['detail']}")
+        if getattr(args, "details", False) and result.get("technical"):
+            print("      " + _("Details: %(text)s", text=result["technical"]))
     return 0 if report["ok"] else 1
 
 
@@ -123,7 +128,10 @@ def cmd_user_add(args) -> int:
     password = sys.stdin.readline().rstrip("\r\n")
     with open_runtime() as runtime:
         user = runtime.services.accounts.create(args.name, args.role, password, actor="cli")
-    print(_("Account %(name)s created with role %(role)s.", name=user.username, role=user.role))
+    from appliance.services.audit_words import STAFF_ROLES
+
+    print(_("Account %(name)s created with role %(role)s.", name=user.username,
+            role=_(STAFF_ROLES[user.role]) if user.role in STAFF_ROLES else user.role))
     return 0
 
 

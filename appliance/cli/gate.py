@@ -22,6 +22,7 @@ def register(sub) -> None:
     a.add_argument("--reason", required=True)
     a.set_defaults(func=cmd_open)
     a = gsub.add_parser("status", help=_("show the relay, door and fire-alarm state"))
+    a.add_argument("--details", action="store_true", help=_("also print the technical values"))
     a.set_defaults(func=cmd_status)
     a = gsub.add_parser("reset-fire", help=_("reset the fire alarm hold once the panel is quiet"))
     a.set_defaults(func=cmd_reset_fire)
@@ -56,9 +57,38 @@ def cmd_open(args) -> int:
 
 def cmd_status(args) -> int:
     answer = _send({"cmd": "status"})
-    for key, value in sorted(answer.get("gate", {}).items()):
-        print(f"{key}: {value}")
+    gate = answer.get("gate", {})
+    for line in gate_lines(gate):
+        print(line)
+    if getattr(args, "details", False):
+        print(_("Details:"))
+        for key, value in sorted(gate.items()):
+            print(f"  {key}: {value}")
     return 0 if answer.get("ok") else 1
+
+
+def gate_lines(gate: dict) -> list[str]:
+    """The gate's state in plain words, one fact a line, with what to do where something is wrong."""
+    if not gate.get("present", True):
+        return [_("The gate is not running. Check the gate settings (linli selfcheck says more).")]
+    lines = [_("Lock: open") if gate.get("relay_energised") else _("Lock: locked")]
+    if gate.get("door_open") is not None:
+        lines.append(_("Door: open") if gate.get("door_open") else _("Door: closed"))
+    if gate.get("fire_latched"):
+        lines.append(_("Fire alarm: the gate is held open until a volunteer resets it (linli gate reset-fire)."))
+    else:
+        lines.append(_("Fire alarm: none"))
+    if gate.get("forced_open"):
+        lines.append(_("Alarm: the door was forced open. Go and look."))
+    if gate.get("held_open"):
+        lines.append(_("Alarm: the door has been open too long. Please close it."))
+    beat = gate.get("seconds_since_heartbeat")
+    if beat is not None:
+        lines.append(_("Gate control: working") if beat < 5 else
+                     _("Gate control: not responding. Restart Linli."))
+    if gate.get("simulated"):
+        lines.append(_("No gate wiring on this machine: the gate is simulated."))
+    return lines
 
 
 def cmd_reset_fire(args) -> int:

@@ -22,6 +22,7 @@ from typing import Callable, Iterable
 from appliance.access.service import AccessService, Decision
 from appliance.db.models import Resident
 from appliance.face.identifier import ACCEPTED, REFUSED, WAITING
+from appliance.i18n import gettext as _
 from models.errors import ModelError
 
 logger = logging.getLogger(__name__)
@@ -67,12 +68,13 @@ class FaceEntry:
 
     def health(self, camera) -> tuple[bool, str]:
         if not self.settings.enabled:
-            return True, "off (config face.enabled)"
+            return True, _("Switched off in the settings; the kiosk offers PIN, QR and card."), "face.enabled = false"
         if self.access.safe_mode:
-            return True, "off in safe mode"
+            return True, _("Off while the settings file has errors (safe mode)."), "safe_mode"
         if camera is None:
-            return True, "no kiosk camera wired: the kiosk offers PIN, QR and card"
-        return True, f"on, liveness {'on' if self.settings.liveness else 'off'}"
+            return True, _("No camera at the kiosk: residents use PIN, QR code or card."), "kiosk camera: none"
+        return True, (_("On, with the liveness check") if self.settings.liveness
+                      else _("On, without the liveness check"))
 
     def start(self, kiosk: str, liveness: bool | None = None) -> FaceProgress:
         """Begin an attempt at this kiosk (any unfinished one there is dropped). Liveness

@@ -93,8 +93,14 @@ def demo_plate() -> str | None:
     return None
 
 
+DUTY_NAME, DUTY_PHONE = "志愿者 小王", "13900000000"
+
+
 def create_demo_lane(home: Path, firelane) -> str:
-    """Make the replay and the zone; returns the config.toml lines for the camera ('' if none)."""
+    """Make the replay and the zone; returns the config.toml lines for the camera ('' if none).
+    The demo volunteer is on duty, so the ladder has someone to text."""
+    if not firelane.settings.duty()[1]:
+        firelane.settings.set_duty(DUTY_NAME, DUTY_PHONE, "demo")
     plate = demo_plate()
     if plate is None:
         return ""

@@ -53,11 +53,10 @@ class Incidents:
                     .order_by(FireNotice.id))
 
     def badge_count(self) -> int:
-        """Open incidents that need a person: the dashboard badge."""
+        """Open incidents nobody has acknowledged yet: the nav badge and the overview card.
+        Counted from the moment a car is found, not only once the volunteer stage is reached."""
         return (FireIncident.select()
-                .where(FireIncident.status == "open",
-                       FireIncident.stage.in_(("volunteer", "escalated")),
-                       FireIncident.acknowledged_at.is_null())
+                .where(FireIncident.status == "open", FireIncident.acknowledged_at.is_null())
                 .count())
 
     def evidence_path(self, incident_id, name: str) -> Path:

@@ -7,6 +7,8 @@ person *may* be warned or fined up to ¥500, and the vehicle *may* be removed): 
 """
 from __future__ import annotations
 
+import re
+
 from appliance.errors import ValidationError
 from appliance.i18n import N_, gettext as _
 
@@ -32,13 +34,24 @@ def default_template(key: str) -> str:
     return _(TEMPLATE_KEYS[key])
 
 
+# Only %(name)s is a placeholder; any other % is text ("100%" used to raise a Python format
+# error). %% stays accepted as a plain %, as older saved texts may have it.
+_PLACEHOLDER = re.compile(r"%%|%\(([^)]*)\)s")
+
+
 def render(template: str, **params) -> str:
-    values = {k: params.get(k, "") for k in PLACEHOLDERS}
-    try:
-        return template % values
-    except (KeyError, ValueError, TypeError) as exc:
-        raise ValidationError("The message has a placeholder that is not known: %(error)s",
-                              field="template", error=str(exc)) from exc
+    values = {k: str(params.get(k, "")) for k in PLACEHOLDERS}
+
+    def fill(match: re.Match) -> str:
+        name = match.group(1)
+        if name is None:
+            return "%"
+        if name not in values:
+            raise ValidationError("The message has a placeholder that is not known: %(error)s",
+                                  field="template", error="%(" + name[:30] + ")s")
+        return values[name]
+
+    return _PLACEHOLDER.sub(fill, template)
 
 
 def check_template(template: str) -> str:

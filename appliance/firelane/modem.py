@@ -11,6 +11,7 @@ import logging
 import threading
 
 from appliance.firelane.notify import Delivery, NotifyError
+from appliance.i18n import gettext as _
 from hardware.modem import Modem, ModemError, ModemPortError, ModemTimeout
 
 logger = logging.getLogger(__name__)
@@ -78,26 +79,33 @@ class ModemNotifier:
 
     def health(self) -> tuple[bool, str]:
         if not self._lock.acquire(timeout=0.5):
-            return True, f"{self.description}: busy sending"
+            return True, _("Sending a notice right now."), self.description
         try:
             if self._modem is None:
                 try:
                     self._get()
                 except ModemError as exc:
                     self.last_error = str(exc)
-                    return False, f"{self.description}: {exc}"
+                    return False, _("The SMS modem does not answer. Check that it is plugged in and has a SIM "
+                                    "card."), f"{self.description}: {exc}"
             h = self._modem.health()
         finally:
             self._lock.release()
         ok = h.get("state") == "ready" and h.get("registered")
         signal = h.get("signal")
-        detail = f"{self.description}: {h.get('state')}, " + (
-            "on the network" if h.get("registered") else "not registered on a network")
+        technical = f"{self.description}: {h.get('state')}, registered={bool(h.get('registered'))}"
         if signal is not None:
-            detail += f", signal {signal}/31"
+            technical += f", signal {signal}/31"
         if h.get("last_error"):
-            detail += f", last error: {h['last_error']}"
-        return bool(ok), detail
+            technical += f", last error: {h['last_error']}"
+        if ok:
+            line = _("Ready; mobile signal %(bars)s of 5.", bars=_signal_bars(signal)) if signal is not None \
+                else _("Ready.")
+        elif h.get("state") == "ready":
+            line = _("No mobile network. Check the SIM card and the antenna.")
+        else:
+            line = _("The SMS modem does not answer. Check that it is plugged in and has a SIM card.")
+        return bool(ok), line, technical
 
     def close(self) -> None:
         with self._lock:
@@ -107,3 +115,10 @@ class ModemNotifier:
                 except ModemError:
                     logger.warning("closing the modem failed", exc_info=True)
                 self._modem = None
+
+
+def _signal_bars(signal) -> int:
+    """The modem's 0..31 (99 = unknown) as the 0..5 bars a phone shows."""
+    if signal is None or signal >= 99:
+        return 0
+    return min(5, max(0, round(signal / 31 * 5)))

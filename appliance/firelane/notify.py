@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from appliance.errors import LinliError
+from appliance.i18n import gettext as _
 
 logger = logging.getLogger(__name__)
 
@@ -79,7 +80,8 @@ class SimulatedNotifier:
         return self.send(number, text).ref
 
     def health(self) -> tuple[bool, str]:
-        return True, f"simulated notifier, {len(self.sent)} SMS and {len(self.calls)} calls sent"
+        return True, _("Practice modem (no real SMS): %(sms)s SMS and %(calls)s calls so far.",
+                       sms=len(self.sent), calls=len(self.calls)), "simulated notifier"
 
     def report(self, ref: str, state: str = "delivered") -> None:
         """The network's delivery report for the SMS with reference ``ref``."""
@@ -105,7 +107,8 @@ class NoModem:
         raise NotifyError(self.reason)
 
     def health(self) -> tuple[bool, str]:
-        return True, "off: " + self.reason
+        return True, _("Off: nobody is texted about the fire lane; the overview still shows blocked lanes."), \
+            self.reason
 
     def reports(self) -> list[tuple[int, str, str]]:
         return []

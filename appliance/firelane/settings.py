@@ -7,6 +7,7 @@ from appliance.db.models import FireIncident, FireSetting
 from appliance.errors import ValidationError
 from appliance.firelane import messages
 from appliance.i18n import gettext as _
+from appliance.validation import clean_phone, clean_text
 
 DEFAULTS = {"t2_s": "600", "t3_s": "1800", "duty_name": "", "duty_phone": "",
             "owner_sms": "", "volunteer_sms": "", "owner_call": "1"}
@@ -39,9 +40,11 @@ class FireSettings:
             raise ValidationError("The escalation time must be later than the volunteer time.",
                                   field="t3_min")
         clean["t2_s"], clean["t3_s"] = str(t2), str(t3)
-        clean["duty_name"] = str(data.get("duty_name", "")).strip()[:50]
-        phone = "".join(ch for ch in str(data.get("duty_phone", "")) if ch.isdigit() or ch == "+")
-        clean["duty_phone"] = phone[:20]
+        clean["duty_name"] = clean_text(data.get("duty_name", ""), "duty_name", max_len=50)
+        # The number the ladder texts: "abc" used to be kept as "" without a word.
+        clean["duty_phone"] = clean_phone(data.get("duty_phone", ""), "duty_phone")
+        if clean["duty_name"] and not clean["duty_phone"]:
+            raise ValidationError("Give the phone number of the volunteer on duty.", field="duty_phone")
         clean["owner_call"] = "1" if data.get("owner_call") in ("1", "on", True) else "0"
         for key in messages.TEMPLATE_KEYS:
             text = str(data.get(key, "")).strip()
@@ -52,6 +55,13 @@ class FireSettings:
             self.audit.record(actor, "update", "firelane.settings", "",
                               {k: v for k, v in clean.items() if k != "duty_phone"})
         return self.values()
+
+    def set_duty(self, name: str, phone: str, actor: str) -> None:
+        """Who is on duty, leaving the other settings as they are (the demo community uses it)."""
+        current = self.values()
+        t2, t3 = self.timers()
+        self.save({**current, "t2_min": t2 / 60, "t3_min": t3 / 60, "duty_name": name, "duty_phone": phone},
+                  actor)
 
     def template(self, key: str) -> str:
         return self.values().get(key) or messages.default_template(key)

@@ -14,10 +14,10 @@ from peewee import JOIN, fn
 from appliance.db.base import find, now
 from appliance.db.models import Building, Household, Resident, Unit, Vehicle
 from appliance.db.models.registry import RESIDENT_ROLES
-from appliance.errors import Conflict, NotFound, ValidationError
+from appliance.errors import Conflict, NotFound, ValidationError, ValidationErrors
 from appliance.sync import outbox
 from appliance.validation import (clean_area, clean_date, clean_flag, clean_int, clean_phone, clean_role,
-                                  clean_text)
+                                  clean_text, clean_all, BIRTH_YEAR_RANGE)
 from models.plates.validate import normalize_plate, validate_plate
 
 PAGE_SIZE = 50
@@ -63,9 +63,12 @@ class RegistryService:
         return b
 
     def save_building(self, data: dict, actor: str, building_id=None) -> Building:
-        name = clean_text(data.get("name"), "name", required=True, max_len=50)
-        address = clean_text(data.get("address"), "address", max_len=200)
-        floors = clean_int(data.get("floors"), "floors", min=1, max=200)
+        checked = clean_all({
+            "name": lambda: clean_text(data.get("name"), "name", required=True, max_len=50),
+            "address": lambda: clean_text(data.get("address"), "address", max_len=200),
+            "floors": lambda: clean_int(data.get("floors"), "floors", min=1, max=200),
+        })
+        name, address, floors = checked["name"], checked["address"], checked["floors"]
         clash = Building.select().where(Building.name == name)
         if building_id:
             clash = clash.where(Building.id != building_id)
@@ -101,9 +104,12 @@ class RegistryService:
 
     def save_unit(self, data: dict, actor: str, unit_id=None) -> Unit:
         building = self.building(data.get("building_id"))
-        number = clean_text(data.get("number"), "number", required=True, max_len=30)
-        floor = clean_int(data.get("floor"), "floor", min=-5, max=200)
-        area = clean_area(data.get("area_m2"))
+        checked = clean_all({
+            "number": lambda: clean_text(data.get("number"), "number", required=True, max_len=30),
+            "floor": lambda: clean_int(data.get("floor"), "floor", min=-5, max=200),
+            "area_m2": lambda: clean_area(data.get("area_m2")),
+        })
+        number, floor, area = checked["number"], checked["floor"], checked["area_m2"]
         clash = Unit.select().where(Unit.building == building, Unit.number == number)
         if unit_id:
             clash = clash.where(Unit.id != unit_id)
@@ -186,26 +192,37 @@ class RegistryService:
         return r
 
     def clean_resident(self, data: dict) -> dict:
-        values = {
-            "name": clean_text(data.get("name"), "name", required=True, max_len=50),
-            "phone": clean_phone(data.get("phone")),
-            "role": clean_role(data.get("role")),
-            "move_in": clean_date(data.get("move_in"), "move_in"),
-            "move_out": clean_date(data.get("move_out"), "move_out"),
-            "birth_year": clean_int(data.get("birth_year"), "birth_year", min=1900, max=datetime.date.today().year),
-            "living_alone_elderly": clean_flag(data.get("living_alone_elderly"), "living_alone_elderly"),
-            "minor": clean_flag(data.get("minor"), "minor"),
-            "disability": clean_flag(data.get("disability"), "disability"),
-            "notes": clean_text(data.get("notes"), "notes", max_len=500),
-        }
+        today = datetime.date.today()
+        values = clean_all({
+            "name": lambda: clean_text(data.get("name"), "name", required=True, max_len=50),
+            "phone": lambda: clean_phone(data.get("phone")),
+            "role": lambda: clean_role(data.get("role")),
+            "move_in": lambda: clean_date(data.get("move_in"), "move_in"),
+            "move_out": lambda: clean_date(data.get("move_out"), "move_out"),
+            "birth_year": lambda: clean_int(data.get("birth_year"), "birth_year", min=1900, max=today.year,
+                                            range_msgid=BIRTH_YEAR_RANGE),
+            "living_alone_elderly": lambda: clean_flag(data.get("living_alone_elderly"), "living_alone_elderly"),
+            "minor": lambda: clean_flag(data.get("minor"), "minor"),
+            "disability": lambda: clean_flag(data.get("disability"), "disability"),
+            "notes": lambda: clean_text(data.get("notes"), "notes", max_len=500),
+        })
         if values["move_in"] and values["move_out"] and values["move_out"] < values["move_in"]:
             raise ValidationError("Move-out cannot be before move-in.", field="move_out")
         assert values["role"] in RESIDENT_ROLES
         return values
 
     def save_resident(self, data: dict, actor: str, resident_id=None) -> Resident:
-        values = self.clean_resident(data)
-        unit = self.unit(data.get("unit_id"))
+        errors = []
+        try:
+            values = self.clean_resident(data)
+        except ValidationErrors as exc:
+            errors = exc.errors
+        try:
+            unit = self.unit(data.get("unit_id"))
+        except NotFound as exc:
+            errors.append(ValidationError(exc.msgid, field="unit_id", **exc.params))
+        if errors:
+            raise ValidationErrors(errors)
         with self.db.atomic():
             r = self.resident(resident_id) if resident_id else Resident()
             for key, value in values.items():

@@ -25,7 +25,7 @@ from appliance.registry.sheetfile import COLUMNS, INSTRUCTIONS, LABELS, read_row
 from appliance.registry.plan import AreaChange, NewUnit, ResidentChange, area_text, plan_import
 from appliance.sync import outbox
 from appliance.validation import (ROLE_LABELS, clean_area, clean_date, clean_flag, clean_int, clean_phone,
-                                  clean_role, clean_text)
+                                  clean_role, clean_text, BIRTH_YEAR_RANGE)
 
 logger = logging.getLogger(__name__)
 
@@ -115,7 +115,8 @@ class ResidentsIO:
                 "role": attempt("role", lambda v, f, row: clean_role(v, f, row)),
                 "move_in": attempt("move_in", clean_date),
                 "move_out": attempt("move_out", clean_date),
-                "birth_year": attempt("birth_year", clean_int, min=1900, max=datetime.date.today().year),
+                "birth_year": attempt("birth_year", clean_int, min=1900, max=datetime.date.today().year,
+                                      range_msgid=BIRTH_YEAR_RANGE),
                 "living_alone_elderly": attempt("living_alone_elderly", clean_flag),
                 "minor": attempt("minor", clean_flag),
                 "disability": attempt("disability", clean_flag),

@@ -88,6 +88,9 @@ DETAIL_WORDS = {
     "from": N_("from"), "to": N_("to"), "assignee": N_("assigned to"), "into": N_("merged into"),
     "public": N_("public"), "category": N_("category"), "source": N_("source"), "repeats": N_("times"),
     "ref": N_("12345 number"),
+    "until": N_("until"), "uses": N_("entries allowed"), "note": N_("for"), "duty_name": N_("volunteer on duty"),
+    "t2_s": N_("seconds until the volunteer is told"), "t3_s": N_("seconds until it is escalated"),
+    "owner_call": N_("call the owner"), "owner_sms": N_("SMS to the owner"), "volunteer_sms": N_("SMS to the volunteer"),
 }
 TARGET_KEYS = ("name", "username", "plate", "file")
 

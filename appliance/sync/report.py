@@ -13,12 +13,13 @@ from appliance.db.models import DistrictNotice, OutboxEntry, SyncLog
 CHART_W, CHART_H = 600, 160
 
 
-def bytes_per_day(days: int = 30, today: datetime.date | None = None) -> list[tuple[datetime.date, int]]:
+def bytes_per_day(days: int = 30, today: datetime.date | None = None,
+                  channel: str = "mqtt") -> list[tuple[datetime.date, int]]:
     today = today or datetime.date.today()
     start = today - datetime.timedelta(days=days - 1)
     day = fn.date(SyncLog.at).coerce(False)
     rows = dict(SyncLog.select(day, fn.SUM(SyncLog.bytes)).where(
-        SyncLog.direction == "up", SyncLog.channel == "mqtt", SyncLog.at >= datetime.datetime.combine(
+        SyncLog.direction == "up", SyncLog.channel == channel, SyncLog.at >= datetime.datetime.combine(
             start, datetime.time())).group_by(day).tuples())
     return [(start + datetime.timedelta(days=i), int(rows.get(str(start + datetime.timedelta(days=i)), 0) or 0))
             for i in range(days)]
@@ -30,14 +31,26 @@ def contacts(days: int = 7) -> list[tuple[datetime.datetime, str]]:
         SyncLog.direction.in_(("ack", "down")), SyncLog.status == "ok", SyncLog.at >= since).tuples())
 
 
+def usb_bytes_this_month(today: datetime.date | None = None) -> int:
+    """What went out on USB sticks this month: no mobile data, but it is data the hub got."""
+    first = (today or datetime.date.today()).replace(day=1)
+    return int(SyncLog.select(fn.SUM(SyncLog.bytes)).where(
+        SyncLog.direction == "up", SyncLog.channel == "usb",
+        SyncLog.at >= datetime.datetime.combine(first, datetime.time())).scalar() or 0)
+
+
 def sync_page(sync) -> dict:
     status = sync.status()
     series = bytes_per_day()
+    usb = dict(bytes_per_day(channel="usb"))
     budget_day = status["budget_bytes"] / 30 if status["budget_bytes"] else 0
-    top = max([b for _d, b in series] + [budget_day, 1])
+    top = max([b + usb[d] for d, b in series] + [budget_day, 1])
     bar_w = CHART_W / len(series)
-    bars = [{"x": round(i * bar_w + 1, 1), "w": round(bar_w - 2, 1), "h": round(b / top * (CHART_H - 20), 1),
-             "y": round(CHART_H - b / top * (CHART_H - 20), 1), "day": d.isoformat(), "bytes": b}
+    scale = (CHART_H - 20) / top
+    # Each day: the 4G bar from the axis, the USB share stacked on top of it in another colour.
+    bars = [{"x": round(i * bar_w + 1, 1), "w": round(bar_w - 2, 1), "h": round(b * scale, 1),
+             "y": round(CHART_H - b * scale, 1), "day": d.isoformat(), "bytes": b,
+             "usb": usb[d], "usb_h": round(usb[d] * scale, 1), "usb_y": round(CHART_H - (b + usb[d]) * scale, 1)}
             for i, (d, b) in enumerate(series)]
     now = datetime.datetime.now()
     week = 7 * 86400
@@ -48,6 +61,7 @@ def sync_page(sync) -> dict:
     budget = status["budget_bytes"]
     return {
         "status": status,
+        "usb_bytes_this_month": usb_bytes_this_month(),
         "bars": bars,
         "budget_y": round(CHART_H - budget_day / top * (CHART_H - 20), 1) if budget_day else None,
         "dots": dots,

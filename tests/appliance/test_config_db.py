@@ -34,7 +34,7 @@ def test_bad_values_are_named_and_the_box_falls_back_to_safe_defaults(tmp_path):
 def test_broken_toml_is_reported_not_raised(tmp_path):
     (tmp_path / "config.toml").write_text("[web\nport=1", encoding="utf-8")
     config = load_config(tmp_path)
-    assert config.safe_mode and "TOML" in config.problems[0]
+    assert config.safe_mode and "无法读取" in config.problems[0]
 
 
 def test_database_runs_in_wal_with_foreign_keys(db):

@@ -99,6 +99,6 @@ def test_a_wiegand_reader_that_cannot_start_shows_up_in_health(linli_home, monke
     runtime = build_runtime(load_config(linli_home), immediate_tasks=True, hardware=True)
     try:
         gate = runtime.services.health.report()["subsystems"]["gate"]
-        assert not gate["ok"] and "读卡器没有启动" in gate["detail"] and "busy" in gate["detail"]
+        assert not gate["ok"] and "读卡器没有启动" in gate["detail"] and "busy" in gate["technical"]
     finally:
         runtime.close()

@@ -120,7 +120,7 @@ def test_admin_manages_accounts(client_as, users):
     r = post(c, "/users", {"username": "laoli", "role": "volunteer", "password": "short"})
     assert r.status_code == 400 and "至少" in r.get_data(as_text=True)
     r = post(c, "/users", {"username": "laoli", "role": "volunteer", "password": "long-enough-1"})
-    assert r.status_code == 200 and "laoli" in r.get_data(as_text=True)
+    assert r.status_code == 303 and "laoli" in c.get(r.headers["Location"]).get_data(as_text=True)
 
 
 def test_buildings_units_and_households_can_be_corrected(client_as, services):

@@ -44,7 +44,7 @@ def test_kiosk_session_ends_when_its_password_is_reset(app, client_as, users):
     thief = copy_of(app, kiosk)
     assert thief.get("/kiosk/status").status_code == 200
     response = post(client_as("admin"), f"/users/{users['kiosk'].id}/password", page="/users")
-    assert response.status_code == 200
+    assert response.status_code == 303
     assert thief.get("/kiosk/status").status_code == 302
     assert kiosk.get("/kiosk/status").status_code == 302
 
@@ -83,6 +83,8 @@ def test_admin_reset_shows_a_one_time_password_that_must_be_replaced(app, client
     page = admin.get("/users").get_data(as_text=True)
     assert "重置密码" in page
     response = post(admin, f"/users/{users['volunteer'].id}/password", page="/users")
+    assert response.status_code == 303
+    response = admin.get(response.headers["Location"])
     html = response.get_data(as_text=True)
     assert response.status_code == 200 and response.headers["Cache-Control"] == "no-store"
     one_time = re.search(r'id="one-time-password">[^<]*<code>([^<]+)</code>', html).group(1)

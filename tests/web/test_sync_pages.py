@@ -86,9 +86,15 @@ def test_district_pages_show_boxes_events_exports_and_send_notices(hub_runtime, 
     hub.box_status(s.box_id, {"backlog": 4, "down_ack": 0, "health": {"gate": True, "camera": False}})
 
     html = district.get("/district/").get_data(as_text=True)
-    assert s.box_id in html and "camera" in html and ">4<" in html
+    assert s.box_id in html and "摄像头" in html and ">4<" in html
     html = district.get("/district/events?kind=access.event").get_data(as_text=True)
-    assert html.count("access.event") >= 12 and "北门" in html
+    assert html.count('data-kind="access.event">门禁通行<') == 12 and "北门" in html
+    from tests.test_translations import english_words
+
+    for page in ("/district/", "/district/events", "/district/notices"):  # codes in words, times to the minute
+        shown = district.get(page).get_data(as_text=True)
+        assert not english_words(shown.replace("District", "")), (page, english_words(shown))
+        assert not re.search(r"\d\d:\d\d:\d\d\.\d{6}", shown)
 
     rows = list(csv.reader(io.StringIO(district.get("/district/events.csv").get_data().decode("utf-8-sig"))))
     assert rows[0][:4] == ["box", "seq", "uuid", "kind"] and len(rows) == 13 and "北门" in rows[1][5]

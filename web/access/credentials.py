@@ -11,6 +11,7 @@ from markupsafe import Markup
 from appliance.errors import LinliError
 from appliance.validation import clean_date
 from web.access import bp
+from web.once import redirect_after, taken
 from web.auth import STAFF, actor, roles, services
 
 
@@ -35,8 +36,10 @@ def _panel(resident_id, **extra):
     status = 400 if extra.get("access_error") else 200
     if request.headers.get("HX-Request") == "true":
         return render_template("access/_resident_access.html", resident=resident, **extra), status
-    if extra.get("access_error") or extra.get("new_pin"):
+    if extra.get("access_error"):
         return render_template("access/resident_access.html", resident=resident, **extra), status
+    if extra.get("new_pin"):  # shown once on the page the redirect leads to, never on a reload
+        return redirect_after(url_for("access.resident_access", resident_id=resident_id), **extra)
     return redirect(url_for("admin.resident_form", resident_id=resident_id) + "#access")
 
 
@@ -44,7 +47,8 @@ def _panel(resident_id, **extra):
 @roles(*STAFF)
 def resident_access(resident_id):
     resident = services().registry.resident(resident_id)
-    return render_template("access/resident_access.html", resident=resident)
+    return render_template("access/resident_access.html", resident=resident, **taken()), 200, {
+        "Cache-Control": "no-store"}
 
 
 @bp.post("/residents/<int:resident_id>/access/pin")
@@ -152,7 +156,8 @@ def print_pass(pass_id):
     vp = creds.get_pass(pass_id)
     return render_template("access/print_qr.html", title=vp.note, svg=qr_svg(creds.pass_payload(vp)),
                            payload=creds.pass_payload(vp), until=vp.valid_until, since=vp.valid_from,
-                           uses=vp.max_uses, back=url_for("access.passes"))
+                           uses=vp.max_uses, used=creds.pass_uses(vp), state=creds.pass_state(vp),
+                           back=url_for("access.passes"))
 
 
 @bp.post("/access/passes/<int:pass_id>/revoke")

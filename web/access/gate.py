@@ -7,11 +7,13 @@ from flask import redirect, render_template, request, url_for
 from appliance.errors import LinliError
 from appliance.i18n import N_
 from web.access import bp
+from web.once import redirect_after, taken
 from web.auth import READERS, STAFF, actor, roles, services
 
 
 def _panel(message=None, error=None, status=200):
     access = services().access
+    message = message or taken().get("message")
     template = "access/_gate_state.html" if request.headers.get("HX-Request") == "true" else "access/gate.html"
     return render_template(template, gate=access.gate_status(), message=message, error=error,
                            history=_history(access)), status
@@ -32,6 +34,12 @@ def _history(access):
     if gate is None:
         return []
     return [_(EVENT_LABELS.get(kind, kind)) for _t, kind, _d in list(gate.history)[-8:]][::-1]
+
+
+def _done(message):
+    if request.headers.get("HX-Request") == "true":
+        return _panel(message=message)
+    return redirect_after(url_for("access.gate"), message=message)
 
 
 @bp.get("/gate")
@@ -58,7 +66,7 @@ def gate_open():
         return _panel(error=exc.message(), status=400)
     if not decision.granted:
         return _panel(error=_(decision.msgid), status=409)
-    return _panel(message=_(decision.msgid))
+    return _done(_(decision.msgid))
 
 
 @bp.post("/gate/fire/reset")
@@ -67,7 +75,7 @@ def fire_reset():
     from appliance.i18n import gettext as _
 
     if services().access.reset_fire(actor()):
-        return _panel(message=_("Fire alarm reset. The gate is locked again."))
+        return _done(_("Fire alarm reset. The gate is locked again."))
     return _panel(error=_("The fire panel still signals an alarm; it cannot be reset yet."), status=409)
 
 

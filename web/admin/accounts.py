@@ -8,14 +8,18 @@ from appliance.errors import LinliError
 from appliance.validation import clean_date
 from web.admin import bp
 from web.auth import READERS, actor, roles, services
+from web.once import redirect_after, taken
 from web.params import page_arg
 
 
 @bp.get("/users")
 @roles("admin")
-def users(errors=None, form=None, created=None, reset=None):
+def users(errors=None, form=None):
+    shown = taken()  # what the form just done left for this page: shown once, never on a reload
+    # A one-time password is on this page only once: no browser or proxy cache keeps it.
     return render_template("admin/users.html", users=services().accounts.list(), errors=errors or {},
-                           form=form or {}, created=created, reset=reset), 400 if errors else 200
+                           form=form or {}, created=shown.get("created"), reset=shown.get("reset")), \
+        400 if errors else 200, {"Cache-Control": "no-store"}
 
 
 @bp.post("/users")
@@ -27,7 +31,7 @@ def user_create():
                                           display_name=form.get("display_name", ""), actor=actor())
     except LinliError as exc:
         return users({getattr(exc, "field", None) or "form": exc.message()}, form)
-    return users(created=user.username)
+    return redirect_after(url_for("admin.users"), created=user.username)
 
 
 @bp.post("/users/<int:user_id>/active")
@@ -47,8 +51,7 @@ def user_password_reset(user_id):
         if getattr(exc, "field", None) is None:
             raise
         return users({"account": exc.message()})
-    response = users(reset={"username": user.username, "password": password})
-    return response[0], response[1], {"Cache-Control": "no-store"}
+    return redirect_after(url_for("admin.users"), reset={"username": user.username, "password": password})
 
 
 @bp.post("/users/<int:user_id>/role")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
-from appliance.errors import Conflict, LinliError, ValidationError
+from appliance.errors import Conflict, LinliError, ValidationError, ValidationErrors
 from appliance.registry.service import FLAGS, PAGE_SIZE
 from web.admin import bp
 from web.auth import READERS, STAFF, actor, roles, services
@@ -13,6 +13,8 @@ from web.params import id_arg, page_arg, text_arg
 
 
 def _form_errors(exc: LinliError) -> dict:
+    if isinstance(exc, ValidationErrors):
+        return exc.by_field()
     return {getattr(exc, "field", None) or "form": exc.message()}
 
 
@@ -244,7 +246,7 @@ def vehicle_add(resident_id):
         error = exc.message()
     resident = registry.resident(resident_id)
     if request.headers.get("HX-Request") == "true":
-        return render_template("admin/_vehicles.html", resident=resident, vehicle_error=error), 200
+        return render_template("admin/_vehicles.html", resident=resident, vehicle_error=error), 400 if error else 200
     if error:
         values = _resident_values(resident)
         return render_template("admin/resident_form.html", resident=resident, values=values, errors={},

@@ -20,9 +20,17 @@ def firelane():
 def _badge():
     # The nav shows how many incidents wait for a person, on every page.
     if load_user() is None:
-        return {"firelane_badge": 0, "firelane_occupancy": {}}
-    # Parking occupancy per zone, for the overview page.
-    return {"firelane_badge": firelane().incidents.badge_count(), "firelane_occupancy": firelane().zones.occupancy}
+        return {"firelane_badge": 0, "firelane_occupancy": {}, "firelane_alerts": list}
+    # Parking occupancy per zone, and the open incidents, for the overview page.
+    return {"firelane_badge": firelane().incidents.badge_count(), "firelane_occupancy": firelane().zones.occupancy,
+            "firelane_alerts": firelane().incidents.open_now}
+
+
+@bp.get("/badge")
+@roles(*READERS)
+def badge():
+    """The nav badge, polled by every staff page so a new incident shows without a reload."""
+    return render_template("firelane/_badge.html", firelane_badge=firelane().incidents.badge_count())
 
 
 @bp.get("/")

@@ -11,7 +11,7 @@ def test_cli_opens_through_the_running_service_and_reports_status(runtime, capsy
     assert main(["gate", "open", "--reason", "安装调试"]) == 0
     assert runtime.services.access.gate.relay_energised
     assert main(["gate", "status"]) == 0
-    assert "relay_energised: True" in capsys.readouterr().out
+    assert "门锁：已开" in capsys.readouterr().out
     runtime.services.access.log.flush()
     from appliance.db.models import AccessEvent
 

@@ -26,7 +26,7 @@ def test_configured_kiosk_camera_feeds_face_entry_and_is_closed(linli_home, tmp_
         frame = camera.read(timeout=2)
         assert frame is not None and frame.image.shape == (120, 160, 3)
         health = rt.services.health.report()["subsystems"]["face entry"]
-        assert health["ok"] and health["detail"].startswith("on")
+        assert health["ok"] and health["detail"].startswith("已开启")
     finally:
         rt.close()
     assert camera.health()["state"] == "closed"
@@ -39,6 +39,6 @@ def test_a_missing_kiosk_camera_only_hides_face_entry(linli_home, tmp_path):
     try:
         assert rt.services.face.camera is None
         detail = rt.services.health.report()["subsystems"]["face entry"]["detail"]
-        assert "no kiosk camera" in detail
+        assert "没有摄像头" in detail
     finally:
         rt.close()

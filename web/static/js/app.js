@@ -44,3 +44,49 @@ function labelCells(root) {
 }
 labelCells(document);
 document.addEventListener("htmx:afterSettle", function (event) { labelCells(event.target); });
+
+// Errors htmx does not swap (5xx, no network) still reach the person: a line at the top of the page.
+// 4xx answers are swapped in place (see the htmx-config meta tag); full error pages come retargeted here.
+(function () {
+  function say(kind) {
+    var box = document.getElementById("htmx-error");
+    if (!box) { return; }
+    box.textContent = box.getAttribute("data-" + kind) || "";
+    box.classList.add("shown");
+  }
+  document.addEventListener("htmx:responseError", function () { say("server"); });
+  document.addEventListener("htmx:sendError", function () { say("offline"); });
+  document.addEventListener("htmx:beforeRequest", function () {
+    var box = document.getElementById("htmx-error");
+    if (box) { box.textContent = ""; box.classList.remove("shown"); }
+  });
+})();
+
+// Fire lane: the nav badge is polled; when it rises, a short sound and (if the person allowed it)
+// a browser notification, so a blocked lane is noticed on any page.
+(function () {
+  var last = null;
+  function slot() { return document.getElementById("firelane-badge-slot"); }
+  function count() { var s = slot(); return s ? parseInt(s.getAttribute("data-count"), 10) || 0 : 0; }
+  last = count();
+  document.addEventListener("htmx:afterSwap", function () {
+    var s = slot();
+    if (!s) { return; }
+    var now = count();
+    if (last !== null && now > last) {
+      try { new Audio(s.getAttribute("data-sound")).play().catch(function () {}); } catch (e) { /* no audio */ }
+      if (window.Notification && Notification.permission === "granted") {
+        try { new Notification(s.getAttribute("data-title"), {body: s.getAttribute("data-body")}); } catch (e) { /* none */ }
+      }
+      document.body.setAttribute("data-firelane-alerted", String(now));
+    }
+    last = now;
+  });
+  var ask = document.getElementById("firelane-notify");
+  if (ask && window.Notification && Notification.permission === "default") {
+    ask.hidden = false;
+    ask.addEventListener("click", function () {
+      Notification.requestPermission().then(function () { ask.hidden = true; });
+    });
+  }
+})();
