@@ -38,10 +38,11 @@ FORMAT = "linli-backup"
 FORMAT_VERSION = 1
 SUFFIX = ".lbk"
 # What a backup holds besides the database: the box's identity, keys, settings, the access
-# journal's rows not yet in the database, sync state and fire-lane evidence. Not the task
-# queue (rebuilt), not demo replays, not older backups.
+# journal's rows not yet in the database, sync state, fire-lane evidence, the scans of paper
+# ballots (kept 10 years: owners' votes are litigated), residents' report photos and the site
+# plan. Not the task queue (rebuilt), not demo replays, not older backups, not practice rooms.
 FILES = ("config.toml", "box_id", "secret_key", "box_ed25519.pem", "access-journal.bin")
-FOLDERS = ("keys", "sync", "evidence")
+FOLDERS = ("keys", "sync", "evidence", "votes", "photos", "siteplan")
 DB_MEMBER = "linli.db"
 
 

@@ -291,3 +291,18 @@ def test_factory_reset_keeps_nothing_but_the_installed_software(tmp_path):
         assert rt.services.accounts.count() == 0 and rt.services.box_id != old_box
     finally:
         rt.close()
+
+
+def test_ballot_scans_report_photos_and_the_site_plan_come_back(tmp_path):
+    home = tmp_path / "box"
+    backups = make_box(home)
+    kept = {"votes/evidence/3/paper-101.jpg": b"\xff\xd8scan", "photos/ab12.jpg": b"\xff\xd8photo",
+            "siteplan/plan.png": b"\x89PNGplan"}
+    for name, data in kept.items():
+        (home / name).parent.mkdir(parents=True, exist_ok=True)
+        (home / name).write_bytes(data)
+    path = backups.create()
+    for name in kept:
+        (home / name).unlink()
+    backups.restore(path)
+    assert {name: (home / name).read_bytes() for name in kept} == kept
