@@ -165,7 +165,11 @@ class AcceptanceTable:
         methods = sorted({e.method for e in events.select(AccessEvent.method).distinct()})
         gate_ok = report.get("gate", {}).get("ok", True)
         status = "pass" if self.config.gate.enabled and total and gate_ok else "fail"
-        return status, str(total), f"7 days: {granted} granted / {total}; methods: {', '.join(methods) or '-'}"
+        from appliance.access.report import METHOD_LABELS
+
+        words = "、".join(gettext(METHOD_LABELS.get(m, m)) for m in methods) or "-"
+        return status, str(total), gettext("7 days: %(granted)s of %(total)s let in; ways used: %(methods)s",
+                                           granted=granted, total=total, methods=words)
 
     def _infra_network(self, report):
         if self.sync is None or not self.sync.paired:
@@ -174,7 +178,8 @@ class AcceptanceTable:
         last = status.get("last_contact") or status.get("last_ack_at") or ""
         backlog = status.get("backlog", 0)
         ok = bool(last) and backlog < 10000
-        return ("pass" if ok else "fail"), str(backlog), f"last contact {last or '-'}, backlog {backlog}"
+        return ("pass" if ok else "fail"), str(backlog), gettext(
+            "last contact %(last)s; %(n)s records waiting to be sent", last=str(last)[:16] or "-", n=backlog)
 
     def _service_registry(self, report):
         units = Unit.select().count()
@@ -183,14 +188,16 @@ class AcceptanceTable:
                     .where(Resident.move_out.is_null(True)).scalar() or 0)
         residents = living.count()
         status = "pass" if units and occupied / units >= THRESHOLD else "fail"
-        return status, _rate(occupied, units), f"{residents} residents in {units} units"
+        return status, _rate(occupied, units), gettext("%(residents)s residents in %(units)s units",
+                                                        residents=residents, units=units)
 
     def _service_face_consent(self, report):
         templates = FaceTemplate.select().count()
         valid = (FaceTemplate.select().join(FaceConsent)
                  .where(FaceConsent.withdrawn_at.is_null(True)).count())
         status = "pass" if valid == templates else "fail"
-        return status, _rate(valid, templates), f"{templates} face templates, {valid} with a valid consent"
+        return status, _rate(valid, templates), gettext("%(n)s face templates, %(valid)s with a valid consent",
+                                                        n=templates, valid=valid)
 
     def _mgmt_backup(self, report):
         last = self.last_backup()

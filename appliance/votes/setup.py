@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 
 from appliance.features import Context, Feature
+from appliance.i18n import gettext as _
 from appliance.votes.ballots import Ballots
 from appliance.votes.consultations import Consultations
 from appliance.votes.export import Exporter
@@ -67,5 +68,6 @@ class LedgerHealth:
             if not ok:
                 broken.append(v.id)
         if broken:
-            return False, "ballot ledger altered: vote " + ", ".join(map(str, broken))
-        return True, "ballot ledgers intact"
+            return False, _("a ballot ledger was altered (vote %(ids)s): keep the printed chain heads and tell the "
+                            "district", ids=", ".join(map(str, broken)))
+        return True, _("ballot ledgers intact")
