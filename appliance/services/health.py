@@ -19,6 +19,7 @@ LABELS = {
     "backup": N_("Backups"), "update": N_("Software updates"), "clock": N_("Clock"), "storage": N_("Storage card"),
     "temperature": N_("Temperature"), "plates": N_("Plate reading"),
     "votes": N_("Votes"), "parking": N_("Parking"),
+    "care": N_("Elder care"), "lamps": N_("Street lamps"), "sensors": N_("Sensors"),
 }
 CAMERA_PREFIX = "camera "
 

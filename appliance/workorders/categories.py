@@ -22,12 +22,12 @@ class CategoryRegistry:
             cat = WorkOrderCategory.get_or_none(WorkOrderCategory.code == code)
             if cat is None:
                 cat = WorkOrderCategory.create(code=code, updated_at=self.now(), **values)
-                self.audit.record(actor, "create", "workorder.category", cat.id, {"name": code})
+                self.audit.record(actor, "create", "workorder.category", cat.id, {"name": name_zh})
             elif not cat.edited and any(getattr(cat, k) != v for k, v in values.items()):
                 WorkOrderCategory.update(updated_at=self.now(), **values).where(
                     WorkOrderCategory.id == cat.id).execute()
                 cat = WorkOrderCategory.get_by_id(cat.id)
-                self.audit.record(actor, "update", "workorder.category", cat.id, {"name": code})
+                self.audit.record(actor, "update", "workorder.category", cat.id, {"name": name_zh})
         return cat
 
     def update_category(self, code: str, data: dict, actor: str):
