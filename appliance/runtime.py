@@ -4,7 +4,8 @@
 calls each feature's ``setup`` in the order of :data:`FEATURES`, and gathers their services
 into the typed :class:`Services` the web app and the CLI use. ``start_background`` starts
 the features in order; ``close`` closes them in reverse. Adding a feature is a folder under
-appliance/ with a ``setup(ctx)`` and one line in :data:`FEATURES`.
+appliance/ with a ``setup(ctx)``, one line in :data:`FEATURES` and its typed field on
+:class:`~appliance.services.Services` (gathered by ``Services.from_context``).
 """
 
 from __future__ import annotations
@@ -35,7 +36,6 @@ from appliance.db import migrate, open_database, router
 from appliance.features import Context, Feature
 from appliance.files import read_or_create_private
 from appliance.services import Services
-from appliance.services.accounts import AccountService
 from appliance.services.audit import AuditService
 from appliance.services.health import HealthService
 from appliance.services.jobs import JobService
@@ -135,32 +135,7 @@ def build_runtime(config: Config, *, immediate_tasks: bool | None = None, hardwa
             ctx.pin_factory.close()
         db.close()
         raise
-    services = _services(ctx)
+    services = Services.from_context(ctx)
     logger.info("runtime ready on %s (%s), box %s", platform.machine(),
                 "safe mode" if config.safe_mode else "normal", box_id)
     return Runtime(config=config, context=ctx, services=services, features=list(ctx.features))
-
-
-def _services(ctx: Context) -> Services:
-    reg = ctx.need(registry_feature.RegistryFeature)
-    acc = ctx.need(access_feature.AccessFeature)
-    cfg = ctx.config
-    return Services(
-        config=cfg, db=ctx.db, box_id=ctx.box_id, secret_key=ctx.secret_key, audit=ctx.audit,
-        accounts=AccountService(ctx.audit, cfg.web.login_max_failures, cfg.web.login_lockout_s),
-        health=ctx.health, jobs=ctx.jobs, huey=ctx.huey,
-        registry=reg.service, residents_io=reg.spreadsheet, tasks=reg.tasks,
-        access=acc.service, credentials=acc.credentials, portal=acc.portal,
-        face=ctx.need(face_feature.FaceFeature),
-        firelane=ctx.need(firelane_feature.FireLaneFeature).lane,
-        sync=ctx.need(sync_feature.SyncFeature).service,
-        hub=ctx.need(hub_feature.HubFeature).service,
-        workorders=ctx.need(workorders_feature.WorkOrdersFeature).service,
-        care=ctx.need(care_feature.CareFeature).service,
-        parking=ctx.need(parking_feature.ParkingFeature),
-        practice=ctx.need(practice_feature.PracticeFeature).rooms,
-        votes=ctx.need(votes_feature.VotesFeature),
-        system=ctx.need(system_feature.SystemFeature),
-        devices=ctx.need(devices_feature.DevicesFeature).service,
-        participation=ctx.need(participation_feature.ParticipationFeature),
-    )

@@ -66,3 +66,37 @@ class Services:
     devices: DevicesService
     participation: ParticipationFeature
     system: SystemFeature | None = None  # backups, updates, first-boot wizard, acceptance table
+
+    @classmethod
+    def from_context(cls, ctx) -> "Services":
+        """The typed set, gathered from the features ``appliance.runtime`` has just set up."""
+        from appliance.access.setup import AccessFeature
+        from appliance.care.setup import CareFeature
+        from appliance.devices.setup import DevicesFeature
+        from appliance.face.setup import FaceFeature
+        from appliance.firelane.setup import FireLaneFeature
+        from appliance.hub.setup import HubFeature
+        from appliance.parking.setup import ParkingFeature
+        from appliance.participation.setup import ParticipationFeature
+        from appliance.practice.setup import PracticeFeature
+        from appliance.registry.setup import RegistryFeature
+        from appliance.services.accounts import AccountService
+        from appliance.sync.setup import SyncFeature
+        from appliance.system.setup import SystemFeature
+        from appliance.votes.setup import VotesFeature
+        from appliance.workorders.setup import WorkOrdersFeature
+
+        reg, acc, cfg = ctx.need(RegistryFeature), ctx.need(AccessFeature), ctx.config
+        return cls(
+            config=cfg, db=ctx.db, box_id=ctx.box_id, secret_key=ctx.secret_key, audit=ctx.audit,
+            accounts=AccountService(ctx.audit, cfg.web.login_max_failures, cfg.web.login_lockout_s),
+            health=ctx.health, jobs=ctx.jobs, huey=ctx.huey,
+            registry=reg.service, residents_io=reg.spreadsheet, tasks=reg.tasks,
+            access=acc.service, credentials=acc.credentials, portal=acc.portal,
+            face=ctx.need(FaceFeature), firelane=ctx.need(FireLaneFeature).lane,
+            sync=ctx.need(SyncFeature).service, hub=ctx.need(HubFeature).service,
+            workorders=ctx.need(WorkOrdersFeature).service, care=ctx.need(CareFeature).service,
+            parking=ctx.need(ParkingFeature), practice=ctx.need(PracticeFeature).rooms,
+            votes=ctx.need(VotesFeature), devices=ctx.need(DevicesFeature).service,
+            participation=ctx.need(ParticipationFeature), system=ctx.need(SystemFeature),
+        )
