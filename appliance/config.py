@@ -253,40 +253,8 @@ from appliance.parking.config import ParkingConfig  # noqa: E402
 from appliance.votes.config import VotesConfig  # noqa: E402
 from appliance.system.config import SystemConfig  # noqa: E402
 from appliance.devices.config import DevicesConfig  # noqa: E402
-
-
-@dataclass
-class CareConfig:
-    enabled: bool = setting(True, "Watch the signs of life of elders living alone who have a care plan.")
-    check_every_s: float = setting(300.0, "How often the care rules are checked and alert ladders moved on.", min=10.0, max=3600.0)
-    learn_at_hour: int = setting(3, "Hour of the night when each elder's usual rhythm is learned again.", min=0, max=23)
-    ack_minutes: int = setting(60, "Minutes the paired volunteer has to acknowledge a visit order before it is escalated.", min=5, max=1440)
-    escalate_to: str = setting("社区居委会", "Who gets a visit order nobody acknowledged in time.")
-    water_min_m3: float = setting(0.01, "Less water than this (m³) through an elder's meter in 12 hours raises an alert.", min=0.0, max=1.0)
-    waste_city: str = setting("national", "Bin names in the waste-sorting guide: national (厨余/其他垃圾) or the city's own (上海: 湿/干垃圾).", choices=("national", "shanghai", "beijing", "shenzhen"))
-    meal_cutoff_hour: int = setting(18, "Elders' canteen: bookings and cancellations for a day close at this hour the evening before.", min=0, max=23)
-
-
-@dataclass
-class ParticipationConfig:
-    photo_max_mb: float = setting(8.0, "Largest report photo accepted, in MB (a 12-MP phone JPEG is 3-6 MB).", min=0.5, max=50)
-    photo_max_megapixels: float = setting(50.0, "Pictures with more pixels than this are refused before decoding "
-                                          "(a decompression bomb is a small file with a huge picture).", min=1, max=200)
-    photo_max_side: int = setting(1600, "Longest side of a stored report photo, in pixels.", min=320, max=4000)
-    photo_max_kb: int = setting(300, "Largest stored report photo, in KB (the SD card wears with every write).",
-                                min=50, max=2000)
-    photo_thumb_side: int = setting(320, "Longest side of the thumbnails in lists, in pixels.", min=64, max=800)
-    photo_keep_days: int = setting(365, "Photos of closed reports are deleted this many days after closing.",
-                                   min=7, max=3650)
-    photo_dir: str = setting("", "Folder of report photos; empty means photos/ in the data dir (the data partition).")
-    reopen_days: int = setting(14, "Days after a report is fixed during which its reporter may reopen it.",
-                               min=1, max=90)
-    followup_sms: bool = setting(True, "Ask the reporter by SMS whether a fixed report is really fixed "
-                                 "(only when they gave a phone number).")
-    nearby_metres: float = setting(50.0, "Open reports of the same kind this close on the site plan are "
-                                   "offered as duplicates.", min=5, max=500)
-    plan_width_m: float = setting(0.0, "Width of the community site plan in metres (0: no site plan; nearby "
-                                  "reports are then those in the same building).", min=0, max=10000)
+from appliance.care.config import CareConfig  # noqa: E402
+from appliance.participation.config import ParticipationConfig  # noqa: E402
 
 
 @dataclass

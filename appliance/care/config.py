@@ -1,0 +1,20 @@
+"""The [care] section of config.toml (kept beside the feature; appliance.config includes it)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+# appliance.config imports this module after it has defined ``setting``.
+from appliance.config import setting
+
+
+@dataclass
+class CareConfig:
+    enabled: bool = setting(True, "Watch the signs of life of elders living alone who have a care plan.")
+    check_every_s: float = setting(300.0, "How often the care rules are checked and alert ladders moved on.", min=10.0, max=3600.0)
+    learn_at_hour: int = setting(3, "Hour of the night when each elder's usual rhythm is learned again.", min=0, max=23)
+    ack_minutes: int = setting(60, "Minutes the paired volunteer has to acknowledge a visit order before it is escalated.", min=5, max=1440)
+    escalate_to: str = setting("社区居委会", "Who gets a visit order nobody acknowledged in time.")
+    water_min_m3: float = setting(0.01, "Less water than this (m³) through an elder's meter in 12 hours raises an alert.", min=0.0, max=1.0)
+    waste_city: str = setting("national", "Bin names in the waste-sorting guide: national (厨余/其他垃圾) or the city's own (上海: 湿/干垃圾).", choices=("national", "shanghai", "beijing", "shenzhen"))
+    meal_cutoff_hour: int = setting(18, "Elders' canteen: bookings and cancellations for a day close at this hour the evening before.", min=0, max=23)
