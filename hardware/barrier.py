@@ -23,7 +23,6 @@ Events go to ``on_event(kind, detail)`` and into ``history`` (the last 200), as 
 
 from __future__ import annotations
 
-import atexit
 import collections
 import logging
 import threading
@@ -33,13 +32,14 @@ from typing import Callable
 from gpiozero import CompositeDevice, DigitalInputDevice, DigitalOutputDevice, GPIOZeroError
 
 from hardware.errors import HardwareError
+from hardware.failsafe import FailSafeDevice
 
 logger = logging.getLogger(__name__)
 
 CONTACTS = ("nc", "no")
 
 
-class Barrier(CompositeDevice):
+class Barrier(FailSafeDevice, CompositeDevice):
     """``raise_pin`` is required; ``lower_pin``, ``presence_pin`` and ``fire_pin`` may be None
     (not wired). ``presence_contact``: "no" = the loop detector's output closes when a car is
     over the loop (the usual wiring); ``fire_contact``: "nc" = closed in the normal state, so
@@ -49,6 +49,8 @@ class Barrier(CompositeDevice):
     after the car has left the loop (unless another car arrived); 0 leaves closing to the
     controller.
     """
+
+    device_name = "barrier"
 
     def __init__(self, raise_pin, lower_pin=None, presence_pin=None, fire_pin=None, *,
                  relay_active_low: bool = True, pulse_s: float = 0.5, lower_after_s: float = 2.0,
@@ -238,13 +240,6 @@ class Barrier(CompositeDevice):
                 self._event("fire_alarm", {})
 
     # --- supervisor -------------------------------------------------------------------------
-    def _supervise(self) -> None:
-        while not self._stop.wait(self.poll_s):
-            try:
-                self.tick()
-            except Exception:
-                logger.exception("barrier supervisor failed; relays released")
-                self._fail_safe("supervisor error")
 
     def tick(self) -> None:
         """One supervisor step (the loop calls it; tests may call it with a fake clock)."""
@@ -276,19 +271,7 @@ class Barrier(CompositeDevice):
         except Exception:  # the pin itself is gone; nothing more a process can do
             logger.exception("could not release the barrier relays")
 
-    def _guarded(self, handler):
-        def run():
-            try:
-                handler()
-            except Exception:
-                logger.exception("barrier input handler failed; relays released")
-                self._fail_safe("handler error")
-        return run
 
-    def release_on_exit(self) -> None:
-        if self._exit_hook is None:
-            self._exit_hook = self.close
-            atexit.register(self._exit_hook)
 
     def close(self) -> None:
         if "_all" not in self.__dict__ or self.closed:
@@ -298,15 +281,6 @@ class Barrier(CompositeDevice):
             self._fail_safe("closed")
         if self._thread is not None and self._thread is not threading.current_thread():
             self._thread.join(timeout=2)
-        if self._exit_hook is not None:
-            atexit.unregister(self._exit_hook)
-            self._exit_hook = None
+        self._forget_exit_hook()
         super().close()
 
-    def _event(self, kind: str, detail: dict) -> None:
-        self.history.append((self._clock(), kind, detail))
-        if self._on_event is not None:
-            try:
-                self._on_event(kind, detail)
-            except Exception:
-                logger.exception("barrier event handler failed for %s", kind)

@@ -19,7 +19,6 @@ tests and the admin panel can see what happened.
 
 from __future__ import annotations
 
-import atexit
 import collections
 import logging
 import threading
@@ -29,18 +28,21 @@ from typing import Callable
 from gpiozero import CompositeDevice, DigitalInputDevice, DigitalOutputDevice, GPIOZeroError
 
 from hardware.errors import HardwareError
+from hardware.failsafe import FailSafeDevice
 
 logger = logging.getLogger(__name__)
 
 CONTACTS = ("nc", "no")
 
 
-class Gate(CompositeDevice):
+class Gate(FailSafeDevice, CompositeDevice):
     """Pins are BCM numbers (ints) or gpiozero pin names; ``None`` means not fitted.
 
     ``door_contact``/``fire_contact``: "nc" = the contact is closed (pin pulled to ground)
     in the normal state, so a cut wire reads as door open / fire; "no" = the opposite.
     """
+
+    device_name = "gate"
 
     def __init__(self, relay_pin, exit_pin=None, door_pin=None, fire_pin=None, buzzer_pin=None, led_pin=None, *,
                  relay_active_low: bool = True, pulse_s: float = 5.0, held_open_s: float = 30.0,
@@ -218,13 +220,6 @@ class Gate(CompositeDevice):
                 self._event("fire_alarm", {})
 
     # --- supervisor ---------------------------------------------------------------------
-    def _supervise(self) -> None:
-        while not self._stop.wait(self.poll_s):
-            try:
-                self.tick()
-            except Exception:
-                logger.exception("gate supervisor failed; relay released")
-                self._fail_safe("supervisor error")
 
     def tick(self) -> None:
         """One supervisor step (the loop calls it; tests may call it with a fake clock)."""
@@ -260,21 +255,7 @@ class Gate(CompositeDevice):
         except Exception:  # the pin itself is gone; nothing more a process can do
             logger.exception("could not release the gate relay")
 
-    def _guarded(self, handler):
-        def run():
-            try:
-                handler()
-            except Exception:
-                logger.exception("gate input handler failed; relay released")
-                self._fail_safe("handler error")
-        return run
 
-    def release_on_exit(self) -> None:
-        """Release the relay when the interpreter exits (normal exit, sys.exit, unhandled
-        exception in the main thread, SIGTERM turned into an exception by the caller)."""
-        if self._exit_hook is None:
-            self._exit_hook = self.close
-            atexit.register(self._exit_hook)
 
     def close(self) -> None:
         if "_all" not in self.__dict__ or self.closed:  # construction failed, or closed already
@@ -288,9 +269,7 @@ class Gate(CompositeDevice):
             self.relock_at = None
         if self._thread is not None and self._thread is not threading.current_thread():
             self._thread.join(timeout=2)
-        if self._exit_hook is not None:
-            atexit.unregister(self._exit_hook)
-            self._exit_hook = None
+        self._forget_exit_hook()
         super().close()
 
     # --- helpers ------------------------------------------------------------------------
@@ -302,15 +281,6 @@ class Gate(CompositeDevice):
         if "buzzer" in self._named:
             self.buzzer.value = on
 
-    def _event(self, kind: str, detail: dict) -> None:
-        self.history.append((self._clock(), kind, detail))
-        logger.info("gate: %s", kind)
-        if self._on_event is not None:
-            try:
-                self._on_event(kind, detail)
-            except Exception:
-                # A broken listener (database locked, ...) must never stop the gate.
-                logger.exception("gate event listener failed for %s", kind)
 
     def events(self) -> list[str]:
         return [kind for _t, kind, _d in self.history]
