@@ -10,6 +10,7 @@ import threading
 from dataclasses import dataclass, field
 
 from appliance.firelane.watch import FireLaneWatch
+from appliance.i18n import gettext as _
 from hardware.camera import CameraError, MotionGate, backend_for, open_camera, redact_source
 
 logger = logging.getLogger(__name__)
@@ -85,9 +86,10 @@ class CameraWatch:
                 except CameraError:
                     logger.warning("camera %s did not close cleanly", self.name, exc_info=True)
 
-    def health(self) -> tuple[bool, str]:
+    def health(self) -> tuple[bool, str, str]:
+        """(ok, a plain line for people, the technical detail behind 详情)."""
         if self.camera is None:
-            return False, self.error or "starting"
+            return False, _("not started: check the camera's address in the settings"), self.error or "starting"
         h = self.camera.health()
         state = h.get("state", "?")
         age = h.get("last_frame_age_s")
@@ -99,7 +101,12 @@ class CameraWatch:
             detail += f", detector ran on {100 * (s.frames - s.skipped) / s.frames:.0f}% of frames"
         if self.error:
             detail += f", {self.error}"
-        return state in ("streaming", "ended"), detail
+        ok = state in ("streaming", "ended")
+        if ok:
+            line = _("working; latest picture %(s)s seconds ago", s=f"{age:.0f}") if age is not None else _("working")
+        else:
+            line = _("no picture: check the camera's network cable and power; Linli reconnects by itself")
+        return ok, line, detail
 
     def close(self, timeout: float = 5.0) -> None:
         self.stop.set()

@@ -105,7 +105,8 @@ def test_replay_camera_to_sms_on_the_simulated_modem_and_back_to_a_closed_incide
         OutboxEntry.kind == "firelane.event").order_by(OutboxEntry.seq)]
     assert events[0] == "new" and events[-1] == "end"
 
-    assert wait_until(lambda: "ended" in s.health.report()["subsystems"]["camera gate-cam"]["detail"])
+    assert wait_until(lambda: "ended" in s.health.report()["subsystems"]["camera gate-cam"]["technical"])
+    assert "正常" in s.health.report()["subsystems"]["camera gate-cam"]["detail"]
     report = s.health.report()["subsystems"]
     assert report["camera gate-cam"]["ok"], report["camera gate-cam"]
     assert report["modem"]["ok"] and "simulated modem" in report["modem"]["technical"]
