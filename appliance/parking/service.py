@@ -36,7 +36,7 @@ from appliance.db.models.parking import CarEvent, CarParkCount, CarPass, CarQues
 from appliance.errors import Conflict, NotFound, ValidationError
 from appliance.i18n import N_
 from appliance.sync import outbox
-from appliance.validation import clean_text
+from appliance.validation import clean_int, clean_text
 from models.plates.match import DEFAULT_MAX_DISTANCE, canonical, plate_distance
 from models.plates.validate import normalize_plate, validate_plate
 
@@ -201,12 +201,14 @@ class ParkingService:
                     .order_by(CarQuestion.asked_at.desc()))
 
     # --- visitor car passes -----------------------------------------------------------------
-    def create_pass(self, plate, hours, max_entries, note, actor: str, resident=None) -> CarPass:
+    def create_pass(self, plate, hours, max_entries, note, actor: str, resident=None,
+                    max_hours: int = MAX_PASS_HOURS) -> CarPass:
+        """A visitor car pass; residents on /me get a shorter ``max_hours`` than staff."""
         plate = normalize_plate(str(plate or ""))
         check = validate_plate(plate)
         if not check.valid:
             raise ValidationError(check.reason, field="plate")
-        hours = _int_in(hours, "hours", 1, MAX_PASS_HOURS)
+        hours = _int_in(hours, "hours", 1, max_hours)
         max_entries = _int_in(max_entries, "max_entries", 1, MAX_PASS_ENTRIES)
         note = clean_text(note, "note", max_len=100) or ""
         at = self.clock()
@@ -294,10 +296,7 @@ class ParkingService:
 
 
 def _int_in(value, field_name: str, low: int, high: int) -> int:
-    try:
-        number = int(str(value).strip())
-    except (TypeError, ValueError):
-        number = None
-    if number is None or not low <= number <= high:
-        raise ValidationError("Enter a whole number from %(low)s to %(high)s.", field=field_name, low=low, high=high)
+    number = clean_int(value, field_name, min=low, max=high)
+    if number is None:
+        raise ValidationError("This is required.", field=field_name)
     return number

@@ -150,3 +150,10 @@ def test_a_doubtful_single_read_of_a_registered_plate_asks_instead_of_opening(pa
     decision = lane.decisions[-1]
     assert decision.action == "ask" and decision.reason == "uncertain" and decision.candidates == ["京A12345"]
     assert not barrier.up_energised
+
+
+def test_residents_invite_cars_for_at_most_three_days_staff_for_a_week(parking, owner):
+    with pytest.raises(ValidationError) as bad:
+        parking.service.create_pass("沪B67890", 100, 1, "", "resident", resident=owner, max_hours=72)
+    assert bad.value.field == "hours"
+    assert parking.service.create_pass("沪B67890", 100, 1, "", "volunteer").plate == "沪B67890"

@@ -28,12 +28,9 @@ def cars(resident):
 def create(resident):
     f = request.form
     try:
-        hours = f.get("hours", "")
-        if hours.strip().isdigit() and int(hours) > MAX_RESIDENT_HOURS:
-            raise ValidationError("Enter a whole number from %(low)s to %(high)s.", field="hours", low=1,
-                                  high=MAX_RESIDENT_HOURS)
-        services().parking.service.create_pass(f.get("plate", ""), hours, f.get("max_entries", ""), f.get("note", ""),
-                                               "resident", resident=resident)
+        services().parking.service.create_pass(f.get("plate", ""), f.get("hours", ""), f.get("max_entries", ""),
+                                               f.get("note", ""), "resident", resident=resident,
+                                               max_hours=MAX_RESIDENT_HOURS)
     except ValidationError as exc:
         return _page(resident, exc.message(), exc.field,
                      {k: f.get(k, "")[:40] for k in ("plate", "hours", "max_entries", "note")}, 400)
