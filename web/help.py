@@ -10,7 +10,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from flask import Blueprint, abort, render_template, request, url_for
-from flask_babel import gettext as _
 
 from appliance.i18n import N_
 from web.auth import READERS, load_user, roles
@@ -157,7 +156,7 @@ def _help_link():
 @bp.get("/")
 @roles(*READERS)
 def index():
-    return render_template("help/index.html", topics=TOPICS, _=_)
+    return render_template("help/index.html", topics=TOPICS)
 
 
 @bp.get("/<name>")
