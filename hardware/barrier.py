@@ -225,7 +225,12 @@ class Barrier(FailSafeDevice, CompositeDevice):
                 if self.raised_for_car and self.lower_after_s > 0 and "down_relay" in self._named:
                     self.lower_at = now + self.lower_after_s
         for handler in list(self._presence_handlers):
-            handler(present)
+            try:
+                handler(present)
+            except Exception:
+                # The lane's decision failed (database locked, ...): the barrier itself is fine,
+                # so its relays and a fire hold stay as they are; the volunteer still sees the car.
+                logger.exception("barrier presence listener failed")
 
     def _fire_changed(self) -> None:
         with self._lock_:

@@ -25,6 +25,9 @@ def _route_to_sandbox():
     room = box_services().practice.room(user.id) if user is not None else None
     if room is None:  # Linli restarted, or the member left in another tab
         session.pop("practice", None)
+        if request.method not in ("GET", "HEAD"):
+            # A button pressed on a stale practice page must not act on the real box.
+            return redirect(url_for("practice.start_page", ended=1))
         return
     g.practice_services = room.services
     g.practice_token = router.enter(room.db)

@@ -62,7 +62,7 @@ class OwnerLookup:
         plates = self._fresh_plates()
         decision = owner_match(read.text, read.trusted, plates)
         if decision.plate is None and decision.reason == "not_registered" and read.trusted:
-            inviter = self._inviter(read.text)
+            inviter = self._inviter(read.text, today)
             if inviter is not None:  # a guest's car: the resident who invited it is phoned
                 return None, inviter, OwnerMatch(read.text, "visitor_pass", decision.candidates)
         if decision.plate is None:
@@ -73,15 +73,22 @@ class OwnerLookup:
         return vehicle, resident, decision
 
     @staticmethod
-    def _inviter(plate: str):
+    def _inviter(plate: str, today: datetime.date | None = None):
         """The resident whose car pass let this plate in lately (the pass may have run out
-        while the car is still parked: a day's grace)."""
+        while the car is still parked: a day's grace), unless the pass was cancelled or the
+        resident has moved out."""
         now = datetime.datetime.now()
         car_pass = (CarPass.select().where((CarPass.plate == plate) & CarPass.resident.is_null(False)
-                                           & (CarPass.entries > 0) & (CarPass.valid_from <= now)
+                                           & CarPass.revoked_at.is_null() & (CarPass.entries > 0)
+                                           & (CarPass.valid_from <= now)
                                            & (CarPass.valid_until > now - datetime.timedelta(days=1)))
                     .order_by(CarPass.created_at.desc()).first())
-        return car_pass.resident if car_pass is not None else None
+        if car_pass is None:
+            return None
+        resident = car_pass.resident
+        if resident.move_out is not None and resident.move_out <= (today or now.date()):
+            return None
+        return resident
 
     def _owner_of(self, vehicle_id: int, today: datetime.date | None):
         vehicle = Vehicle.get_or_none(Vehicle.id == vehicle_id)

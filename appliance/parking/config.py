@@ -24,6 +24,8 @@ class ParkingConfig:
     lower_after_s: float = _setting(2.0, "Seconds after the car has left the loop before the box lowers the arm "
                                          "(0 = leave it to the controller).", min=0.0, max=60.0)
     exit_raise_pin: int = _setting(-1, "GPIO of the exit barrier's open relay; -1 = no exit barrier.", min=-1, max=27)
+    exit_presence_pin: int = _setting(-1, "GPIO of the exit barrier's loop (a car leaving); -1 = not wired: then no "
+                                          "exit is seen and the count of cars inside only rises.", min=-1, max=27)
     entry_camera: str = _setting("", "Camera that sees cars approaching the entry barrier (rtsp://..., v4l2:0, "
                                      "file:PATH); empty = plates are typed by the volunteer.")
     camera_fps: float = _setting(5.0, "Frames a second read from the entry camera.", min=0.5, max=15.0)

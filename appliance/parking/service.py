@@ -103,8 +103,8 @@ class ParkingService:
                 return self._ask(lane, read, confidence, "watch", [exact] if exact else close, picture, at)
             if exact and not trusted:  # one sure tap instead of opening on a single doubtful read
                 return self._ask(lane, read, confidence, "uncertain", [exact], picture, at)
-            if exact:
-                vehicle = Vehicle.get_by_id(self.owners.registered()[exact])
+            vehicle = Vehicle.get_or_none(Vehicle.plate == exact) if exact else None
+            if vehicle is not None:  # (deleted since the plate cache was read: treated as unknown)
                 refusal = self.access.resident_refusal(vehicle.resident, at)
                 if refusal is None:
                     return self._raise(lane, exact, "resident", at, vehicle=vehicle)

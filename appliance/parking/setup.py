@@ -14,11 +14,15 @@ from appliance.access.control import service_running
 from appliance.access.setup import AccessFeature
 from appliance.features import Context, Feature
 from appliance.firelane.setup import FireLaneFeature
+from appliance.i18n import N_
 from appliance.i18n import gettext as _
 from appliance.parking.lane import CarLane
 from appliance.parking.service import CarDecision, ParkingService
 
 logger = logging.getLogger(__name__)
+
+
+LANE_WORDS = {"entry": N_("entry"), "exit": N_("exit")}
 
 
 class ParkingFeature(Feature):
@@ -50,8 +54,8 @@ class ParkingFeature(Feature):
             return True, _("switched off in the settings ([parking] enabled)")
         for lane, barrier in self.barriers.items():
             if isinstance(barrier, Exception):
-                return False, _("the %(lane)s barrier could not be started: %(error)s. Check the [parking] pins.",
-                                lane=lane, error=barrier)
+                return False, _("the %(lane)s barrier could not be started. Check the [parking] pins.",
+                                lane=_(LANE_WORDS.get(lane, lane))), str(barrier)
             if not isinstance(barrier, str) and barrier.status()["seconds_since_heartbeat"] > 5:
                 return False, _("the barrier stopped responding; restart Linli")
         if self.camera_error:
@@ -132,7 +136,7 @@ def _build_barrier(ctx: Context, feature: ParkingFeature, lane: str):
     entry = lane == "entry"
     pins = {"raise_pin": cfg.raise_pin if entry else cfg.exit_raise_pin,
             "lower_pin": (cfg.lower_pin if entry else -1),
-            "presence_pin": (cfg.presence_pin if entry else -1), "fire_pin": cfg.fire_pin if entry else -1}
+            "presence_pin": (cfg.presence_pin if entry else cfg.exit_presence_pin), "fire_pin": cfg.fire_pin if entry else -1}
     pins = {k: (v if v is not None and v >= 0 else None) for k, v in pins.items()}
     simulated = isinstance(factory, MockFactory)
     if simulated:

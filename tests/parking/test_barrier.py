@@ -141,21 +141,29 @@ def test_a_fire_signalled_before_start_holds_the_arm_up_at_once(factory, clock):
     assert factory.pin(UP).state is True  # released (active low)
 
 
-def test_a_failing_listener_or_handler_releases_the_relays(factory, clock):
-    def explode(kind, detail):
+def test_a_failing_listener_never_stops_the_barrier_or_drops_a_fire_hold(factory, clock):
+    def explode(*args):
         raise RuntimeError("database locked")
 
     b, sim = make(factory, clock, on_event=explode)
-    b.raise_arm()  # a broken listener never stops the barrier
+    b.raise_arm()  # a broken event listener never stops the barrier
     assert b.up_energised
-
-    def bad(present):
-        raise RuntimeError("lane crashed")
-
-    b.on_presence(bad)
+    b.on_presence(explode)  # the lane's decision fails
+    sim.set_fire(True)
     sim.set_vehicle(True)
-    assert not b.up_energised and not b.down_energised
-    assert kinds(b)[-1] == "fail_safe"
+    assert b.up_energised and b.fire_latched  # the fire hold stays
+    assert kinds(b)[-1] == "vehicle_arrived"
+
+
+def test_a_failing_input_handler_releases_the_relays(factory, clock):
+    b, _sim = make(factory, clock)
+    b.raise_arm()
+
+    def broken():
+        raise RuntimeError("handler bug")
+
+    b._guarded(broken)()  # how every gpiozero input callback of the barrier is wrapped
+    assert not b.up_energised and kinds(b)[-1] == "fail_safe"
     b.close()
 
 

@@ -52,3 +52,17 @@ def test_practice_rooms_are_limited_and_signing_out_discards_the_room(services, 
         rooms.enter(users["admin"].id)
     assert rooms.leave(users["volunteer"].id) and not room.config.home.exists()
     assert rooms.room(users["volunteer"].id) is None
+
+
+def test_a_button_on_a_stale_practice_page_does_nothing_to_the_real_box(app, users, services, runtime):
+    from tests.conftest import csrf_token, login
+
+    client = app.test_client()
+    login(client, "volunteer")
+    token = csrf_token(client, "/practice/")
+    client.post("/practice/start", data={"csrf_token": token})
+    services.practice.leave(users["volunteer"].id)  # Linli restarted, or left in another tab
+    r = client.post("/gate/open", data={"reason": "练习远程开门", "csrf_token": token})
+    assert r.status_code == 302 and "/practice/?ended=1" in r.headers["Location"]
+    assert not runtime.services.access.gate.relay_energised
+    assert not AuditLog.select().where(AuditLog.action == "remote_open").exists()

@@ -28,6 +28,8 @@ def _badge():
     feature = services().parking if load_user() is not None else None
     if feature is None or not feature.enabled:
         return {"parking_badge": 0, "parking_enabled": False}
+    if request.headers.get("HX-Request") == "true":  # partials carry no menu
+        return {"parking_badge": 0, "parking_enabled": True}
     return {"parking_badge": len(feature.service.open_questions(feature.service.settings.question_wait_s)),
             "parking_enabled": True}
 
