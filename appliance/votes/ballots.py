@@ -186,6 +186,8 @@ class Ballots:
             with Image.open(io.BytesIO(data)) as img:
                 kind = img.format
                 img.verify()
+        except Image.DecompressionBombError:  # not an OSError: a huge picture in a small file
+            raise ValidationError("The scan must be a JPEG or PNG picture.", field="scan") from None
         except (UnidentifiedImageError, OSError, ValueError, SyntaxError):
             raise ValidationError("The scan must be a JPEG or PNG picture.", field="scan") from None
         if kind not in ("JPEG", "PNG"):

@@ -40,7 +40,7 @@ def setup(ctx: Context) -> VotesFeature:
     ballots = Ballots(ctx.db, ctx.audit, ctx.keys, roll, ledger, service, ctx.home / "votes" / "evidence", clock,
                       access=ctx.need(AccessFeature).service)
     feature = VotesFeature(service, roll, ledger, ballots, Exporter(service, roll, ledger, ctx.keys, ctx.box_id),
-                           Suggestions(ctx.db, ctx.audit, ctx.home / "votes" / "photos", clock),
+                           Suggestions(ctx.db, ctx.audit, _suggestion_photos(ctx), clock),
                            Consultations(ctx.db, ctx.audit, service, clock))
     feature.check("votes", LedgerHealth(service, ledger))
     return feature
@@ -71,3 +71,9 @@ class LedgerHealth:
             return False, _("a ballot ledger was altered (vote %(ids)s): keep the printed chain heads and tell the "
                             "district", ids=", ".join(map(str, broken)))
         return True, _("ballot ledgers intact")
+
+
+def _suggestion_photos(ctx: Context):
+    from appliance.participation.photos import PhotoRules, PhotoStore
+
+    return PhotoStore(ctx.home / "votes" / "photos", PhotoRules.from_config(ctx.config.participation))

@@ -4,8 +4,6 @@ public a suggestion is "3号楼住户", never a name."""
 
 from __future__ import annotations
 
-import hashlib
-import io
 from pathlib import Path
 
 from peewee import fn
@@ -16,8 +14,6 @@ from appliance.errors import Conflict, NotFound, ValidationError
 from appliance.votes.text import clean_paragraphs
 from appliance.validation import clean_text
 
-MAX_PHOTO_BYTES = 8 * 1024 * 1024
-PHOTO_SIDE = 1280
 
 
 def author_label(building: str) -> str:
@@ -25,34 +21,17 @@ def author_label(building: str) -> str:
 
 
 class Suggestions:
-    def __init__(self, db, audit, photo_dir: Path, clock):
-        self.db, self.audit, self.photo_dir, self.clock = db, audit, Path(photo_dir), clock
+    def __init__(self, db, audit, photos, clock):
+        # ``photos``: the residents' report photo store (appliance/participation/photos.py):
+        # checked before decoding, EXIF and GPS dropped, resized, written atomically.
+        self.db, self.audit, self.photos, self.clock = db, audit, photos, clock
 
     def _photo(self, data: bytes | None) -> str:
-        """Re-encoded on the box: EXIF (place, phone model) dropped, at most 1280 px."""
-        if not data:
-            return ""
-        if len(data) > MAX_PHOTO_BYTES:
-            raise ValidationError("The file is too large (at most %(mb)s MB).", field="photo", mb=MAX_PHOTO_BYTES >> 20)
-        from PIL import Image, UnidentifiedImageError
-
-        try:
-            with Image.open(io.BytesIO(data)) as img:
-                img = img.convert("RGB")
-                img.thumbnail((PHOTO_SIDE, PHOTO_SIDE))
-                out = io.BytesIO()
-                img.save(out, "JPEG", quality=85)
-        except (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError):
-            raise ValidationError("The photo must be a JPEG or PNG picture.", field="photo") from None
-        body = out.getvalue()
-        name = hashlib.sha256(body).hexdigest() + ".jpg"
-        self.photo_dir.mkdir(parents=True, exist_ok=True)
-        (self.photo_dir / name).write_bytes(body)
-        return name
+        return self.photos.put(data)[0] if data else ""
 
     def photo_path(self, name: str) -> Path:
-        path = self.photo_dir / Path(name or "x").name
-        if not name or not path.is_file():
+        path = self.photos.path(name)
+        if path is None:
             raise NotFound("No such photo.")
         return path
 

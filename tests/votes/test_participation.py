@@ -33,7 +33,7 @@ def test_a_suggestion_is_moderated_supported_once_per_household_and_never_named(
     shown = votes.suggestions.published()[0]
     assert shown.author == "1号楼住户" and shown.support_count == 1 and shown.reply == "已报修"
     photo = Image.open(votes.suggestions.photo_path(s.photo))
-    assert max(photo.size) == 1280 and not photo.getexif()
+    assert max(photo.size) == 1600 and not photo.getexif()  # the report photos' rules ([participation] photo_max_side)
     with pytest.raises(ValidationError):
         votes.suggestions.post(zhang, "x", b"not a picture", "resident:1")
 

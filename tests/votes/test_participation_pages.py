@@ -32,7 +32,7 @@ def test_resident_posts_staff_publish_others_support_once(app, services, communi
     staff = client_as("volunteer")
     page = staff.get("/votes/suggestions").get_data(as_text=True)
     sid = re.search(r'class="card suggestion" data-id="(\d+)"', page).group(1)
-    photo = re.search(r'/votes/photos/([0-9a-f]+\.jpg)', page).group(0)
+    photo = re.search(r'/votes/photos/([0-9a-f]{32})\b', page).group(0)
     assert staff.get(photo).status_code == 200
     st = csrf_token(staff, "/votes/suggestions")
     assert staff.post(f"/votes/suggestions/{sid}/decline", data={"csrf_token": st}).status_code == 400
