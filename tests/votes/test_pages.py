@@ -128,3 +128,24 @@ def test_owners_check_their_area_on_the_phone_while_the_roll_is_published(app, s
     page = li.get(f"/me/votes/{vote.id}").get_data(as_text=True)
     assert 'id="check-roll"' in page and "90.25" in page and 'id="ballot"' not in page
     assert votes.roll.undelivered(vote.id)  # reading the roll is not the ballot's delivery
+
+
+def test_with_two_votes_open_the_kiosk_lets_the_resident_choose(app, users, services, votes, open_vote, community):
+    from tests.conftest import csrf_token, login
+
+    second = votes.service.save({"title": "增设充电桩", "rule": "strict"}, [{"title": "充电桩", "item": "9"}], "admin")
+    votes.service.publish_roll(second.id, "admin", correction_days=0)
+    votes.service.open(second.id, "admin")
+    owner = community[("2号楼", "102")][0]
+    pin = services.credentials.new_pin(owner.id, "test")
+    kiosk = app.test_client()
+    login(kiosk, "kiosk")
+    token = csrf_token(kiosk, "/kiosk/votes/")
+    page = kiosk.post("/kiosk/votes/", data={"csrf_token": token, "pin": pin}).get_data(as_text=True)
+    assert "2026年业主大会" in page and "增设充电桩" in page and 'id="vote-choose"' in page
+    import re
+
+    ballot_token = re.search(r'name="token" value="([^"]+)"', page).group(1)
+    ballot = kiosk.post(f"/kiosk/votes/{second.id}/ballot", data={"csrf_token": token, "token": ballot_token})
+    assert ballot.status_code == 200 and "充电桩" in ballot.get_data(as_text=True)
+    assert 'id="ballot"' in ballot.get_data(as_text=True)

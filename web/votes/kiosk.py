@@ -37,9 +37,26 @@ def pin():
                                                                                _kiosk())
     except LinliError as exc:
         return home(exc.message(), 400)
-    vote = open_votes[0]
-    return render_template("votes/kiosk_ballot.html", vote=vote, token=token, error=None,
-                           matters=services().votes.service.matters(vote.id), form={})
+    if len(open_votes) > 1:  # several votes open for this unit: the resident picks one
+        return render_template("votes/kiosk_choose.html", votes=open_votes, token=token)
+    return _ballot(open_votes[0].id, token)
+
+
+def _ballot(vote_id, token, error=None, form=None, status=200):
+    v = services().votes
+    vote = v.service.get(vote_id)
+    return render_template("votes/kiosk_ballot.html", vote=vote, token=token, error=error,
+                           matters=v.service.matters(vote.id), form=form or {}), status
+
+
+@bp.post("/<int:vote_id>/ballot")
+@roles("kiosk")
+def ballot(vote_id):
+    """The ballot of the vote picked on the choice page (the pass is checked when it is cast)."""
+    try:
+        return _ballot(vote_id, request.form.get("token", "")[:100])
+    except LinliError as exc:
+        return home(exc.message(), 400)
 
 
 @bp.post("/<int:vote_id>")
@@ -50,7 +67,8 @@ def cast(vote_id):
     try:
         result = v.ballots.cast_kiosk(vote_id, token, request.form.to_dict(), _kiosk())
     except LinliError as exc:
-        vote = v.service.get(vote_id)
-        return render_template("votes/kiosk_ballot.html", vote=vote, token=token, error=exc.message(),
-                               matters=v.service.matters(vote.id), form=request.form), 400
+        try:
+            return _ballot(vote_id, token, exc.message(), request.form, 400)
+        except LinliError:  # no such vote either
+            return home(exc.message(), 400)
     return render_template("votes/kiosk_done.html", result=result, vote=v.service.get(vote_id))
