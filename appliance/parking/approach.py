@@ -25,13 +25,15 @@ logger = logging.getLogger(__name__)
 
 class ApproachReader:
     def __init__(self, lane, plate_reader, *, idle_s: float = 3.0, min_reads: int = 2,
-                 clock: Callable[[], float] = time.monotonic):
+                 clock: Callable[[], float] = time.monotonic, pictures=None):
         self.lane = lane
         self.plate_reader = plate_reader
         self.idle_s = idle_s
         self.min_reads = min_reads
         self.clock = clock
         self.voter = PlateVoter()
+        self.pictures = pictures  # a PictureStore: the plate crop shown to the volunteer
+        self._handed_this_car: tuple | None = None  # (best confidence, picture) handed this approach
         self.last_seen: float | None = None
         self.frames = 0  # frames read (the health line and tests look)
         self.handed: list[BestRead] = []  # what went to the lane, last ones first-in
@@ -43,6 +45,7 @@ class ApproachReader:
         if self.last_seen is not None and now - self.last_seen > self.idle_s:
             self.voter = PlateVoter()  # a new car
             self.last_seen = None
+            self._handed_this_car = None
         reads = self.plate_reader.read(image)
         if not reads:
             return None
@@ -52,9 +55,28 @@ class ApproachReader:
         best = self.voter.best()
         if best is None or not best.valid or best.reads < self.min_reads:
             return None
-        self.lane.plate_read(best.text, best.confidence, trusted=best.trusted)
+        # A lane without a loop decides on each read it is handed (the exit camera's count):
+        # one car is handed once, or it would leave once per frame. A lane with a loop is
+        # handed every frame (its read stays fresh while the car waits); a new picture is
+        # saved only when the vote got surer.
+        last = self._handed_this_car
+        if last is not None and not self.lane.waits_for_loop:
+            return None
+        picture = last[1] if last is not None else ""
+        if last is None or best.confidence > last[0]:
+            picture = self._picture(image, reads, best.text) or picture
+        self._handed_this_car = (max(best.confidence, last[0] if last else 0.0), picture)
+        self.lane.plate_read(best.text, best.confidence, picture=picture, trusted=best.trusted)
         self.handed = (self.handed + [best])[-20:]
         return best
+
+    def _picture(self, image, reads, text: str) -> str:
+        if self.pictures is None:
+            return ""
+        from appliance.parking.pictures import crop_around
+
+        read = max(reads, key=lambda r: (r.text == text, r.confidence))
+        return self.pictures.save(crop_around(image, read.box))
 
     def run(self, camera, stop: threading.Event, max_fps: float = 5.0) -> None:
         """Read the camera until ``stop`` is set (the feature's thread)."""

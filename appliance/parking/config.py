@@ -32,3 +32,13 @@ class ParkingConfig:
     capacity: int = _setting(0, "Parking spaces in the car park (0 = not counted).", min=0, max=100000)
     question_wait_s: int = _setting(600, "How long a car the volunteer has not answered for stays on the list.",
                                     min=30, max=3600)
+    exit_camera: str = _setting("", "Camera that sees cars leaving at the exit barrier (same forms as entry_camera); "
+                                    "its plate reads count the cars that leave and clear long-stay flags.")
+    grace_minutes: int = _setting(15, "Minutes a delivery van or taxi let in with the 送货/出租 button may stay "
+                                      "before it is flagged on the parking page (0 = no such button).",
+                                  min=0, max=240)
+    grace_auto: bool = _setting(False, "Let unknown plates in at once as delivery/taxi (flagged if they stay longer "
+                                       "than grace_minutes) instead of asking the volunteer. Watch-list, unreadable "
+                                       "and doubtful plates are always asked.")
+    long_stay_hours: int = _setting(24, "Hours after which a visitor or unknown car still inside is flagged on the "
+                                        "parking page.", min=1, max=24 * 30)

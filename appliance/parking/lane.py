@@ -39,6 +39,11 @@ class CarLane:
         if barrier is not None and barrier.has_presence:
             barrier.on_presence(self._presence)
 
+    @property
+    def waits_for_loop(self) -> bool:
+        """A loop decides when the car is there; without one each read decides."""
+        return self.barrier is not None and self.barrier.has_presence
+
     def plate_read(self, plate: str, confidence: float, picture: str = "", trusted: bool = True
                    ) -> CarDecision | None:
         """A read of an approaching car; decides at once when no loop is wired. ``trusted``:
@@ -49,7 +54,7 @@ class CarLane:
             best = self._best
             if (best is None or now - best[0] > self.read_window_s or (trusted, confidence) > (best[4], best[2])):
                 self._best = (now, plate, confidence, picture, trusted)
-        if self.barrier is None or not self.barrier.has_presence:
+        if not self.waits_for_loop:
             return self.car_at_barrier()
         return None
 

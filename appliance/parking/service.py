@@ -12,7 +12,10 @@ Design note (the decision rules, in the order they are tried for a car at the en
 5. A read within the fuzzy-match limit of registered plates (one or more) -> a question
    with the candidates: the volunteer confirms with one tap. Never a silent refusal of a
    registered car that was read badly, and never the wrong owner's car let in unseen.
-6. Anything else (unknown, unreadable) -> a question with the picture.
+6. Anything else (unknown, unreadable) -> a question with the picture. With ``grace_auto``
+   a cleanly read unknown plate goes in at once as delivery/taxi ("grace") instead, and is
+   flagged if it stays longer than ``grace_minutes`` (see stay.py); unreadable, doubtful and
+   watch-list plates are still asked.
 
 The exit lane raises for every car: nobody is ever trapped inside; the exit is only logged.
 A question is answered once (放行 raises, 拒绝 does not), with a reason, audited. Every
@@ -54,8 +57,12 @@ WHY = {
 REASONS = {
     "resident": N_("Resident's car"), "visitor": N_("Visitor pass"), "volunteer": N_("Let in by a volunteer"),
     "exit": N_("Leaving"), "fire": N_("Fire alarm: barrier up"), "refused": N_("Refused by a volunteer"),
+    "grace": N_("Delivery or taxi (short stay)"),
     **WHY,
 }
+# Questions a one-tap delivery/taxi release may answer: a car nobody knows, or a used-up
+# pass. A doubtful read of a registered plate or a watch-list plate needs a real reason.
+GRACE_WHY = ("unknown", "unreadable", "pass_used_up")
 MAX_PASS_HOURS = 24 * 7
 MAX_PASS_ENTRIES = 50
 
@@ -119,6 +126,8 @@ class ParkingService:
                 return self._ask(lane, read, confidence, "pass_used_up", [], picture, at)
             if close:
                 return self._ask(lane, read, confidence, "uncertain", close, picture, at)
+            if self.settings.grace_auto and self.settings.grace_minutes > 0 and trusted:
+                return self._raise(lane, read, "grace", at)
             return self._ask(lane, read, confidence, "unknown", [], picture, at)
 
     def _candidates(self, read: str) -> tuple[str | None, list[str]]:
@@ -168,9 +177,15 @@ class ParkingService:
             "resident_uuid": str(resident.uuid) if resident is not None else None})
         return event
 
-    def answer(self, question_id, let_in: bool, reason, actor: str) -> CarDecision:
-        """The volunteer's 放行 / 拒绝. Refused once answered (someone else was quicker)."""
+    def answer(self, question_id, let_in: bool, reason, actor: str, grace: bool = False) -> CarDecision:
+        """The volunteer's 放行 / 拒绝. Refused once answered (someone else was quicker).
+        ``grace``: the one-tap 送货/出租 release of an unknown car; it is logged as such and
+        flagged if the car stays longer than ``grace_minutes``."""
         reason = clean_text(reason, "reason", max_len=200) or ""
+        if grace:
+            if not let_in or self.settings.grace_minutes <= 0:
+                raise ValidationError("Delivery and taxi entry is switched off in the settings.", field="reason")
+            reason = reason or "送货/出租"
         if let_in and len(reason) < 2:
             raise ValidationError("Give a reason for letting the car in (2 to 200 characters).", field="reason")
         with self.db.atomic():
@@ -179,18 +194,21 @@ class ParkingService:
                 raise NotFound("No such car at the barrier.")
             if q.answered_at is not None:
                 raise Conflict("Another volunteer has already answered for this car.")
+            if grace and q.why not in GRACE_WHY:
+                raise ValidationError("Only an unknown car can go in as delivery or taxi; say why it may enter.",
+                                      field="reason")
             at = self.clock()
             q.answered_at, q.answered_by, q.reason = at, actor, reason
             q.answer = "raise" if let_in else "refuse"
             q.save()
             self.audit.record(actor, "car_let_in" if let_in else "car_refused", "car_question", q.id,
-                              {"plate": q.plate_read, "reason": reason})
+                              {"plate": q.plate_read, "reason": reason, "grace": grace})
             vehicle = None
             if let_in and len(q.candidates) == 1:  # "yes, it is that registered car"
                 vehicle = Vehicle.get_or_none(Vehicle.plate == q.candidates[0])
             plate = vehicle.plate if vehicle is not None else q.plate_read
             if let_in:
-                return self._raise(q.lane, plate, "volunteer", at, vehicle=vehicle, question=q, actor=actor)
+                return self._raise(q.lane, plate, "grace" if grace else "volunteer", at, vehicle=vehicle, question=q, actor=actor)
             self._event(q.lane, plate, "refused", "refused", at, question=q, actor=actor)
             return CarDecision("refuse", "refused", plate, question=q)
 
@@ -249,8 +267,14 @@ class ParkingService:
                                                & (CarEvent.id > since)).count() for lane in ("entry", "exit")}
         inside = max(0, (count.inside if count else 0) + moved["entry"] - moved["exit"])
         capacity = self.settings.capacity
-        return {"inside": inside, "capacity": capacity, "free": max(0, capacity - inside) if capacity else None,
+        return {"counted": self.exits_seen(), "inside": inside, "capacity": capacity, "free": max(0, capacity - inside) if capacity else None,
                 "full": bool(capacity) and inside >= capacity, "counted_at": count.at if count else None}
+
+    def exits_seen(self) -> bool:
+        """Whether cars leaving are seen at all: an exit loop, or an exit camera reading plates.
+        Without either, entries minus exits only ever rises, so no count is shown."""
+        s = self.settings
+        return s.exit_raise_pin >= 0 and (s.exit_presence_pin >= 0 or bool(s.exit_camera))
 
     def count_cars(self, inside, actor: str) -> None:
         inside = _int_in(inside, "inside", 0, 100000)

@@ -17,7 +17,11 @@ from appliance.firelane.setup import FireLaneFeature
 from appliance.i18n import N_
 from appliance.i18n import gettext as _
 from appliance.parking.lane import CarLane
+from appliance.parking.pictures import PictureStore
 from appliance.parking.service import CarDecision, ParkingService
+from appliance.parking.stay import CATEGORY as STAY_CATEGORY
+from appliance.parking.stay import StayWatch
+from appliance.workorders.setup import WorkOrdersFeature
 
 logger = logging.getLogger(__name__)
 
@@ -28,19 +32,23 @@ LANE_WORDS = {"entry": N_("entry"), "exit": N_("exit")}
 class ParkingFeature(Feature):
     name = "parking"
 
-    def __init__(self, service: ParkingService, enabled: bool):
+    def __init__(self, service: ParkingService, enabled: bool, stays: StayWatch | None = None,
+                 pictures: PictureStore | None = None):
         super().__init__()
         self.service = service
         self.enabled = enabled
+        self.stays = stays  # long-stay and delivery/taxi overstay flags
+        self.pictures = pictures  # plate crops of waiting cars
         self.lanes: dict[str, CarLane] = {}
         self.barriers: dict = {}  # lane -> hardware.barrier.Barrier, or an exception saying why not
         self.simulators: dict = {}  # lane -> BarrierSimulator on a mock pin factory
         self.approach = None  # the entry camera's ApproachReader, once started
+        self.approaches: dict = {}  # lane -> ApproachReader, for every lane with a camera
         self.camera_error: str | None = None
 
-    def answer(self, question_id, let_in: bool, reason, actor: str) -> CarDecision:
+    def answer(self, question_id, let_in: bool, reason, actor: str, grace: bool = False) -> CarDecision:
         """The volunteer's 放行 / 拒绝 for a waiting car; 放行 raises that lane's barrier."""
-        decision = self.service.answer(question_id, let_in, reason, actor)
+        decision = self.service.answer(question_id, let_in, reason, actor, grace=grace)
         lane = self.lanes.get(decision.question.lane) if decision.question else None
         if decision.raised and lane is not None:
             lane.raise_arm("volunteer")
@@ -59,11 +67,14 @@ class ParkingFeature(Feature):
             if not isinstance(barrier, str) and barrier.status()["seconds_since_heartbeat"] > 5:
                 return False, _("the barrier stopped responding; restart Linli")
         if self.camera_error:
-            return False, _("the entry camera did not start (%(error)s); check [parking] entry_camera",
-                            error=self.camera_error)
+            return False, _("a car gate camera did not start (%(error)s); check [parking] entry_camera and "
+                            "exit_camera", error=self.camera_error)
         waiting = len(self.service.open_questions(self.service.settings.question_wait_s))
         occupancy = self.service.occupancy()
-        text = _("%(n)s cars inside", n=occupancy["inside"])
+        if occupancy["counted"]:
+            text = _("%(n)s cars inside", n=occupancy["inside"])
+        else:
+            text = _("cars inside not counted (no exit loop or exit camera)")
         if waiting:
             text += "; " + _("%(n)s cars waiting for a volunteer", n=waiting)
         return True, text
@@ -74,7 +85,10 @@ def setup(ctx: Context) -> ParkingFeature:
     access = ctx.need(AccessFeature).service
     owners = ctx.need(FireLaneFeature).lane.owners  # one plate cache for the watch and the gate
     service = ParkingService(ctx.db, ctx.audit, access, owners, cfg)
-    feature = ParkingFeature(service, cfg.enabled)
+    workorders = ctx.need(WorkOrdersFeature).service
+    workorders.register_category(STAY_CATEGORY, "车辆长时间停放", "Car parked too long", 24, group="parking")
+    feature = ParkingFeature(service, cfg.enabled, StayWatch(cfg, workorders, clock=ctx.clock),
+                             PictureStore(ctx.home / "parking"))
     feature.check("car gate", feature.car_gate_health)
     if not cfg.enabled:
         return feature
@@ -83,13 +97,15 @@ def setup(ctx: Context) -> ParkingFeature:
             continue
         barrier = _build_barrier(ctx, feature, lane)
         feature.lanes[lane] = CarLane(lane, service, barrier, fire=lambda: feature.fire() or access.fire_active())
-    if cfg.entry_camera and "entry" in feature.lanes and ctx.hardware and not ctx.safe_mode:
-        feature.on_start(lambda: _start_camera(ctx, feature))
+    for lane, source in (("entry", cfg.entry_camera), ("exit", cfg.exit_camera)):
+        if source and lane in feature.lanes and ctx.hardware and not ctx.safe_mode:
+            feature.on_start(lambda lane=lane, source=source: _start_camera(ctx, feature, lane, source))
     return feature
 
 
-def _start_camera(ctx: Context, feature: ParkingFeature) -> None:
-    """The entry lane's camera in its own thread: plates read on approach (see approach.py)."""
+def _start_camera(ctx: Context, feature: ParkingFeature, lane: str = "entry", source: str = "") -> None:
+    """A lane's camera in its own thread: plates read on approach (see approach.py). The exit
+    lane's reads count the cars leaving and clear long-stay flags."""
     import threading
 
     from appliance.parking.approach import ApproachReader
@@ -100,17 +116,20 @@ def _start_camera(ctx: Context, feature: ParkingFeature) -> None:
 
     cfg = ctx.config.parking
     try:
-        camera = open_camera({"source": cfg.entry_camera, "name": "car-entry"})
-        reader = ApproachReader(feature.lanes["entry"], PlateReader(recogniser=ctx.config.firelane.plate_recogniser))
+        camera = open_camera({"source": source or cfg.entry_camera, "name": f"car-{lane}"})
+        reader = ApproachReader(feature.lanes[lane], PlateReader(recogniser=ctx.config.firelane.plate_recogniser),
+                                pictures=feature.pictures if lane == "entry" else None)
     except (CameraError, ModelError) as exc:
-        logger.error("car gate camera not started: %s", exc)
-        feature.camera_error = str(exc)
+        logger.error("car gate %s camera not started: %s", lane, exc)
+        feature.camera_error = f"{lane}: {exc}"
         return
     stop = threading.Event()
-    thread = threading.Thread(target=reader.run, args=(camera, stop, cfg.camera_fps), name="car-entry-camera",
+    thread = threading.Thread(target=reader.run, args=(camera, stop, cfg.camera_fps), name=f"car-{lane}-camera",
                               daemon=True)
     thread.start()
-    feature.approach = reader
+    feature.approaches[lane] = reader
+    if lane == "entry":
+        feature.approach = reader
 
     def stop_camera():
         stop.set()

@@ -3,6 +3,8 @@ car park's count, today's cars drawn per hour, visitor car passes."""
 
 from __future__ import annotations
 
+import datetime
+
 from flask import Blueprint, redirect, render_template, request, url_for
 
 from appliance.errors import LinliError
@@ -61,6 +63,10 @@ def _page(error: str | None = None, field: str | None = None, form=None, status:
                "occupancy": service.occupancy(), "events": service.events(day), "day": day,
                "chart": hourly_chart(service.hourly(day)), "passes": service.passes(),
                "overnight": service.visitors_inside_overnight(), "why": WHY,
+               "stays": parking().stays.flags() if parking().stays else [],
+               "exit_camera": bool(service.settings.exit_camera), "grace_minutes": service.settings.grace_minutes,
+               "export_from": (service.clock().date() - datetime.timedelta(days=30)).isoformat(),
+               "export_to": service.clock().date().isoformat(),
                "error": error, "field": field, "form": form or {}}
     return render_template("parking/home.html", **context), status
 
@@ -120,3 +126,6 @@ def revoke_pass(pass_id):
 @roles(*STAFF)
 def count():
     return _act(lambda: parking().service.count_cars(request.form.get("inside", ""), actor()), ("inside",))
+
+
+from web.parking import export, gate  # noqa: E402,F401  (their routes live on this blueprint)
