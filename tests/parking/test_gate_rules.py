@@ -194,3 +194,25 @@ def test_gate_answer_without_a_choice_says_so_and_refuse_keeps_it_down(parking, 
     ok = c.post(f"/parking/gate/{q.id}", data={"csrf_token": token, "choice": "refuse"})
     assert ok.status_code == 302 and not parking.barriers["entry"].up_energised
     assert CarEvent.select().where(CarEvent.decision == "refused").count() == 1
+
+
+def test_the_parking_page_says_the_count_is_unavailable_and_lists_long_stays(parking, owner, later, client_as):
+    parking.service.create_pass("沪B67890", 48, 1, "", "volunteer", resident=owner)
+    arrive(parking, "沪B67890")
+    later.delta = datetime.timedelta(hours=30)
+    c = client_as("volunteer")
+    html = c.get("/parking/").get_data(as_text=True)
+    assert 'id="cars-inside-unknown"' in html and 'id="cars-inside"' not in html
+    assert "停放过久的车辆" in html and "沪B67890" in html and "没有出口摄像头" in html
+    event_id = CarEvent.select().where(CarEvent.plate == "沪B67890").get().id
+    token = csrf_token(c, "/parking/")
+    got = c.post(f"/parking/stays/{event_id}/workorder", data={"csrf_token": token})
+    order = WorkOrder.get()
+    assert got.status_code == 302 and got.headers["Location"].endswith(f"/workorders/{order.id}")
+    district = client_as("district")  # reads the page, may not act
+    assert district.post(f"/parking/stays/{event_id}/workorder",
+                         data={"csrf_token": csrf_token(district, "/parking/")}).status_code == 403
+    assert WorkOrder.select().count() == 1
+    parking.service.settings.exit_presence_pin = 21
+    html = c.get("/parking/").get_data(as_text=True)
+    assert 'id="cars-inside"' in html

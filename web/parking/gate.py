@@ -15,7 +15,7 @@ from web.auth import READERS, STAFF, actor, roles
 from web.parking import bp, htmx, parking
 
 # The one-tap reasons: the text that goes into the log and the audit with the answer.
-CHOICES = {"visitor": N_("Visitor of a resident"), "resident": N_("Resident's car, not registered"),
+CHOICES = {"confirm": N_("It is the registered car"), "visitor": N_("Visitor of a resident"), "resident": N_("Resident's car, not registered"),
            "service": N_("Repairs or public service")}
 
 
