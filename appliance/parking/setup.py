@@ -110,13 +110,16 @@ def _start_camera(ctx: Context, feature: ParkingFeature, lane: str = "entry", so
 
     from appliance.parking.approach import ApproachReader
     from hardware.camera.base import CameraError
-    from hardware.camera.factory import open_camera
+    from hardware.camera.factory import backend_for, open_camera
     from models.errors import ModelError
     from models.plates.read import PlateReader
 
     cfg = ctx.config.parking
     try:
-        camera = open_camera({"source": source or cfg.entry_camera, "name": f"car-{lane}"})
+        source = source or cfg.entry_camera
+        # The camera serves at the lane's rate too (a replay's own default is 2 fps).
+        rate = {"file": "fps", "picamera": "fps"}.get(backend_for(source), "max_fps")
+        camera = open_camera({"source": source, "name": f"car-{lane}", rate: cfg.camera_fps})
         reader = ApproachReader(feature.lanes[lane], PlateReader(recogniser=ctx.config.firelane.plate_recogniser),
                                 pictures=feature.pictures if lane == "entry" else None)
     except (CameraError, ModelError) as exc:
