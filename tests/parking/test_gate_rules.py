@@ -216,3 +216,26 @@ def test_the_parking_page_says_the_count_is_unavailable_and_lists_long_stays(par
     parking.service.settings.exit_presence_pin = 21
     html = c.get("/parking/").get_data(as_text=True)
     assert 'id="cars-inside"' in html
+
+
+def test_the_guard_is_told_which_unit_invited_a_car_whose_pass_is_used_up(parking, owner):
+    from appliance.parking.gate import who
+
+    parking.service.create_pass("沪B67890", 4, 1, "", "resident", resident=owner)
+    assert arrive(parking, "沪B67890").reason == "visitor"
+    parking.simulators["entry"].set_vehicle(False)
+    q = arrive(parking, "沪B67890").question
+    seen = who(q)
+    assert (seen["kind"], seen["inviter"], seen["grace"]) == ("pass", "3号楼 2单元302", True)
+
+
+def test_a_big_export_is_streamed_in_pieces_not_built_whole(parking, client_as):
+    now = datetime.datetime.now()
+    with parking.service.db.atomic():
+        for i in range(3000):
+            CarEvent.create(at=now, lane="entry", plate=f"粤B{i:05d}", decision="asked", reason="unknown")
+    got = client_as("volunteer").get("/parking/export.csv")
+    assert got.is_streamed
+    pieces = list(got.response)
+    assert len(pieces) > 1 and sum(len(p) for p in pieces) > 100_000
+    assert b"".join(p if isinstance(p, bytes) else p.encode() for p in pieces).count("粤B".encode()) == 3000
