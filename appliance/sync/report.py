@@ -8,6 +8,7 @@ import datetime
 
 from peewee import fn
 
+from appliance.charts import BarChart
 from appliance.db.models import DistrictNotice, OutboxEntry, SyncLog
 
 CHART_W, CHART_H = 600, 160
@@ -44,13 +45,10 @@ def sync_page(sync) -> dict:
     series = bytes_per_day()
     usb = dict(bytes_per_day(channel="usb"))
     budget_day = status["budget_bytes"] / 30 if status["budget_bytes"] else 0
-    top = max([b + usb[d] for d, b in series] + [budget_day, 1])
-    bar_w = CHART_W / len(series)
-    scale = (CHART_H - 20) / top
+    chart = BarChart.fit(CHART_W, CHART_H, [b + usb[d] for d, b in series] + [budget_day], len(series))
     # Each day: the 4G bar from the axis, the USB share stacked on top of it in another colour.
-    bars = [{"x": round(i * bar_w + 1, 1), "w": round(bar_w - 2, 1), "h": round(b * scale, 1),
-             "y": round(CHART_H - b * scale, 1), "day": d.isoformat(), "bytes": b,
-             "usb": usb[d], "usb_h": round(usb[d] * scale, 1), "usb_y": round(CHART_H - (b + usb[d]) * scale, 1)}
+    bars = [{"x": chart.x(i), "w": chart.bar_w, "h": chart.h(b), "y": chart.y(b), "day": d.isoformat(),
+             "bytes": b, "usb": usb[d], "usb_h": chart.h(usb[d]), "usb_y": chart.y(usb[d], below=b)}
             for i, (d, b) in enumerate(series)]
     now = datetime.datetime.now()
     week = 7 * 86400
@@ -63,7 +61,7 @@ def sync_page(sync) -> dict:
         "status": status,
         "usb_bytes_this_month": usb_bytes_this_month(),
         "bars": bars,
-        "budget_y": round(CHART_H - budget_day / top * (CHART_H - 20), 1) if budget_day else None,
+        "budget_y": chart.y(budget_day) if budget_day else None,
         "dots": dots,
         "used_pct": min(100, round(used / budget * 100)) if budget else None,
         "oldest_unsent": oldest,

@@ -9,6 +9,7 @@ import statistics
 
 from peewee import fn
 
+from appliance.charts import BarChart
 from appliance.db.models import WorkOrder, WorkOrderCategory
 from appliance.db.models.workorders import OPEN_STATUSES
 
@@ -49,22 +50,14 @@ def weekly_stats(now: datetime.datetime, weeks: int) -> dict:
 def chart(stats: dict) -> dict:
     """Bar positions for the weekly chart (opened and fixed side by side) and the median chart."""
     weeks = stats["weeks"]
-    top = max([w["opened"] for w in weeks] + [w["fixed"] for w in weeks] + [1])
-    slot = CHART_W / len(weeks)
-    bar = max(1.0, slot / 2 - 2)
-    plot = CHART_H - 20
-
-    def height(n):
-        return round(n / top * plot, 1)
-
-    bars = []
-    for i, w in enumerate(weeks):
-        x = i * slot + 1
-        bars.append({"start": w["start"], "opened": w["opened"], "fixed": w["fixed"],
-                     "x_open": round(x, 1), "x_fixed": round(x + bar + 1, 1), "w": round(bar, 1),
-                     "h_open": height(w["opened"]), "h_fixed": height(w["fixed"]),
-                     "y_open": round(CHART_H - height(w["opened"]), 1),
-                     "y_fixed": round(CHART_H - height(w["fixed"]), 1)})
+    grid = BarChart.fit(CHART_W, CHART_H, [w["opened"] for w in weeks] + [w["fixed"] for w in weeks],
+                        len(weeks), per_slot=2)
+    top = grid.top
+    bars = [{"start": w["start"], "opened": w["opened"], "fixed": w["fixed"],
+             "x_open": grid.x(i), "x_fixed": grid.x(i, 1), "w": grid.bar_w,
+             "h_open": grid.h(w["opened"]), "h_fixed": grid.h(w["fixed"]),
+             "y_open": grid.y(w["opened"]), "y_fixed": grid.y(w["fixed"])}
+            for i, w in enumerate(weeks)]
     longest = max([m["median_days"] for m in stats["median_days"]] + [1])
     medians = [dict(m, y=i * BAR_ROW + 4, w=round(m["median_days"] / longest * 360, 1))
                for i, m in enumerate(stats["median_days"])]

@@ -7,6 +7,7 @@ import datetime
 
 from flask import Blueprint, redirect, render_template, request, url_for
 
+from appliance.charts import BarChart
 from appliance.errors import LinliError
 from appliance.parking.service import REASONS, WHY
 from web.auth import READERS, STAFF, actor, load_user, roles, services
@@ -44,16 +45,14 @@ def _reason(code: str) -> str:
 
 
 def hourly_chart(hourly: dict) -> dict:
-    top = max([1] + hourly["entry"] + hourly["exit"])
-    bar_w = CHART_W / 24
+    grid = BarChart.fit(CHART_W, CHART_H, hourly["entry"] + hourly["exit"], 24, per_slot=2, headroom=0)
     bars = []
     for hour in range(24):
         cars_in, cars_out = hourly["entry"][hour], hourly["exit"][hour]
-        h_in, h_out = CHART_H * cars_in / top, CHART_H * cars_out / top
-        bars.append({"hour": hour, "in": cars_in, "out": cars_out, "x": round(hour * bar_w, 1),
-                     "w": round(bar_w / 2 - 1, 1), "y_in": round(CHART_H - h_in, 1), "h_in": round(h_in, 1),
-                     "y_out": round(CHART_H - h_out, 1), "h_out": round(h_out, 1)})
-    return {"bars": bars, "top": top, "w": CHART_W, "h": CHART_H}
+        bars.append({"hour": hour, "in": cars_in, "out": cars_out, "x": grid.x(hour), "x_out": grid.x(hour, 1),
+                     "w": grid.bar_w, "y_in": grid.y(cars_in), "h_in": grid.h(cars_in),
+                     "y_out": grid.y(cars_out), "h_out": grid.h(cars_out)})
+    return {"bars": bars, "top": grid.top, "w": CHART_W, "h": CHART_H}
 
 
 def _page(error: str | None = None, field: str | None = None, form=None, status: int = 200):
