@@ -90,7 +90,13 @@ class ReportService:
         try:
             for data in photos:
                 stored.append(self.photos.put(data))
-            with self.db.atomic():
+            # IMMEDIATE: two sendings of one draft wait for each other instead of failing as "locked".
+            with self.db.atomic("IMMEDIATE"):
+                done = self._sent_before(draft_key, resident_id) if draft_key else None
+                if done is not None:
+                    for name, _photo in stored:
+                        self.photos.remove(name)
+                    return done
                 order = self.wo.open(source="volunteer_on_behalf" if on_behalf_by else "resident", category=cat.code,
                                      description=text, place=place, reporter_id=resident_id,
                                      reporter_phone=phone or None, on_behalf_by=on_behalf_by or None,
