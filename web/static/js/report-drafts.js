@@ -161,6 +161,7 @@
     form.addEventListener("input", save);
     form.addEventListener("change", save);
     form.addEventListener("submit", function (ev) {
+      if (ev.target !== form) return;  // a form inside (none today) is not the report
       ev.preventDefault();
       clearTimeout(timer);
       var d = fromForm("waiting");
