@@ -14,8 +14,8 @@ import serial
 
 from hardware.modem.at import CALL_FINALS, AtChannel
 from hardware.modem.errors import ModemCommandError, ModemError, ModemPortError, ModemTimeout
+from hardware.modem.inbox import ReceivedSms, read_inbox
 from hardware.modem.pdu import (
-    decode_deliver,
     PduError,
     StatusReport,
     decode_status_report,
@@ -32,16 +32,6 @@ def _is_call_urc(urc: str) -> bool:
 
 
 _CMGS_RE = re.compile(r"^\+CMGS:\s*(\d+)")
-_CMGL_RE = re.compile(r"^\+CMGL:\s*(\d+)")
-
-
-@dataclass
-class ReceivedSms:
-    """A text message someone sent to the box (long ones joined from their parts)."""
-
-    sender: str
-    text: str
-    indexes: list[int]
 _CLCC_RE = re.compile(r"^\+CLCC:\s*(\d+),(\d+),(\d+),(\d+),(\d+)")
 _CSQ_RE = re.compile(r"^\+CSQ:\s*(\d+),(\d+)")
 _CREG_RE = re.compile(r"^\+C(?:E|G)?REG:\s*(?:\d+,)?(\d+)")
@@ -288,41 +278,12 @@ class Modem:
         return reports
 
     def received_sms(self) -> list[ReceivedSms]:
-        """Messages waiting on the SIM, read and then deleted (the SIM holds only a few dozen).
-
-        Parts of a long message still missing stay on the SIM until they arrive; an unreadable
-        PDU is deleted and logged, so it cannot block the storage."""
+        """Messages waiting on the SIM, read and then deleted (see :mod:`hardware.modem.inbox`)."""
         with self._lock, self._port_guard():
             at = self._channel()
             at.poll_urcs(0.0)
-            at.take_urcs(only=lambda u: u.startswith("+CMTI:"))  # the listing below finds them all
-            lines = self.command("AT+CMGL=4")
-            found: list[tuple[int, object]] = []
-            for line, following in zip(lines, lines[1:] + [""]):
-                m = _CMGL_RE.match(line)
-                if not m:
-                    continue
-                index = int(m.group(1))
-                try:
-                    found.append((index, decode_deliver(following)))
-                except PduError:
-                    logger.warning("unreadable SMS at index %s deleted", index)
-                    self.command(f"AT+CMGD={index}")
-            groups: dict[tuple, list] = {}
-            for index, msg in found:
-                key = (msg.sender, msg.concat_ref, msg.parts) if msg.parts > 1 else (msg.sender, None, index)
-                groups.setdefault(key, []).append((index, msg))
-            out = []
-            for items in groups.values():
-                parts = {m.part: (i, m) for i, m in items}
-                if len(parts) < items[0][1].parts:
-                    continue  # the rest of a long message is still on its way
-                ordered = [parts[n] for n in sorted(parts)]
-                for index, _msg in ordered:
-                    self.command(f"AT+CMGD={index}")
-                out.append(ReceivedSms(ordered[0][1].sender, "".join(m.text for _i, m in ordered),
-                                       [i for i, _m in ordered]))
-            return out
+            at.take_urcs(only=lambda u: u.startswith("+CMTI:"))  # the listing finds them all
+            return read_inbox(self.command)
 
     # -- voice ------------------------------------------------------------------
     def supports_tts(self) -> bool:

@@ -15,7 +15,8 @@ import tty
 from dataclasses import dataclass, field
 
 from hardware.modem.errors import PduError
-from hardware.modem.pdu import DecodedSubmit, decode_submit, encode_deliver, encode_status_report
+from hardware.modem.pdu import DecodedSubmit, decode_submit, encode_status_report
+from hardware.modem.simulated_inbox import SimInbox
 
 # Status octets a network sends back (3GPP TS 23.040 9.2.3.15).
 DELIVERY_STATUS = {"delivered": 0x00, "pending": 0x20, "failed": 0x46}
@@ -42,7 +43,7 @@ class SimCall:
     polls: int = 0
 
 
-class SimulatedModem:
+class SimulatedModem(SimInbox):
     """Speaks the AT dialogue of a Quectel-like dongle on a pty.
 
     Knobs a test may turn at any time: ``network`` (False: SMS fail with +CMS ERROR: 331,
@@ -127,18 +128,6 @@ class SimulatedModem:
     def inject(self, line: str) -> None:
         """Send an unsolicited line now, as the network would (RING, +CMTI: "SM",3 ...)."""
         self._reply(line)
-
-    def receive_sms(self, sender: str, text: str) -> list[int]:
-        """A message from ``sender`` arrives: stored on the SIM, announced with +CMTI as a
-        dongle does with AT+CNMI=2,1. Returns the storage indexes (one per part)."""
-        self._next_concat = (self._next_concat + 1) % 256
-        indexes = []
-        for pdu in encode_deliver(sender, text, reference=self._next_concat):
-            self._next_index += 1
-            self.inbox[self._next_index] = [pdu, False]
-            indexes.append(self._next_index)
-            self._reply(f'+CMTI: "SM",{self._next_index}')
-        return indexes
 
     def fail_next(self, prefix: str, line: str, *, after: int = 0) -> None:
         """Answer a coming command starting with ``prefix`` with ``line`` (e.g. "+CMS ERROR: 500").
@@ -261,40 +250,6 @@ class SimulatedModem:
             self._storage(up)
         else:
             self._reply("ERROR")
-
-    def _storage(self, up: str) -> None:
-        """AT+CMGL=<stat> / AT+CMGR=<index> / AT+CMGD=<index>[,<flag>] in PDU mode."""
-        if self._cmgf != 0:
-            self._reply("+CMS ERROR: 302")
-            return
-        try:
-            arg = up.split("=", 1)[1].split(",")[0] if "=" in up else "4"
-            number = int(arg)
-        except ValueError:
-            self._reply("+CMS ERROR: 304")
-            return
-        if up.startswith("AT+CMGD="):
-            if self.inbox.pop(number, None) is not None:
-                self.deleted.append(number)
-            self._reply("OK")
-            return
-        if up.startswith("AT+CMGR="):
-            wanted = [number] if number in self.inbox else []
-            if not wanted:
-                self._reply("+CMS ERROR: 321")  # invalid memory index
-                return
-        else:
-            wanted = [i for i, (_pdu, read) in sorted(self.inbox.items())
-                      if number == 4 or (number == 0 and not read) or (number == 1 and read)]
-        lines = []
-        for i in wanted:
-            pdu, read = self.inbox[i]
-            octets = len(pdu) // 2 - 1 - int(pdu[:2], 16)
-            head = f"+CMGL: {i},{1 if read else 0},,{octets}" if up.startswith("AT+CMGL") else \
-                f"+CMGR: {1 if read else 0},,{octets}"
-            lines += [head, pdu]
-            self.inbox[i][1] = True
-        self._reply(*lines, "OK")
 
     def _start_cmgs(self, cmd: str) -> None:
         if self._cmgf != 0:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from hardware.modem.errors import PduError
-from hardware.modem.pdu import decode_deliver, encode_deliver
+from hardware.modem.deliver import decode_deliver, encode_deliver
 
 
 @pytest.mark.parametrize("text", ["1", "是 5", "2*3", "没修好，楼道灯还是不亮" * 6, "fixed, thanks " * 20])

@@ -174,6 +174,8 @@
           if (result.sent) { window.location.href = result.sent; return null; }
           return refresh(result);
         });
+      }, function () {
+        form.submit();  // no storage on this phone (private mode): send it the ordinary way
       });
     });
     // Back on the form with something unfinished or refused: put it back into the form.
