@@ -68,6 +68,19 @@ class ModemNotifier:
         finally:
             self._lock.release()
 
+    def received(self) -> list[tuple[str, str]]:
+        """Text messages people sent to the box since the last call: (sender, text)."""
+        if not self._lock.acquire(timeout=0.5):
+            return []  # sending right now; the messages wait on the SIM for the next call
+        try:
+            return [(m.sender, m.text) for m in self._get().received_sms()]
+        except ModemError as exc:
+            self.last_error = str(exc)
+            self._drop_if_dead(exc)
+            return []
+        finally:
+            self._lock.release()
+
     def _drop_if_dead(self, exc: ModemError) -> None:
         if isinstance(exc, (ModemPortError, ModemTimeout)) and self._modem is not None:
             # Open afresh next time: the dongle may come back on another device node.

@@ -43,6 +43,9 @@ class Notifier(Protocol):
         """SMS delivery reports since the last call: (reference, number, state), where state
         is delivered, pending or failed; the reference is one part of ``Delivery.ref``."""
 
+    def received(self) -> list[tuple[str, str]]:
+        """Text messages people sent to the box since the last call: (sender, text)."""
+
 
 @dataclass
 class SentMessage:
@@ -61,6 +64,7 @@ class SimulatedNotifier:
     fail_next: int = 0
     voice: bool = False
     waiting_reports: list[tuple[int, str, str]] = field(default_factory=list)  # what the network will report
+    incoming: list[tuple[str, str]] = field(default_factory=list)  # (sender, text) people will send
 
     def send(self, number: str, text: str, *, voice: bool = False) -> Delivery:
         if self.fail_next > 0:
@@ -92,6 +96,10 @@ class SimulatedNotifier:
         out, self.waiting_reports = self.waiting_reports, []
         return out
 
+    def received(self) -> list[tuple[str, str]]:
+        out, self.incoming = self.incoming, []
+        return out
+
     def close(self) -> None:
         pass
 
@@ -111,6 +119,9 @@ class NoModem:
             self.reason
 
     def reports(self) -> list[tuple[int, str, str]]:
+        return []
+
+    def received(self) -> list[tuple[str, str]]:
         return []
 
     def close(self) -> None:

@@ -110,3 +110,36 @@ def send_ref(hub, box_id: str, order_uuid: str, ref: str, actor: str) -> int:
     if box_id not in {b.box_id for b in hub.boxes()}:
         raise ValidationError("No such community box.", field="box")
     return hub.queue_downlink([box_id], "workorder_ref", {"uuid": str(order_uuid), "ref": ref}, actor)
+
+
+NOTICE_KIND = "notice.upsert"
+
+
+def district_notices(hub, now: datetime.datetime | None = None, box: str | None = None) -> list[dict]:
+    """Notices in force in every community (each notice's latest entry is its state): pinned
+    first, then newest. Withdrawn and expired ones are left out."""
+    from appliance.hub.models import HubEntry
+
+    now = now or datetime.datetime.now()
+    names = {b.box_id: (b.name or b.box_id) for b in hub.boxes()}
+    query = HubEntry.select(HubEntry.box, HubEntry.seq, HubEntry.payload).where(HubEntry.kind == NOTICE_KIND)
+    if box:
+        query = query.where(HubEntry.box == box)
+    latest: dict[tuple, dict] = {}
+    for entry in query.order_by(HubEntry.box, HubEntry.seq).iterator():
+        p = entry.payload if isinstance(entry.payload, dict) else {}
+        if p.get("uuid"):
+            latest[(entry.box, p["uuid"])] = p
+    rows = []
+    for (box_id, uid), p in latest.items():
+        expires = _when(p.get("expires_at"))
+        if p.get("withdrawn_at") or (expires is not None and expires < now):
+            continue
+        buildings = p.get("buildings") if isinstance(p.get("buildings"), list) else []
+        rows.append({"box": box_id, "community": names.get(box_id, box_id), "uuid": uid,
+                     "title": str(p.get("title") or ""), "body": str(p.get("body") or ""),
+                     "buildings": [str(b) for b in buildings], "pinned": bool(p.get("pinned")),
+                     "important": bool(p.get("important")), "created_at": _when(p.get("created_at")),
+                     "expires_at": expires})
+    rows.sort(key=lambda r: (not r["pinned"], -(r["created_at"] or datetime.datetime.min).timestamp()))
+    return rows

@@ -20,8 +20,8 @@ from appliance.sync import outbox
 logger = logging.getLogger(__name__)
 
 FOLLOWUP_KIND = "workorder.followup"
-SMS_TEXT = N_("%(community)s: your report %(number)s is marked fixed. Is it really fixed? "
-              "Please answer with 1-5 stars on the resident page (/me).")
+SMS_TEXT = N_("%(community)s: your report %(number)s is marked fixed. Is it really fixed? Reply 1 (fixed) or "
+              "2 (not fixed), with 1-5 stars if you like, e.g. \"1 5\". Or answer on the resident page (/me).")
 
 
 class Followups:
@@ -87,16 +87,22 @@ class Followups:
         words = f"({gettext('recorded by %(name)s', name=actor)}) {comment}".strip()
         return self._record(order, really_fixed, stars, words[:300], actor)
 
-    def _record(self, order: WorkOrder, really_fixed: bool, stars, comment: str, actor: str) -> WorkOrder:
+    def _record(self, order: WorkOrder, really_fixed: bool, stars, comment: str, actor: str,
+                stars_optional: bool = False) -> WorkOrder:
+        """Note the answer; "fixed" closes the order (the reporter confirmed it), "not fixed"
+        reopens it within the reopen window. ``stars_optional``: an SMS "1" has no stars."""
         row = ReportFollowup.get_or_none(ReportFollowup.order == order.id)
         if order.status != "fixed":
             raise ValidationError("This report is not waiting for your answer.", field="stars")
-        try:
-            stars = int(str(stars)[:2])
-        except (TypeError, ValueError):
-            raise ValidationError("Choose 1 to 5 stars.", field="stars") from None
-        if not 1 <= stars <= 5:
-            raise ValidationError("Choose 1 to 5 stars.", field="stars")
+        if stars is None and stars_optional:
+            pass
+        else:
+            try:
+                stars = int(str(stars)[:2])
+            except (TypeError, ValueError):
+                raise ValidationError("Choose 1 to 5 stars.", field="stars") from None
+            if not 1 <= stars <= 5:
+                raise ValidationError("Choose 1 to 5 stars.", field="stars")
         with self.db.atomic():
             if row is None:
                 row = ReportFollowup.create(order=order, fixed_at=order.fixed_at, asked_at=self.wo.now(), sms="none")
@@ -108,13 +114,15 @@ class Followups:
             outbox.append(FOLLOWUP_KIND, {"order_uuid": str(order.uuid), "number": order.number, "stars": stars,
                                           "really_fixed": bool(really_fixed), "at": self.wo.now().isoformat()},
                           priority=5)
-            words = gettext("Reporter: really fixed, %(n)s stars.", n=stars) if really_fixed else gettext(
-                "Reporter: not fixed yet, %(n)s stars.", n=stars)
+            if stars is None:
+                words = gettext("Reporter: really fixed.") if really_fixed else gettext("Reporter: not fixed yet.")
+            else:
+                words = gettext("Reporter: really fixed, %(n)s stars.", n=stars) if really_fixed else gettext(
+                    "Reporter: not fixed yet, %(n)s stars.", n=stars)
             if comment:
                 words += " " + comment[:300]
             if really_fixed:
-                self.wo.add_note(order.id, words, True, actor)
-                return self.wo.get(order.id)
+                return self.wo.transition(order.id, "closed", actor, note=words, public=True)
             if not self.reports.can_reopen(order):
                 self.wo.add_note(order.id, words, True, actor)
                 return self.wo.get(order.id)

@@ -15,10 +15,12 @@ from peewee import fn
 
 from appliance.db.models import Building, DistrictNotice, Household, Notice, NoticeRead, Resident, Unit
 from appliance.errors import NotFound, ValidationError
+from appliance.sync import outbox
 from appliance.validation import clean_text
 
 logger = logging.getLogger(__name__)
 ENTITY = "notice"
+OUTBOX_KIND = "notice.upsert"  # the district's pages list every community's notices
 
 
 @dataclass(frozen=True)
@@ -82,6 +84,7 @@ class Notices:
                                        pinned=bool(data.get("pinned")), important=bool(data.get("important")),
                                        expires_at=expires, created_at=self.now(), created_by=actor)
                 self.audit.record(actor, "post", ENTITY, notice.id, {"name": title})
+                self._publish(notice)
             self.refresh_gate()
         except BaseException:
             if name:
@@ -95,8 +98,23 @@ class Notices:
             notice.withdrawn_at = self.now()
             notice.save()
             self.audit.record(actor, "withdraw", ENTITY, notice.id, {"name": notice.title})
+            self._publish(notice)
         self.refresh_gate()
         return notice
+
+    @staticmethod
+    def _publish(notice: Notice) -> None:
+        """The notice as the hub keeps it (its latest entry wins): building names, not ids, and
+        no staff account; the picture stays on the box."""
+        names = {b.id: b.name for b in Building.select().where(Building.id.in_(list(notice.buildings or [])))}
+        outbox.append(OUTBOX_KIND, {
+            "uuid": str(notice.uuid), "title": notice.title, "body": notice.body,
+            "buildings": [names.get(i, str(i)) for i in notice.buildings or []], "pinned": bool(notice.pinned),
+            "important": bool(notice.important), "has_picture": bool(notice.picture),
+            "created_at": notice.created_at.isoformat() if notice.created_at else None,
+            "expires_at": notice.expires_at.isoformat() if notice.expires_at else None,
+            "withdrawn_at": notice.withdrawn_at.isoformat() if notice.withdrawn_at else None,
+        }, priority=5)
 
     def _get(self, notice_id) -> Notice:
         notice = Notice.get_or_none(Notice.id == notice_id) if str(notice_id).isdigit() else None

@@ -11,8 +11,12 @@ from __future__ import annotations
 import datetime
 import logging
 import math
+import re
 
-from appliance.db.models import Household, ReportPhoto, Resident, Unit, WorkOrder, WorkOrderCategory
+from peewee import IntegrityError
+
+from appliance.db.models import (Household, ReportPhoto, ReportSubmission, Resident, Unit, WorkOrder,
+                                   WorkOrderCategory)
 from appliance.errors import NotFound, PermissionDenied, ValidationError
 from appliance.participation.photos import PhotoStore
 from appliance.validation import clean_text
@@ -35,6 +39,8 @@ RESIDENT_CATEGORIES = (
     ("other", "其他", "Something else", 72),
 )
 GROUP = "resident"
+# A phone makes the key of its draft (hex or a UUID); anything else is refused, not stored.
+DRAFT_KEY = re.compile(r"^[A-Za-z0-9-]{16,64}$")
 
 
 def resident_actor(resident_id: int) -> str:
@@ -59,9 +65,20 @@ class ReportService:
     # --- sending ---------------------------------------------------------------------------
     def submit(self, *, category: str, description: str, place: dict, photos: list[bytes] = (),
                resident_id: int | None = None, phone: str = "", on_behalf_by: str = "",
-               actor: str = "") -> WorkOrder:
+               actor: str = "", draft_key: str = "") -> WorkOrder:
         """A report from a resident (``resident_id``) or entered by a volunteer for someone
-        (``on_behalf_by`` = the volunteer's account name, ``phone`` = the resident's)."""
+        (``on_behalf_by`` = the volunteer's account name, ``phone`` = the resident's).
+
+        ``draft_key`` is the key a phone gave its draft: a draft sent again (the answer was
+        lost on a flaky connection, the phone came back online twice) returns the order the
+        first sending made instead of a second one."""
+        draft_key = str(draft_key or "").strip()
+        if draft_key:
+            if not DRAFT_KEY.match(draft_key):
+                raise ValidationError("The draft key is not valid; please reload the page.", field="draft_key")
+            done = self._sent_before(draft_key, resident_id)
+            if done is not None:
+                return done
         photos = [p for p in photos if p]
         if len(photos) > MAX_PHOTOS:
             raise ValidationError("At most %(n)s photos.", field="photo", n=MAX_PHOTOS)
@@ -73,7 +90,13 @@ class ReportService:
         try:
             for data in photos:
                 stored.append(self.photos.put(data))
-            with self.db.atomic():
+            # IMMEDIATE: two sendings of one draft wait for each other instead of failing as "locked".
+            with self.db.atomic("IMMEDIATE"):
+                done = self._sent_before(draft_key, resident_id) if draft_key else None
+                if done is not None:
+                    for name, _photo in stored:
+                        self.photos.remove(name)
+                    return done
                 order = self.wo.open(source="volunteer_on_behalf" if on_behalf_by else "resident", category=cat.code,
                                      description=text, place=place, reporter_id=resident_id,
                                      reporter_phone=phone or None, on_behalf_by=on_behalf_by or None,
@@ -81,11 +104,31 @@ class ReportService:
                 for name, photo in stored:
                     ReportPhoto.create(order=order, name=name, width=photo.width, height=photo.height,
                                        size=len(photo.jpeg), created_at=self.wo.now())
+                if draft_key:
+                    ReportSubmission.create(draft_key=draft_key, resident=resident_id, order=order,
+                                            created_at=self.wo.now())
+        except IntegrityError:
+            # The same draft arrived twice at once; the other request's transaction won.
+            for name, _photo in stored:
+                self.photos.remove(name)
+            done = self._sent_before(draft_key, resident_id) if draft_key else None
+            if done is None:
+                raise
+            return done
         except BaseException:
             for name, _photo in stored:
                 self.photos.remove(name)
             raise
         return order
+
+    def _sent_before(self, draft_key: str, resident_id) -> WorkOrder | None:
+        row = ReportSubmission.get_or_none(ReportSubmission.draft_key == draft_key)
+        if row is None:
+            return None
+        if row.resident_id != resident_id:
+            # Someone else's key: never hand over their order; the phone must make a new key.
+            raise ValidationError("The draft key is not valid; please reload the page.", field="draft_key")
+        return self.wo.get(row.order_id)
 
     def place_of(self, resident_id: int) -> dict:
         """The resident's own building, the default place of their report."""
@@ -167,3 +210,9 @@ class ReportService:
         if done:
             logger.info("photo retention: removed %s photos", done)
         return done
+
+    def on_plan(self, limit: int = 300) -> list[WorkOrder]:
+        """Open orders that carry a point on the site plan, for the staff's plan of the queue."""
+        return list(WorkOrder.select().where(WorkOrder.status.in_(states.OPEN_STATUSES),
+                                             WorkOrder.plan_x.is_null(False), WorkOrder.plan_y.is_null(False))
+                    .order_by(WorkOrder.due_at.asc(nulls="LAST"), WorkOrder.id).limit(limit))

@@ -16,6 +16,7 @@ from appliance.participation.open311 import Open311
 from appliance.participation.open311_keys import Open311Keys
 from appliance.participation.photos import PhotoRules, PhotoStore
 from appliance.participation.ratings import Ratings
+from appliance.participation.sms_answers import SmsAnswers
 from appliance.participation.speech import Speaker
 from appliance.participation.reports import ReportService
 from appliance.workorders.setup import WorkOrdersFeature
@@ -39,12 +40,14 @@ class ParticipationFeature(Feature):
         self.notices = None
         self.ratings = None
         self.speaker = None
+        self.sms_answers = None  # "fixed?" answered by SMS
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
     def tick(self, n: int = 0) -> None:
         self.notices.refresh_gate()
         self.followups.ask_due()
+        self.sms_answers.poll()
         if n % SWEEP_EVERY == 0:
             self.reports.sweep_photos()
 
@@ -84,6 +87,7 @@ def setup(ctx: Context) -> ParticipationFeature:
     feature.notices.refresh_gate()
     feature.ratings = Ratings(ctx.db, ctx.secret_key, followups, clock=ctx.clock)
     feature.speaker = Speaker(ctx.home / "speech")
+    feature.sms_answers = SmsAnswers(ctx.db, followups, notifier, ctx.config.box.language, clock=ctx.clock)
     if not ctx.config.safe_mode and ctx.hardware:
         feature.on_start(feature.start_loop)
     return feature

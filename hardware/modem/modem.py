@@ -14,6 +14,7 @@ import serial
 
 from hardware.modem.at import CALL_FINALS, AtChannel
 from hardware.modem.errors import ModemCommandError, ModemError, ModemPortError, ModemTimeout
+from hardware.modem.inbox import ReceivedSms, read_inbox
 from hardware.modem.pdu import (
     PduError,
     StatusReport,
@@ -275,6 +276,14 @@ class Modem:
                 else:
                     at.urcs.append(urc)
         return reports
+
+    def received_sms(self) -> list[ReceivedSms]:
+        """Messages waiting on the SIM, read and then deleted (see :mod:`hardware.modem.inbox`)."""
+        with self._lock, self._port_guard():
+            at = self._channel()
+            at.poll_urcs(0.0)
+            at.take_urcs(only=lambda u: u.startswith("+CMTI:"))  # the listing finds them all
+            return read_inbox(self.command)
 
     # -- voice ------------------------------------------------------------------
     def supports_tts(self) -> bool:

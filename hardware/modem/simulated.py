@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 
 from hardware.modem.errors import PduError
 from hardware.modem.pdu import DecodedSubmit, decode_submit, encode_status_report
+from hardware.modem.simulated_inbox import SimInbox
 
 # Status octets a network sends back (3GPP TS 23.040 9.2.3.15).
 DELIVERY_STATUS = {"delivered": 0x00, "pending": 0x20, "failed": 0x46}
@@ -42,7 +43,7 @@ class SimCall:
     polls: int = 0
 
 
-class SimulatedModem:
+class SimulatedModem(SimInbox):
     """Speaks the AT dialogue of a Quectel-like dongle on a pty.
 
     Knobs a test may turn at any time: ``network`` (False: SMS fail with +CMS ERROR: 331,
@@ -75,6 +76,10 @@ class SimulatedModem:
         self.parts: list[DecodedSubmit] = []
         self.sent: list[SentSms] = []
         self.calls: list[SimCall] = []
+        self.inbox: dict[int, list] = {}  # SIM storage index -> [PDU hex, read?] of received messages
+        self.deleted: list[int] = []  # indexes the box deleted after reading them
+        self._next_index = 0
+        self._next_concat = 0
         self._failures: list[list] = []
         self._pending: dict[tuple[str, int, int], dict[int, tuple[str, int]]] = {}
         self._echo = True
@@ -241,6 +246,8 @@ class SimulatedModem:
             self._reply("OK")
         elif up.startswith("AT+QTTS"):
             self._qtts(cmd)
+        elif up.startswith(("AT+CMGL", "AT+CMGR=", "AT+CMGD=")):
+            self._storage(up)
         else:
             self._reply("ERROR")
 

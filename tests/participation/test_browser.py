@@ -88,6 +88,7 @@ def test_report_duplicate_fix_and_rating_on_phones(phones, live_server, users, s
     nearby.get_by_role("button", name="我也遇到了 +1").click()
     expect(zhao.get_by_test_id("plus-one-done")).to_be_visible()
     assert WorkOrder.get_by_id(order.id).plus_ones == 1
+    assert WorkOrder.select().count() == 1  # "me too" is not sent as a report of its own
     assert fits(zhao)
 
     # The volunteer fixes it on their phone with a public note.

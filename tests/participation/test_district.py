@@ -60,7 +60,8 @@ def test_district_lists_reports_overdue_first_and_exports_12345(hub_runtime):
     assert rows[0][:8] == ["工单编号", "提交时间", "诉求类型", "诉求内容", "地址", "处理状态", "办结时间", "回访满意度"]
     by_number = {r[0].split("/")[-1]: r for r in rows[1:]}
     done = by_number[fixed.number]
-    assert (done[2], done[3], done[5], done[7]) == ("路灯不亮", "路灯不亮", "已办结", "5星")
+    # The reporter confirmed it is fixed, which closes the order.
+    assert (done[2], done[3], done[5], done[7]) == ("路灯不亮", "路灯不亮", "已关闭", "5星")
     assert "3号楼" in done[4] and "东侧" in done[4] and done[6]
     # Names and phones stay on the box unless the district enabled sharing.
     assert "王秀英" not in "".join(done) and "13800138000" not in "".join(done)

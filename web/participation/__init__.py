@@ -10,10 +10,11 @@ from flask import Blueprint, abort, redirect, render_template, request, send_fil
 from appliance.errors import LinliError, ValidationError
 from web.auth import STAFF, actor, roles, services
 from web.me import resident_required
-from web.params import choice_arg, id_arg, text_arg
+from web.params import choice_arg, float_arg, id_arg, text_arg
 
 bp = Blueprint("participation", __name__)
-FORM_FIELDS = ("category", "building_id", "unit_id", "spot", "description", "sms", "phone")
+FORM_FIELDS = ("category", "building_id", "unit_id", "spot", "description", "sms", "phone", "plan_x", "plan_y",
+               "draft_key")
 
 
 def reports():
@@ -36,7 +37,9 @@ def _uploads() -> list[bytes]:
 
 def _place(form) -> dict:
     return {"building_id": id_arg("building_id", form), "unit_id": id_arg("unit_id", form),
-            "spot": text_arg("spot", 100, source=form)}
+            "spot": text_arg("spot", 100, source=form),
+            # The tapped point on the site plan (0..1 of its width and height); checked by the service.
+            "x": text_arg("plan_x", 20, source=form) or None, "y": text_arg("plan_y", 20, source=form) or None}
 
 
 # --- photos (public) ---------------------------------------------------------------------------
@@ -61,14 +64,15 @@ def my_reports(resident):
 
 
 def _form_page(resident, form=None, error=None, field=None, status=200):
-    form = form or {}
+    form = dict(form or {})
     place = reports().place_of(resident.id)
     building = form.get("building_id") or place["building_id"]
     category = form.get("category", "")
     nearby = reports().nearby(category, building) if category else []
     return render_template("participation/new_report.html", categories=reports().categories(),
                            buildings=services().registry.buildings(), form=form, building=building,
-                           nearby=nearby, error=error, field=field), status
+                           nearby=nearby, error=error, field=field, has_plan=site_plan_path() is not None,
+                           draft_key=form.get("draft_key") or new_draft_key()), status
 
 
 @bp.get("/me/reports/new")
@@ -82,7 +86,8 @@ def new_report(resident):
 def nearby(resident):
     category = text_arg("category", 60)
     building = id_arg("building_id")
-    rows = reports().nearby(category, building) if category else []
+    x, y = float_arg("plan_x", lo=0.0, hi=1.0), float_arg("plan_y", lo=0.0, hi=1.0)
+    rows = reports().nearby(category, building, x, y) if category else []
     return render_template("participation/_nearby.html", nearby=rows)
 
 
@@ -94,7 +99,8 @@ def submit(resident):
         order = reports().submit(category=text_arg("category", 60, source=form),
                                  description=form.get("description", ""), place=_place(form), photos=_uploads(),
                                  resident_id=resident.id,
-                                 phone=resident.phone if form.get("sms") == "1" else "")
+                                 phone=resident.phone if form.get("sms") == "1" else "",
+                                 draft_key=text_arg("draft_key", 80, source=form))
     except ValidationError as exc:
         kept = {k: (form.get(k) or "")[:200] for k in FORM_FIELDS}
         return _form_page(resident, kept, exc.message(), exc.field, 400)
@@ -171,6 +177,7 @@ from web.participation import keys as _keys  # noqa: E402,F401  (registers the a
 from web.participation import notices as _notices  # noqa: E402,F401  (notice pages and globals)
 from web.participation import ratings as _ratings  # noqa: E402,F401  (ratings pages)
 from web.participation import district as _district  # noqa: E402,F401  (district hub pages)
+from web.participation.plan import new_draft_key, site_plan_path  # noqa: E402  (site plan for reports)
 
 
 @bp.post("/workorders/<int:order_id>/followup")

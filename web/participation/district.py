@@ -5,7 +5,8 @@ from __future__ import annotations
 from flask import Response, abort, redirect, render_template, request, url_for
 
 from appliance.errors import ValidationError
-from appliance.participation.district import district_reports, send_ref, to_12345_csv, to_12345_xlsx
+from appliance.participation.district import (district_notices, district_reports, send_ref, to_12345_csv,
+                                              to_12345_xlsx)
 from web.auth import actor, roles, services
 from web.participation import bp
 
@@ -49,3 +50,15 @@ def district_12345(fmt):
         return Response(to_12345_xlsx(rows), headers={"Content-Disposition": "attachment; filename=12345-workorders.xlsx"},
                         mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
     abort(404)
+
+
+@bp.get("/district/community-notices")
+@roles("district")
+def district_notice_list():
+    hub = services().hub
+    if hub is None:
+        abort(404)
+    box = (request.args.get("box") or "")[:100] or None
+    rows = district_notices(hub, box=box)
+    return render_template("participation/district_notices.html", rows=rows[:500], total=len(rows),
+                           boxes=hub.boxes(), box=box)

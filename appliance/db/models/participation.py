@@ -89,3 +89,27 @@ class Rating(BaseModel):
 
     class Meta:
         indexes = ((("period", "household", "aspect"), True),)
+
+
+@register
+class ReportSubmission(BaseModel):
+    """The key of a draft a resident's phone sent (kept offline, maybe sent twice): one order per key."""
+
+    id = AutoField()
+    draft_key = CharField(unique=True)
+    resident = ForeignKeyField(Resident, null=True, on_delete="CASCADE")
+    order = ForeignKeyField(WorkOrder, on_delete="CASCADE")
+    created_at = DateTimeField(default=now)
+
+
+@register
+class SmsInbound(BaseModel):
+    """A text message the modem received, and what the box made of it (outcome)."""
+
+    id = AutoField()
+    received_at = DateTimeField(default=now, index=True)
+    sender = CharField(default="")  # masked: 138****8000 (enough to recognise, no full number kept)
+    text = CharField(default="")
+    outcome = CharField()  # answered | unclear | unknown_sender | no_question
+    order = ForeignKeyField(WorkOrder, null=True, on_delete="SET NULL")
+    replied = BooleanField(default=False)
