@@ -43,7 +43,7 @@ class CandidateResult:
         return self.status in (ELECTED, RUNOFF, NOT_SEATED)
 
     def as_json(self) -> dict:
-        return {"number": self.number, "name": self.name, "status": self.status, "rank": self.rank,
+        return {"number": self.number, "candidate": self.name, "status": self.status, "rank": self.rank,
                 "approval": {"area": str(self.approval_area), "owners": str(self.approval_owners)}}
 
 
