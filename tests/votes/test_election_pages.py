@@ -168,3 +168,23 @@ def test_garbage_on_the_new_forms_never_500s(client_as, community, votes, open_v
         r = staff.post(path, data={"csrf_token": t, **data})
         assert r.status_code in (302, 400, 404), (path, r.status_code)
     assert staff.get("/votes/999/proxies").status_code == 404
+
+
+def test_staff_enter_surveyed_and_contract_areas_on_the_unit_form(client_as, community, votes):
+    from appliance.db.models import Unit
+
+    unit = Unit.get(Unit.number == "202")
+    admin = client_as("admin")
+    page = admin.get(f"/units/{unit.id}").get_data(as_text=True)
+    assert 'name="surveyed_area_m2"' in page and 'name="contract_area_m2"' in page
+    t = csrf_token(admin, f"/units/{unit.id}")
+    form = {"csrf_token": t, "building_id": str(unit.building_id), "number": "202", "area_m2": "",
+            "surveyed_area_m2": "x", "contract_area_m2": "101.5"}
+    r = admin.post(f"/units/{unit.id}", data=form)
+    assert r.status_code == 400 and 'surveyed_area_m2' in r.get_data(as_text=True)
+    r = admin.post(f"/units/{unit.id}", data={**form, "surveyed_area_m2": ""})
+    assert r.status_code == 302
+    vote = votes.service.save({"title": "t"}, ELECTION, "admin")
+    votes.service.publish_roll(vote.id, "admin")
+    row = roll_by_unit(votes, vote)["1号楼 202"]
+    assert (row.area, row.area_source) == (10150, "contract")
