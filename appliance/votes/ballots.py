@@ -142,7 +142,7 @@ class Ballots:
 
         return self._cast(vote, rows[0].owner_key, choices, "phone", f"resident:{resident.id}", proxy_id=proxy.id,
                           proxy_doc=proxy_doc(proxy), evidence=proxy.evidence.split(".")[0],
-                          note="cast by the tenant under a written proxy")
+                          note="租户凭书面委托代业主投票")
 
     def cast_kiosk(self, vote_id, token: str, data: dict, kiosk: str) -> CastResult:
         resident = self.kiosk_resident(token)

@@ -22,7 +22,7 @@ logger = logging.getLogger(__name__)
 
 def proxy_doc(proxy: VoteProxy) -> str:
     """What the ledger records for a ballot cast under this proxy."""
-    return f"proxy #{proxy.id}: {proxy.document}"[:200]
+    return f"书面委托 #{proxy.id}：{proxy.document}"[:200]
 
 
 class Proxies:

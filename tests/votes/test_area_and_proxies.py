@@ -83,7 +83,7 @@ def test_a_tenant_with_a_recorded_proxy_votes_for_the_owner_on_the_phone(votes, 
     result = votes.ballots.cast_phone(open_vote.id, tenant, ALL_YES)
     assert result.accepted
     entry = VoteEntry.get(VoteEntry.seq == result.entry.seq)
-    assert entry.channel == "phone" and entry.proxy_doc.startswith(f"proxy #{proxy.id}: 王五委托租客")
+    assert entry.channel == "phone" and entry.proxy_doc.startswith(f"书面委托 #{proxy.id}：王五委托租客")
     assert entry.entered_by == f"resident:{tenant.id}" and entry.owner_key == roll_by_unit(votes, open_vote)[
         "2号楼 101"].owner_key
     # the owner's own ballot afterwards is the later one: refused and recorded
