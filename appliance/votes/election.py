@@ -103,10 +103,14 @@ def count_election(matter: str, owners: Mapping[str, int], choices: Mapping[str,
     part_area = sum(owners[o] for o in voted)
     participation_area, participation_owners = Ratio(part_area, total_area), Ratio(len(voted), len(owners))
     quorum = participation_area.at_least(QUORUM) and participation_owners.at_least(QUORUM)
-    approvals: list[tuple[int, int]] = []  # per candidate: (owners, area)
-    for number in range(1, len(candidates) + 1):
-        backers = [o for o, c in voted.items() if c != INVALID and number in c]
-        approvals.append((len(backers), sum(owners[o] for o in backers)))
+    heads, areas = [0] * len(candidates), [0] * len(candidates)
+    for o, c in voted.items():
+        if c == INVALID:
+            continue
+        for number in set(c):  # one owner approves a candidate once, whatever the list says
+            heads[number - 1] += 1
+            areas[number - 1] += owners[o]
+    approvals = list(zip(heads, areas))  # per candidate: (owners, area)
     passing = [i for i, (n, a) in enumerate(approvals)
                if quorum and Ratio(a, part_area).more_than(HALF) and Ratio(n, len(voted)).more_than(HALF)]
     status: dict[int, str] = {}
