@@ -101,7 +101,7 @@ def test_seats_go_to_the_candidates_who_pass_and_the_result_reaches_the_hub(vote
     assert "张三" not in json.dumps(sent, ensure_ascii=False)
 
 
-def test_the_export_carries_the_election_and_both_recounts_agree(votes, election, community, tmp_path):
+def test_the_export_carries_the_election_and_both_recounts_agree(votes, election, community, tmp_path, capsys):
     cast_all(votes, election, community)
     votes.exporter.write(election.id, tmp_path)
     header = json.loads((tmp_path / "ledger.jsonl").read_text(encoding="utf-8").splitlines()[0])
@@ -119,6 +119,20 @@ def test_the_export_carries_the_election_and_both_recounts_agree(votes, election
     from appliance.cli import main
 
     assert main(["votes", "tally", str(tmp_path / "roll.csv"), str(tmp_path / "ballots.csv"), "--json"]) == 0
+    capsys.readouterr()
+    # ...and with --seats it re-runs the whole election: same seats as the box
+    assert main(["votes", "tally", str(tmp_path / "roll.csv"), str(tmp_path / "ballots.csv"), "--json",
+                 "--seats", "2. 选举第二届业主委员会委员=2"]) == 0
+    printed = json.loads(capsys.readouterr().out)
+    box = votes.service.results(election)["strict"][1].as_json()
+    assert printed[-1] == {**box, "matter": "2. 选举第二届业主委员会委员"} and printed[-1]["elected"] == ["陈一", "林二"]
+    assert [r["matter"] for r in printed] == ["1. 续聘物业公司", "2. 选举第二届业主委员会委员"]
+    assert main(["votes", "tally", str(tmp_path / "roll.csv"), str(tmp_path / "ballots.csv"),
+                 "--seats", "2. 选举第二届业主委员会委员=2"]) == 0
+    assert "陈一" in capsys.readouterr().out
+    assert main(["votes", "tally", str(tmp_path / "roll.csv"), str(tmp_path / "ballots.csv"),
+                 "--seats", "没有这项=2"]) == 1
+    assert "没有这项" in capsys.readouterr().err
 
 
 def tie_community(services):
