@@ -104,7 +104,7 @@ class Exporter:
         ws.append(["事项", "第278条事项", "计票方式", "结果", "参与面积", "参与人数", "同意面积", "同意人数"])
         for i, m in enumerate(res["matters"]):
             for label, results in (("严格计票", res["strict"]), ("议事规则计票", res["rule"])):
-                if results and m.is_election:
+                if results and m.is_election and label == "严格计票":  # elections are only counted strictly
                     r = results[i]
                     ws.append([f"{m.title}（{r.seats}席）", m.item, label, r.result, str(r.participation_area),
                                str(r.participation_owners), "", ""])
@@ -112,7 +112,7 @@ class Exporter:
                         ws.append([candidate_name(m.title, c.name), m.item, label, c.status,
                                    str(r.participation_area), str(r.participation_owners), str(c.approval_area),
                                    str(c.approval_owners)])
-                elif results:
+                elif results and not m.is_election:
                     r = results[i]
                     ws.append([m.title, m.item, label, r.result, str(r.participation_area),
                                str(r.participation_owners), str(r.approval_area), str(r.approval_owners)])

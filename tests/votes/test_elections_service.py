@@ -13,6 +13,7 @@ from appliance.db.models import OutboxEntry, VoteEntry, VotePaper
 from appliance.errors import ValidationError
 from appliance.sync.policy import FieldPolicy
 from appliance.votes.export import verify_export
+from tests.sync.test_batches_and_hub import hub  # noqa: F401  (the district hub fixture)
 from tests.votes.conftest import make_community
 from tests.votes.test_votes_service import png, roll_by_unit
 
@@ -154,3 +155,33 @@ def test_a_tie_for_the_last_seat_is_reported_for_a_run_off_not_drawn(services, v
     assert [c.status for c in res.candidates] == ["runoff", "runoff", "elected"]
     assert res.runoff_seats == 1 and res.result == "seats_open"
     assert [c.name for c in res.elected] == ["丙"] and [c.rank for c in res.candidates] == [2, 2, 1]
+
+
+def test_the_election_result_reaches_the_hub_through_the_real_sync(votes, election, community, services, hub):
+    from appliance.hub.models import HubEntry
+    from tests.sync.test_batches_and_hub import deliver
+
+    cast_all(votes, election, community)
+    votes.service.close(election.id, "admin")
+    votes.service.publish_preliminary(election.id, "admin")
+    votes.service.clock = lambda: datetime.datetime.now() + datetime.timedelta(days=30)
+    votes.service.finalize(election.id, "admin")
+    deliver(services, hub)
+    stored = HubEntry.get(HubEntry.kind == "vote_result").payload
+    matter = stored["result"]["matters"][1]["strict"]
+    assert matter["elected"] == ["陈一", "林二"] and matter["seats"] == 2
+    assert [c["candidate"] for c in matter["candidates"]] == list(CANDIDATES)
+    assert "张三" not in json.dumps(stored, ensure_ascii=False)
+
+
+def test_the_street_office_sheet_lists_each_candidate_and_the_area_sources(votes, election, community):
+    import io
+
+    from openpyxl import load_workbook
+
+    cast_all(votes, election, community)
+    wb = load_workbook(io.BytesIO(votes.exporter.xlsx(election.id)))
+    rows = [[c for c in r] for r in wb["表决结果"].iter_rows(values_only=True)]
+    assert ["选举第二届业主委员会委员｜陈一", 3, "严格计票", "elected", "37575/47575", "5/6", "30075/37575", "4/5"] in rows
+    assert ["面积来源", "测绘面积 0 户", "合同面积 0 户"] == [c for c in rows[-1] if c is not None]
+    assert wb["参与房屋"]["C2"].value == "不动产登记面积"
