@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import logging
 
+from peewee import IntegrityError
+
 from appliance.db.base import find
 from appliance.db.models import Household, Resident, Vote, VoteEntry, VoteProxy, VoteRoll
 from appliance.errors import Conflict, NotFound, ValidationError
@@ -64,14 +66,17 @@ class Proxies:
                                   field="resident")
         document = clean_text(data.get("document"), "document", required=True, max_len=150)
         evidence = self.keep_scan(scan, False)
-        with self.db.atomic():
-            if VoteProxy.select().where(VoteProxy.vote == vote.id, VoteProxy.roll == row.id,
-                                        VoteProxy.revoked_at.is_null()).exists():
-                raise Conflict("This unit already has a proxy; revoke it first.")
-            proxy = VoteProxy.create(vote=vote.id, roll=row.id, resident=tenant.id, document=document,
-                                     evidence=evidence, recorded_by=actor, recorded_at=self.clock())
-            self.audit.record(actor, "proxy_recorded", "vote", vote.id,
-                              {"unit": f"{row.building} {row.number}", "proxy": proxy.id})
+        try:
+            with self.db.atomic():
+                if VoteProxy.select().where(VoteProxy.vote == vote.id, VoteProxy.roll == row.id,
+                                            VoteProxy.revoked_at.is_null()).exists():
+                    raise Conflict("This unit already has a proxy; revoke it first.")
+                proxy = VoteProxy.create(vote=vote.id, roll=row.id, resident=tenant.id, document=document,
+                                         evidence=evidence, recorded_by=actor, recorded_at=self.clock())
+                self.audit.record(actor, "proxy_recorded", "vote", vote.id,
+                                  {"unit": f"{row.building} {row.number}", "proxy": proxy.id})
+        except IntegrityError:  # two people recording one at the same moment: the unique index decides
+            raise Conflict("This unit already has a proxy; revoke it first.") from None
         return proxy
 
     def live_for(self, vote_id, resident: Resident) -> VoteProxy | None:
