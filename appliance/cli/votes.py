@@ -21,6 +21,8 @@ def register(sub) -> None:
     t.add_argument("ballots", type=Path)
     t.add_argument("--special", action="append", default=[], metavar="MATTER",
                    help=_("a matter under art. 278 items 6-8 (needs 3/4); repeat for several"))
+    t.add_argument("--seats", action="append", default=[], metavar="MATTER=N",
+                   help=_("a committee election with N seats; its rows are MATTER｜candidate; repeat for several"))
     t.add_argument("--json", action="store_true", help=_("print JSON"))
     t.set_defaults(func=cmd_tally)
     v = vsub.add_parser("verify", help=_("check an exported ballot ledger (JSON lines) and re-count it"))
@@ -34,8 +36,10 @@ def register(sub) -> None:
 
 
 def cmd_tally(args) -> int:
-    from appliance.votes.files import read_ballots, read_roll
-    from appliance.votes.tally import tally
+    from appliance.errors import ValidationError
+    from appliance.votes.election import count_election
+    from appliance.votes.files import CANDIDATE_SEP, gather_election, parse_seats, read_ballots, read_roll
+    from appliance.votes.tally import owners_of, tally
 
     roll, bad = read_roll(args.roll)
     ballots, matters, bad_ballots = read_ballots(args.ballots, roll) if not bad else ({}, [], [])
@@ -46,7 +50,15 @@ def cmd_tally(args) -> int:
             print("  " + str(b), file=sys.stderr)
         return 1
     matters += [m for m in args.special if m not in matters]
-    results = tally(roll, ballots, matters, args.special)
+    try:
+        elections = [(m, n, *gather_election(ballots, matters, m, n)) for m, n in map(parse_seats, args.seats)]
+    except ValidationError as exc:
+        print(exc.message(), file=sys.stderr)
+        return 1
+    folded = {name for m, _n, names, _c in elections for name in (f"{m}{CANDIDATE_SEP}{c}" for c in names)}
+    results = tally(roll, ballots, [m for m in matters if m not in folded], args.special)
+    owners_area = owners_of(roll)
+    results += [count_election(m, owners_area, choices, n, names) for m, n, names, choices in elections]
     if args.json:
         print(json.dumps([r.as_json() for r in results], ensure_ascii=False, indent=2))
         return 0
@@ -54,6 +66,9 @@ def cmd_tally(args) -> int:
     print(_("Roll: %(units)s units, %(owners)s owners, %(area)s m²", units=len(roll), owners=owners,
             area=f"{sum(e.area for e in roll) / 100:.2f}"))
     for r in results:
+        if getattr(r, "kind", "") == "election":
+            _print_election(r)
+            continue
         kind = _("items 6-8: 3/4") if r.special else _("more than 1/2")
         print(f"\n{r.matter}  [{kind}]  → {RESULT_WORDS[r.result]} ({r.result})")
         for label, ratio in ((_("participation by area"), r.participation_area),
@@ -63,6 +78,17 @@ def cmd_tally(args) -> int:
             print(f"  {label:<28} {str(ratio):>24}  {ratio.percent():>8}")
         print("  " + _("yes %(yes)s, no %(no)s, abstain %(abstain)s, invalid %(invalid)s (owners)", **r.counts))
     return 0
+
+
+def _print_election(r) -> None:
+    print(f"\n{r.matter}  [{_('%(n)s seats', n=r.seats)}]  → {r.result}")
+    for label, ratio in ((_("participation by area"), r.participation_area),
+                         (_("participation by owners"), r.participation_owners)):
+        print(f"  {label:<28} {str(ratio):>24}  {ratio.percent():>8}")
+    for c in r.candidates:
+        print(f"  {c.number}. {c.name:<12} {c.status:<11} {_('approval by area')} {c.approval_area}  "
+              f"{_('approval by owners')} {c.approval_owners}")
+    print("  " + _("invalid %(n)s (owners)", n=r.invalid))
 
 
 def cmd_verify(args) -> int:

@@ -108,6 +108,8 @@ class RegistryService:
             "number": lambda: clean_text(data.get("number"), "number", required=True, max_len=30),
             "floor": lambda: clean_int(data.get("floor"), "floor", min=-5, max=200),
             "area_m2": lambda: clean_area(data.get("area_m2")),
+            "surveyed_area_m2": lambda: clean_area(data.get("surveyed_area_m2"), "surveyed_area_m2"),
+            "contract_area_m2": lambda: clean_area(data.get("contract_area_m2"), "contract_area_m2"),
         })
         number, floor, area = checked["number"], checked["floor"], checked["area_m2"]
         clash = Unit.select().where(Unit.building == building, Unit.number == number)
@@ -118,6 +120,8 @@ class RegistryService:
         with self.db.atomic():
             u = self.unit(unit_id) if unit_id else Unit()
             u.building, u.number, u.floor, u.area_m2 = building, number, floor, area
+            if "surveyed_area_m2" in data or "contract_area_m2" in data:  # forms without them keep them
+                u.surveyed_area_m2, u.contract_area_m2 = checked["surveyed_area_m2"], checked["contract_area_m2"]
             u.save()
             if not unit_id:
                 Household.create(unit=u, name=f"{building.name}{number}")

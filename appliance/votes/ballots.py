@@ -21,6 +21,7 @@ from appliance.db.base import find
 from appliance.db.models import Resident, Vote, VoteEntry, VotePaper, VoteRoll
 from appliance.errors import Conflict, NotFound, PermissionDenied, ValidationError
 from appliance.validation import clean_text
+from appliance.votes.election import check_marks
 from appliance.votes.tally import ABSTAIN, INVALID, NO, YES
 
 logger = logging.getLogger(__name__)
@@ -39,6 +40,7 @@ class CastResult:
 class Ballots:
     def __init__(self, db, audit, keys, roll, ledger, votes, evidence_dir: Path, clock, access=None):
         self.access = access  # the gate's PIN check, for the kiosk
+        self.proxies = None  # tenants' written proxies (set by setup: they keep their scans here too)
         self.db = db
         self.audit = audit
         self.keys = keys
@@ -50,14 +52,17 @@ class Ballots:
 
     # --- the one way into the ledger ----------------------------------------------------
     def _cast(self, vote: Vote, owner: str, choices: dict, channel: str, entered_by: str, *,
-              late_paper: bool = False, **extra) -> CastResult:
-        """``late_paper``: a paper ballot taken in during the period may be checked after it closed."""
+              late_paper: bool = False, proxy_id: int | None = None, **extra) -> CastResult:
+        """``late_paper``: a paper ballot taken in during the period may be checked after it closed.
+        ``proxy_id``: a tenant's proxy, checked again under the writer lock (a revocation wins)."""
         units = "、".join(f"{r.building} {r.number}" for r in self.roll.units_of(vote.id, owner))
         with self.ledger.lock, self.ledger.transaction():
             vote = Vote.get_by_id(vote.id)
             still = late_paper and vote.status == "closed"
             if not still and vote.id not in {v.id for v in self.votes.open_votes()}:
                 raise Conflict("This vote is not open for ballots.")
+            if proxy_id is not None and not self.proxies.still_live(proxy_id):
+                raise PermissionDenied("Your proxy for this vote was revoked.")
             live, generation = self.ledger.owner_state(vote.id, owner)
             if live is not None:
                 entry = self.ledger.append(vote, "refused", owner, units=units, choices=choices, channel=channel,
@@ -75,6 +80,9 @@ class Ballots:
         allowed = {YES, NO, ABSTAIN} | ({INVALID} if allow_invalid else set())
         out = {}
         for m in self.votes.matters(vote.id):
+            if m.is_election:
+                out[str(m.position)] = self._marks(m, data, allow_invalid)
+                continue
             value = data.get(f"m{m.position}") or ""
             if value in allowed:
                 out[str(m.position)] = value
@@ -89,6 +97,20 @@ class Ballots:
             raise ValidationError("The ballot has no choice on any matter.", field="m1")
         return out
 
+    @staticmethod
+    def _marks(m, data: dict, paper: bool):
+        """An election's marks (checkboxes ``m<pos>_c<n>``). Too many marks: on paper the ballot is
+        invalid for this matter and recorded so; on a phone or the kiosk the voter is there to fix
+        it, so the ballot is refused with the reason. A paper marked unreadable is invalid too."""
+        if paper and data.get(f"m{m.position}_invalid"):
+            return INVALID
+        marks = [n for n in range(1, len(m.candidates) + 1) if data.get(f"m{m.position}_c{n}")]
+        checked = check_marks(marks, m.seats, len(m.candidates))
+        if checked == INVALID and not paper:
+            raise ValidationError("Matter %(n)s: approve at most %(seats)s candidates.", field=f"m{m.position}",
+                                  n=m.position, seats=m.seats)
+        return checked
+
     # --- phone and kiosk -----------------------------------------------------------------
     def resident_owner(self, vote: Vote, resident: Resident) -> str:
         rows = self.roll.rows_of_resident(vote.id, resident)
@@ -97,11 +119,30 @@ class Ballots:
                                    "that the volunteers record.")
         return rows[0].owner_key
 
+    def voter_rows(self, vote_id, resident: Resident):
+        """(the roll rows this resident votes for, the proxy they vote under or None)."""
+        rows = self.roll.rows_of_resident(vote_id, resident)
+        if rows or self.proxies is None:
+            return rows, None
+        proxy = self.proxies.live_for(vote_id, resident)
+        if proxy is None:
+            return [], None
+        return self.roll.units_of(vote_id, proxy.roll.owner_key), proxy
+
     def cast_phone(self, vote_id, resident: Resident, data: dict) -> CastResult:
+        """An owner's ballot, or a tenant's under a recorded written proxy (phone only)."""
         vote = self.votes.get(vote_id)
-        owner = self.resident_owner(vote, resident)
-        return self._cast(vote, owner, self.clean_choices(vote, data, complete=True), "phone",
-                          f"resident:{resident.id}")
+        rows, proxy = self.voter_rows(vote.id, resident)
+        if not rows:
+            self.resident_owner(vote, resident)  # raises with the reason
+        choices = self.clean_choices(vote, data, complete=True)
+        if proxy is None:
+            return self._cast(vote, rows[0].owner_key, choices, "phone", f"resident:{resident.id}")
+        from appliance.votes.proxies import proxy_doc
+
+        return self._cast(vote, rows[0].owner_key, choices, "phone", f"resident:{resident.id}", proxy_id=proxy.id,
+                          proxy_doc=proxy_doc(proxy), evidence=proxy.evidence.split(".")[0],
+                          note="租户凭书面委托代业主投票")
 
     def cast_kiosk(self, vote_id, token: str, data: dict, kiosk: str) -> CastResult:
         resident = self.kiosk_resident(token)
@@ -127,11 +168,11 @@ class Ballots:
         vote = self.votes.get(vote_id)
         if vote.status == "draft":
             raise NotFound("No such vote.")
-        rows = self.roll.rows_of_resident(vote.id, resident)
-        if rows and vote.status == "open":
-            self.record_read(vote, resident)
+        rows, proxy = self.voter_rows(vote.id, resident)
+        if rows and proxy is None and vote.status == "open":
+            self.record_read(vote, resident)  # delivery reaches the owner, not the proxy holder
         mine = self.ledger.owner_state(vote.id, rows[0].owner_key)[0] if rows else None
-        return {"vote": vote, "matters": self.votes.matters(vote.id), "units": rows, "mine": mine,
+        return {"vote": vote, "matters": self.votes.matters(vote.id), "units": rows, "mine": mine, "proxy": proxy,
                 "can_vote": bool(rows) and mine is None and vote.id in {v.id for v in self.votes.open_votes()}}
 
     def kiosk_token(self, resident_id: int, minutes: int = 3) -> str:
@@ -156,7 +197,7 @@ class Ballots:
             self.roll.mark_delivered(vote, [r.id for r in rows], "read_on_me", f"resident:{resident.id}")
 
     def my_ballot(self, vote_id, resident: Resident) -> VoteEntry | None:
-        rows = self.roll.rows_of_resident(vote_id, resident)
+        rows = self.voter_rows(vote_id, resident)[0]
         return self.ledger.owner_state(vote_id, rows[0].owner_key)[0] if rows else None
 
     # --- paper and proxy --------------------------------------------------------------------

@@ -17,9 +17,22 @@ from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
 from appliance.errors import ValidationError
 from appliance.votes import chain
-from appliance.votes.tally import SPECIAL_ITEMS, tally
+from appliance.votes.election import count_all, spec_of
+from appliance.votes.tally import SPECIAL_ITEMS
 
 CHOICE_TEXT = {"yes": "赞成", "no": "反对", "abstain": "弃权", "invalid": "无效"}
+AREA_SOURCE_TEXT = {"register": "不动产登记面积", "surveyed": "测绘面积", "contract": "合同面积", "corrected": "更正面积"}
+
+
+def candidate_name(matter: str, candidate: str) -> str:
+    return f"{matter}｜{candidate}"
+
+
+def _matter_header(m) -> dict:
+    out = {"position": m.position, "title": m.title, "item": m.item}
+    if m.is_election:
+        out.update(kind="election", seats=m.seats, candidates=list(m.candidates))
+    return out
 
 
 def matter_name(position, title: str) -> str:
@@ -40,8 +53,7 @@ class Exporter:
         head = self.ledger.head(vote.id)
         public = self.keys.public_key.public_bytes(Encoding.Raw, PublicFormat.Raw).hex()
         header = {"vote": str(vote.uuid), "title": vote.title, "box": self.box_id, "rule": vote.rule,
-                  "matters": [{"position": m.position, "title": m.title, "item": m.item}
-                              for m in self.service.matters(vote.id)],
+                  "matters": [_matter_header(m) for m in self.service.matters(vote.id)],
                   "head": list(head) if head else None, "public_key": public,
                   "signature": self.keys.sign(head_message(str(vote.uuid), head)).hex()}
         return json.dumps(header, ensure_ascii=False, sort_keys=True) + "\n" + self.ledger.export_lines(vote)
@@ -49,13 +61,16 @@ class Exporter:
     def roll_csv(self, vote_id) -> str:
         out = io.StringIO()
         w = csv.writer(out)
-        w.writerow(["unit", "owner", "area", "building"])
+        w.writerow(["unit", "owner", "area", "building", "area_source"])
         for r in self.roll.rows(vote_id):
-            w.writerow([f"{r.building} {r.number}", r.owner_key, f"{r.area // 100}.{r.area % 100:02d}", r.building])
+            w.writerow([f"{r.building} {r.number}", r.owner_key, f"{r.area // 100}.{r.area % 100:02d}", r.building,
+                        r.area_source])
         return out.getvalue()
 
     def ballots_csv(self, vote_id) -> str:
-        matters = {str(m.position): matter_name(m.position, m.title) for m in self.service.matters(vote_id)}
+        matter_rows = self.service.matters(vote_id)
+        matters = {str(m.position): matter_name(m.position, m.title) for m in matter_rows}
+        candidates = {str(m.position): m.candidates for m in matter_rows if m.is_election}
         units = {}
         for r in self.roll.rows(vote_id):
             units.setdefault(r.owner_key, f"{r.building} {r.number}")
@@ -64,7 +79,14 @@ class Exporter:
         w.writerow(["unit", "matter", "choice"])
         for owner, e in chain.effective(self.ledger.entries(vote_id)).items():
             for pos, choice in sorted(e["choices"].items(), key=lambda kv: int(kv[0])):
-                w.writerow([units[owner], matters[pos], CHOICE_TEXT[choice]])
+                if pos in candidates:
+                    # One row per candidate, so `linli votes tally` re-checks each candidate's double
+                    # threshold; seats and ranks are re-run by `linli votes verify --roll`.
+                    for n, name in enumerate(candidates[pos], start=1):
+                        text = "无效" if choice == "invalid" else ("赞成" if n in choice else "弃权")
+                        w.writerow([units[owner], candidate_name(matters[pos], name), text])
+                else:
+                    w.writerow([units[owner], matters[pos], CHOICE_TEXT[choice]])
         return out.getvalue()
 
     def special_matters(self, vote_id) -> list[str]:
@@ -82,16 +104,27 @@ class Exporter:
         ws.append(["事项", "第278条事项", "计票方式", "结果", "参与面积", "参与人数", "同意面积", "同意人数"])
         for i, m in enumerate(res["matters"]):
             for label, results in (("严格计票", res["strict"]), ("议事规则计票", res["rule"])):
-                if results:
+                if results and m.is_election and label == "严格计票":  # elections are only counted strictly
+                    r = results[i]
+                    ws.append([f"{m.title}（{r.seats}席）", m.item, label, r.result, str(r.participation_area),
+                               str(r.participation_owners), "", ""])
+                    for c in r.candidates:
+                        ws.append([candidate_name(m.title, c.name), m.item, label, c.status,
+                                   str(r.participation_area), str(r.participation_owners), str(c.approval_area),
+                                   str(c.approval_owners)])
+                elif results and not m.is_election:
                     r = results[i]
                     ws.append([m.title, m.item, label, r.result, str(r.participation_area),
                                str(r.participation_owners), str(r.approval_area), str(r.approval_owners)])
+        fallback = res["fallback"]
+        ws.append([])
+        ws.append(["面积来源", f"测绘面积 {fallback['surveyed']} 户", f"合同面积 {fallback['contract']} 户"])
         parts = wb.create_sheet("参与房屋")
-        parts.append(["房屋", "面积(㎡)"])
+        parts.append(["房屋", "面积(㎡)", "面积来源"])
         voted = set(chain.effective(self.ledger.entries(vote.id)))
         for r in self.roll.rows(vote.id):
             if r.owner_key in voted:
-                parts.append([f"{r.building} {r.number}", r.area / 100])
+                parts.append([f"{r.building} {r.number}", r.area / 100, AREA_SOURCE_TEXT.get(r.area_source, "")])
         buf = io.BytesIO()
         wb.save(buf)
         return buf.getvalue()
@@ -144,8 +177,14 @@ def verify_export(ledger_path: Path, roll_path: Path | None = None) -> tuple[lis
                 for pos, choice in e["choices"].items():
                     by_matter.setdefault(pos, {})[owner] = choice
             matters = header.get("matters", [])
-            special = [str(m["position"]) for m in matters if m.get("item") in SPECIAL_ITEMS]
-            for m, r in zip(matters, tally(roll, by_matter, [str(m["position"]) for m in matters], special)):
+            for m, r in zip(matters, count_all(roll, by_matter, [spec_of(m) for m in matters])):
+                if getattr(r, "kind", "") == "election":
+                    summary.append(f"{matter_name(m['position'], m['title'])}: {r.result}, {r.seats} seats, "
+                                   f"participation {r.participation_area} (area) {r.participation_owners} (owners), "
+                                   f"{r.invalid} invalid")
+                    summary += [f"  {c.number}. {c.name}: {c.status} approval {c.approval_area} (area) "
+                                f"{c.approval_owners} (owners)" for c in r.candidates]
+                    continue
                 summary.append(f"{matter_name(m['position'], m['title'])}: {r.result} "
                                f"participation {r.participation_area} (area) {r.participation_owners} (owners), "
                                f"approval {r.approval_area} (area) {r.approval_owners} (owners)")

@@ -149,3 +149,38 @@ def read_ballots(path: Path, roll: list[RollEntry]) -> tuple[dict[str, dict[str,
             matters.append(matter)
         ballots.setdefault(matter, {})[owner] = choice
     return ballots, matters, bad
+
+
+CANDIDATE_SEP = "｜"  # "matter｜candidate" in a ballots file: one row per candidate, as the box exports it
+
+
+def parse_seats(text: str) -> tuple[str, int]:
+    """``MATTER=N`` from the command line."""
+    matter, _sep, seats = (text or "").rpartition("=")
+    if not matter or not seats.isdigit() or int(seats) < 1:
+        raise ValidationError("Write the election as MATTER=SEATS, e.g. \"2. 选举业委会=5\".", field="seats")
+    return matter, int(seats)
+
+
+def gather_election(ballots: dict[str, dict[str, str]], matters: list[str], matter: str, seats: int):
+    """Fold the rows "matter｜candidate" (赞成 = approves; anything else = does not; 无效 on any
+    candidate = the owner's ballot is invalid on this matter) into one election:
+    (candidates in order of first appearance, owner -> sorted candidate numbers or ``invalid``).
+    An owner approving more candidates than there are seats is invalid too, as on paper."""
+    prefix = matter + CANDIDATE_SEP
+    names = [m for m in matters if m.startswith(prefix)]
+    if not names:
+        raise ValidationError("No rows for the election %(matter)s (expected \"%(matter)s｜candidate\").",
+                              field="seats", matter=matter)
+    choices: dict[str, object] = {}
+    for number, name in enumerate(names, start=1):
+        for owner, choice in ballots.get(name, {}).items():
+            current = choices.setdefault(owner, [])
+            if choice == INVALID or current == INVALID:
+                choices[owner] = INVALID
+            elif choice == YES:
+                current.append(number)
+    for owner, marks in choices.items():
+        if marks != INVALID and len(marks) > seats:
+            choices[owner] = INVALID
+    return [n[len(prefix):] for n in names], choices

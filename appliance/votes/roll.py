@@ -24,6 +24,27 @@ def area_cents(area) -> int:
     return int((Decimal(area) * 100).to_integral_value())
 
 
+AREA_SOURCES = ("register", "surveyed", "contract")
+
+
+def unit_area(unit: Unit):
+    """(area in m², where it comes from) by the order of the rules: the property register's area
+    (不动产登记), else the surveyed area (测绘), else the purchase contract's (合同); None if none."""
+    for source, value in zip(AREA_SOURCES, (unit.area_m2, unit.surveyed_area_m2, unit.contract_area_m2)):
+        if value is not None and value > 0:
+            return value, source
+    return None
+
+
+def fallback_count(rows) -> dict[str, int]:
+    """How many roll rows took their area from each fallback source (the tally states it)."""
+    out = {"surveyed": 0, "contract": 0}
+    for r in rows:
+        if r.area_source in out:
+            out[r.area_source] += 1
+    return out
+
+
 class Roll:
     def __init__(self, db, audit, clock):
         self.db = db
@@ -38,7 +59,7 @@ class Roll:
         units = list(Unit.select(Unit, Building).join(Building).where(Unit.building.in_(buildings)))
         if not units:
             raise ValidationError("No units in the vote's scope.", field="scope")
-        missing = sorted(f"{u.building.name} {u.number}" for u in units if u.area_m2 is None)
+        missing = sorted(f"{u.building.name} {u.number}" for u in units if unit_area(u) is None)
         if missing:
             raise ValidationError("These units have no floor area in the register: %(units)s",
                                   field="scope", units="、".join(missing[:30]))
@@ -56,8 +77,9 @@ class Roll:
             owners = names.get(u.id)
             key = f"u:{u.uuid}" if owners else DEVELOPER
             label = "、".join(owners) if owners else "开发商"
+            area, source = unit_area(u)
             rows.append(dict(vote=vote.id, unit=u.id, building=u.building.name, number=u.number,
-                             area=area_cents(u.area_m2), owner_key=key, owner_label=label[:255]))
+                             area=area_cents(area), area_source=source, owner_key=key, owner_label=label[:255]))
         VoteRoll.delete().where(VoteRoll.vote == vote.id).execute()
         for start in range(0, len(rows), 200):
             VoteRoll.insert_many(rows[start:start + 200]).execute()
@@ -69,8 +91,9 @@ class Roll:
         rows = list(VoteRoll.select().where(VoteRoll.vote == vote_id))
         return sorted(rows, key=lambda r: (natural_key(r.building), natural_key(r.number)))
 
-    def entries(self, vote_id) -> list[RollEntry]:
-        return [RollEntry(f"{r.building} {r.number}", r.owner_key, r.area, r.building) for r in self.rows(vote_id)]
+    def entries(self, vote_id, rows=None) -> list[RollEntry]:
+        rows = self.rows(vote_id) if rows is None else rows
+        return [RollEntry(f"{r.building} {r.number}", r.owner_key, r.area, r.building) for r in rows]
 
     def row(self, vote_id, roll_id) -> VoteRoll:
         row = find(VoteRoll, roll_id)
@@ -125,6 +148,7 @@ class Roll:
         with self.db.atomic():
             if area is not None:
                 row.area = area_cents(area)
+                row.area_source = "corrected"
             if owner == "developer":
                 row.owner_key, row.owner_label = DEVELOPER, "开发商"
             elif owner == "own" and row.unit_id is not None:

@@ -18,7 +18,8 @@ from appliance.sync import outbox
 from appliance.votes.text import clean_paragraphs
 from appliance.validation import clean_int, clean_text
 from appliance.votes import chain
-from appliance.votes.tally import SPECIAL_ITEMS, tally
+from appliance.votes.election import count_all, spec_of
+from appliance.votes.roll import fallback_count
 
 logger = logging.getLogger(__name__)
 
@@ -27,6 +28,7 @@ STATUSES = {"draft": N_("Draft"), "roll": N_("Roll published for checking"), "op
             "final": N_("Final result")}
 DEFAULT_WARNING = "本次表决依据业主大会议事规则：未在表决期限内投票的业主，视为同意参与投票业主中多数的意见。"
 MAX_MATTERS = 20
+MAX_CANDIDATES = 30
 
 
 def _when(value, field: str) -> datetime.datetime | None:
@@ -37,6 +39,30 @@ def _when(value, field: str) -> datetime.datetime | None:
         return datetime.datetime.fromisoformat(text[:32]).replace(second=0, microsecond=0, tzinfo=None)
     except ValueError:
         raise ValidationError("Not a date and time: %(value)s", field=field, value=text[:20]) from None
+
+
+def _election(m: dict, i: int, item: int) -> tuple[int, list[str]]:
+    """(seats, candidates) of a committee election matter; (0, []) for a 赞成/反对/弃权 matter."""
+    raw = m.get("candidates") or ""
+    names = [clean_text(n, f"candidates_{i}", max_len=40) for n in str(raw)[:4000].splitlines()]
+    names = [n for n in names if n]
+    seats = clean_int(m.get("seats"), f"seats_{i}", min=1, max=MAX_CANDIDATES) if names or m.get("seats") else None
+    if not names and not seats:
+        return 0, []
+    if not names:
+        raise ValidationError("List the candidates of matter %(n)s, one per line.", field=f"candidates_{i}", n=i)
+    if seats is None:
+        raise ValidationError("How many seats does matter %(n)s fill?", field=f"seats_{i}", n=i)
+    if item != 3:
+        raise ValidationError("An election with candidates is art. 278 item 3 (the owners' committee).",
+                              field=f"item_{i}")
+    if len(names) > MAX_CANDIDATES:
+        raise ValidationError("At most %(n)s candidates.", field=f"candidates_{i}", n=MAX_CANDIDATES)
+    if len(set(names)) != len(names):
+        raise ValidationError("A candidate is listed twice in matter %(n)s.", field=f"candidates_{i}", n=i)
+    if seats > len(names):
+        raise ValidationError("Matter %(n)s has more seats than candidates.", field=f"seats_{i}", n=i)
+    return seats, names
 
 
 class VoteService:
@@ -95,7 +121,7 @@ class VoteService:
             item = clean_int(m.get("item"), f"item_{i}", min=1, max=9)
             if item is None:
                 raise ValidationError("Choose the art. 278 item of matter %(n)s.", field=f"item_{i}", n=i)
-            cleaned.append((mt, item))
+            cleaned.append((mt, item, *_election(m, i, item)))
         if not cleaned:
             raise ValidationError("A vote needs at least one matter.", field="matter_1")
         if len(cleaned) > MAX_MATTERS:
@@ -109,8 +135,9 @@ class VoteService:
             vote.opens_at, vote.closes_at = opens_at, closes_at
             vote.save()
             VoteMatter.delete().where(VoteMatter.vote == vote.id).execute()
-            for pos, (mt, item) in enumerate(cleaned, start=1):
-                VoteMatter.create(vote=vote.id, position=pos, title=mt, item=item)
+            for pos, (mt, item, seats, candidates) in enumerate(cleaned, start=1):
+                VoteMatter.create(vote=vote.id, position=pos, title=mt, item=item, seats=seats, candidates=candidates,
+                                  kind="election" if seats else "choice")
             self.audit.record(actor, "update" if vote_id else "create", "vote", vote.id, {"title": title})
         return vote
 
@@ -173,19 +200,20 @@ class VoteService:
     def results(self, vote: Vote) -> dict:
         """The strict tally, the rule's tally where it applies, and why it does not otherwise."""
         matters = self.matters(vote.id)
-        positions = [str(m.position) for m in matters]
-        special = [str(m.position) for m in matters if m.item in SPECIAL_ITEMS]
-        roll = self.roll.entries(vote.id)
+        specs = [spec_of(m) for m in matters]
+        rows = self.roll.rows(vote.id)
+        roll = self.roll.entries(vote.id, rows)
         ballots = self.ballots_by_matter(vote.id)
-        strict = tally(roll, ballots, positions, special)
+        strict = count_all(roll, ballots, specs)
         rule, refusal = None, None
         if vote.rule == "silent":
             missing = len(self.roll.undelivered(vote.id))
             if missing:
                 refusal = missing
             else:
-                rule = tally(roll, ballots, positions, special, silent=True)
-        return {"matters": matters, "strict": strict, "rule": rule, "undelivered": refusal}
+                rule = count_all(roll, ballots, specs, silent=True)
+        return {"matters": matters, "strict": strict, "rule": rule, "undelivered": refusal,
+                "fallback": fallback_count(rows)}
 
     def result_summary(self, vote: Vote) -> dict:
         r = self.results(vote)
@@ -194,8 +222,9 @@ class VoteService:
         return {"matters": [{"title": m.title, "item": m.item, "strict": s.as_json(),
                              "rule": r["rule"][i].as_json() if r["rule"] else None}
                             for i, (m, s) in enumerate(zip(r["matters"], r["strict"]))],
+                "area_fallback": r["fallback"],
                 "rule_refused_undelivered": r["undelivered"], "head": list(head) if head else None,
-                "participants": [{"unit": f"{x.building} {x.number}", "area": x.area}
+                "participants": [{"unit": f"{x.building} {x.number}", "area": x.area, "source": x.area_source}
                                  for x in self.roll.rows(vote.id) if x.owner_key in voted]}
 
     def turnout(self, vote_id) -> list[dict]:

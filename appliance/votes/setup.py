@@ -10,6 +10,7 @@ from appliance.votes.ballots import Ballots
 from appliance.votes.consultations import Consultations
 from appliance.votes.export import Exporter
 from appliance.votes.ledger import Ledger
+from appliance.votes.proxies import Proxies
 from appliance.votes.roll import Roll
 from appliance.votes.service import VoteService
 from appliance.votes.suggestions import Suggestions
@@ -39,9 +40,11 @@ def setup(ctx: Context) -> VotesFeature:
 
     ballots = Ballots(ctx.db, ctx.audit, ctx.keys, roll, ledger, service, ctx.home / "votes" / "evidence", clock,
                       access=ctx.need(AccessFeature).service)
+    ballots.proxies = Proxies(ctx.db, ctx.audit, roll, ledger, ballots._keep_scan, clock)
     feature = VotesFeature(service, roll, ledger, ballots, Exporter(service, roll, ledger, ctx.keys, ctx.box_id),
                            Suggestions(ctx.db, ctx.audit, _suggestion_photos(ctx), clock),
                            Consultations(ctx.db, ctx.audit, service, clock))
+    feature.proxies = ballots.proxies
     feature.check("votes", LedgerHealth(service, ledger))
     return feature
 

@@ -36,3 +36,29 @@ def test_paper_and_phone_forms(app, client_as, services, open_vote, community, c
                                                        "m1": m1, "m2": m2})
     assert r.status_code in (400, 403)
     assert VoteEntry.select().count() == 0
+
+
+@FUZZ
+@given(seats=junk, candidates=junk, c1=junk, c2=junk, c3=junk, doc=junk, who=junk)
+def test_election_and_proxy_forms(app, client_as, services, votes, community, seats, candidates, c1, c2, c3, doc,
+                                  who):
+    admin = client_as("admin")
+    r = admin.post("/votes/new", data={"csrf_token": csrf_token(admin, "/votes/new"), "title": "选举",
+                                       "matter_1": "选举委员", "item_1": "3", "seats_1": seats,
+                                       "candidates_1": candidates})
+    assert r.status_code in (302, 400)
+    from tests.votes.test_elections_service import ELECTION
+
+    vote = votes.service.save({"title": "换届"}, ELECTION, "admin")
+    votes.service.publish_roll(vote.id, "admin", correction_days=0)
+    votes.service.open(vote.id, "admin")
+    before = VoteEntry.select().count()
+    zhao = resident_client(app, services, community[("2号楼", "102")][0])
+    r = zhao.post(f"/me/votes/{vote.id}", data={"csrf_token": csrf_token(zhao, f"/me/votes/{vote.id}"), "m1": "yes",
+                                                "m2_c1": c1, "m2_c2": c2, "m2_c3": c3})
+    marked = sum(1 for c in (c1, c2, c3) if c)
+    assert r.status_code == (200 if marked <= 2 else 400)
+    assert VoteEntry.select().count() == before + (1 if marked <= 2 else 0)
+    r = admin.post(f"/votes/{vote.id}/proxies", data={"csrf_token": csrf_token(admin, f"/votes/{vote.id}/proxies"),
+                                                      "resident": who, "document": doc})
+    assert r.status_code in (302, 400, 409)

@@ -161,7 +161,7 @@ def test_stages_notice_objection_window_final_result_and_sync(votes, open_vote, 
         votes.ballots.cast_phone(open_vote.id, community[("1号楼", "101")][0], ALL_YES)
     vote = votes.service.publish_preliminary(open_vote.id, "admin")
     assert [m["strict"]["result"] for m in vote.result["matters"]] == ["passed", "failed"]
-    assert {"unit": "1号楼 101", "area": 8050} in vote.result["participants"]
+    assert {"unit": "1号楼 101", "area": 8050, "source": "register"} in vote.result["participants"]
     assert "张三" not in json.dumps(vote.result, ensure_ascii=False)
     with pytest.raises(Conflict):
         votes.service.finalize(vote.id, "admin")  # objections still possible

@@ -102,7 +102,9 @@ def unit_edit(unit_id):
             errors = _form_errors(exc)
     values = form or {"building_id": str(unit.building_id), "number": unit.number,
                       "floor": "" if unit.floor is None else unit.floor,
-                      "area_m2": "" if unit.area_m2 is None else unit.area_m2}
+                      "area_m2": "" if unit.area_m2 is None else unit.area_m2,
+                      "surveyed_area_m2": "" if unit.surveyed_area_m2 is None else unit.surveyed_area_m2,
+                      "contract_area_m2": "" if unit.contract_area_m2 is None else unit.contract_area_m2}
     return render_template("admin/unit_edit.html", unit=unit, form=values, buildings=services().registry.buildings(),
                            errors=errors), 400 if errors else 200
 

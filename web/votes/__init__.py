@@ -43,7 +43,8 @@ def _form(vote=None, errors=None, form=None, status=200):
 
 
 def _matters_from(form) -> list[dict]:
-    return [{"title": form.get(f"matter_{i}", ""), "item": form.get(f"item_{i}", "")}
+    return [{"title": form.get(f"matter_{i}", ""), "item": form.get(f"item_{i}", ""),
+             "seats": form.get(f"seats_{i}", ""), "candidates": form.get(f"candidates_{i}", "")}
             for i in range(1, MATTER_ROWS + 1)]
 
 
@@ -114,4 +115,4 @@ def step(vote_id, step):
     return redirect(url_for("votes.detail", vote_id=vote_id))
 
 
-from web.votes import paper, participation, roll  # noqa: E402,F401  (their routes are on bp)
+from web.votes import paper, participation, proxies, roll  # noqa: E402,F401  (their routes are on bp)

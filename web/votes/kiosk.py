@@ -42,10 +42,10 @@ def pin():
     return _ballot(open_votes[0].id, token)
 
 
-def _ballot(vote_id, token, error=None, form=None, status=200):
+def _ballot(vote_id, token, error=None, form=None, status=200, field=None):
     v = services().votes
     vote = v.service.get(vote_id)
-    return render_template("votes/kiosk_ballot.html", vote=vote, token=token, error=error,
+    return render_template("votes/kiosk_ballot.html", vote=vote, token=token, error=error, field=field,
                            matters=v.service.matters(vote.id), form=form or {}), status
 
 
@@ -68,7 +68,7 @@ def cast(vote_id):
         result = v.ballots.cast_kiosk(vote_id, token, request.form.to_dict(), _kiosk())
     except LinliError as exc:
         try:
-            return _ballot(vote_id, token, exc.message(), request.form, 400)
+            return _ballot(vote_id, token, exc.message(), request.form, 400, getattr(exc, "field", None))
         except LinliError:  # no such vote either
             return home(exc.message(), 400)
     return render_template("votes/kiosk_done.html", result=result, vote=v.service.get(vote_id))

@@ -6,6 +6,7 @@ from __future__ import annotations
 from flask import redirect, render_template, request, url_for
 
 from appliance.errors import LinliError
+from appliance.votes.roll import fallback_count
 from web.auth import READERS, STAFF, actor, roles
 from web.votes import bp, votes
 
@@ -16,7 +17,8 @@ def roll(vote_id, error=None, status=200):
     v = votes()
     vote = v.service.get(vote_id)
     public = request.args.get("print") == "1"
-    return render_template("votes/roll.html", vote=vote, rows=v.roll.rows(vote.id), public=public,
+    rows = v.roll.rows(vote.id)
+    return render_template("votes/roll.html", vote=vote, rows=rows, public=public, fallback=fallback_count(rows),
                            suggestions=[] if public else v.roll.suggestions(vote.id), error=error), status
 
 

@@ -12,6 +12,7 @@ from appliance.db.models.workorders import WorkOrder, WorkOrderCategory, WorkOrd
 from appliance.db.models.care import CareAlert, CareAlertStep, CarePlan, CareRoutine, CareSignal, CareVisit, CommunityService, Grid, GridBuilding, GridTask, MealBooking  # noqa: F401
 from appliance.db.models.parking import CarEvent, CarParkCount, CarPass, CarQuestion  # noqa: F401
 from appliance.db.models.votes import Vote, VoteEntry, VoteMatter, VotePaper, VoteRoll  # noqa: F401
+from appliance.db.models.votes import VoteProxy  # noqa: F401
 from appliance.db.models.deliberation import (  # noqa: F401
     Consultation, ConsultationComment, ConsultationProposal, ProposalSupport, Suggestion, SuggestionSupport)
 from appliance.db.models.system import AcceptanceEntry, SetupStep  # noqa: F401

@@ -23,6 +23,8 @@ class Unit(SyncedModel):
     number = CharField()  # e.g. "2单元301"
     floor = IntegerField(null=True)
     area_m2 = DecimalField(max_digits=8, decimal_places=2, null=True)
+    surveyed_area_m2 = DecimalField(max_digits=8, decimal_places=2, null=True)  # 测绘面积, when not registered
+    contract_area_m2 = DecimalField(max_digits=8, decimal_places=2, null=True)  # 合同面积, the last fallback
 
     class Meta:
         indexes = ((("building", "number"), True),)

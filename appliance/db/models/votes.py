@@ -4,7 +4,7 @@ ballot ledger and paper ballots waiting for a second person's check."""
 from peewee import AutoField, CharField, DateTimeField, ForeignKeyField, IntegerField, TextField
 
 from appliance.db.base import BaseModel, JSONField, SyncedModel, now, register
-from appliance.db.models.registry import Unit
+from appliance.db.models.registry import Resident, Unit
 
 
 @register
@@ -33,6 +33,13 @@ class VoteMatter(BaseModel):
     position = IntegerField()
     title = CharField()
     item = IntegerField()  # art. 278 item 1..9
+    kind = CharField(default="choice")  # choice | election (committee seats)
+    seats = IntegerField(default=0)  # election: how many seats
+    candidates = JSONField(default=list)  # election: candidate names, numbered from 1 in this order
+
+    @property
+    def is_election(self) -> bool:
+        return self.kind == "election"
 
 
 @register
@@ -48,6 +55,7 @@ class VoteRoll(BaseModel):
     delivered_at = DateTimeField(null=True)
     delivered_how = CharField(default="")  # signed | read_on_me
     delivered_by = CharField(default="")
+    area_source = CharField(default="register")  # register | surveyed | contract
 
 
 @register
@@ -91,3 +99,21 @@ class VotePaper(BaseModel):
     decided_by = CharField(default="")
     decided_at = DateTimeField(null=True)
     reason = CharField(default="")
+
+
+@register
+class VoteProxy(BaseModel):
+    """A written proxy (书面委托) from a unit's owner to a tenant, recorded by staff: the tenant
+    may then cast the owner's ballot on /me. Revoked proxies stay, with who and why."""
+
+    id = AutoField()
+    vote = ForeignKeyField(Vote, backref="proxies", on_delete="CASCADE")
+    roll = ForeignKeyField(VoteRoll, on_delete="CASCADE")
+    resident = ForeignKeyField(Resident, on_delete="CASCADE")
+    document = CharField()
+    evidence = CharField(default="")
+    recorded_by = CharField()
+    recorded_at = DateTimeField(default=now)
+    revoked_at = DateTimeField(null=True)
+    revoked_by = CharField(default="")
+    revoke_reason = CharField(default="")
