@@ -100,9 +100,14 @@ def plan_import(clean: list, labels: dict) -> ImportPlan:
         unit = units.get(key)
         if unit is None:
             if key not in seen_units:
-                plan.new_units.append(NewUnit(item.row, place, area_text(item.area)))
-        elif key not in seen_units and item.area is not None and unit.area_m2 != item.area:
-            plan.area_changes.append(AreaChange(item.row, place, area_text(unit.area_m2), area_text(item.area)))
+                plan.new_units.append(NewUnit(item.row, place, area_text(item.areas["area_m2"])))
+        elif key not in seen_units:
+            for area_key, area in item.areas.items():
+                if area is not None and getattr(unit, area_key) != area:
+                    # the register's area is plain "floor area"; a fallback says which one it is
+                    what = place if area_key == "area_m2" else f"{place} · {labels[area_key]}"
+                    plan.area_changes.append(AreaChange(item.row, what, area_text(getattr(unit, area_key)),
+                                                        area_text(area)))
         seen_units.add(key)
         new_plates = [p for p, _kind in item.plates if p not in registered]
         plan.vehicles += len(new_plates)

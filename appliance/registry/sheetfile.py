@@ -24,6 +24,8 @@ COLUMNS = [
     ("building", "楼栋", "Building"),
     ("unit", "房号", "Unit"),
     ("area_m2", "面积(㎡)", "Area (m2)"),
+    ("surveyed_area_m2", "测绘面积(㎡)", "Surveyed area (m2)"),
+    ("contract_area_m2", "合同面积(㎡)", "Contract area (m2)"),
     ("name", "姓名", "Name"),
     ("phone", "电话", "Phone"),
     ("role", "身份", "Role"),
@@ -41,11 +43,16 @@ for _key, _zh, _en in COLUMNS:
     HEADER_TO_KEY[_zh] = HEADER_TO_KEY[_en.lower()] = HEADER_TO_KEY[_key] = _key
 LABELS = {key: zh for key, zh, _ in COLUMNS}
 REQUIRED = ("building", "unit", "name")
+# 面积 is the property register's (不动产登记) area; a vote falls back to the surveyed, then the
+# contract area only where it is missing (appliance/votes), so all three travel with the unit.
+AREA_KEYS = ("area_m2", "surveyed_area_m2", "contract_area_m2")
 
 INSTRUCTIONS = [
     N_("One row per resident. Required columns: 楼栋, 房号, 姓名."),
     N_("楼栋 must match a building already created on the Buildings page."),
     N_("身份: 业主, 租户 or 家庭成员. Dates like 2024-03-01. Flags: 是 or 否."),
+    N_("面积 is the area in the property register (不动产登记). Fill 测绘面积 or 合同面积 only for units "
+       "without it: owners' votes then use the surveyed, else the contract area."),
     N_("车牌: one or more plates separated by commas, e.g. 京A12345, 粤B D12345."),
     N_("A row with the same building, unit and name as an existing resident updates that resident."),
 ]

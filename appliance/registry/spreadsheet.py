@@ -21,7 +21,7 @@ from appliance.db.models import Building, Household, Resident, Unit, Vehicle
 from appliance.errors import ValidationError
 from appliance.i18n import gettext
 from appliance.registry.service import check_plate, resident_payload
-from appliance.registry.sheetfile import COLUMNS, INSTRUCTIONS, LABELS, read_rows
+from appliance.registry.sheetfile import AREA_KEYS, COLUMNS, INSTRUCTIONS, LABELS, read_rows
 from appliance.registry.plan import AreaChange, NewUnit, ResidentChange, area_text, plan_import
 from appliance.sync import outbox
 from appliance.validation import (ROLE_LABELS, clean_area, clean_date, clean_flag, clean_int, clean_phone,
@@ -72,7 +72,7 @@ class _CleanRow:
     row: int
     building: Building
     unit_number: str
-    area: object
+    areas: dict  # AREA_KEYS -> Decimal or None (None: the file says nothing, keep what the box has)
     values: dict
     plates: list[tuple[str, str]]
 
@@ -122,11 +122,13 @@ class ResidentsIO:
                 "disability": attempt("disability", clean_flag),
                 "notes": attempt("notes", clean_text, max_len=500),
             }
-            area = attempt("area_m2", lambda v, f, row: clean_area(v, f, row))
-            if area is not None and building_name and unit_number:
-                first = unit_areas.setdefault((building_name, unit_number), (area, row))
+            areas = {key: attempt(key, lambda v, f, row: clean_area(v, f, row)) for key in AREA_KEYS}
+            for key, area in areas.items():
+                if area is None or not (building_name and unit_number):
+                    continue
+                first = unit_areas.setdefault((building_name, unit_number, key), (area, row))
                 if first[0] != area:  # one unit, one area: it weights its owner's vote
-                    report.errors.append(RowError(row, LABELS["area_m2"], gettext(
+                    report.errors.append(RowError(row, LABELS[key], gettext(
                         "Floor area %(area)s differs from %(other)s on row %(row)s for the same unit.",
                         area=area_text(area), other=area_text(first[0]), row=first[1])))
             if values["move_in"] and values["move_out"] and values["move_out"] < values["move_in"]:
@@ -163,7 +165,7 @@ class ResidentsIO:
                     values[key] = bool(values[key])
                 values["role"] = values["role"] or "owner"
                 values["notes"] = values["notes"] or ""
-                clean.append(_CleanRow(row, building, unit_number, area, values, plates))
+                clean.append(_CleanRow(row, building, unit_number, areas, values, plates))
         return clean, report
 
     def import_file(self, path: Path, actor: str, dry_run: bool = False, progress=None) -> ImportReport:
@@ -204,11 +206,13 @@ class ResidentsIO:
         for done, item in enumerate(clean, start=1):
             key = (item.building.id, item.unit_number)
             unit = units.get(key)
+            given = {k: v for k, v in item.areas.items() if v is not None}
             if unit is None:
-                unit = Unit.create(building=item.building, number=item.unit_number, area_m2=item.area)
+                unit = Unit.create(building=item.building, number=item.unit_number, **given)
                 units[key] = unit
-            elif item.area is not None and unit.area_m2 != item.area:
-                unit.area_m2 = item.area
+            elif any(getattr(unit, k) != v for k, v in given.items()):
+                for k, v in given.items():
+                    setattr(unit, k, v)
                 unit.save()
             household = households.get(unit.id)
             if household is None:
@@ -241,7 +245,8 @@ class ResidentsIO:
         for r in query:
             unit = r.household.unit
             out.append([
-                unit.building.name, unit.number, float(unit.area_m2) if unit.area_m2 is not None else None,
+                unit.building.name, unit.number,
+                *(float(getattr(unit, k)) if getattr(unit, k) is not None else None for k in AREA_KEYS),
                 r.name, r.phone, ROLE_LABELS.get(r.role, r.role),
                 r.move_in.isoformat() if r.move_in else None, r.move_out.isoformat() if r.move_out else None,
                 r.birth_year, "是" if r.living_alone_elderly else "否", "是" if r.minor else "否",
@@ -280,7 +285,7 @@ class ResidentsIO:
             cell.font = Font(bold=True)
         for row in rows:
             ws.append(row)
-        for col, width in zip("ABCDEFGHIJKLMN", (10, 12, 10, 10, 14, 10, 12, 12, 10, 9, 8, 8, 22, 20)):
+        for col, width in zip("ABCDEFGHIJKLMNOP", (10, 12, 10, 12, 12, 10, 14, 10, 12, 12, 10, 9, 8, 8, 22, 20)):
             ws.column_dimensions[col].width = width
         ws.freeze_panes = "A2"
         help_sheet = wb.create_sheet("说明")

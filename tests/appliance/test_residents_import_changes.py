@@ -114,3 +114,32 @@ def test_cli_dry_run_lists_every_change(tmp_path):
     assert "新增房屋 1号楼 9单元909，88 ㎡（第 3 行）" in out
     assert "王秀英，1号楼 1单元101（第 2 行）：" in out and "电话: 13800138000 → 13700137000" in out
     assert "1 位信息有变化" in out and "1 套房屋面积有变化" in out and "试运行" in out
+
+
+def test_surveyed_and_contract_areas_come_in_from_the_file_and_go_out_again(services, existing, tmp_path):
+    from tests.helpers import HEADER
+
+    header = HEADER + ["测绘面积(㎡)", "合同面积(㎡)"]
+    rows = [row(name="赵六", unit="3单元301", area="") + [70.25, ""],  # no register area yet: surveyed
+            row(name="钱七", unit="3单元302", area="") + ["", 66],  # only the sales contract
+            row(name="王秀英", unit="1单元101", area=62, phone="13800138000") + [61.8, ""]]
+    path = write_xlsx(tmp_path / "areas.xlsx", rows, header=header)
+    preview = services.residents_io.import_file(path, "test", dry_run=True)
+    assert preview.ok, preview.errors
+    assert [(c.place, c.old, c.new) for c in preview.area_changes] == [("1号楼 1单元101 · 测绘面积(㎡)", "", "61.8")]
+    assert services.residents_io.import_file(path, "test").ok
+    surveyed = Unit.get(Unit.number == "3单元301")
+    assert (surveyed.area_m2, surveyed.surveyed_area_m2, surveyed.contract_area_m2) == (None, 70.25, None)
+    assert Unit.get(Unit.number == "3单元302").contract_area_m2 == 66
+    exported = services.residents_io.export_rows()
+    assert [r[2:5] for r in exported if r[1] == "3单元301"] == [[None, 70.25, None]]
+
+
+def test_a_fallback_area_column_with_garbage_names_the_column_and_writes_nothing(services, existing, tmp_path):
+    from tests.helpers import HEADER
+
+    rows = [row(name="赵六", unit="3单元301", area="") + ["七十", ""]]
+    path = write_xlsx(tmp_path / "bad.xlsx", rows, header=HEADER + ["测绘面积(㎡)", "合同面积(㎡)"])
+    report = services.residents_io.import_file(path, "test")
+    assert [(e.row, e.column) for e in report.errors] == [(2, "测绘面积(㎡)")]
+    assert not Unit.select().where(Unit.number == "3单元301").exists()

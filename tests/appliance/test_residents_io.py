@@ -65,7 +65,7 @@ def test_round_trip_is_lossless(services, buildings, tmp_path):
     again = services.residents_io.import_file(out, "test")
     assert again.ok and again.created == 0 and again.updated == 0 and again.unchanged == 3  # nothing changes
     assert services.residents_io.export_rows() == first
-    assert first[0][12] == "京A12345, 京AD12345" or "京AD12345" in first[0][12]
+    assert first[0][14] == "京A12345, 京AD12345" or "京AD12345" in first[0][14]
 
 
 def test_csv_in_gbk_from_chinese_excel(services, buildings, tmp_path):
@@ -103,4 +103,4 @@ def test_template_has_the_headers_and_no_rows(services, tmp_path):
     path = tmp_path / "t.xlsx"
     assert services.residents_io.export_file(path, template_only=True) == 0
     ws = load_workbook(path).worksheets[0]
-    assert [c.value for c in ws[1]][:4] == ["楼栋", "房号", "面积(㎡)", "姓名"] and ws.max_row == 1
+    assert [c.value for c in ws[1]][:6] == ["楼栋", "房号", "面积(㎡)", "测绘面积(㎡)", "合同面积(㎡)", "姓名"] and ws.max_row == 1
