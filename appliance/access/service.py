@@ -169,6 +169,14 @@ class AccessService:
             self.pin_throttle.succeeded(kiosk)
             return cred.resident, None
 
+    def identify_by_pin(self, text, kiosk: str) -> Resident:
+        """:meth:`check_pin` for the kiosk's own-PIN pages (face, care corner, ballots): the
+        resident, or PermissionDenied saying why in words."""
+        resident, refusal = self.check_pin(text, kiosk)
+        if resident is None:
+            raise PermissionDenied(REASONS.get(refusal, REASONS["bad_pin"]))
+        return resident
+
     def identified_attempt(self, method: str, resident, source: str, refusal: str | None = None) -> Decision:
         """A method that recognised the person itself (face): ``refusal`` when it did not,
         else the resident's validity is checked exactly as for a PIN and the gate opens."""

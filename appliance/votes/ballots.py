@@ -153,11 +153,7 @@ class Ballots:
 
     def kiosk_sign_in(self, pin, kiosk: str) -> tuple[Resident, str, list[Vote]]:
         """The PIN's owner, a short pass to the ballot page, and the open votes they may vote in."""
-        from appliance.access.service import REASONS
-
-        resident, refusal = self.access.check_pin(pin, kiosk)
-        if resident is None:
-            raise PermissionDenied(REASONS.get(refusal, REASONS["bad_pin"]))
+        resident = self.access.identify_by_pin(pin, kiosk)
         mine = [v for v in self.votes.open_votes() if self.roll.rows_of_resident(v.id, resident)]
         if not mine:
             raise PermissionDenied("There is no vote open for your unit now.")

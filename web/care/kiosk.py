@@ -10,10 +10,10 @@ import logging
 from flask import Blueprint, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
-from appliance.access.service import REASONS
 from appliance.errors import LinliError
-from web.auth import load_user, roles, services
-from web.kiosk.face import allow_resident_at_kiosk, kiosk_resident
+from web.auth import roles, services
+from web.kiosk.pin import kiosk_name as _kiosk_name
+from web.kiosk.pin import kiosk_resident, pin_pad, sign_in
 from web.params import date_arg
 
 logger = logging.getLogger(__name__)
@@ -21,27 +21,16 @@ logger = logging.getLogger(__name__)
 bp = Blueprint("care", __name__, url_prefix="/care")
 
 
-def _kiosk_name() -> str:
-    user = load_user()
-    return user.username if user else "kiosk"
-
-
 @bp.get("/")
 @roles("kiosk")
 def pin_page():
-    return render_template("care/kiosk_pin.html", pin_length=services().access.settings.pin_length, error=None)
+    return pin_pad("care/kiosk_pin.html")
 
 
 @bp.post("/")
 @roles("kiosk")
 def pin_check():
-    access = services().access
-    resident, refusal = access.check_pin(request.form.get("pin", "")[:32], _kiosk_name())
-    if resident is None:
-        return render_template("care/kiosk_pin.html", pin_length=access.settings.pin_length,
-                               error=_(REASONS.get(refusal, REASONS["bad_pin"]))), 400
-    allow_resident_at_kiosk(resident.id)
-    return redirect(url_for("kiosk.care.me"))
+    return sign_in("care/kiosk_pin.html", lambda resident: url_for("kiosk.care.me"))
 
 
 def _page(message=None, error=None, status=200):

@@ -8,37 +8,21 @@ browser, and are dropped as soon as the template is made.
 from __future__ import annotations
 
 import logging
-import time
 
-from flask import Blueprint, abort, redirect, render_template, request, session, url_for
+from flask import Blueprint, abort, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from appliance.errors import LinliError
 from web.auth import actor, load_user, roles, services
+from web.kiosk.pin import forget_kiosk_resident, kiosk_resident, pin_pad, sign_in
 
 logger = logging.getLogger(__name__)
 
 bp = Blueprint("face", __name__, url_prefix="/face")
 ROLES = ("kiosk", "volunteer", "admin")
 EXTRA_FRAMES = 3  # a few more than needed: some frames fail the quality gates
-# Set by the kiosk's PIN step once a resident has proved who they are; the kiosk device may
-# only enroll or withdraw that resident. Staff (with the resident present) may act for anyone.
-KIOSK_RESIDENT = "kiosk_resident_id"
-KIOSK_RESIDENT_UNTIL = "kiosk_resident_until"
-# The kiosk is a shared screen: whoever walks up after the resident must not act for them.
-KIOSK_RESIDENT_S = 300
-
-
-def allow_resident_at_kiosk(resident_id: int) -> None:
-    """Call after the resident's PIN was verified at the kiosk."""
-    session[KIOSK_RESIDENT] = int(resident_id)
-    session[KIOSK_RESIDENT_UNTIL] = time.time() + KIOSK_RESIDENT_S
-
-
-def kiosk_resident() -> int | None:
-    if session.get(KIOSK_RESIDENT_UNTIL, 0) < time.time():
-        return None
-    return session.get(KIOSK_RESIDENT)
+# The kiosk device may only enroll or withdraw the resident who gave their PIN (web/kiosk/pin.py);
+# staff (with the resident present) may act for anyone.
 
 
 def _face_feature():
@@ -69,31 +53,20 @@ def capture(count: int) -> list:
 def pin_page():
     """A resident alone at the kiosk proves who they are with their PIN (nothing opens)."""
     _face_feature()
-    return render_template("kiosk/face/pin.html", pin_length=services().access.settings.pin_length, error=None)
+    return pin_pad("kiosk/face/pin.html")
 
 
 @bp.post("/")
 @roles("kiosk")
 def pin_check():
     _face_feature()
-    access = services().access
-    user = load_user()
-    resident, refusal = access.check_pin(request.form.get("pin", "")[:32], user.username if user else "kiosk")
-    if resident is None:
-        from appliance.access.service import REASONS
-
-        return render_template("kiosk/face/pin.html", pin_length=access.settings.pin_length,
-                               error=_(REASONS.get(refusal, REASONS["bad_pin"]))), 400
-    allow_resident_at_kiosk(resident.id)
-    logger.info("resident %s identified by PIN at the kiosk for face entry settings", resident.id)
-    return redirect(url_for("kiosk.face.enroll_page", resident_id=resident.id))
+    return sign_in("kiosk/face/pin.html", lambda resident: url_for("kiosk.face.enroll_page", resident_id=resident.id))
 
 
 @bp.post("/done")
 @roles(*ROLES)
 def done():
-    session.pop(KIOSK_RESIDENT, None)
-    session.pop(KIOSK_RESIDENT_UNTIL, None)
+    forget_kiosk_resident()
     return redirect(url_for("kiosk.home"))
 
 
