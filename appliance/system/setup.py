@@ -28,6 +28,8 @@ class SystemFeature(Feature):
     updates: UpdateService
     wizard: FirstBootWizard
     acceptance: AcceptanceTable
+    clock_keeper: object = None
+    clock_sync_task: object = None
     nightly_backup: object = None
     update_launcher: object = None
 
@@ -93,7 +95,12 @@ def setup(ctx: Context) -> SystemFeature:
                                          clock=ctx.clock)
     feature.check("backup", lambda: backup_ok(feature.backups, ctx.clock))
     feature.check("update", lambda: update_ok(feature.updates))
-    feature.check("clock", lambda: clock_ok(ctx.clock))
+    feature.clock_keeper = make_clock_keeper(ctx)
+    feature.clock_sync_task = _register_clock_sync(ctx.huey, feature.clock_keeper)
+    # The wizard's typed time goes through the keeper, so the source says "set by hand".
+    feature.wizard.system_clock = _HandClock(feature.wizard.system_clock, feature.clock_keeper)
+    feature.on_start(lambda: _sync_in_background(feature.clock_keeper))
+    feature.check("clock", lambda: clock_ok(ctx.clock, feature.clock_keeper))
     paths = BoardPaths()
     feature.check("storage", lambda: storage_ok(config.home, paths))
     feature.check("temperature", lambda: temperature_ok(paths))
@@ -142,6 +149,78 @@ def make_wizard(ctx: Context, sticks) -> FirstBootWizard:
     accounts = AccountService(ctx.audit, cfg.web.login_max_failures, cfg.web.login_lockout_s)
     return FirstBootWizard(cfg, accounts, ctx.audit, NetworkManagerBackend() if real else SimulatedNetwork(),
                            TimedatectlClock() if real else SimulatedClock(), sync=_LazySync(ctx), sticks=sticks)
+
+
+def make_clock_keeper(ctx: Context):
+    """NTP, else the 4G network's time, else the RTC; simulated (none fitted) off the Pi."""
+    from appliance.system.clock import SYNC_FLAGS
+    from appliance.system.timesource import ClockKeeper
+    from hardware.board import on_pi
+    from hardware.rtc import HwclockRtc, SimulatedRtc
+    from hardware.systemclock import SimulatedClock, TimedatectlClock
+
+    cfg = ctx.config
+    real = ctx.hardware and on_pi(cfg.hardware.backend)
+    return ClockKeeper(cfg.home / "system" / "clock.json", TimedatectlClock() if real else SimulatedClock(),
+                       ntp_synced=lambda: any(p.exists() for p in SYNC_FLAGS),
+                       modem_time=_modem_time(cfg) if real else (lambda: None),
+                       rtc=HwclockRtc(cfg.system.rtc_device) if real else SimulatedRtc(fitted=False),
+                       sources=[s.strip() for s in cfg.system.clock_sources.split(",")],
+                       jump_s=cfg.system.clock_jump_s)
+
+
+def _modem_time(cfg):
+    """Read the network's time through a short-lived session on the modem's AT port (only
+    asked when NTP has not synchronised; the fire-lane notifier opens the port on its own)."""
+    if cfg.firelane.modem == "off":
+        return lambda: None
+
+    def read():
+        from hardware.modem import Modem
+
+        with Modem(cfg.firelane.modem_port, command_timeout=3.0) as modem:
+            return modem.network_time()
+
+    return read
+
+
+class _HandClock:
+    def __init__(self, backend, keeper):
+        self.backend = backend
+        self.keeper = keeper
+        keeper.setter = backend
+
+    @property
+    def history(self):  # the simulated backend's, for tests
+        return self.backend.history
+
+    def set_timezone(self, zone: str) -> None:
+        self.backend.set_timezone(zone)
+
+    def set_time(self, when: datetime.datetime) -> None:
+        self.keeper.set_by_hand(when.astimezone(datetime.timezone.utc))
+
+
+def _sync_in_background(keeper) -> None:
+    import threading
+
+    def run():
+        try:
+            keeper.sync()
+        except Exception:  # top of a thread: a broken source must not stop the box starting
+            logger.exception("setting the clock at start failed")
+
+    threading.Thread(target=run, name="clock-sync", daemon=True).start()
+
+
+def _register_clock_sync(huey, keeper):
+    from huey import crontab
+
+    @huey.periodic_task(crontab(minute="*/15"))
+    def system_clock_sync() -> None:
+        keeper.sync()
+
+    return system_clock_sync
 
 
 def _make_launcher(ctx: Context):
