@@ -182,22 +182,31 @@ class HubService:
         """The box's retained MQTT status: unsigned, so anyone who may publish on the broker
         can write it. It is only shown (online, backlog, health); nothing the hub delivers
         depends on it. The box's downlink ack counts only inside a signed batch."""
-        box = HubBox.get_or_none(HubBox.box_id == box_id)
-        if box is None or not (payload is None or isinstance(payload, dict)):
+        if not (payload is None or isinstance(payload, dict)):
             return
+        # Only the status columns: a whole-row save from a read taken earlier could write back
+        # an older ``acked`` than the one a batch just stored (they run in different threads).
         if payload is None:
-            box.online = "offline"
+            changes = {HubBox.online: "offline"}
         else:
-            box.online = "online"
+            changes = {HubBox.online: "online", HubBox.last_seen: datetime.datetime.now(), HubBox.last_channel: "mqtt"}
             try:
-                box.backlog = max(0, min(int(payload.get("backlog", 0)), 2**31 - 1))
+                changes[HubBox.backlog] = max(0, min(int(payload.get("backlog", 0)), 2**31 - 1))
             except (TypeError, ValueError):
                 pass
             health = payload.get("health")
-            box.health = health if isinstance(health, dict) else box.health
-            box.last_seen = datetime.datetime.now()
-            box.last_channel = "mqtt"
-        box.save()
+            if isinstance(health, dict):
+                changes[HubBox.health] = health
+        HubBox.update(changes).where(HubBox.box_id == box_id).execute()
+
+    def box_statuses(self, statuses: dict[str, dict | None], chunk: int = 50) -> None:
+        """Many boxes' newest statuses, a few dozen per transaction so no batch waits long on
+        a box row they hold."""
+        items = sorted(statuses.items())  # the order batches lock box rows in: no deadlock
+        for i in range(0, len(items), chunk):
+            with self.db.atomic():
+                for box_id, payload in items[i:i + chunk]:
+                    self.box_status(box_id, payload)
 
     # -- downlink -------------------------------------------------------------------------------------------
     def queue_downlink(self, box_ids: list[str], kind: str, data: dict, actor: str = "") -> int:
