@@ -1,5 +1,5 @@
 """``linli hub run``, ``linli hub import-usb DIR``, ``linli hub pair-usb DIR``, ``linli hub notice``,
-``linli hub broker-config DIR``, ``linli hub box-login BOX``, ``linli hub migrate``."""
+``linli hub broker-config DIR``, ``linli hub box-login BOX``, ``linli hub migrate``, ``linli hub prune``."""
 
 from __future__ import annotations
 
@@ -46,6 +46,9 @@ def register(sub) -> None:
     a.set_defaults(func=cmd_box_login)
     a = hsub.add_parser("migrate", help=_("bring the hub database up to date"))
     a.set_defaults(func=cmd_migrate)
+    a = hsub.add_parser("prune", help=_("delete raw entries older than hub.retention allows (day counts stay)"))
+    a.add_argument("--dry-run", action="store_true", help=_("only count what would be deleted"))
+    a.set_defaults(func=cmd_prune)
 
 
 @contextlib.contextmanager
@@ -170,4 +173,25 @@ def cmd_migrate(args) -> int:
     finally:
         db.close()
     print(_("Hub database up to date (applied: %(names)s).", names=", ".join(applied) or "-"))
+    return 0
+
+
+def cmd_prune(args) -> int:
+    from appliance.hub.retention import parse_policy, prune
+
+    with open_hub() as (config, hub):
+        policy = parse_policy(config.hub.retention)
+        if not any(policy.values()):
+            print(_("hub.retention is not set: every entry is kept."))
+            return 0
+
+        def progress(kind: str, n: int) -> None:
+            print(_("%(kind)s: %(n)s deleted so far", kind=kind, n=n), end="\r", flush=True)
+
+        done = prune(hub.db, policy, dry_run=args.dry_run, progress=progress)
+        for kind, n in sorted(done.items()):
+            if args.dry_run:
+                print(_("%(kind)s: %(n)s entries would be deleted", kind=kind, n=n))
+            else:
+                print(_("%(kind)s: %(n)s entries deleted", kind=kind, n=n))
     return 0
