@@ -46,6 +46,11 @@ def register(sub) -> None:
     a.set_defaults(func=cmd_box_login)
     a = hsub.add_parser("migrate", help=_("bring the hub database up to date"))
     a.set_defaults(func=cmd_migrate)
+    a = hsub.add_parser("offer-update", help=_("offer a signed update bundle to the boxes (it goes on every sync "
+                                               "stick)"))
+    a.add_argument("file", nargs="?", help=_("the bundle (.lub); without it: list what is offered"))
+    a.add_argument("--withdraw", metavar="VERSION", help=_("stop offering this version"))
+    a.set_defaults(func=cmd_offer_update)
     a = hsub.add_parser("prune", help=_("delete raw entries older than hub.retention allows (day counts stay)"))
     a.add_argument("--dry-run", action="store_true", help=_("only count what would be deleted"))
     a.set_defaults(func=cmd_prune)
@@ -95,8 +100,13 @@ def cmd_run(args) -> int:
 def cmd_import_usb(args) -> int:
     from appliance.hub.usb import import_stick
 
-    with open_hub() as (_config, hub):
+    from appliance.hub.updates import HubUpdates
+
+    with open_hub() as (config, hub):
         report = import_stick(hub, args.dir)
+        written = HubUpdates(config.home, config.system.update_keys).to_stick(args.dir)
+    for name in written:
+        print(_("Update bundle %(name)s put on the stick for the boxes.", name=name))
     for box, info in report["boxes"].items():
         print(_("%(box)s: %(files)s files, %(new)s new entries; ack and messages written.", box=box,
                 files=info["files"], new=info["new_entries"]))
@@ -194,4 +204,25 @@ def cmd_prune(args) -> int:
                 print(_("%(kind)s: %(n)s entries would be deleted", kind=kind, n=n))
             else:
                 print(_("%(kind)s: %(n)s entries deleted", kind=kind, n=n))
+    return 0
+
+
+def cmd_offer_update(args) -> int:
+    from appliance.hub.updates import HubUpdates
+
+    config = load_config()
+    updates = HubUpdates(config.home, config.system.update_keys)
+    if args.withdraw:
+        if not updates.withdraw(args.withdraw):
+            print(_("Version %(v)s is not offered.", v=args.withdraw))
+            return 1
+        print(_("Version %(v)s is no longer offered; the next sync stick takes it off.", v=args.withdraw))
+        return 0
+    if args.file:
+        manifest = updates.offer(args.file)
+        print(_("Version %(v)s (for %(boards)s) is offered: it goes on every sync stick from now on.",
+                v=manifest.version, boards=", ".join(manifest.compatible)))
+        return 0
+    for path in updates.offered():
+        print(path.name)
     return 0

@@ -29,3 +29,5 @@ class SystemConfig:
     rtc_device: str = setting("/dev/rtc0", "Device of the battery clock (RTC), read and set like hwclock does.")
     clock_jump_s: int = setting(120, "A change of the clock by this many seconds or more is shown as a jump on the "
                                 "health page for a day.", min=5, max=86400)
+    auto_update: bool = setting(False, "Install a newer update bundle by itself once it is staged (copied off a "
+                                "stick from the district); off: an administrator taps Install.")

@@ -29,14 +29,41 @@ class SystemFeature(Feature):
     wizard: FirstBootWizard
     acceptance: AcceptanceTable
     clock_keeper: object = None
+    stage_task: object = None
     clock_sync_task: object = None
     nightly_backup: object = None
     update_launcher: object = None
 
-    def stick_bundles(self):
-        from appliance.system.stick_updates import bundles_on_sticks
+    staged_dir: Path = None
+    auto_update: bool = False
 
-        return bundles_on_sticks(self.updates, self.backups.sticks)
+    def stick_bundles(self):
+        """Bundles on the sticks now, plus the staged copies of those no longer on one."""
+        from appliance.system.stick_updates import bundles_on_sticks, stage, staged_bundles
+
+        found = bundles_on_sticks(self.updates, self.backups.sticks)
+        stage(self.updates, found, self.staged_dir)
+        on_stick = {b.version for b in found if b.ok}
+        return found + [b for b in staged_bundles(self.updates, self.staged_dir) if b.version not in on_stick]
+
+    def stage_updates(self) -> str | None:
+        """Stage what the sticks carry; with ``system.auto_update`` start the newest newer one
+        (never one that was already rolled back, never while a version is on trial). Returns
+        the version started, or None: by default the staff's tap installs."""
+        from appliance.system.bundle import version_key
+
+        bundles = [b for b in self.stick_bundles() if b.ok]
+        if not self.auto_update or not bundles:
+            return None
+        status = self.updates.status()
+        newest = max(bundles, key=lambda b: version_key(b.version))
+        last = status["last"] or {}
+        if status["trying"] or (last.get("version") == newest.version and last.get("result") == "rolled back"):
+            return None
+        if status["running"] and version_key(newest.version) <= version_key(status["running"]):
+            return None
+        self.update_launcher.start_apply(newest.path)
+        return newest.version
 
     def install_from_stick(self, path: str) -> None:
         """Start installing a bundle that is on a stick now and passes the check."""
@@ -89,6 +116,9 @@ def setup(ctx: Context) -> SystemFeature:
     feature.backups = make_backups(config, ctx.box_id, ctx.secret_key, ctx.clock)
     feature.updates = make_updates(config)
     feature.update_launcher = _make_launcher(ctx)
+    feature.staged_dir = config.home / "updates" / "staged"
+    feature.auto_update = config.system.auto_update
+    feature.stage_task = _register_staging(ctx.huey, feature)
     feature.nightly_backup = _register_nightly(ctx.huey, feature.backups, config.system.backup_hour)
     feature.wizard = make_wizard(ctx, feature.backups.sticks)
     feature.acceptance = AcceptanceTable(config, ctx.health, sync=_LazySync(ctx), last_backup=feature.backups.last,
@@ -211,6 +241,17 @@ def _sync_in_background(keeper) -> None:
             logger.exception("setting the clock at start failed")
 
     threading.Thread(target=run, name="clock-sync", daemon=True).start()
+
+
+def _register_staging(huey, feature):
+    from huey import crontab
+
+    @huey.periodic_task(crontab(minute="*/10"))
+    def system_stage_updates() -> None:
+        # Idempotent: a staged bundle is not copied twice, a started version not started again.
+        feature.stage_updates()
+
+    return system_stage_updates
 
 
 def _register_clock_sync(huey, keeper):
