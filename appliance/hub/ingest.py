@@ -131,9 +131,12 @@ def store(db, batches: list[Checked]) -> dict[int, Receipt]:
                 down[b.box] = max(down[b.box], min(b.down_ack, heads.get(b.box) or 0))
         now = datetime.datetime.now()
         channel = {b.box: b.channel for b in batches}
+        added = defaultdict(int)
+        for box, *_rest in new_rows:
+            added[box] += 1
         for box, row in rows.items():
-            HubBox.update(acked=acked[box][0], down_acked=down[box], last_seen=now,
-                          last_channel=channel[box]).where(HubBox.box_id == box).execute()
+            HubBox.update(acked=acked[box][0], down_acked=down[box], last_seen=now, last_channel=channel[box],
+                          entries=HubBox.entries + added[box]).where(HubBox.box_id == box).execute()
         log = []
         for b in batches:
             r = receipts.get(b.index)

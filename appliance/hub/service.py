@@ -261,19 +261,20 @@ class HubService:
         return list(q.limit(limit).offset(offset)) if limit else list(q)
 
     def kinds(self) -> list[str]:
-        # From the day counts (a few rows per box and day), not a scan of every entry.
-        return [k for (k,) in HubBoxDay.select(HubBoxDay.kind).distinct().order_by(HubBoxDay.kind).tuples()]
+        # Kinds that still have raw rows to show. A skip scan over the (kind, at) index: one probe per kind, however many entries.
+        cursor = self.db.execute_sql(
+            "WITH RECURSIVE k(kind) AS (SELECT MIN(kind) FROM hub_entry UNION ALL "
+            "SELECT (SELECT MIN(kind) FROM hub_entry WHERE kind > k.kind) FROM k WHERE k.kind IS NOT NULL) "
+            "SELECT kind FROM k WHERE kind IS NOT NULL")
+        return [k for (k,) in cursor.fetchall()]
 
     def overview(self) -> list[dict]:
-        """Every box with its stored entries and downlink items not yet applied, in three
-        queries whatever the number of boxes or entries (day counts, downlink heads)."""
-        from peewee import fn
-
-        entries = dict(HubBoxDay.select(HubBoxDay.box, fn.SUM(HubBoxDay.entries)).group_by(HubBoxDay.box).tuples())
+        """Every box with its stored entries and downlink items not yet applied, in two
+        queries whatever the number of boxes or entries (the boxes' running totals, downlink heads)."""
         heads = self.downlink_heads()
         # Downlink seqs of a box are contiguous (queue_downlink adds last + 1), so the
         # newest queued minus the box's ack is what it has not applied yet.
-        return [{"box": box, "entries": int(entries.get(box.box_id) or 0),
+        return [{"box": box, "entries": box.entries,
                  "down_pending": max(0, heads.get(box.box_id, (0, 0))[1] - box.down_acked)} for box in self.boxes()]
 
     def recent_batches(self, limit: int = 50) -> list[HubBatch]:
