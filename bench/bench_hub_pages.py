@@ -28,6 +28,7 @@ OLD_QUERIES = {"overview sum of day counts": "SELECT box, SUM(entries) FROM hub_
                "distinct kinds of day counts": "SELECT DISTINCT kind FROM hub_box_day ORDER BY kind"}
 PAGES = {
     "overview": "/district/",
+    "overview_page10": "/district/?page=10",
     "events_newest": "/district/events",
     "events_page50": "/district/events?page=50",
     "events_fire_lane": "/district/events?kind=firelane.event",

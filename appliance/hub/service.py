@@ -243,8 +243,9 @@ class HubService:
         return downfmt.build(items, self.hub_id, box_id, self.key)
 
     # -- views ------------------------------------------------------------------------------------------------
-    def boxes(self) -> list[HubBox]:
-        return list(HubBox.select().order_by(HubBox.box_id))
+    def boxes(self, limit: int = 0, offset: int = 0) -> list[HubBox]:
+        q = HubBox.select().order_by(HubBox.box_id)
+        return list(q.limit(limit).offset(offset)) if limit else list(q)
 
     def entry_count(self, box_id: str | None = None) -> int:
         q = HubEntry.select()
@@ -268,14 +269,15 @@ class HubService:
             "SELECT kind FROM k WHERE kind IS NOT NULL")
         return [k for (k,) in cursor.fetchall()]
 
-    def overview(self) -> list[dict]:
+    def overview(self, limit: int = 0, offset: int = 0) -> list[dict]:
         """Every box with its stored entries and downlink items not yet applied, in two
         queries whatever the number of boxes or entries (the boxes' running totals, downlink heads)."""
         heads = self.downlink_heads()
         # Downlink seqs of a box are contiguous (queue_downlink adds last + 1), so the
         # newest queued minus the box's ack is what it has not applied yet.
         return [{"box": box, "entries": box.entries,
-                 "down_pending": max(0, heads.get(box.box_id, (0, 0))[1] - box.down_acked)} for box in self.boxes()]
+                 "down_pending": max(0, heads.get(box.box_id, (0, 0))[1] - box.down_acked)}
+                for box in self.boxes(limit, offset)]
 
     def recent_batches(self, limit: int = 50) -> list[HubBatch]:
         return list(HubBatch.select().order_by(HubBatch.id.desc()).limit(limit))

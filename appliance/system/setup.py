@@ -121,6 +121,7 @@ def setup(ctx: Context) -> SystemFeature:
     feature.stage_task = _register_staging(ctx.huey, feature)
     feature.nightly_backup = _register_nightly(ctx.huey, feature.backups, config.system.backup_hour)
     feature.wizard = make_wizard(ctx, feature.backups.sticks)
+    feature.wizard.gate_test = _gate_test(ctx)
     feature.acceptance = AcceptanceTable(config, ctx.health, sync=_LazySync(ctx), last_backup=feature.backups.last,
                                          clock=ctx.clock)
     feature.check("backup", lambda: backup_ok(feature.backups, ctx.clock))
@@ -262,6 +263,18 @@ def _register_clock_sync(huey, keeper):
         keeper.sync()
 
     return system_clock_sync
+
+
+def _gate_test(ctx: Context):
+    from appliance.system.wiring import GateTest
+
+    def access():
+        from appliance.access.setup import AccessFeature
+
+        feature = ctx.find(AccessFeature)
+        return None if feature is None else feature.service
+
+    return GateTest(access, ctx.audit)
 
 
 def _make_launcher(ctx: Context):

@@ -1,5 +1,5 @@
-"""The district's boxes overview and kind list come from the day counts and downlink heads,
-and agree with the raw rows."""
+"""The district's boxes overview (each box's running total and downlink heads, a page at a
+time) and the kind list agree with the raw rows."""
 
 from __future__ import annotations
 
@@ -37,5 +37,7 @@ def test_overview_counts_entries_and_unapplied_downlink_per_box(tmp_path):
         rows = {r["box"].box_id: (r["entries"], r["down_pending"]) for r in hub.overview()}
         assert rows["box-a"] == (31, 1)
         assert hub.kinds() == ["access.event", "firelane.event", "resident.upsert"]
+        assert [r["box"].box_id for r in hub.overview(2, 0)] == ["box-a", "box-b"]
+        assert [(r["box"].box_id, r["entries"]) for r in hub.overview(2, 2)] == [("box-c", 0)]
     finally:
         hub.db.close()
