@@ -51,6 +51,9 @@ def register(sub) -> None:
     a.add_argument("file", nargs="?", help=_("the bundle (.lub); without it: list what is offered"))
     a.add_argument("--withdraw", metavar="VERSION", help=_("stop offering this version"))
     a.set_defaults(func=cmd_offer_update)
+    a = hsub.add_parser("broker-ca", help=_("make the broker's TLS certificate under a CA kept by the hub"))
+    a.add_argument("--host", action="append", default=[], help=_("name or address boxes use for the broker (repeat)"))
+    a.set_defaults(func=cmd_broker_ca)
     a = hsub.add_parser("prune", help=_("delete raw entries older than hub.retention allows (day counts stay)"))
     a.add_argument("--dry-run", action="store_true", help=_("only count what would be deleted"))
     a.set_defaults(func=cmd_prune)
@@ -225,4 +228,17 @@ def cmd_offer_update(args) -> int:
         return 0
     for path in updates.offered():
         print(path.name)
+    return 0
+
+
+def cmd_broker_ca(args) -> int:
+    from appliance.hub.ca import make_broker_certs
+
+    config = load_config()
+    made = make_broker_certs(config.home / "hub" / "broker-ca", config.hub.id, args.host)
+    print(_("Broker certificate for %(hosts)s made; CA fingerprint %(fp)s. Add to the broker's listener:",
+            hosts=", ".join(args.host), fp=made["fingerprint"]))
+    for line in (f"cafile {made['ca']}", f"certfile {made['cert']}", f"keyfile {made['key']}"):
+        print("    " + line)
+    print(_("Pairing sticks made from now on carry the CA for the boxes (linli/pairing/broker-ca.pem)."))
     return 0
