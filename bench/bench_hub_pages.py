@@ -83,6 +83,39 @@ def measure(client, repeat: int) -> dict[str, tuple[float, float]]:
     return out
 
 
+def _peak_mib() -> float:
+    import resource
+
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def export_month(client, hub, label: str) -> None:
+    """A month of every box (March) as CSV (streamed) and XLSX, then the old way (the whole
+    list in memory) last, since peak RSS only ever grows."""
+    import datetime
+
+    from appliance.hub.export import to_csv
+
+    base = _peak_mib()
+    print(f"  exports of March; process peak RSS before: {base:.0f} MiB")
+    for fmt in ("csv", "xlsx"):
+        t = time.perf_counter()
+        response = client.get(f"/district/events.{fmt}?month=2026-03")
+        size = sum(len(chunk) for chunk in response.response)  # drain the stream as a download would
+        seconds = time.perf_counter() - t
+        peak = _peak_mib()
+        print(f"    {fmt}: {size / 2**20:.1f} MiB in {seconds:.1f} s; peak RSS {peak:.0f} MiB (+{peak - base:.0f})")
+        record(f"hub_export_month_{label}_{fmt}_peak_rss_growth_mib", peak - base, "MiB",
+               goal="bounded (streamed)")
+    t = time.perf_counter()
+    old = to_csv(list(hub.iter_events(since=datetime.datetime(2026, 3, 1), until=datetime.datetime(2026, 4, 1),
+                                      chunk=10**9)))
+    peak = _peak_mib()
+    print(f"    the old way (whole list, then one bytes object): {len(old) / 2**20:.1f} MiB in "
+          f"{time.perf_counter() - t:.1f} s; peak RSS {peak:.0f} MiB (+{peak - base:.0f})")
+    record(f"hub_export_month_{label}_csv_in_memory_peak_rss_growth_mib", peak - base, "MiB", goal="(before)")
+
+
 def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(prog="python -m bench.bench_hub_pages")
     ap.add_argument("--rows", type=int, default=2_000_000, help="entries to generate (the issue's figure is 10M)")
@@ -142,6 +175,7 @@ def main(argv: list[str] | None = None) -> None:
                     print(f"    query {name:<30} p50 {statistics.median(times) * 1000:8.1f} ms   p95 "
                           f"{times[min(len(times) - 1, int(0.95 * len(times)))] * 1000:8.1f} ms", flush=True)
                 label = f"{args.rows / 1e6:g}M"
+                export_month(client, hub, label)
                 for name, (p50, p95) in after.items():
                     record(f"hub_pages_{label}_{name}_p95_ms", p95 * 1000, "ms", goal="<= 300",
                            peer="without 0004's indexes", peer_value=before[name][1] * 1000)

@@ -261,6 +261,31 @@ class HubService:
             q = q.where(HubEntry.box == box_id)
         return list(q.limit(limit).offset(offset)) if limit else list(q)
 
+    def iter_events(self, kind: str | None = None, box_id: str | None = None, since=None, until=None,
+                    chunk: int = 5000):
+        """Every matching entry, oldest first, read in keyset pages of ``chunk`` rows: an export
+        of a month or a year holds one page in memory (a plain cursor would fetch it all)."""
+        from peewee import Tuple
+
+        last = None
+        while True:
+            q = HubEntry.select().order_by(HubEntry.at, HubEntry.box, HubEntry.seq).limit(chunk)
+            if kind:
+                q = q.where(HubEntry.kind == kind)
+            if box_id:
+                q = q.where(HubEntry.box == box_id)
+            if since is not None:
+                q = q.where(HubEntry.at >= since)
+            if until is not None:
+                q = q.where(HubEntry.at < until)
+            if last is not None:
+                q = q.where(Tuple(HubEntry.at, HubEntry.box, HubEntry.seq) > Tuple(*last))
+            rows = list(q)
+            yield from rows
+            if len(rows) < chunk:
+                return
+            last = (rows[-1].at, rows[-1].box, rows[-1].seq)
+
     def kinds(self) -> list[str]:
         # Kinds that still have raw rows to show. A skip scan over the (kind, at) index: one probe per kind, however many entries.
         cursor = self.db.execute_sql(
