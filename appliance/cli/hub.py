@@ -202,6 +202,9 @@ def cmd_prune(args) -> int:
             print(_("%(kind)s: %(n)s deleted so far", kind=kind, n=n), end="\r", flush=True)
 
         done = prune(hub.db, policy, dry_run=args.dry_run, progress=progress)
+        if not any(done.values()):
+            print(_("Nothing is old enough to delete."))
+            return 0
         for kind, n in sorted(done.items()):
             if args.dry_run:
                 print(_("%(kind)s: %(n)s entries would be deleted", kind=kind, n=n))
