@@ -132,6 +132,7 @@ def main(argv: list[str] | None = None) -> None:
             url = pg.create_db("pages")
             home = tmp / "home"
             home.mkdir()
+            saved_home = os.environ.get("LINLI_HOME")  # `python -m bench` runs the next bench in this process
             os.environ["LINLI_HOME"] = str(home)
             (home / "config.toml").write_text(f'[hub]\nenabled = true\nid = "district-1"\ndb_url = "{url}"\n',
                                               encoding="utf-8")
@@ -181,6 +182,10 @@ def main(argv: list[str] | None = None) -> None:
                            peer="without 0004's indexes", peer_value=before[name][1] * 1000)
             finally:
                 rt.close()
+                if saved_home is None:
+                    os.environ.pop("LINLI_HOME", None)
+                else:
+                    os.environ["LINLI_HOME"] = saved_home
         finally:
             pg.stop()
 
