@@ -246,6 +246,8 @@ class HubConfig:
     session_expiry_s: int = setting(60, "Seconds the broker keeps a disconnected worker's session (and its share of "
                                         "the boxes' messages); brokers keep routing to it meanwhile.", min=0,
                                     max=86400)
+    retention: str = setting("", "Days raw entries are kept on the hub, per kind: access.event=400, *=3650 (* is "
+                             "every other kind; 0 or empty keeps them for ever). Day counts are always kept.")
 
 
 # Feature sections kept in their own folders (imported here, after ``setting`` exists).

@@ -139,6 +139,13 @@ def main(argv: list[str] | None = None) -> None:
                 record(f"{name}_batches_per_s", result.batches_per_s, "b/s", goal=f"= offered {args.city_rate:g}")
                 record(f"{name}_p50_ack_ms", result.p(0.50) * 1000, "ms")
                 record(f"{name}_p95_ack_ms", result.p(0.95) * 1000, "ms", goal="< 1000")
+                # Where the tail is: the batches sent while 1,000 boxes' first statuses are
+                # being stored, against the rest of the run.
+                early, n_early = result.p_sent_between(0.95, 0, 20)
+                late, n_late = result.p_sent_between(0.95, 20, 1e9)
+                print(f"   {name}: p95 of the {n_early} batches sent in the first 20 s {early * 1000:.0f} ms, "
+                      f"of the {n_late} after {late * 1000:.0f} ms; {result.resent} batches resent", flush=True)
+                record(f"{name}_p95_ack_ms_after_20s", late * 1000, "ms", goal="< 1000")
             # A city's day: 1,000 boxes x ~1,500 entries, at the best ingest rate measured above.
             if best:
                     record("hub_city_day_minutes_at_best_rate", 1000 * 1500 / best / 60, "min",

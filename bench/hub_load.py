@@ -96,6 +96,7 @@ class LoadResult:
     ack_regressions: int
     unacked_boxes: int
     bytes_per_entry: float = 0.0
+    samples: list = field(default_factory=list)  # (seconds after the run's start the batch left, latency)
 
     @property
     def batches_per_s(self) -> float:
@@ -110,6 +111,14 @@ class LoadResult:
             return float("nan")
         s = sorted(self.latencies)
         return s[min(len(s) - 1, int(q * len(s)))]
+
+    def p_sent_between(self, q: float, lo: float, hi: float) -> tuple[float, int]:
+        """Latency quantile of the batches first sent between ``lo`` and ``hi`` seconds into the
+        run, and how many there were: tells a burst at the start from queueing all along."""
+        s = sorted(lat for at, lat in self.samples if lo <= at < hi)
+        if not s:
+            return float("nan"), 0
+        return s[min(len(s) - 1, int(q * len(s)))], len(s)
 
 
 class LoadGenerator:
@@ -128,6 +137,8 @@ class LoadGenerator:
         self._by_client: dict[str, SimBox] = {}
         self.sel = selectors.DefaultSelector()
         self.latencies: list[float] = []
+        self.samples: list[tuple[float, float]] = []
+        self.t0 = time.monotonic()
         self.batches = self.resent = 0
 
     # -- pairing: the hub registers each box's key and makes its broker login -------------------------
@@ -175,7 +186,9 @@ class LoadGenerator:
         box.acked = acked
         now = time.monotonic()
         for last in [s for s in box.inflight if s <= acked]:
-            self.latencies.append(now - box.inflight.pop(last)[0])
+            sent = box.inflight.pop(last)[0]
+            self.latencies.append(now - sent)
+            self.samples.append((sent - self.t0, now - sent))
 
     def _pump(self, timeout: float) -> None:
         for key, _ev in self.sel.select(timeout):
@@ -206,6 +219,7 @@ class LoadGenerator:
         """Send every box's day; ``rate`` caps batches per second over all boxes (0: each box
         keeps ``window`` batches in flight, as fast as acks come back)."""
         started = time.monotonic()
+        self.t0 = started
         next_misc = started + 1
         next_progress = started + 0.05  # often enough that a test can act at 20 % of a fast run
         budget, last = 0.0, started
@@ -247,7 +261,7 @@ class LoadGenerator:
         elapsed = time.monotonic() - started
         return LoadResult(len(self.boxes), sum(b.acked for b in self.boxes), self.batches, self.resent, elapsed,
                           self.latencies, sum(b.ack_regressions for b in self.boxes),
-                          sum(1 for b in self.boxes if not b.done()))
+                          sum(1 for b in self.boxes if not b.done()), samples=self.samples)
 
     def close(self) -> None:
         for box in self.boxes:

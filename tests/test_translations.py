@@ -48,6 +48,7 @@ ALLOWED_WORDS = {
     # keys and values typed into config.toml's [[devices.*]] tables, as the help lines name them
     "name", "place", "watts", "responsible", "kind", "smoke", "door", "tilt", "garbage", "climate", "sos", "port",
     "register", "format", "scale", "unit", "input", "application",
+    "ntp", "rtc",  # values of system.clock_sources
 }
 # Stripped before looking: markup, technical detail behind a 详情 toggle, code, URLs and addresses,
 # placeholders of notice templates, setting keys, command lines, ALL-CAPS acronyms (PIN, QR, GPIO, USB, SD).

@@ -1,5 +1,5 @@
 """``linli hub run``, ``linli hub import-usb DIR``, ``linli hub pair-usb DIR``, ``linli hub notice``,
-``linli hub broker-config DIR``, ``linli hub box-login BOX``, ``linli hub migrate``."""
+``linli hub broker-config DIR``, ``linli hub box-login BOX``, ``linli hub migrate``, ``linli hub prune``."""
 
 from __future__ import annotations
 
@@ -46,6 +46,17 @@ def register(sub) -> None:
     a.set_defaults(func=cmd_box_login)
     a = hsub.add_parser("migrate", help=_("bring the hub database up to date"))
     a.set_defaults(func=cmd_migrate)
+    a = hsub.add_parser("offer-update", help=_("offer a signed update bundle to the boxes (it goes on every sync "
+                                               "stick)"))
+    a.add_argument("file", nargs="?", help=_("the bundle (.lub); without it: list what is offered"))
+    a.add_argument("--withdraw", metavar="VERSION", help=_("stop offering this version"))
+    a.set_defaults(func=cmd_offer_update)
+    a = hsub.add_parser("broker-ca", help=_("make the broker's TLS certificate under a CA kept by the hub"))
+    a.add_argument("--host", action="append", default=[], help=_("name or address boxes use for the broker (repeat)"))
+    a.set_defaults(func=cmd_broker_ca)
+    a = hsub.add_parser("prune", help=_("delete raw entries older than hub.retention allows (day counts stay)"))
+    a.add_argument("--dry-run", action="store_true", help=_("only count what would be deleted"))
+    a.set_defaults(func=cmd_prune)
 
 
 @contextlib.contextmanager
@@ -92,8 +103,13 @@ def cmd_run(args) -> int:
 def cmd_import_usb(args) -> int:
     from appliance.hub.usb import import_stick
 
-    with open_hub() as (_config, hub):
+    from appliance.hub.updates import HubUpdates
+
+    with open_hub() as (config, hub):
         report = import_stick(hub, args.dir)
+        written = HubUpdates(config.home, config.system.update_keys).to_stick(args.dir)
+    for name in written:
+        print(_("Update bundle %(name)s put on the stick for the boxes.", name=name))
     for box, info in report["boxes"].items():
         print(_("%(box)s: %(files)s files, %(new)s new entries; ack and messages written.", box=box,
                 files=info["files"], new=info["new_entries"]))
@@ -170,4 +186,62 @@ def cmd_migrate(args) -> int:
     finally:
         db.close()
     print(_("Hub database up to date (applied: %(names)s).", names=", ".join(applied) or "-"))
+    return 0
+
+
+def cmd_prune(args) -> int:
+    from appliance.hub.retention import parse_policy, prune
+
+    with open_hub() as (config, hub):
+        policy = parse_policy(config.hub.retention)
+        if not any(policy.values()):
+            print(_("hub.retention is not set: every entry is kept."))
+            return 0
+
+        def progress(kind: str, n: int) -> None:
+            print(_("%(kind)s: %(n)s deleted so far", kind=kind, n=n), end="\r", flush=True)
+
+        done = prune(hub.db, policy, dry_run=args.dry_run, progress=progress)
+        if not any(done.values()):
+            print(_("Nothing is old enough to delete."))
+            return 0
+        for kind, n in sorted(done.items()):
+            if args.dry_run:
+                print(_("%(kind)s: %(n)s entries would be deleted", kind=kind, n=n))
+            else:
+                print(_("%(kind)s: %(n)s entries deleted", kind=kind, n=n))
+    return 0
+
+
+def cmd_offer_update(args) -> int:
+    from appliance.hub.updates import HubUpdates
+
+    config = load_config()
+    updates = HubUpdates(config.home, config.system.update_keys)
+    if args.withdraw:
+        if not updates.withdraw(args.withdraw):
+            print(_("Version %(v)s is not offered.", v=args.withdraw))
+            return 1
+        print(_("Version %(v)s is no longer offered; the next sync stick takes it off.", v=args.withdraw))
+        return 0
+    if args.file:
+        manifest = updates.offer(args.file)
+        print(_("Version %(v)s (for %(boards)s) is offered: it goes on every sync stick from now on.",
+                v=manifest.version, boards=", ".join(manifest.compatible)))
+        return 0
+    for path in updates.offered():
+        print(path.name)
+    return 0
+
+
+def cmd_broker_ca(args) -> int:
+    from appliance.hub.ca import make_broker_certs
+
+    config = load_config()
+    made = make_broker_certs(config.home / "hub" / "broker-ca", config.hub.id, args.host)
+    print(_("Broker certificate for %(hosts)s made; CA fingerprint %(fp)s. Add to the broker's listener:",
+            hosts=", ".join(args.host), fp=made["fingerprint"]))
+    for line in (f"cafile {made['ca']}", f"certfile {made['cert']}", f"keyfile {made['key']}"):
+        print("    " + line)
+    print(_("Pairing sticks made from now on carry the CA for the boxes (linli/pairing/broker-ca.pem)."))
     return 0

@@ -112,7 +112,9 @@ def store(db, batches: list[Checked]) -> dict[int, Receipt]:
                 continue
             mine = [(b.box, e.seq, e.uuid, e.kind, datetime.datetime.fromtimestamp(e.t),
                      json.dumps(e.payload, ensure_ascii=False, sort_keys=True), received)
-                    for e in b.entries if (b.box, e.seq) not in stored]
+                    # At or below the ack an entry was stored once: missing now means the
+                    # retention job deleted it, and a late copy must not bring it back.
+                    for e in b.entries if (b.box, e.seq) not in stored and e.seq > rows[b.box].acked]
             for row in mine:
                 stored[(b.box, row[1])] = row[2]  # a later batch of this group sees them as stored
             new_rows += mine
@@ -129,9 +131,12 @@ def store(db, batches: list[Checked]) -> dict[int, Receipt]:
                 down[b.box] = max(down[b.box], min(b.down_ack, heads.get(b.box) or 0))
         now = datetime.datetime.now()
         channel = {b.box: b.channel for b in batches}
+        added = defaultdict(int)
+        for box, *_rest in new_rows:
+            added[box] += 1
         for box, row in rows.items():
-            HubBox.update(acked=acked[box][0], down_acked=down[box], last_seen=now,
-                          last_channel=channel[box]).where(HubBox.box_id == box).execute()
+            HubBox.update(acked=acked[box][0], down_acked=down[box], last_seen=now, last_channel=channel[box],
+                          entries=HubBox.entries + added[box]).where(HubBox.box_id == box).execute()
         log = []
         for b in batches:
             r = receipts.get(b.index)

@@ -26,6 +26,7 @@ class HubBox(HubModel):
     online = CharField(default="unknown")
     health = JSONField(null=True)
     mqtt_hash = TextField(default="")  # the broker's password-file hash; the password is never stored
+    entries = BigIntegerField(default=0)  # stored entries, kept by the ingest (migration 0004)
 
 
 class HubEntry(HubModel):

@@ -182,22 +182,31 @@ class HubService:
         """The box's retained MQTT status: unsigned, so anyone who may publish on the broker
         can write it. It is only shown (online, backlog, health); nothing the hub delivers
         depends on it. The box's downlink ack counts only inside a signed batch."""
-        box = HubBox.get_or_none(HubBox.box_id == box_id)
-        if box is None or not (payload is None or isinstance(payload, dict)):
+        if not (payload is None or isinstance(payload, dict)):
             return
+        # Only the status columns: a whole-row save from a read taken earlier could write back
+        # an older ``acked`` than the one a batch just stored (they run in different threads).
         if payload is None:
-            box.online = "offline"
+            changes = {HubBox.online: "offline"}
         else:
-            box.online = "online"
+            changes = {HubBox.online: "online", HubBox.last_seen: datetime.datetime.now(), HubBox.last_channel: "mqtt"}
             try:
-                box.backlog = max(0, min(int(payload.get("backlog", 0)), 2**31 - 1))
+                changes[HubBox.backlog] = max(0, min(int(payload.get("backlog", 0)), 2**31 - 1))
             except (TypeError, ValueError):
                 pass
             health = payload.get("health")
-            box.health = health if isinstance(health, dict) else box.health
-            box.last_seen = datetime.datetime.now()
-            box.last_channel = "mqtt"
-        box.save()
+            if isinstance(health, dict):
+                changes[HubBox.health] = health
+        HubBox.update(changes).where(HubBox.box_id == box_id).execute()
+
+    def box_statuses(self, statuses: dict[str, dict | None], chunk: int = 50) -> None:
+        """Many boxes' newest statuses, a few dozen per transaction so no batch waits long on
+        a box row they hold."""
+        items = sorted(statuses.items())  # the order batches lock box rows in: no deadlock
+        for i in range(0, len(items), chunk):
+            with self.db.atomic():
+                for box_id, payload in items[i:i + chunk]:
+                    self.box_status(box_id, payload)
 
     # -- downlink -------------------------------------------------------------------------------------------
     def queue_downlink(self, box_ids: list[str], kind: str, data: dict, actor: str = "") -> int:
@@ -234,8 +243,9 @@ class HubService:
         return downfmt.build(items, self.hub_id, box_id, self.key)
 
     # -- views ------------------------------------------------------------------------------------------------
-    def boxes(self) -> list[HubBox]:
-        return list(HubBox.select().order_by(HubBox.box_id))
+    def boxes(self, limit: int = 0, offset: int = 0) -> list[HubBox]:
+        q = HubBox.select().order_by(HubBox.box_id)
+        return list(q.limit(limit).offset(offset)) if limit else list(q)
 
     def entry_count(self, box_id: str | None = None) -> int:
         q = HubEntry.select()
@@ -251,21 +261,48 @@ class HubService:
             q = q.where(HubEntry.box == box_id)
         return list(q.limit(limit).offset(offset)) if limit else list(q)
 
+    def iter_events(self, kind: str | None = None, box_id: str | None = None, since=None, until=None,
+                    chunk: int = 5000):
+        """Every matching entry, oldest first, read in keyset pages of ``chunk`` rows: an export
+        of a month or a year holds one page in memory (a plain cursor would fetch it all)."""
+        from peewee import Tuple
+
+        last = None
+        while True:
+            q = HubEntry.select().order_by(HubEntry.at, HubEntry.box, HubEntry.seq).limit(chunk)
+            if kind:
+                q = q.where(HubEntry.kind == kind)
+            if box_id:
+                q = q.where(HubEntry.box == box_id)
+            if since is not None:
+                q = q.where(HubEntry.at >= since)
+            if until is not None:
+                q = q.where(HubEntry.at < until)
+            if last is not None:
+                q = q.where(Tuple(HubEntry.at, HubEntry.box, HubEntry.seq) > Tuple(*last))
+            rows = list(q)
+            yield from rows
+            if len(rows) < chunk:
+                return
+            last = (rows[-1].at, rows[-1].box, rows[-1].seq)
+
     def kinds(self) -> list[str]:
-        # From the day counts (a few rows per box and day), not a scan of every entry.
-        return [k for (k,) in HubBoxDay.select(HubBoxDay.kind).distinct().order_by(HubBoxDay.kind).tuples()]
+        # Kinds that still have raw rows to show. A skip scan over the (kind, at) index: one probe per kind, however many entries.
+        cursor = self.db.execute_sql(
+            "WITH RECURSIVE k(kind) AS (SELECT MIN(kind) FROM hub_entry UNION ALL "
+            "SELECT (SELECT MIN(kind) FROM hub_entry WHERE kind > k.kind) FROM k WHERE k.kind IS NOT NULL) "
+            "SELECT kind FROM k WHERE kind IS NOT NULL")
+        return [k for (k,) in cursor.fetchall()]
 
-    def overview(self) -> list[dict]:
-        """Every box with its stored entries and downlink items not yet applied, in three
-        queries whatever the number of boxes or entries (day counts, downlink heads)."""
-        from peewee import fn
-
-        entries = dict(HubBoxDay.select(HubBoxDay.box, fn.SUM(HubBoxDay.entries)).group_by(HubBoxDay.box).tuples())
+    def overview(self, limit: int = 0, offset: int = 0) -> list[dict]:
+        """Every box with its stored entries and downlink items not yet applied, in two
+        queries whatever the number of boxes or entries (the boxes' running totals, downlink heads)."""
         heads = self.downlink_heads()
         # Downlink seqs of a box are contiguous (queue_downlink adds last + 1), so the
         # newest queued minus the box's ack is what it has not applied yet.
-        return [{"box": box, "entries": int(entries.get(box.box_id) or 0),
-                 "down_pending": max(0, heads.get(box.box_id, (0, 0))[1] - box.down_acked)} for box in self.boxes()]
+        return [{"box": box, "entries": box.entries,
+                 "down_pending": max(0, heads.get(box.box_id, (0, 0))[1] - box.down_acked)}
+                for box in self.boxes(limit, offset)]
 
     def recent_batches(self, limit: int = 50) -> list[HubBatch]:
         return list(HubBatch.select().order_by(HubBatch.id.desc()).limit(limit))

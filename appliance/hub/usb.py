@@ -53,6 +53,10 @@ def write_pairing(hub, root: Path, writer: AtomicWriter | None = None) -> list[s
     writer = writer or AtomicWriter()
     folder = Path(root) / "linli" / "pairing"
     writer.write(folder / "hub.json", json.dumps({"hub": hub.hub_id, "public_key": hub.public_key}).encode())
+    ca = hub.dir / "broker-ca" / "ca.crt"
+    if ca.is_file():
+        # The broker's CA made by `linli hub broker-ca`: the box pins it for TLS to the broker.
+        writer.write(folder / "broker-ca.pem", ca.read_bytes())
     registered = []
     for req in sorted(folder.glob("*.box.json")):
         data = json.loads(req.read_text())

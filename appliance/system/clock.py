@@ -22,11 +22,29 @@ def clock_source() -> str:
     return "ntp" if any(p.exists() for p in SYNC_FLAGS) else "local"
 
 
-def clock_ok(clock) -> tuple[bool, str]:
+JUMP_WARN = datetime.timedelta(hours=24)
+
+
+def _source_words(source: str) -> str:
+    return {"ntp": _("from the network time (NTP)"), "4g": _("from the 4G network"),
+            "rtc": _("from the battery clock (RTC)"), "manual": _("set by hand")}.get(source, "")
+
+
+def clock_ok(clock, keeper=None) -> tuple[bool, str]:
     now = clock()
     if not clock_known(now):
         return False, _("the clock is not set (it says %(now)s): set the time in Setup → Time, or connect the "
                         "network", now=now.strftime("%Y-%m-%d %H:%M"))
+    state = keeper.check() if keeper is not None else None
+    if state is not None and state.jump_at:
+        jumped = datetime.datetime.fromisoformat(state.jump_at).astimezone().replace(tzinfo=None)
+        if now - jumped < JUMP_WARN:
+            why = _source_words(state.jump_why) or _("changed outside Linli")
+            return False, _("the clock jumped by %(s)s seconds at %(when)s (%(why)s): one-time codes, signed "
+                            "records and log times around then may be wrong; check the time is right now",
+                            s=f"{state.jump_s:+.0f}", when=jumped.strftime("%Y-%m-%d %H:%M"), why=why)
+    if state is not None and _source_words(state.source):
+        return True, _("%(now)s, %(source)s", now=now.strftime("%Y-%m-%d %H:%M"), source=_source_words(state.source))
     if clock_source() == "ntp":
         return True, _("%(now)s, from the network time", now=now.strftime("%Y-%m-%d %H:%M"))
     return True, _("%(now)s, from the box's own clock", now=now.strftime("%Y-%m-%d %H:%M"))

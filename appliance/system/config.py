@@ -24,3 +24,10 @@ class SystemConfig:
                               "is kept only when this answers OK.")
     health_timeout_s: int = setting(120, "Seconds a new version has to answer OK before the box goes back to the "
                                     "old one.", min=5, max=1800)
+    clock_sources: str = setting("ntp,4g,rtc", "Where the clock is set from, in order of trust: ntp, 4g (the "
+                                 "network's time through the modem, AT+CCLK?), rtc (a battery clock such as a DS3231).")
+    rtc_device: str = setting("/dev/rtc0", "Device of the battery clock (RTC), read and set like hwclock does.")
+    clock_jump_s: int = setting(120, "A change of the clock by this many seconds or more is shown as a jump on the "
+                                "health page for a day.", min=5, max=86400)
+    auto_update: bool = setting(False, "Install a newer update bundle by itself once it is staged (copied off a "
+                                "stick from the district); off: an administrator taps Install.")

@@ -28,13 +28,42 @@ class SystemFeature(Feature):
     updates: UpdateService
     wizard: FirstBootWizard
     acceptance: AcceptanceTable
+    clock_keeper: object = None
+    stage_task: object = None
+    clock_sync_task: object = None
     nightly_backup: object = None
     update_launcher: object = None
 
-    def stick_bundles(self):
-        from appliance.system.stick_updates import bundles_on_sticks
+    staged_dir: Path = None
+    auto_update: bool = False
 
-        return bundles_on_sticks(self.updates, self.backups.sticks)
+    def stick_bundles(self):
+        """Bundles on the sticks now, plus the staged copies of those no longer on one."""
+        from appliance.system.stick_updates import bundles_on_sticks, stage, staged_bundles
+
+        found = bundles_on_sticks(self.updates, self.backups.sticks)
+        stage(self.updates, found, self.staged_dir)
+        on_stick = {b.version for b in found if b.ok}
+        return found + [b for b in staged_bundles(self.updates, self.staged_dir) if b.version not in on_stick]
+
+    def stage_updates(self) -> str | None:
+        """Stage what the sticks carry; with ``system.auto_update`` start the newest newer one
+        (never one that was already rolled back, never while a version is on trial). Returns
+        the version started, or None: by default the staff's tap installs."""
+        from appliance.system.bundle import version_key
+
+        bundles = [b for b in self.stick_bundles() if b.ok]
+        if not self.auto_update or not bundles:
+            return None
+        status = self.updates.status()
+        newest = max(bundles, key=lambda b: version_key(b.version))
+        last = status["last"] or {}
+        if status["trying"] or (last.get("version") == newest.version and last.get("result") == "rolled back"):
+            return None
+        if status["running"] and version_key(newest.version) <= version_key(status["running"]):
+            return None
+        self.update_launcher.start_apply(newest.path)
+        return newest.version
 
     def install_from_stick(self, path: str) -> None:
         """Start installing a bundle that is on a stick now and passes the check."""
@@ -87,13 +116,22 @@ def setup(ctx: Context) -> SystemFeature:
     feature.backups = make_backups(config, ctx.box_id, ctx.secret_key, ctx.clock)
     feature.updates = make_updates(config)
     feature.update_launcher = _make_launcher(ctx)
+    feature.staged_dir = config.home / "updates" / "staged"
+    feature.auto_update = config.system.auto_update
+    feature.stage_task = _register_staging(ctx.huey, feature)
     feature.nightly_backup = _register_nightly(ctx.huey, feature.backups, config.system.backup_hour)
     feature.wizard = make_wizard(ctx, feature.backups.sticks)
+    feature.wizard.gate_test = _gate_test(ctx)
     feature.acceptance = AcceptanceTable(config, ctx.health, sync=_LazySync(ctx), last_backup=feature.backups.last,
                                          clock=ctx.clock)
     feature.check("backup", lambda: backup_ok(feature.backups, ctx.clock))
     feature.check("update", lambda: update_ok(feature.updates))
-    feature.check("clock", lambda: clock_ok(ctx.clock))
+    feature.clock_keeper = make_clock_keeper(ctx)
+    feature.clock_sync_task = _register_clock_sync(ctx.huey, feature.clock_keeper)
+    # The wizard's typed time goes through the keeper, so the source says "set by hand".
+    feature.wizard.system_clock = _HandClock(feature.wizard.system_clock, feature.clock_keeper)
+    feature.on_start(lambda: _sync_in_background(feature.clock_keeper))
+    feature.check("clock", lambda: clock_ok(ctx.clock, feature.clock_keeper))
     paths = BoardPaths()
     feature.check("storage", lambda: storage_ok(config.home, paths))
     feature.check("temperature", lambda: temperature_ok(paths))
@@ -142,6 +180,101 @@ def make_wizard(ctx: Context, sticks) -> FirstBootWizard:
     accounts = AccountService(ctx.audit, cfg.web.login_max_failures, cfg.web.login_lockout_s)
     return FirstBootWizard(cfg, accounts, ctx.audit, NetworkManagerBackend() if real else SimulatedNetwork(),
                            TimedatectlClock() if real else SimulatedClock(), sync=_LazySync(ctx), sticks=sticks)
+
+
+def make_clock_keeper(ctx: Context):
+    """NTP, else the 4G network's time, else the RTC; simulated (none fitted) off the Pi."""
+    from appliance.system.clock import SYNC_FLAGS
+    from appliance.system.timesource import ClockKeeper
+    from hardware.board import on_pi
+    from hardware.rtc import HwclockRtc, SimulatedRtc
+    from hardware.systemclock import SimulatedClock, TimedatectlClock
+
+    cfg = ctx.config
+    real = ctx.hardware and on_pi(cfg.hardware.backend)
+    return ClockKeeper(cfg.home / "system" / "clock.json", TimedatectlClock() if real else SimulatedClock(),
+                       ntp_synced=lambda: any(p.exists() for p in SYNC_FLAGS),
+                       modem_time=_modem_time(cfg) if real else (lambda: None),
+                       rtc=HwclockRtc(cfg.system.rtc_device) if real else SimulatedRtc(fitted=False),
+                       sources=[s.strip() for s in cfg.system.clock_sources.split(",")],
+                       jump_s=cfg.system.clock_jump_s)
+
+
+def _modem_time(cfg):
+    """Read the network's time through a short-lived session on the modem's AT port (only
+    asked when NTP has not synchronised; the fire-lane notifier opens the port on its own)."""
+    if cfg.firelane.modem == "off":
+        return lambda: None
+
+    def read():
+        from hardware.modem import Modem
+
+        with Modem(cfg.firelane.modem_port, command_timeout=3.0) as modem:
+            return modem.network_time()
+
+    return read
+
+
+class _HandClock:
+    def __init__(self, backend, keeper):
+        self.backend = backend
+        self.keeper = keeper
+        keeper.setter = backend
+
+    @property
+    def history(self):  # the simulated backend's, for tests
+        return self.backend.history
+
+    def set_timezone(self, zone: str) -> None:
+        self.backend.set_timezone(zone)
+
+    def set_time(self, when: datetime.datetime) -> None:
+        self.keeper.set_by_hand(when.astimezone(datetime.timezone.utc))
+
+
+def _sync_in_background(keeper) -> None:
+    import threading
+
+    def run():
+        try:
+            keeper.sync()
+        except Exception:  # top of a thread: a broken source must not stop the box starting
+            logger.exception("setting the clock at start failed")
+
+    threading.Thread(target=run, name="clock-sync", daemon=True).start()
+
+
+def _register_staging(huey, feature):
+    from huey import crontab
+
+    @huey.periodic_task(crontab(minute="*/10"))
+    def system_stage_updates() -> None:
+        # Idempotent: a staged bundle is not copied twice, a started version not started again.
+        feature.stage_updates()
+
+    return system_stage_updates
+
+
+def _register_clock_sync(huey, keeper):
+    from huey import crontab
+
+    @huey.periodic_task(crontab(minute="*/15"))
+    def system_clock_sync() -> None:
+        keeper.sync()
+
+    return system_clock_sync
+
+
+def _gate_test(ctx: Context):
+    from appliance.system.wiring import GateTest
+
+    def access():
+        from appliance.access.setup import AccessFeature
+
+        feature = ctx.find(AccessFeature)
+        return None if feature is None else feature.service
+
+    return GateTest(access, ctx.audit)
 
 
 def _make_launcher(ctx: Context):

@@ -9,6 +9,8 @@ keeps a history of what it was asked to start.
 
 from __future__ import annotations
 
+import logging
+import os
 import shutil
 import subprocess
 from dataclasses import dataclass
@@ -19,6 +21,10 @@ from appliance.i18n import N_
 from appliance.system.bundle import SUFFIX
 
 STICK_FOLDER = Path("linli") / "updates"
+# Under $LINLI_HOME: bundles copied off a stick (or received from the district) and checked
+# again there, so staff can install after the stick has gone back to the office.
+STAGED_FOLDER = Path("updates") / "staged"
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -40,6 +46,46 @@ def bundles_on_sticks(updates, sticks) -> list[StickBundle]:
                 found.append(StickBundle(path, "", False, exc.message()))
             else:
                 found.append(StickBundle(path, manifest.version, True, ""))
+    return found
+
+
+def stage(updates, found: list[StickBundle], folder: Path) -> list[Path]:
+    """Copy each bundle that passed the check into ``folder``; the copy is checked again before
+    it gets its name, so a stick pulled mid-copy leaves nothing half staged. Never applies."""
+    staged = []
+    folder.mkdir(parents=True, exist_ok=True)
+    for bundle in found:
+        if not bundle.ok:
+            continue
+        target = folder / bundle.path.name
+        try:
+            if target.exists() and target.stat().st_size == bundle.path.stat().st_size:
+                continue
+            part = target.with_name(target.name + ".part")
+            shutil.copyfile(bundle.path, part)
+            try:
+                updates.check(part)
+            except LinliError:
+                part.unlink(missing_ok=True)
+                continue
+            os.replace(part, target)
+        except OSError as exc:
+            logger.warning("could not stage %s: %s", bundle.path.name, exc)
+            continue
+        staged.append(target)
+        logger.info("update bundle %s staged", target.name)
+    return staged
+
+
+def staged_bundles(updates, folder: Path) -> list[StickBundle]:
+    found = []
+    for path in sorted(folder.glob(f"*{SUFFIX}")) if folder.is_dir() else []:
+        try:
+            manifest = updates.check(path)
+        except LinliError as exc:
+            found.append(StickBundle(path, "", False, exc.message()))
+        else:
+            found.append(StickBundle(path, manifest.version, True, ""))
     return found
 
 

@@ -24,12 +24,14 @@ from appliance.system.settings_file import update_settings
 
 logger = logging.getLogger(__name__)
 
-STEPS = ("community", "admin", "time", "network", "pairing")
+STEPS = ("community", "admin", "time", "network", "gate", "camera", "pairing")
 STEP_TITLES = {
     "community": N_("Community"),
     "admin": N_("Administrator password"),
     "time": N_("Time and time zone"),
     "network": N_("Network"),
+    "gate": N_("Gate wiring test"),
+    "camera": N_("Camera"),
     "pairing": N_("District hub"),
 }
 CODE_FILE = "setup_code"
@@ -50,6 +52,7 @@ class FirstBootWizard:
         self.system_clock = system_clock
         self.sync = sync
         self.sticks = sticks or (lambda: [])
+        self.gate_test = None  # appliance.system.wiring.GateTest, set by the feature's setup
 
     # --- the setup code -----------------------------------------------------------------
     def ensure_code(self) -> str | None:
@@ -84,6 +87,7 @@ class FirstBootWizard:
                     "admin": {},
                     "time": {"timezone": self.config.box.timezone, "clock": ""},
                     "network": {"mode": "ethernet", "ssid": "", "apn": ""},
+                    "camera": {"camera_name": "", "source": ""},
                     "pairing": {"method": "usb", "mqtt_host": self.config.sync.mqtt_host}}
         return {**defaults.get(step, {}), **saved}
 
@@ -181,6 +185,25 @@ class FirstBootWizard:
         except Exception as exc:
             raise LinliError(N_("The network could not be set up: %(error)s"), error=str(exc)) from exc
         return {"mode": mode, "ssid": ssid if mode == "wifi" else "", "apn": apn if mode == "4g" else ""}
+
+    def _save_gate(self, form: dict) -> dict:
+        if self.gate_test is None:
+            raise LinliError(N_("The gate is not running, so its wiring cannot be tested. See the system status on "
+                                "the overview page."))
+        return self.gate_test.result()
+
+    def _save_camera(self, form: dict) -> dict:
+        from appliance.system.wiring import check_source
+
+        name = (form.get("camera_name") or "").strip()
+        if not name or len(name) > 40:
+            raise ValidationError(N_("Give the camera a short name (for example 东门)."), field="camera_name")
+        source = check_source(form.get("source") or "")
+        cameras = [c for c in self.config.firelane.cameras if isinstance(c, dict) and c.get("name") != name]
+        cameras.append({"name": name, "source": source})
+        update_settings(self.home, {"firelane": {"cameras": cameras}})
+        self.config.firelane.cameras = cameras
+        return {"camera_name": name, "source": source}
 
     def _save_pairing(self, form: dict) -> dict:
         from appliance.sync.keys import fingerprint

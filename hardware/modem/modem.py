@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import datetime
 import logging
 import random
 import re
@@ -25,6 +26,27 @@ from hardware.modem.pdu import (
 )
 
 logger = logging.getLogger(__name__)
+
+# +CCLK: "yy/MM/dd,hh:mm:ss±zz", zz in quarter hours (3GPP TS 27.007 §8.15).
+_CCLK_RE = re.compile(r'\+CCLK:\s*"(\d\d)/(\d\d)/(\d\d),(\d\d):(\d\d):(\d\d)([+-]\d{1,2})?"')
+
+
+def parse_cclk(line: str) -> datetime.datetime | None:
+    """UTC time of a ``+CCLK:`` answer; None for another line, an impossible date, or a
+    module's power-on default (before 2020: no network time received yet)."""
+    m = _CCLK_RE.search(line)
+    if not m:
+        return None
+    yy, mo, dd, hh, mi, ss = (int(g) for g in m.groups()[:6])
+    quarters = int(m.group(7) or 0)
+    try:
+        # Some modules start at 1980-01-06 (the GPS epoch): "80" is 1980, not 2080.
+        local = datetime.datetime((1900 if yy >= 70 else 2000) + yy, mo, dd, hh, mi, ss)
+    except ValueError:
+        return None
+    if local.year < 2020:
+        return None
+    return (local - datetime.timedelta(minutes=15 * quarters)).replace(tzinfo=datetime.timezone.utc)
 
 def _is_call_urc(urc: str) -> bool:
     """What the voice-call code reads: call ends and text-to-speech state, nothing else."""
@@ -209,6 +231,23 @@ class Modem:
                 if m and int(m.group(1)) in (1, 5):
                     return True
         return False
+
+    def network_time(self) -> datetime.datetime | None:
+        """The time the 4G network told the dongle (NITZ), read with AT+CCLK?, in UTC.
+
+        None when the dongle has no network time yet: modules answer their power-on default
+        (1980 or 2000) until the network sends it, so a year before 2020 means "not known".
+        """
+        try:
+            # Let the network's time update the module's clock (harmless when already on).
+            self.command("AT+CTZU=1")
+        except ModemCommandError:
+            pass
+        for line in self.command("AT+CCLK?"):
+            parsed = parse_cclk(line)
+            if parsed is not None:
+                return parsed
+        return None
 
     def health(self) -> dict:
         """State for /healthz and selfcheck; a dropped port is reopened here if it is back."""

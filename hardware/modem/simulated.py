@@ -7,6 +7,7 @@ exercised. Everything sent is decoded and kept in ``sent``/``parts``/``calls``.
 
 from __future__ import annotations
 
+import datetime
 import logging
 import os
 import select
@@ -71,6 +72,10 @@ class SimulatedModem(SimInbox):
         self.tts_state_query = tts_state_query  # False: only a "+QTTS: 0" URC says playback ended
         self.delivery = delivery  # what the network reports for messages asking for a report
         self.silent = False
+        # What AT+CCLK? answers: the network's time (NITZ) as an aware datetime, or None for
+        # a module that has not heard it (it then answers its 2000-01-01 power-on default).
+        self.network_time: datetime.datetime | None = None
+        self.network_tz_quarters = 32  # China Standard Time, UTC+8
         self._reports = False
         self.commands: list[str] = []
         self.parts: list[DecodedSubmit] = []
@@ -235,6 +240,10 @@ class SimulatedModem(SimInbox):
             self._reply("+CSQ: 23,99" if self.network else "+CSQ: 99,99", "OK")
         elif up in ("AT+CREG?", "AT+CEREG?"):
             self._reply(f"{up[2:-1]}: 0,{1 if self.network else 2}", "OK")
+        elif up.startswith("AT+CTZU="):
+            self._reply("OK")
+        elif up == "AT+CCLK?":
+            self._reply(self._cclk(), "OK")
         elif up.startswith("ATD"):
             self._dial(cmd[3:].rstrip(";"))
         elif up == "AT+CLCC":
@@ -250,6 +259,13 @@ class SimulatedModem(SimInbox):
             self._storage(up)
         else:
             self._reply("ERROR")
+
+    def _cclk(self) -> str:
+        if self.network_time is None:
+            return '+CCLK: "00/01/01,00:00:12+00"'
+        q = self.network_tz_quarters
+        local = self.network_time.astimezone(datetime.timezone.utc) + datetime.timedelta(minutes=15 * q)
+        return f'+CCLK: "{local:%y/%m/%d,%H:%M:%S}{q:+03d}"'
 
     def _start_cmgs(self, cmd: str) -> None:
         if self._cmgf != 0:

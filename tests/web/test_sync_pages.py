@@ -100,6 +100,14 @@ def test_district_pages_show_boxes_events_exports_and_send_notices(hub_runtime, 
     assert rows[0][:4] == ["box", "seq", "uuid", "kind"] and len(rows) == 13 and "北门" in rows[1][5]
     ws = load_workbook(io.BytesIO(district.get("/district/events.xlsx").get_data())).active
     assert ws.max_row == 13
+    # One month: the export form's ?month= keeps only that month's rows.
+    this_month = max(e.at for e in hub.iter_events()).strftime("%Y-%m")
+    in_month = sum(1 for e in hub.iter_events() if e.at.strftime("%Y-%m") == this_month)  # 12 unless run at midnight
+    month = district.get(f"/district/events.csv?month={this_month}")
+    assert in_month > 0 and month.get_data().decode("utf-8-sig").count("\n") == in_month + 1
+    assert f"linli-events-{this_month}.csv" in month.headers["Content-Disposition"]
+    assert district.get("/district/events.csv?month=2001-01").get_data().decode("utf-8-sig").count("\n") == 1
+    assert 'id="export-month"' in district.get("/district/events").get_data(as_text=True)
 
     token = csrf_token(district, "/district/notices")
     r = district.post("/district/notices", data={"title": "防汛通知", "body": "今晚暴雨", "csrf_token": token})

@@ -14,9 +14,9 @@ from web.params import choice_arg, text_arg
 
 bp = Blueprint("system", __name__)
 
-STEPS = ("community", "admin", "time", "network", "pairing")
+STEPS = ("community", "admin", "time", "network", "gate", "camera", "pairing")
 FIELDS = ("name", "address", "password", "password2", "timezone", "clock", "mode", "ssid", "wifi_password", "apn",
-          "method", "mqtt_host", "code")
+          "method", "mqtt_host", "code", "camera_name", "source")
 
 
 def system():
@@ -100,9 +100,42 @@ def setup_step(step: str):
             errors["form"] = exc.message()
         else:
             return redirect(_next_step_url(step))
+    if step == "gate" and request.method == "GET":
+        wizard.gate_test.begin()
     template = render_template("system/setup_step.html", step=step, steps=wizard.steps(), values=values,
-                               errors=errors, timezones=wizard.timezones() if step == "time" else [])
+                               errors=errors, timezones=wizard.timezones() if step == "time" else [],
+                               gate=wizard.gate_test.state() if step == "gate" else None)
     return template, 400 if errors else 200
+
+
+@bp.get("/setup/gate/state")
+@setup_access
+def setup_gate_state():
+    return render_template("system/_setup_gate_state.html", gate=system().wizard.gate_test.state())
+
+
+@bp.post("/setup/gate/click")
+@setup_access
+def setup_gate_click():
+    error = None
+    try:
+        system().wizard.gate_test.click(_setup_actor())
+    except LinliError as exc:
+        error = exc.message()
+    return render_template("system/_setup_gate_state.html", gate=system().wizard.gate_test.state(),
+                           error=error), 400 if error else 200
+
+
+@bp.post("/setup/camera/snapshot")
+@setup_access
+def setup_camera_snapshot():
+    from appliance.system.wiring import snapshot
+
+    try:
+        picture = snapshot(request.form.get("source", "")[:500])
+    except ValidationError as exc:
+        return render_template("system/_setup_snapshot.html", error=exc.message()), 400
+    return render_template("system/_setup_snapshot.html", picture=picture)
 
 
 @bp.post("/setup/<step>/skip")

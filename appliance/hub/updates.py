@@ -1,0 +1,97 @@
+"""Update bundles the district offers to its boxes. The hub keeps a copy of each offered
+bundle (checked against the same trusted keys a box uses) and puts it on every sync stick it
+imports, under ``linli/updates/``; the box checks it again, stages it and waits for the
+staff's tap (or installs it itself where ``system.auto_update`` is on)."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import shutil
+import tarfile
+from pathlib import Path
+
+from appliance.errors import LinliError
+from appliance.i18n import N_
+from appliance.system.bundle import MAX_MANIFEST, SUFFIX, BundleRefused, load_trusted_keys, verify
+from appliance.system.stick_updates import STICK_FOLDER
+
+logger = logging.getLogger(__name__)
+
+
+def _boards(path: Path) -> list[str]:
+    try:
+        with tarfile.open(path, "r:") as tar:
+            member = tar.getmember("manifest.json")
+            if member.size > MAX_MANIFEST:
+                raise BundleRefused(N_("The update bundle is damaged or incomplete."))
+            boards = json.loads(tar.extractfile(member).read()).get("compatible") or []
+    except (tarfile.TarError, OSError, KeyError, ValueError, AttributeError) as exc:
+        raise BundleRefused(N_("The update bundle is damaged or incomplete.")) from exc
+    if not isinstance(boards, list) or not boards or not all(isinstance(b, str) for b in boards):
+        raise BundleRefused(N_("The update bundle is damaged or incomplete."))
+    return boards
+
+
+class HubUpdates:
+    def __init__(self, home: Path, keys_dir: Path):
+        self.folder = Path(home) / "hub" / "updates"
+        self.keys_dir = Path(keys_dir)
+
+    def offer(self, path: Path):
+        """Check a bundle (signature by a trusted key, payload hash) and keep it for the sticks."""
+        path = Path(path)
+        if not path.is_file():
+            raise BundleRefused(N_("No update bundle at %(path)s."), path=str(path))
+        trusted = load_trusted_keys(self.keys_dir)
+        if not trusted:
+            raise LinliError(N_("No trusted update keys in %(folder)s: the hub only offers bundles the boxes will "
+                                "accept."), folder=str(self.keys_dir))
+        manifest = verify(path, trusted, _boards(path)[0])
+        self.folder.mkdir(parents=True, exist_ok=True)
+        target = self.folder / f"linli-{manifest.version}{SUFFIX}"
+        part = target.with_name(target.name + ".part")
+        shutil.copyfile(path, part)
+        os.replace(part, target)
+        logger.info("update %s offered to the boxes", manifest.version)
+        return manifest
+
+    def withdraw(self, version: str) -> bool:
+        target = self.folder / f"linli-{version}{SUFFIX}"
+        if not target.exists():
+            return False
+        target.unlink()
+        return True
+
+    def offered(self) -> list[Path]:
+        return sorted(self.folder.glob(f"*{SUFFIX}")) if self.folder.is_dir() else []
+
+    def to_stick(self, root: Path) -> list[str]:
+        """Copy the offered bundles to the stick (skipping those already there whole); the names
+        written. A withdrawn bundle the hub put there earlier is taken off the stick."""
+        folder = Path(root) / STICK_FOLDER
+        offered = self.offered()
+        written = []
+        if offered:
+            folder.mkdir(parents=True, exist_ok=True)
+        for path in offered:
+            target = folder / path.name
+            if target.exists() and target.stat().st_size == path.stat().st_size:
+                continue
+            part = target.with_name(target.name + ".part")
+            shutil.copyfile(path, part)
+            os.replace(part, target)  # a stick pulled mid-copy leaves only a .part the box ignores
+            written.append(path.name)
+        # Only what the hub itself put there earlier is taken off (staff may carry their own).
+        record = folder / ".offered-by-hub.json"
+        try:
+            earlier = set(json.loads(record.read_text()))
+        except (OSError, ValueError, TypeError):
+            earlier = set()
+        names = {p.name for p in offered}
+        for name in earlier - names:
+            (folder / name).unlink(missing_ok=True)
+        if offered or earlier:
+            record.write_text(json.dumps(sorted(names)))
+        return written
