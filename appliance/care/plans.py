@@ -23,6 +23,9 @@ ENTITY = "care.plan"
 # Gate events that say nothing about the elder being up and about.
 NOT_A_PASSAGE = ("exit_button", "fire_alarm", "remote", "visitor")
 LIFE_KINDS = tuple(k for k in SIGNAL_KINDS if k != "water")  # water counts through its own rule
+# Less than this between two readings (3 litres) is a dripping tap or the meter's jitter, not a
+# person washing or flushing.
+FLOW_SIGN_M3 = 0.003
 
 
 class Plans:
@@ -109,9 +112,24 @@ class Plans:
             logger.debug("care signal from unknown source %s ignored", source)
             return None
         when = (at or self.now()).replace(microsecond=0)
+        if kind == "water" and value is not None:
+            return self._water_reading(person, source, value, when)
         signal = CareSignal.create(resident=person, source_id=source, kind=kind, value=value, at=when)
         if kind == "sos":
             self.raise_alert(person, "sos", at=when)
+        return signal
+
+    def _water_reading(self, person, source: str, value: float, when: datetime.datetime) -> CareSignal:
+        """A meter reading is kept for the 12-hour rule; water that ran since the previous
+        reading is also a sign of life (a "flow" signal at the same time)."""
+        with self.db.atomic():
+            previous = (CareSignal.select(CareSignal.value).where(
+                CareSignal.resident == person, CareSignal.kind == "water", CareSignal.source_id == source,
+                CareSignal.value.is_null(False), CareSignal.at <= when).order_by(CareSignal.at.desc()).scalar())
+            signal = CareSignal.create(resident=person, source_id=source, kind="water", value=value, at=when)
+            if previous is not None and round(value - previous, 6) >= FLOW_SIGN_M3:
+                CareSignal.create(resident=person, source_id=source, kind="flow", value=round(value - previous, 4),
+                                  at=when)
         return signal
 
     def check_in(self, resident_id, actor: str) -> CareSignal:

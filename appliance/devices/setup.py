@@ -15,8 +15,10 @@ import logging
 import threading
 
 from appliance.access.setup import AccessFeature
+from appliance.care.setup import CareFeature
 from appliance.devices.alarms import AlarmDesk
 from appliance.devices.bridge import HomeAssistantBridge
+from appliance.devices.carelink import CareSigns
 from appliance.devices.daily import DailyFigures
 from appliance.devices.homeassistant import Topics
 from appliance.devices.hours import HourBuffer
@@ -60,6 +62,7 @@ class DevicesFeature(Feature):
         self.flush_s = flush_s
         self.meters: MeterPoller | None = None
         self.texts: AlarmTexts | None = None
+        self.care_signs: CareSigns | None = None
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
@@ -145,6 +148,11 @@ def setup(ctx: Context) -> DevicesFeature:
                             base_topic=cfg.z2m_topic, silent_after=cfg.silent_after)
     lamps.load()
     sensors.load()
+    care = ctx.find(CareFeature)
+    care_signs = None
+    if care is not None:
+        care_signs = CareSigns(care.service.observe)
+        sensors.on_reading.append(care_signs.reading)
     link = bridge = None
     # Nothing configured, nothing to listen to: no reconnect attempts to a broker that may not exist.
     use_broker = (ctx.hardware and cfg.enabled and bool(cfg.mqtt_host) and not ctx.safe_mode
@@ -179,6 +187,7 @@ def setup(ctx: Context) -> DevicesFeature:
                                          workorders, texts) if cfg.escalate_after_min else None)
     feature = DevicesFeature(service, clock, cfg.flush_s)
     feature.texts = texts
+    feature.care_signs = care_signs
     if texts is not None:
         feature.on_start(texts.start)
         feature.on_close(texts.close)

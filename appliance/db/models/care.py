@@ -8,7 +8,9 @@ from appliance.db.base import BaseModel, JSONField, SyncedModel, now, register
 from appliance.db.models.registry import Building, Resident
 from appliance.db.models.workorders import WorkOrder
 
-SIGNAL_KINDS = ("gate", "door", "water", "checkin", "sos", "call", "visit", "motion")
+# "water" is a meter's cumulative reading (for the 12-hour rule); "flow" says water ran since
+# the meter's previous reading, which is a sign of life like a door opening.
+SIGNAL_KINDS = ("gate", "door", "water", "checkin", "sos", "call", "visit", "motion", "flow")
 ALERT_KINDS = ("silence", "water", "sos")
 CONDITIONS = ("good", "fair", "poor", "absent")
 
