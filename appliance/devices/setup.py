@@ -112,8 +112,9 @@ def build_circuits(cfg, pin_factory) -> tuple[dict, dict]:
     circuits, failed = {}, {}
     for entry in cfg.lamps:
         try:
+            clamp = _clamp(entry, cfg, pin_factory)
             circuit = LampCircuit(entry["name"], entry["relay_pin"], entry.get("dim_pin"), entry.get("current_pin"),
-                                  relay_active_low=cfg.relay_active_low, pin_factory=pin_factory)
+                                  relay_active_low=cfg.relay_active_low, pin_factory=pin_factory, clamp=clamp)
         except HardwareError as exc:
             logger.error("lamp %s not driven: %s", entry["name"], exc)
             failed[entry["name"]] = str(exc)
@@ -121,6 +122,18 @@ def build_circuits(cfg, pin_factory) -> tuple[dict, dict]:
         circuit.release_on_exit()
         circuits[entry["name"]] = circuit
     return circuits, failed
+
+
+def _clamp(entry: dict, cfg, pin_factory):
+    """The circuit's CT clamp on the MCP3008, when ``clamp_channel`` is set."""
+    if entry.get("clamp_channel") is None:
+        return None
+    from hardware.adc import CurrentClamp
+
+    return CurrentClamp(entry["name"], entry["clamp_channel"], device=cfg.adc_device,
+                        amps_per_volt=entry.get("clamp_amps_per_volt", 30.0),
+                        on_amps=entry.get("clamp_on_amps", 0.3), off_amps=entry.get("clamp_off_amps", 0.1),
+                        pin_factory=pin_factory)
 
 
 def setup(ctx: Context) -> DevicesFeature:
