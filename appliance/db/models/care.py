@@ -170,3 +170,44 @@ class CommunityService(SyncedModel):
     phone = CharField(default="")  # a shop's or clinic's public number
     address = CharField(default="")
     updated_at = DateTimeField(default=now)
+
+
+@register
+class MealMenu(BaseModel):
+    """What the elders' canteen serves at one meal of one day, as the kitchen writes it."""
+
+    id = AutoField()
+    day = DateField()
+    meal = CharField()
+    dishes = CharField(default="")  # 红烧鱼块、清炒时蔬、冬瓜汤
+    price = CharField(default="")  # "12元 (80岁以上 8元)": words, the canteen's own rules
+    updated_by = CharField(default="")
+    updated_at = DateTimeField(default=now)
+
+    class Meta:
+        indexes = ((("day", "meal"), True),)
+
+
+@register
+class WasteItem(BaseModel):
+    """Staff's own entries in the waste-sorting guide: a local item, or a correction of a
+    built-in one (same name), or a built-in item hidden (``hidden``)."""
+
+    id = AutoField()
+    name = CharField(unique=True)
+    kind = CharField(default="")  # recyclable, hazardous, kitchen, other
+    note = CharField(default="")  # "压扁后投放"
+    hidden = BooleanField(default=False)
+    updated_by = CharField(default="")
+    updated_at = DateTimeField(default=now)
+
+
+@register
+class GridPhoto(BaseModel):
+    """A photo a grid worker took for a task, in the report photo store (EXIF dropped, size-capped)."""
+
+    id = AutoField()
+    task = ForeignKeyField(GridTask, backref="photos", on_delete="CASCADE")
+    name = CharField(unique=True)  # file stem in the photo folder
+    taken_by = CharField(default="")
+    created_at = DateTimeField(default=now)
