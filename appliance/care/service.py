@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from appliance.care.alerts import Alerts
 from appliance.care.directory import Directory
 from appliance.care.grid import Grids
+from appliance.care.gridphotos import GridPhotos
 from appliance.care.guide import LocalGuide
 from appliance.care.meals import Meals
 from appliance.care.plans import Plans
@@ -47,7 +48,7 @@ class CareSettings:
     waste_city: str = "national"
 
 
-class CareService(Plans, Alerts, Visits, Meals, Grids, Directory, Police, LocalGuide):
+class CareService(Plans, Alerts, Visits, Meals, Grids, Directory, Police, LocalGuide, GridPhotos):
     def __init__(self, db, audit, workorders, notifier, settings: CareSettings | None = None,
                  clock=datetime.datetime.now):
         self.db = db
