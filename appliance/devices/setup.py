@@ -20,6 +20,7 @@ from appliance.devices.alarms import AlarmDesk
 from appliance.devices.bridge import HomeAssistantBridge
 from appliance.devices.carelink import CareSigns
 from appliance.devices.daily import DailyFigures
+from appliance.devices.district import DistrictDeviceSettings
 from appliance.devices.homeassistant import Topics
 from appliance.devices.hours import HourBuffer
 from appliance.devices.lamps import LampService
@@ -63,12 +64,15 @@ class DevicesFeature(Feature):
         self.meters: MeterPoller | None = None
         self.texts: AlarmTexts | None = None
         self.care_signs: CareSigns | None = None
+        self.district: DistrictDeviceSettings | None = None
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
     def start_loop(self) -> None:
         svc = self.service
         svc.lamps.load()  # running overrides survive a power cut
+        if self.district is not None:
+            self.district.check()  # the district's offsets and silences before the first switch
         svc.lamps.tick()  # first: the lamps back where the clock says, within a second of start
 
         def loop():
@@ -83,6 +87,8 @@ class DevicesFeature(Feature):
                         svc.bridge.gate_changed()
                     if ticks - last_silent >= SILENT_CHECK_S:
                         last_silent = ticks
+                        if self.district is not None:
+                            self.district.check()
                         svc.sensors.check_silent()
                         svc.escalate()
                     if ticks - last_flush >= self.flush_s:
@@ -201,6 +207,10 @@ def setup(ctx: Context) -> DevicesFeature:
     feature = DevicesFeature(service, clock, cfg.flush_s)
     feature.texts = texts
     feature.care_signs = care_signs
+    feature.district = DistrictDeviceSettings(
+        ctx.db, ctx.audit, schedule, desk, registry, clock, ctx.box_id,
+        baseline={"on_after_sunset_min": cfg.on_after_sunset_min, "off_before_sunrise_min": cfg.off_before_sunrise_min,
+                  "dim_at": cfg.dim_at, "dim_level": cfg.dim_level})
     if texts is not None:
         feature.on_start(texts.start)
         feature.on_close(texts.close)

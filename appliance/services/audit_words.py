@@ -78,6 +78,7 @@ SENTENCES = {
     ("police_query", "*"): N_("searched the access log (police) %(target)s"),
     ("photo", "care.grid_task"): N_("added photos to grid task %(target)s"),
     ("delete_photo", "care.grid_task"): N_("removed a photo from grid task %(target)s"),
+    ("district_setting", "device"): N_("applied the district's device setting %(target)s"),
 }
 
 # Detail keys in words; the value of the key named by REASON_KEYS follows the sentence.
