@@ -66,14 +66,19 @@ class Plans:
             "use_gate": clean_flag(data.get("use_gate", True), "use_gate"),
             "water_meter": clean_text(data.get("water_meter"), "water_meter", max_len=100),
             "door_sensor": clean_text(data.get("door_sensor"), "door_sensor", max_len=100),
+            "sos_button": clean_text(data.get("sos_button"), "sos_button", max_len=100),
             "floor_hours": clean_int(data.get("floor_hours"), "floor_hours", min=6, max=72) or 24,
             "active": clean_flag(data.get("active", True), "active"),
         }
-        for key in ("water_meter", "door_sensor"):
+        sources = [values[k] for k in ("water_meter", "door_sensor", "sos_button") if values[k]]
+        if len(sources) != len(set(sources)):
+            raise ValidationError("The sensor %(value)s already belongs to another elder.", field="sos_button",
+                                  value=sources[0][:40])
+        for key in ("water_meter", "door_sensor", "sos_button"):
             source = values[key]
             if source and CarePlan.select().where(
-                    (CarePlan.water_meter == source) | (CarePlan.door_sensor == source),
-                    CarePlan.resident != person).exists():
+                    (CarePlan.water_meter == source) | (CarePlan.door_sensor == source)
+                    | (CarePlan.sos_button == source), CarePlan.resident != person).exists():
                 raise ValidationError("The sensor %(value)s already belongs to another elder.", field=key,
                                       value=source[:40])
         now = self.now()
@@ -145,7 +150,8 @@ class Plans:
             return person if person is not None and person.living_alone_elderly else None
         if not source:
             return None
-        plan = CarePlan.get_or_none((CarePlan.water_meter == source) | (CarePlan.door_sensor == source))
+        plan = CarePlan.get_or_none((CarePlan.water_meter == source) | (CarePlan.door_sensor == source)
+                                    | (CarePlan.sos_button == source))
         return plan.resident if plan is not None else None
 
     def life_signs(self, person, since: datetime.datetime, until: datetime.datetime,

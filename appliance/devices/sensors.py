@@ -164,9 +164,10 @@ class SensorService:
             self.desk.clear(name, code)
         for code, value in found.items():
             self.desk.raise_alarm(device, code, value)
+        offered = dict(values, action=reading.action) if reading.action else values
         for hook in self.on_reading:
             try:
-                hook(device, before, values, now)
+                hook(device, before, offered, now)
             except Exception:
                 logger.exception("passing on a reading of %s failed", device.name)
         if self.on_state is not None:

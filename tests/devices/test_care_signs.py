@@ -24,6 +24,13 @@ place = "5号楼301门口"
 responsible = "李工"
 interval_h = 1
 
+[[devices.sensors]]
+name = "sos-301"
+kind = "sos"
+place = "5号楼301卧室"
+responsible = "李工"
+interval_h = 24
+
 [[devices.meters]]
 name = "water-301"
 place = "5号楼301水表"
@@ -62,7 +69,8 @@ def elder_box(linli_home, clock, mosquitto, bus):
     elder = registry.save_resident({"name": "王秀英", "phone": "13700137000", "unit_id": unit.id,
                                     "living_alone_elderly": "1", "birth_year": "1940"}, "t")
     clock.advance(days=-2)
-    care.save_plan(elder.id, {"consent_by": "self", "water_meter": "water-301", "door_sensor": "door-301"}, "admin")
+    care.save_plan(elder.id, {"consent_by": "self", "water_meter": "water-301", "door_sensor": "door-301",
+                              "sos_button": "sos-301", "family_phone": "13600136000"}, "admin")
     clock.advance(days=2)
     yield rt, feature, care, elder
     rt.close()
@@ -144,3 +152,23 @@ def test_an_unchanged_meter_is_kept_hourly_and_almost_no_water_in_12_hours_raise
     feature.meters.poll_once(force=True)
     plan = care.plan(elder)
     assert care.evaluate(plan, clock()) is None
+
+
+def test_her_sos_button_raises_the_care_alert_at_once(elder_box, z2m, clock):  # noqa: F811
+    rt, feature, care, elder = elder_box
+    modem = rt.feature(FireLaneFeature).simulated_modem
+    z2m.sos("sos-301")
+    assert wait_for(lambda: CareAlert.select().where(CareAlert.resident == elder).exists())
+    alert = CareAlert.get(CareAlert.resident == elder)
+    assert alert.kind == "sos"
+    assert wait_for(lambda: any(m.number.endswith("13600136000") for m in modem.sent))  # family texted
+    assert modem.calls == []  # an SOS does not first ring the elder
+    assert [s.kind for s in signals(elder, "sos")] == ["sos"]
+
+
+def test_one_sensor_cannot_serve_two_purposes_in_a_plan(elder_box):
+    _, _, care, elder = elder_box
+    from appliance.errors import ValidationError
+
+    with pytest.raises(ValidationError):
+        care.save_plan(elder.id, {"consent_by": "self", "door_sensor": "door-301", "sos_button": "door-301"}, "admin")

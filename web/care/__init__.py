@@ -108,7 +108,7 @@ def visit(resident_id):
 @roles("admin")
 def plan(resident_id):
     keys = ("consent_by", "health_consent", "volunteer", "family_name", "family_phone", "call_elder", "use_gate",
-            "water_meter", "door_sensor", "floor_hours")
+            "water_meter", "door_sensor", "floor_hours", "sos_button")
     data = {k: request.form.get(k, "")[:200] for k in keys}
     for flag in ("health_consent", "call_elder", "use_gate"):
         data[flag] = "1" if request.form.get(flag) == "1" else "0"

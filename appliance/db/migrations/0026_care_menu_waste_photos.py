@@ -1,5 +1,5 @@
-"""The elders' canteen menu, staff's own entries in the waste-sorting guide, and grid task
-photos (files in the report photo store)."""
+"""The elders' canteen menu, staff's own entries in the waste-sorting guide, grid task
+photos (files in the report photo store), and an elder's SOS button in her care plan."""
 
 atomic = True
 
@@ -28,6 +28,7 @@ STATEMENTS = [
         taken_by VARCHAR(255) NOT NULL DEFAULT '',
         created_at DATETIME NOT NULL)""",
     "CREATE INDEX grid_photo_task ON grid_photo (task_id)",
+    "ALTER TABLE care_plan ADD COLUMN sos_button VARCHAR(255) NOT NULL DEFAULT ''",
 ]
 
 

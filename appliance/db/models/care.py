@@ -29,6 +29,7 @@ class CarePlan(SyncedModel):
     use_gate = BooleanField(default=True)
     water_meter = CharField(default="")  # source id of the elder's water meter, if any
     door_sensor = CharField(default="")
+    sos_button = CharField(default="")  # source id of her SOS button (a Zigbee2MQTT name), if any
     floor_hours = IntegerField(default=24)
     tolerance_hours = FloatField(default=0)  # raised by false alarms: silence this long is normal
     active = BooleanField(default=True)
