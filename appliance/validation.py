@@ -12,6 +12,9 @@ from appliance.i18n import N_
 # Mainland mobile numbers, or a landline with an optional area code (010-12345678).
 _MOBILE = re.compile(r"^1[3-9]\d{9}$")
 _LANDLINE = re.compile(r"^0\d{2,3}-?\d{7,8}$")
+# Short service numbers a directory lists: 110/119/120/122, 12345 and the other 123xx lines,
+# 95xxx/96xxx service numbers (some with an extension digit or two), 400/800 numbers.
+_HOTLINE = re.compile(r"^(11[0-9]|12[0-9]|123\d{2}|9[56]\d{3,6}|[48]00-?\d{3}-?\d{4})$")
 
 ROLE_WORDS = {
     "owner": "owner", "业主": "owner", "产权人": "owner",
@@ -34,13 +37,17 @@ def clean_text(value, field: str, *, required: bool = False, max_len: int = 100,
     return text
 
 
-def clean_phone(value, field: str = "phone", row=None) -> str:
+def clean_phone(value, field: str = "phone", row=None, *, hotline: bool = False) -> str:
+    """A mainland mobile or landline number; with ``hotline`` also a short service number
+    (12345, 110, 96xxx, 400-…) — for directories, never for a person."""
     text = "" if value is None else str(value).strip()
     if isinstance(value, float) and value.is_integer():
         text = str(int(value))  # Excel stores long numbers as floats
     text = re.sub(r"[\s()]", "", text)
     if text.startswith("+86"):
         text = text[3:]
+    if text and hotline and _HOTLINE.match(text):
+        return text
     if text and not (_MOBILE.match(text) or _LANDLINE.match(text)):
         raise ValidationError("Not a valid phone number: %(value)s", field=field, row=row, value=text[:20])
     return text

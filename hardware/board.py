@@ -30,11 +30,12 @@ def on_pi(backend: str) -> bool:
 
 
 def make_pin_factory(backend: str = "auto"):
-    """Real GPIO (lgpio) on a Raspberry Pi, gpiozero's MockFactory everywhere else."""
+    """Real GPIO (lgpio) on a Raspberry Pi, gpiozero's MockFactory everywhere else (with
+    simulated chips on its hardware SPI ports: :class:`hardware.adc.SimulatedPiFactory`)."""
     if on_pi(backend):
         from gpiozero.pins.lgpio import LGPIOFactory
 
         return LGPIOFactory()
-    from gpiozero.pins.mock import MockFactory
+    from hardware.adc import SimulatedPiFactory
 
-    return MockFactory()
+    return SimulatedPiFactory()

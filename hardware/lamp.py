@@ -34,12 +34,15 @@ logger = logging.getLogger(__name__)
 
 class LampCircuit(CompositeDevice):
     """``relay_pin`` is required; ``dim_pin`` (PWM) and ``current_pin`` (a current switch's
-    dry contact to ground, closed while current flows) may be None (not fitted)."""
+    dry contact to ground, closed while current flows) may be None (not fitted). ``clamp``
+    (a :class:`hardware.adc.CurrentClamp`, a CT clamp on an ADC) says the same from the
+    measured current; the circuit closes it."""
 
     def __init__(self, name: str, relay_pin, dim_pin=None, current_pin=None, *, relay_active_low: bool = True,
                  pwm_frequency: int = 1000, bounce_s: float | None = 0.05, pin_factory=None,
-                 clock: Callable[[], float] = time.time):
+                 clock: Callable[[], float] = time.time, clamp=None):
         self.name = name
+        self.clamp = clamp
         self._clock = clock
         self._lock_ = threading.RLock()
         self._exit_hook = None
@@ -58,6 +61,8 @@ class LampCircuit(CompositeDevice):
         except (GPIOZeroError, ValueError) as exc:
             for part in parts.values():
                 part.close()
+            if clamp is not None:
+                clamp.close()
             raise HardwareError(f"lamp {name}: pins could not be set up: {exc}") from exc
         order = [n for n in ("relay", "dimmer", "current") if n in parts]
         super().__init__(_order=order, pin_factory=pin_factory, **parts)
@@ -81,17 +86,36 @@ class LampCircuit(CompositeDevice):
 
     @property
     def has_current_sense(self) -> bool:
-        return "current" in self._named
+        return "current" in self._named or self.clamp is not None
 
     @property
     def drawing_current(self) -> bool | None:
-        """True while the current switch sees current; None when none is fitted."""
-        if not self.has_current_sense:
+        """True while the current switch (or the clamp) sees current; None when neither is
+        fitted, or the clamp cannot be read (no verdict is better than a false fault)."""
+        if self.clamp is not None:
+            try:
+                return self.clamp.drawing()
+            except HardwareError as exc:
+                logger.warning("lamp %s: %s", self.name, exc)
+                return None
+        if "current" not in self._named:
             return None
         return bool(self.current.is_active)
 
+    @property
+    def last_current(self) -> bool | None:
+        """The last verdict without measuring again (for pages: reading must not sample)."""
+        if self.clamp is not None:
+            return self.clamp.history[-1]["drawing"] if self.clamp.history else None
+        return self.drawing_current
+
+    @property
+    def amps(self) -> float | None:
+        """The clamp's last measured current (A), None without a clamp or a reading."""
+        return self.clamp.last_amps if self.clamp is not None else None
+
     def status(self) -> dict:
-        return {"on": self.is_on, "level": round(self.level, 3), "current": self.drawing_current}
+        return {"on": self.is_on, "level": round(self.level, 3), "current": self.drawing_current, "amps": self.amps}
 
     # --- commands -----------------------------------------------------------------------
     def switch(self, on: bool, level: float = 1.0, reason: str = "") -> bool:
@@ -144,6 +168,8 @@ class LampCircuit(CompositeDevice):
                 atexit.unregister(self._exit_hook)
                 self._exit_hook = None
             super().close()
+            if self.clamp is not None:
+                self.clamp.close()
 
     def _record(self, what: str, reason: str) -> None:
         self.history.append({"at": self._clock(), "what": what, "level": round(self.level, 3), "reason": reason})

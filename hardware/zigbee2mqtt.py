@@ -93,6 +93,10 @@ class SimulatedZigbee2MQTT:
                                  "liquid_level_percent": percent,
                                  "liquid_state": "high" if percent > 90 else "normal"})
 
+    def sos(self, name: str, battery: int = 100):
+        """Heiman's SOS button (HS1EB-E) as Zigbee2MQTT reports a press."""
+        return self.state(name, {"action": "emergency", "battery": battery, "linkquality": 96, "voltage": 3000})
+
     def smoke(self, name: str, smoke: bool, battery: int = 100):
         return self.state(name, {"battery": battery, "battery_low": False, "linkquality": 101, "smoke": smoke,
                                  "tamper": False})

@@ -84,6 +84,7 @@ def _register_blueprints(app: Flask) -> None:
     from web import practice, sync, system, votes, workorders
     from web import help as help_pages
     from web.parking import me as parking_me
+    from web.care import me as care_me
 
     app.register_blueprint(auth.bp)
     app.register_blueprint(admin.bp)
@@ -105,6 +106,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(devices.bp)
     app.register_blueprint(participation.bp)
     app.register_blueprint(open311.bp)
+    app.register_blueprint(care_me.bp)
 
 
 def _select_locale() -> str:

@@ -9,7 +9,7 @@ from appliance.db.models import CommunityService
 from appliance.db.models.care import SERVICE_KINDS
 from appliance.errors import NotFound, ValidationError
 from appliance.i18n import N_, gettext
-from appliance.validation import clean_text
+from appliance.validation import clean_phone, clean_text
 
 KIND_WORDS = {"canteen": N_("elders' canteen"), "housekeeping": N_("housekeeping"), "repairs": N_("home repairs"),
               "clinic": N_("clinic"), "other": N_("other services")}
@@ -36,10 +36,7 @@ class Directory:
         values = {"kind": kind, "name": clean_text(data.get("name"), "name", required=True, max_len=60),
                   "hours": clean_text(data.get("hours"), "hours", max_len=60),
                   "address": clean_text(data.get("address"), "address", max_len=100)}
-        phone = clean_text(data.get("phone"), "phone", max_len=20)
-        if phone and not all(c.isdigit() or c in "-+ ()" for c in phone):
-            raise ValidationError("A phone number has digits only.", field="phone")
-        values["phone"] = phone
+        values["phone"] = clean_phone(clean_text(data.get("phone"), "phone", max_len=20), "phone", hotline=True)
         with self.db.atomic():
             if service_id is None:
                 if CommunityService.select().count() >= MAX_ENTRIES:

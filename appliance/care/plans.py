@@ -23,6 +23,9 @@ ENTITY = "care.plan"
 # Gate events that say nothing about the elder being up and about.
 NOT_A_PASSAGE = ("exit_button", "fire_alarm", "remote", "visitor")
 LIFE_KINDS = tuple(k for k in SIGNAL_KINDS if k != "water")  # water counts through its own rule
+# Less than this between two readings (3 litres) is a dripping tap or the meter's jitter, not a
+# person washing or flushing.
+FLOW_SIGN_M3 = 0.003
 
 
 class Plans:
@@ -63,14 +66,19 @@ class Plans:
             "use_gate": clean_flag(data.get("use_gate", True), "use_gate"),
             "water_meter": clean_text(data.get("water_meter"), "water_meter", max_len=100),
             "door_sensor": clean_text(data.get("door_sensor"), "door_sensor", max_len=100),
+            "sos_button": clean_text(data.get("sos_button"), "sos_button", max_len=100),
             "floor_hours": clean_int(data.get("floor_hours"), "floor_hours", min=6, max=72) or 24,
             "active": clean_flag(data.get("active", True), "active"),
         }
-        for key in ("water_meter", "door_sensor"):
+        sources = [values[k] for k in ("water_meter", "door_sensor", "sos_button") if values[k]]
+        if len(sources) != len(set(sources)):
+            raise ValidationError("The sensor %(value)s already belongs to another elder.", field="sos_button",
+                                  value=sources[0][:40])
+        for key in ("water_meter", "door_sensor", "sos_button"):
             source = values[key]
             if source and CarePlan.select().where(
-                    (CarePlan.water_meter == source) | (CarePlan.door_sensor == source),
-                    CarePlan.resident != person).exists():
+                    (CarePlan.water_meter == source) | (CarePlan.door_sensor == source)
+                    | (CarePlan.sos_button == source), CarePlan.resident != person).exists():
                 raise ValidationError("The sensor %(value)s already belongs to another elder.", field=key,
                                       value=source[:40])
         now = self.now()
@@ -109,9 +117,24 @@ class Plans:
             logger.debug("care signal from unknown source %s ignored", source)
             return None
         when = (at or self.now()).replace(microsecond=0)
+        if kind == "water" and value is not None:
+            return self._water_reading(person, source, value, when)
         signal = CareSignal.create(resident=person, source_id=source, kind=kind, value=value, at=when)
         if kind == "sos":
             self.raise_alert(person, "sos", at=when)
+        return signal
+
+    def _water_reading(self, person, source: str, value: float, when: datetime.datetime) -> CareSignal:
+        """A meter reading is kept for the 12-hour rule; water that ran since the previous
+        reading is also a sign of life (a "flow" signal at the same time)."""
+        with self.db.atomic():
+            previous = (CareSignal.select(CareSignal.value).where(
+                CareSignal.resident == person, CareSignal.kind == "water", CareSignal.source_id == source,
+                CareSignal.value.is_null(False), CareSignal.at <= when).order_by(CareSignal.at.desc()).scalar())
+            signal = CareSignal.create(resident=person, source_id=source, kind="water", value=value, at=when)
+            if previous is not None and round(value - previous, 6) >= FLOW_SIGN_M3:
+                CareSignal.create(resident=person, source_id=source, kind="flow", value=round(value - previous, 4),
+                                  at=when)
         return signal
 
     def check_in(self, resident_id, actor: str) -> CareSignal:
@@ -127,7 +150,8 @@ class Plans:
             return person if person is not None and person.living_alone_elderly else None
         if not source:
             return None
-        plan = CarePlan.get_or_none((CarePlan.water_meter == source) | (CarePlan.door_sensor == source))
+        plan = CarePlan.get_or_none((CarePlan.water_meter == source) | (CarePlan.door_sensor == source)
+                                    | (CarePlan.sos_button == source))
         return plan.resident if plan is not None else None
 
     def life_signs(self, person, since: datetime.datetime, until: datetime.datetime,

@@ -25,6 +25,8 @@ from dataclasses import dataclass
 from appliance.care.alerts import Alerts
 from appliance.care.directory import Directory
 from appliance.care.grid import Grids
+from appliance.care.gridphotos import GridPhotos
+from appliance.care.guide import LocalGuide
 from appliance.care.meals import Meals
 from appliance.care.plans import Plans
 from appliance.care.police import Police
@@ -46,7 +48,7 @@ class CareSettings:
     waste_city: str = "national"
 
 
-class CareService(Plans, Alerts, Visits, Meals, Grids, Directory, Police):
+class CareService(Plans, Alerts, Visits, Meals, Grids, Directory, Police, LocalGuide, GridPhotos):
     def __init__(self, db, audit, workorders, notifier, settings: CareSettings | None = None,
                  clock=datetime.datetime.now):
         self.db = db
@@ -110,7 +112,3 @@ class CareService(Plans, Alerts, Visits, Meals, Grids, Directory, Police):
                 "last_seen": self.last_seen(person, plan.use_gate if plan else True),
                 "volunteers": self.volunteers(), "providers": self.requestable_services()}
 
-    def waste_search(self, query: str) -> list[dict]:
-        from appliance.care.waste import search
-
-        return search(query, self.settings.waste_city)

@@ -63,6 +63,7 @@ def setup(ctx: Context) -> CareFeature:
                             meal_cutoff_hour=cfg.meal_cutoff_hour, waste_city=cfg.waste_city)
     service = CareService(ctx.db, ctx.audit, workorders, notifier, settings, clock=ctx.clock)
     service.register_grid_categories()
+    service.photo_store = lambda: _photo_store(ctx)
     service.register_service_categories()
     feature = CareFeature(service, cfg.check_every_s, cfg.learn_at_hour)
     feature.check("care", lambda: _health(service))
@@ -75,3 +76,12 @@ def _health(service: CareService) -> tuple[bool, str]:
     # Open alerts are people's work, not a fault of the box: the line stays OK.
     n = len(service.open_alerts())
     return True, _("%(n)s open care alerts", n=n) if n else _("no open care alerts")
+
+
+def _photo_store(ctx: Context):
+    """The participation feature's report photo store; it is set up after care, so it is
+    looked up when a photo arrives."""
+    from appliance.participation.setup import ParticipationFeature
+
+    feature = ctx.find(ParticipationFeature)
+    return feature.photos if feature is not None else None

@@ -24,13 +24,10 @@ MAX_RESULTS = 30
 
 @functools.lru_cache(maxsize=1)
 def _index() -> list[tuple[str, str, str]]:
-    from pypinyin import Style, lazy_pinyin
-
     out = []
     for bin_kind, words in ITEMS.items():
         for item in dict.fromkeys(words.split()):
-            initials = "".join(lazy_pinyin(item, style=Style.FIRST_LETTER)).lower()
-            out.append((item, initials, bin_kind))
+            out.append((item, initials_of(item), bin_kind))
     return out
 
 
@@ -40,14 +37,28 @@ def bin_name(kind: str, city: str, locale: str = "zh_CN") -> str:
     return CITY_BINS.get(city, CITY_BINS["national"])[kind]
 
 
-def search(query: str, city: str = "national") -> list[dict]:
-    """Items whose name contains the text, or whose pinyin initials start with it."""
+@functools.lru_cache(maxsize=2048)
+def initials_of(item: str) -> str:
+    from pypinyin import Style, lazy_pinyin
+
+    return "".join(lazy_pinyin(item, style=Style.FIRST_LETTER)).lower()
+
+
+def search(query: str, city: str = "national", local=()) -> list[dict]:
+    """Items whose name contains the text, or whose pinyin initials start with it. ``local``
+    holds the community's own entries, (name, kind, note, hidden): they replace a built-in
+    item of the same name, add new ones, or hide one."""
     text = "".join(str(query or "").split())[:20]
     if not text:
         return []
     letters = text.lower() if text.isascii() and text.isalpha() else None
+    mine = {name: (kind, note, hidden) for name, kind, note, hidden in local}
+    notes = {name: note for name, (kind, note, hidden) in mine.items() if note and not hidden}
+    rows = [(item, initials, kind) for item, initials, kind in _index() if item not in mine]
+    rows += [(name, initials_of(name), kind) for name, (kind, _note, hidden) in mine.items()
+             if not hidden and kind in BINS]
     hits = []
-    for item, initials, kind in _index():
+    for item, initials, kind in rows:
         if text in item:
             rank = 0 if item == text else 1 if item.startswith(text) else 2
         elif letters and initials.startswith(letters):
@@ -56,5 +67,5 @@ def search(query: str, city: str = "national") -> list[dict]:
             continue
         hits.append((rank, len(item), item, kind))
     hits.sort()
-    return [{"item": item, "bin": kind, "bin_name": CITY_BINS.get(city, CITY_BINS["national"])[kind]}
-            for _rank, _n, item, kind in hits[:MAX_RESULTS]]
+    return [{"item": item, "bin": kind, "bin_name": CITY_BINS.get(city, CITY_BINS["national"])[kind],
+             "note": notes.get(item, "")} for _rank, _n, item, kind in hits[:MAX_RESULTS]]

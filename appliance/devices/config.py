@@ -23,7 +23,10 @@ class DevicesConfig:
     relay_active_low: bool = setting(True, "The lamp relay board energises the coil when the pin is low.")
     fault_after_s: int = setting(120, "A lamp that should be on but draws no current (or the opposite) this long opens a work order.", min=10, max=86400)
     lamps: list[dict] = setting([], "Lamp circuits, one [[devices.lamps]] table each: name, place, relay_pin, and optional "
-                                    "dim_pin, current_pin, watts, responsible.")
+                                    "dim_pin, current_pin, watts, responsible; or a CT clamp on the MCP3008: clamp_channel "
+                                    "(0-7), clamp_on_amps (at least this when on, default 0.3), clamp_off_amps (at most "
+                                    "this when off, default 0.1), clamp_amps_per_volt (default 30).")
+    adc_device: int = setting(0, "SPI chip select of the MCP3008 for the lamps' current clamps: 0 (CE0, GPIO8) or 1 (CE1, GPIO7).", min=0, max=1)
     sensors: list[dict] = setting([], "Sensors, one [[devices.sensors]] table each: name (the Zigbee2MQTT friendly name), kind "
                                       "(water_leak, smoke, door, tilt, garbage, climate, sos), place, responsible, interval_h, "
                                       "and optional depth_cm for a garbage-room level sensor.")

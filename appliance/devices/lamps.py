@@ -164,7 +164,8 @@ class LampService:
     def state(self, name: str) -> dict:
         circuit = self.circuits[name]
         override = self.overrides.get(name)
-        return {"on": circuit.is_on, "level": round(circuit.level, 2), "current": circuit.drawing_current,
+        return {"on": circuit.is_on, "level": round(circuit.level, 2), "current": circuit.last_current,
+                "amps": circuit.amps,
                 "reason": self.reasons.get(name, ""), "dimmable": circuit.dimmable,
                 "override_until": override.until if override is not None else None}
 

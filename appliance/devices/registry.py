@@ -42,6 +42,8 @@ def config_problems(cfg) -> list[str]:
             problems.append("devices.escalate_phone: a mobile number such as \"13800138000\"")
     names: set[str] = set()
     pins: set[int] = set()
+    clamp_channels: set[int] = set()
+    spi = set(SPI_PINS) if any(isinstance(e, dict) and e.get("clamp_channel") is not None for e in cfg.lamps) else set()
     for table, entries in (("lamps", cfg.lamps), ("sensors", cfg.sensors), ("meters", cfg.meters)):
         for i, entry in enumerate(entries):
             key = f"devices.{table}[{i}]"
@@ -65,10 +67,13 @@ def config_problems(cfg) -> list[str]:
                         continue
                     if not _pin(value):
                         problems.append(f"{key}.{pk}: a GPIO number from 2 to 27")
+                    elif value in spi:
+                        problems.append(f"{key}.{pk}: GPIO {value} belongs to the current clamps' SPI bus (GPIO 7-11)")
                     elif value in pins:
                         problems.append(f"{key}.{pk}: GPIO {value} is used twice")
                     else:
                         pins.add(value)
+                problems += _clamp_problems(key, entry, clamp_channels)
                 watts = entry.get("watts", 0)
                 if not isinstance(watts, (int, float)) or isinstance(watts, bool) or not 0 <= watts <= 100000:
                     problems.append(f"{key}.watts: a number of watts from 0 to 100000")
@@ -93,6 +98,31 @@ def config_problems(cfg) -> list[str]:
                 value = entry.get(text_key, "")
                 if not isinstance(value, str) or len(value) > 100:
                     problems.append(f"{key}.{text_key}: text of at most 100 characters")
+    return problems
+
+
+SPI_PINS = (7, 8, 9, 10, 11)  # SPI0: CE1, CE0, MISO, MOSI, SCLK
+
+
+def _clamp_problems(key: str, entry: dict, used: set[int]) -> list[str]:
+    channel = entry.get("clamp_channel")
+    if channel is None:
+        return []
+    problems = []
+    if not _number(entry, "clamp_channel", 0, 0, 7, integer=True):
+        problems.append(f"{key}.clamp_channel: an MCP3008 channel from 0 to 7")
+    elif channel in used:
+        problems.append(f"{key}.clamp_channel: channel {channel} is used twice")
+    else:
+        used.add(channel)
+    for name, default in (("clamp_on_amps", 0.3), ("clamp_off_amps", 0.1)):
+        if not _number(entry, name, default, 0, 100):
+            problems.append(f"{key}.{name}: a current in amperes from 0 to 100")
+    if not _number(entry, "clamp_amps_per_volt", 30.0, 0.1, 1000):
+        problems.append(f"{key}.clamp_amps_per_volt: the clamp's amperes per volt, e.g. 30 for an SCT-013-030")
+    on, off = entry.get("clamp_on_amps", 0.3), entry.get("clamp_off_amps", 0.1)
+    if isinstance(on, (int, float)) and isinstance(off, (int, float)) and off > on:
+        problems.append(f"{key}.clamp_off_amps: must not be above clamp_on_amps")
     return problems
 
 

@@ -41,6 +41,9 @@ class SensorService:
         self.base = base_topic.strip("/")
         self.silent_after = silent_after
         self.on_state = on_state
+        # (device, values before, new values, time) for every accepted reading: the care
+        # feature's signs of life hang here.
+        self.on_reading: list[Callable] = []
         self.devices: dict[str, Device] = {}
         self.last: dict[str, dict] = {}  # name -> {"at", "values", "online"}
         self.dirty: set[str] = set()
@@ -145,6 +148,7 @@ class SensorService:
         name, kind = device.name, device.kind
         with self._lock:
             entry = self.last.setdefault(name, {"at": now, "values": {}, "online": None})
+            before = entry["values"]
             entry["at"] = now
             entry["values"] = {**entry["values"], **values}
             if reading.action:
@@ -160,6 +164,12 @@ class SensorService:
             self.desk.clear(name, code)
         for code, value in found.items():
             self.desk.raise_alarm(device, code, value)
+        offered = dict(values, action=reading.action) if reading.action else values
+        for hook in self.on_reading:
+            try:
+                hook(device, before, offered, now)
+            except Exception:
+                logger.exception("passing on a reading of %s failed", device.name)
         if self.on_state is not None:
             try:
                 self.on_state(device, dict(entry["values"]))

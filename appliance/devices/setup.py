@@ -15,9 +15,12 @@ import logging
 import threading
 
 from appliance.access.setup import AccessFeature
+from appliance.care.setup import CareFeature
 from appliance.devices.alarms import AlarmDesk
 from appliance.devices.bridge import HomeAssistantBridge
+from appliance.devices.carelink import CareSigns
 from appliance.devices.daily import DailyFigures
+from appliance.devices.district import DistrictDeviceSettings
 from appliance.devices.homeassistant import Topics
 from appliance.devices.hours import HourBuffer
 from appliance.devices.lamps import LampService
@@ -60,12 +63,16 @@ class DevicesFeature(Feature):
         self.flush_s = flush_s
         self.meters: MeterPoller | None = None
         self.texts: AlarmTexts | None = None
+        self.care_signs: CareSigns | None = None
+        self.district: DistrictDeviceSettings | None = None
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
     def start_loop(self) -> None:
         svc = self.service
         svc.lamps.load()  # running overrides survive a power cut
+        if self.district is not None:
+            self.district.check()  # the district's offsets and silences before the first switch
         svc.lamps.tick()  # first: the lamps back where the clock says, within a second of start
 
         def loop():
@@ -80,6 +87,8 @@ class DevicesFeature(Feature):
                         svc.bridge.gate_changed()
                     if ticks - last_silent >= SILENT_CHECK_S:
                         last_silent = ticks
+                        if self.district is not None:
+                            self.district.check()
                         svc.sensors.check_silent()
                         svc.escalate()
                     if ticks - last_flush >= self.flush_s:
@@ -109,8 +118,9 @@ def build_circuits(cfg, pin_factory) -> tuple[dict, dict]:
     circuits, failed = {}, {}
     for entry in cfg.lamps:
         try:
+            clamp = _clamp(entry, cfg, pin_factory)
             circuit = LampCircuit(entry["name"], entry["relay_pin"], entry.get("dim_pin"), entry.get("current_pin"),
-                                  relay_active_low=cfg.relay_active_low, pin_factory=pin_factory)
+                                  relay_active_low=cfg.relay_active_low, pin_factory=pin_factory, clamp=clamp)
         except HardwareError as exc:
             logger.error("lamp %s not driven: %s", entry["name"], exc)
             failed[entry["name"]] = str(exc)
@@ -118,6 +128,18 @@ def build_circuits(cfg, pin_factory) -> tuple[dict, dict]:
         circuit.release_on_exit()
         circuits[entry["name"]] = circuit
     return circuits, failed
+
+
+def _clamp(entry: dict, cfg, pin_factory):
+    """The circuit's CT clamp on the MCP3008, when ``clamp_channel`` is set."""
+    if entry.get("clamp_channel") is None:
+        return None
+    from hardware.adc import CurrentClamp
+
+    return CurrentClamp(entry["name"], entry["clamp_channel"], device=cfg.adc_device,
+                        amps_per_volt=entry.get("clamp_amps_per_volt", 30.0),
+                        on_amps=entry.get("clamp_on_amps", 0.3), off_amps=entry.get("clamp_off_amps", 0.1),
+                        pin_factory=pin_factory)
 
 
 def setup(ctx: Context) -> DevicesFeature:
@@ -145,6 +167,11 @@ def setup(ctx: Context) -> DevicesFeature:
                             base_topic=cfg.z2m_topic, silent_after=cfg.silent_after)
     lamps.load()
     sensors.load()
+    care = ctx.find(CareFeature)
+    care_signs = None
+    if care is not None:
+        care_signs = CareSigns(care.service.observe)
+        sensors.on_reading.append(care_signs.reading)
     link = bridge = None
     # Nothing configured, nothing to listen to: no reconnect attempts to a broker that may not exist.
     use_broker = (ctx.hardware and cfg.enabled and bool(cfg.mqtt_host) and not ctx.safe_mode
@@ -179,6 +206,11 @@ def setup(ctx: Context) -> DevicesFeature:
                                          workorders, texts) if cfg.escalate_after_min else None)
     feature = DevicesFeature(service, clock, cfg.flush_s)
     feature.texts = texts
+    feature.care_signs = care_signs
+    feature.district = DistrictDeviceSettings(
+        ctx.db, ctx.audit, schedule, desk, registry, clock, ctx.box_id,
+        baseline={"on_after_sunset_min": cfg.on_after_sunset_min, "off_before_sunrise_min": cfg.off_before_sunrise_min,
+                  "dim_at": cfg.dim_at, "dim_level": cfg.dim_level})
     if texts is not None:
         feature.on_start(texts.start)
         feature.on_close(texts.close)

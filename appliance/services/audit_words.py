@@ -22,6 +22,7 @@ ENTITIES = {
     "workorder": N_("work order"), "workorder.category": N_("work-order category"),
     "lamp": N_("street lamp"), "device": N_("device"), "siteplan": N_("site plan"),
     "care.meal": N_("canteen meal"), "care.plan": N_("care plan"), "care.alert": N_("care alert"), "care.visit": N_("visit record"),
+    "care.menu": N_("canteen menu"), "care.waste": N_("waste guide entry"), "care.grid_task": N_("grid task"),
 }
 
 # (action, entity or "*") -> sentence; %(what)s is the noun above, %(target)s the name or number.
@@ -75,6 +76,9 @@ SENTENCES = {
     ("book_meal", "*"): N_("booked a meal for %(target)s"),
     ("cancel_meal", "*"): N_("cancelled a meal of %(target)s"),
     ("police_query", "*"): N_("searched the access log (police) %(target)s"),
+    ("photo", "care.grid_task"): N_("added photos to grid task %(target)s"),
+    ("delete_photo", "care.grid_task"): N_("removed a photo from grid task %(target)s"),
+    ("district_setting", "device"): N_("applied the district's device setting %(target)s"),
 }
 
 # Detail keys in words; the value of the key named by REASON_KEYS follows the sentence.
@@ -87,7 +91,7 @@ DETAIL_WORDS = {
     "address": N_("address"), "event": N_("event"), "channel": N_("channel"), "version": N_("version"),
     "from": N_("from"), "to": N_("to"), "assignee": N_("assigned to"), "into": N_("merged into"),
     "public": N_("public"), "category": N_("category"), "source": N_("source"), "repeats": N_("times"),
-    "ref": N_("12345 number"),
+    "ref": N_("12345 number"), "n": N_("how many"),
     "until": N_("until"), "uses": N_("entries allowed"), "note": N_("for"), "duty_name": N_("volunteer on duty"),
     "t2_s": N_("seconds until the volunteer is told"), "t3_s": N_("seconds until it is escalated"),
     "owner_call": N_("call the owner"), "owner_sms": N_("SMS to the owner"), "volunteer_sms": N_("SMS to the volunteer"),

@@ -29,7 +29,8 @@ KINDS = ("notice", "config", "revoke", "plate_watch", "workorder_ref")
 # (District-wide words for residents come as "notice" entries, not as a setting.)
 DISTRICT_SETTINGS = frozenset({"sync.share_names", "sync.share_phones", "sync.share_plates",
                                "gate.remote_open_allowed",
-                               "devices.all_night_dates"})  # holidays the district lights all night
+                               "devices.all_night_dates",  # holidays the district lights all night
+                               "devices.lamp_schedule", "devices.silences"})  # checked by the devices feature
 
 
 class RefusedDownlink(LinliError):

@@ -19,7 +19,7 @@ def test_admin_adds_a_service_and_everyone_reads_it(client_as, users):
         assert r.status_code == 400 and f'data-field="{field}"' in r.get_data(as_text=True), data
     assert CommunityService.select().count() == 1
     kiosk_html = client_as("kiosk").get("/kiosk/care/services").get_data(as_text=True)
-    assert "阳光长者食堂" in kiosk_html and "tel:021-5555 1234" in kiosk_html and "删除" not in kiosk_html
+    assert "阳光长者食堂" in kiosk_html and "tel:021-55551234" in kiosk_html and "删除" not in kiosk_html
     assert "阳光长者食堂" in client_as("district").get("/care/services").get_data(as_text=True)
     volunteer = client_as("volunteer")
     assert post(volunteer, "/care/services", {"kind": "other", "name": "x"}, "/care/services").status_code == 403
@@ -48,3 +48,32 @@ def test_a_volunteer_asks_a_provider_to_come_to_an_elder(client_as, services, el
                        ({"service": "abc", "text": "x"}, 400), ({"service": 4242, "text": "x"}, 404)):
         assert post(volunteer, f"{page}/service", data, page).status_code == code, data
     assert WorkOrder.select().count() == 1
+
+
+def test_short_hotlines_are_accepted_by_the_shared_phone_check(services):
+    care = services.care
+    for given, kept in (("12345", "12345"), ("110", "110"), ("96110", "96110"), ("400-820-8820", "400-820-8820"),
+                        ("+86 138 0013 8000", "13800138000"), ("95105", "95105")):
+        assert care.save_service({"kind": "other", "name": f"热线{given}", "phone": given}, "admin").phone == kept
+    from appliance.errors import ValidationError
+
+    for bad in ("1234", "99999", "12", "call me", "11111111111"):
+        try:
+            care.save_service({"kind": "other", "name": "坏号码", "phone": bad}, "admin")
+        except ValidationError as exc:
+            assert exc.field == "phone"
+        else:
+            raise AssertionError(bad)
+    assert not CommunityService.select().where(CommunityService.name == "坏号码").exists()
+
+
+def test_a_person_s_phone_still_refuses_hotlines():
+    from appliance.errors import ValidationError
+    from appliance.validation import clean_phone
+
+    for number in ("12345", "110", "96110"):
+        try:
+            clean_phone(number, "family_phone")
+        except ValidationError:
+            continue
+        raise AssertionError(number)

@@ -9,11 +9,11 @@ from appliance.care.waste import search
 
 
 def test_search_by_text_and_pinyin_initials_with_the_citys_bin_names():
-    assert search("kqs", "shanghai") == [{"item": "矿泉水瓶", "bin": "recyclable", "bin_name": "可回收物"}]
+    assert search("kqs", "shanghai") == [{"item": "矿泉水瓶", "bin": "recyclable", "bin_name": "可回收物", "note": ""}]
     assert search("xgp", "shanghai")[0]["bin_name"] == "湿垃圾"
     assert search("西瓜皮", "national")[0]["bin_name"] == "厨余垃圾"
     assert {r["bin"] for r in search("电池")} == {"hazardous"}
-    assert search("剩饭")[0] == {"item": "剩饭", "bin": "kitchen", "bin_name": "厨余垃圾"}
+    assert search("剩饭")[0] == {"item": "剩饭", "bin": "kitchen", "bin_name": "厨余垃圾", "note": ""}
     assert search("  ") == [] and search("外星人") == [] and search("'; drop table--") == []
 
 

@@ -16,12 +16,15 @@ from appliance.db.models.care import CONDITIONS
 from appliance.errors import LinliError, NotFound, ValidationError
 from web.auth import READERS, STAFF, actor, load_user, roles, services
 from web.care.grid import bp as grid_bp
+from web.care.guide import bp as guide_bp
+from web.care.guide import kitchen_page, waste_extras
 from web.care.police import bp as police_bp
 from web.params import date_arg, id_arg, int_arg, text_arg
 
 bp = Blueprint("care", __name__, url_prefix="/care")
 bp.register_blueprint(grid_bp)
 bp.register_blueprint(police_bp)
+bp.register_blueprint(guide_bp)
 MAX_TEXT = 1000
 
 
@@ -105,7 +108,7 @@ def visit(resident_id):
 @roles("admin")
 def plan(resident_id):
     keys = ("consent_by", "health_consent", "volunteer", "family_name", "family_phone", "call_elder", "use_gate",
-            "water_meter", "door_sensor", "floor_hours")
+            "water_meter", "door_sensor", "floor_hours", "sos_button")
     data = {k: request.form.get(k, "")[:200] for k in keys}
     for flag in ("health_consent", "call_elder", "use_gate"):
         data[flag] = "1" if request.form.get(flag) == "1" else "0"
@@ -151,7 +154,7 @@ def coverage_csv():
 @roles(*STAFF)
 def kitchen():
     day = date_arg("day") or services().care.now().date()
-    return render_template("care/meals.html", **services().care.kitchen(day))
+    return kitchen_page(day)
 
 
 @bp.post("/elder/<int:resident_id>/meal")
@@ -167,10 +170,11 @@ def book_for(resident_id):
     return _act(resident_id, book)
 
 
-def waste_page(endpoint: str, kiosk: bool = False):
+def waste_page(endpoint: str, kiosk: bool = False, error=None, error_field=None):
     """The waste-sorting guide; an htmx search swaps only the results."""
     query = text_arg("q", 20)
-    context = {"q": query, "results": care().waste_search(query), "endpoint": endpoint, "kiosk": kiosk}
+    context = {"q": query, "results": care().waste_search(query), "endpoint": endpoint, "kiosk": kiosk,
+               "error": error, "error_field": error_field, **({"items": None} if kiosk else waste_extras())}
     if request.headers.get("HX-Request") == "true":
         return render_template("care/_waste_results.html", **context)
     return render_template("care/waste.html", **context)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime
 
-from flask import Blueprint, Response, redirect, render_template, request, url_for
+from flask import Blueprint, Response, redirect, render_template, request, send_file, url_for
 
 from appliance.care.grid import grid_kind_word
 from appliance.db.models.care import GRID_TASK_KINDS
@@ -73,7 +73,7 @@ def new_task():
 def _task_page(task_id, error=None, field=None, form=None, status=200):
     task = care().task(task_id)
     return render_template("care/grid_task.html", task=task, late=care().task_overdue(task), error=error,
-                           error_field=field, form=form or {}), status
+                           error_field=field, form=form or {}, photos=care().task_photos(task)), status
 
 
 @bp.get("/task/<int:task_id>")
@@ -107,3 +107,27 @@ def export():
     data = care().grid_month_xlsx(month)
     return Response(data, mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                     headers={"Content-Disposition": f"attachment; filename=grid-{month:%Y-%m}.xlsx"})
+
+
+@bp.post("/task/<int:task_id>/photos")
+@roles(*STAFF)
+def add_photos(task_id):
+    # Read at most the store's limit + 1 byte per file: a larger one is refused by size, not read whole.
+    limit = int(services().config.participation.photo_max_mb * 1024 * 1024) + 1
+    uploads = [f.read(limit) for f in request.files.getlist("photo")[:8] if f and f.filename]
+    return _back(lambda: care().add_task_photos(task_id, uploads, actor()), task_id)
+
+
+@bp.post("/photo/<int:photo_id>/delete")
+@roles(*STAFF)
+def delete_photo(photo_id):
+    return _back(lambda: care().delete_task_photo(photo_id, actor()), care().task_photo(photo_id).task_id)
+
+
+@bp.get("/photo/<name>")
+@roles("admin", "volunteer", "district")
+def photo(name):
+    stem, _, kind = name.partition(".")
+    if kind not in ("jpg", "t.jpg"):
+        raise NotFound("No such photo.")
+    return send_file(care().task_photo_path(stem, thumb=kind == "t.jpg"), mimetype="image/jpeg", max_age=3600)

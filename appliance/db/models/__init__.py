@@ -10,6 +10,7 @@ from appliance.db.models.access import AccessEvent, AccessSchedule, Credential, 
 from appliance.db.models.firelane import FireIncident, FireNotice, FireSetting, FireZone  # noqa: F401
 from appliance.db.models.workorders import WorkOrder, WorkOrderCategory, WorkOrderCounter, WorkOrderNote  # noqa: F401
 from appliance.db.models.care import CareAlert, CareAlertStep, CarePlan, CareRoutine, CareSignal, CareVisit, CommunityService, Grid, GridBuilding, GridTask, MealBooking  # noqa: F401
+from appliance.db.models.care import GridPhoto, MealMenu, WasteItem  # noqa: F401
 from appliance.db.models.parking import CarEvent, CarParkCount, CarPass, CarQuestion  # noqa: F401
 from appliance.db.models.votes import Vote, VoteEntry, VoteMatter, VotePaper, VoteRoll  # noqa: F401
 from appliance.db.models.votes import VoteProxy  # noqa: F401

@@ -8,7 +8,9 @@ from appliance.db.base import BaseModel, JSONField, SyncedModel, now, register
 from appliance.db.models.registry import Building, Resident
 from appliance.db.models.workorders import WorkOrder
 
-SIGNAL_KINDS = ("gate", "door", "water", "checkin", "sos", "call", "visit", "motion")
+# "water" is a meter's cumulative reading (for the 12-hour rule); "flow" says water ran since
+# the meter's previous reading, which is a sign of life like a door opening.
+SIGNAL_KINDS = ("gate", "door", "water", "checkin", "sos", "call", "visit", "motion", "flow")
 ALERT_KINDS = ("silence", "water", "sos")
 CONDITIONS = ("good", "fair", "poor", "absent")
 
@@ -27,6 +29,7 @@ class CarePlan(SyncedModel):
     use_gate = BooleanField(default=True)
     water_meter = CharField(default="")  # source id of the elder's water meter, if any
     door_sensor = CharField(default="")
+    sos_button = CharField(default="")  # source id of her SOS button (a Zigbee2MQTT name), if any
     floor_hours = IntegerField(default=24)
     tolerance_hours = FloatField(default=0)  # raised by false alarms: silence this long is normal
     active = BooleanField(default=True)
@@ -168,3 +171,44 @@ class CommunityService(SyncedModel):
     phone = CharField(default="")  # a shop's or clinic's public number
     address = CharField(default="")
     updated_at = DateTimeField(default=now)
+
+
+@register
+class MealMenu(BaseModel):
+    """What the elders' canteen serves at one meal of one day, as the kitchen writes it."""
+
+    id = AutoField()
+    day = DateField()
+    meal = CharField()
+    dishes = CharField(default="")  # 红烧鱼块、清炒时蔬、冬瓜汤
+    price = CharField(default="")  # "12元 (80岁以上 8元)": words, the canteen's own rules
+    updated_by = CharField(default="")
+    updated_at = DateTimeField(default=now)
+
+    class Meta:
+        indexes = ((("day", "meal"), True),)
+
+
+@register
+class WasteItem(BaseModel):
+    """Staff's own entries in the waste-sorting guide: a local item, or a correction of a
+    built-in one (same name), or a built-in item hidden (``hidden``)."""
+
+    id = AutoField()
+    name = CharField(unique=True)
+    kind = CharField(default="")  # recyclable, hazardous, kitchen, other
+    note = CharField(default="")  # "压扁后投放"
+    hidden = BooleanField(default=False)
+    updated_by = CharField(default="")
+    updated_at = DateTimeField(default=now)
+
+
+@register
+class GridPhoto(BaseModel):
+    """A photo a grid worker took for a task, in the report photo store (EXIF dropped, size-capped)."""
+
+    id = AutoField()
+    task = ForeignKeyField(GridTask, backref="photos", on_delete="CASCADE")
+    name = CharField(unique=True)  # file stem in the photo folder
+    taken_by = CharField(default="")
+    created_at = DateTimeField(default=now)
