@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 from peewee import fn
 
+from appliance.charts import BarChart
 from appliance.db.models import CareVisit, Resident
 from appliance.db.models.care import CONDITIONS
 from appliance.errors import ValidationError
@@ -120,14 +121,12 @@ class Visits:
 
     def coverage_chart(self, months: int = 12) -> dict:
         rows = self.coverage(months)
-        slot = CHART_W / len(rows)
-        plot = CHART_H - 24
-        bars = []
-        for i, r in enumerate(rows):
-            h = round(r["share"] * plot, 1)
-            bars.append(dict(r, x=round(i * slot + 4, 1), w=round(slot - 8, 1), h=h, y=round(CHART_H - 20 - h, 1),
-                             full=r["elders"] > 0 and r["visited"] >= r["elders"], pct=round(r["share"] * 100)))
-        return {"bars": bars, "chart_w": CHART_W, "chart_h": CHART_H, "line_y": CHART_H - 20 - plot}
+        # shares run 0..1, so the top is always 100%: the dashed line marks "everyone visited"
+        grid = BarChart(CHART_W, CHART_H, top=1.0, slots=len(rows), headroom=4, bottom=20, gap=8)
+        bars = [dict(r, x=grid.x(i), w=grid.bar_w, h=grid.h(r["share"]), y=grid.y(r["share"]),
+                     full=r["elders"] > 0 and r["visited"] >= r["elders"], pct=round(r["share"] * 100))
+                for i, r in enumerate(rows)]
+        return {"bars": bars, "chart_w": CHART_W, "chart_h": CHART_H, "line_y": grid.y(1.0)}
 
     def coverage_csv(self, months: int = 12) -> str:
         buf = io.StringIO()
