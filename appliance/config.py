@@ -85,6 +85,10 @@ class FaceConfig:
     notice_version: str = setting("2026-11", "Version of the face consent notice shown to residents; consent records keep it.")
     kiosk_camera: str = setting("", "Camera in front of the kiosk for face entry and enrollment: v4l2:0, picamera:0, "
                                 "rtsp://..., or file:/folder for a replay; empty = none (face entry is not offered).")
+    adapt: bool = setting(True, "Keep a confident, live entry frame as an extra template of that resident.")
+    adapt_accept: float = setting(0.965, "Similarity an entry frame needs before it may be kept as an extra template.", min=0.0, max=1.0)
+    adapt_margin: float = setting(0.04, "How far the kept frame must beat every other resident.", min=0.0, max=0.5)
+    adapt_max: int = setting(3, "Extra templates kept per resident; the oldest is replaced.", min=1, max=10)
 
 
 @dataclass

@@ -148,7 +148,11 @@ class FaceEntry:
         # Withdrawn while the person stood at the camera: the template is gone, so is the way in.
         if resident is None or not self.face.is_enrolled(resident.id) or self.face.active_consent(resident.id) is None:
             return self.access.identified_attempt(METHOD, resident, kiosk, refusal="face_withdrawn")
-        return self.access.identified_attempt(METHOD, resident, kiosk)
+        decision = self.access.identified_attempt(METHOD, resident, kiosk)
+        if decision.granted and state.live:
+            with self.face.inference_lock:
+                self.face.adapt(resident.id, state.embedding, state.similarity or 0.0, state.margin, state.live)
+        return decision
 
 
 def _progress(attempt) -> float:
