@@ -73,6 +73,11 @@ class Gallery:
         return view
 
     @property
+    def row_identities(self) -> list[Hashable]:
+        """The identity of each template row, in matrix order."""
+        return list(self._ids)
+
+    @property
     def identities(self) -> list[Hashable]:
         return list(dict.fromkeys(self._ids))
 
