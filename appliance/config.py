@@ -82,7 +82,7 @@ class FaceConfig:
     mirrored_camera: bool = setting(False, "The kiosk camera image is mirrored (affects left/right prompts).")
     threads: int = setting(1, "CPU threads for the face models.", min=1, max=4)
     enroll_frames: int = setting(3, "Good frames needed to enroll a face.", min=3, max=5)
-    notice_version: str = setting("2026-11", "Version of the face consent notice shown to residents; consent records keep it.")
+    notice_version: str = setting("2026-12", "Version of the face consent notice shown to residents; consent records keep it.")
     kiosk_camera: str = setting("", "Camera in front of the kiosk for face entry and enrollment: v4l2:0, picamera:0, "
                                 "rtsp://..., or file:/folder for a replay; empty = none (face entry is not offered).")
     adapt: bool = setting(True, "Keep a confident, live entry frame as an extra template of that resident.")
