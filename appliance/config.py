@@ -73,7 +73,7 @@ class HardwareConfig:
 @dataclass
 class FaceConfig:
     enabled: bool = setting(True, "Offer face entry and face enrollment at the kiosk (PIN, QR and card always stay available).")
-    accept: float = setting(0.955, "Cosine similarity at or above which a face is the enrolled resident.", min=0.0, max=1.0)
+    accept: float = setting(0.95, "Cosine similarity at or above which a face is the enrolled resident.", min=0.0, max=1.0)
     reject: float = setting(0.94, "Below this a face is someone else; between reject and accept the answer is unknown.", min=0.0, max=1.0)
     margin: float = setting(0.02, "Best match must beat the next resident by this much, else nobody is accepted.", min=0.0, max=0.5)
     vote_k: int = setting(3, "Frames that must agree on the same resident ...", min=1, max=20)
