@@ -75,6 +75,8 @@ def test_consent_then_enroll_then_withdraw_at_the_kiosk(client_as, resident, cam
     consent = FaceConsent.get()
     assert consent.channel == "kiosk" and consent.given_by == "kiosk"
 
+    page = kiosk.get(f"/kiosk/face/{resident.id}/enroll").get_data(as_text=True)
+    assert "轻轻转一点点" in page  # small head turns give the gallery more than one view
     token = htmx_token(kiosk, f"/kiosk/face/{resident.id}/enroll")
     result = kiosk.post(f"/kiosk/face/{resident.id}/enroll", headers={"X-CSRFToken": token, "HX-Request": "true"})
     assert 'data-ok="yes"' in result.get_data(as_text=True)
