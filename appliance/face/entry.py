@@ -19,6 +19,8 @@ import time
 from dataclasses import dataclass
 from typing import Callable, Iterable
 
+from peewee import DatabaseError
+
 from appliance.access.service import AccessService, Decision
 from appliance.db.models import Resident
 from appliance.face.identifier import ACCEPTED, REFUSED, WAITING
@@ -150,8 +152,12 @@ class FaceEntry:
             return self.access.identified_attempt(METHOD, resident, kiosk, refusal="face_withdrawn")
         decision = self.access.identified_attempt(METHOD, resident, kiosk)
         if decision.granted and state.live:
-            with self.face.inference_lock:
+            # The door has opened already; a gallery update that fails only costs the update.
+            try:
                 self.face.adapt(resident.id, state.embedding, state.similarity or 0.0, state.margin, state.live)
+            except (DatabaseError, ValueError) as exc:
+                logger.warning("face template update skipped for resident %s: %s", resident.id,
+                               type(exc).__name__)
         return decision
 
 

@@ -123,3 +123,21 @@ def test_gate_entry_after_the_movement_check_adapts_and_a_still_one_does_not(ser
     assert still.status == ACCEPTED and not still.live
     assert entry.decide(still, "kiosk-1").granted
     assert kinds(residents["obama"]).count(ADAPTED) == 1
+
+
+def test_a_failed_gallery_update_still_lets_the_resident_in(services, face, residents, frames, later_embedding,
+                                                            monkeypatch):
+    from peewee import OperationalError
+
+    enroll(face, residents["obama"], frames["obama"])
+    script = turn_script(later_embedding, 35)
+    attempt = FaceAttempt(ScriptedPipeline(script), face.gallery(), Thresholds(accept=0.9, reject=0.85),
+                          FrameVote(3, 5), LivenessCheck(Challenge.TURN_LEFT), max_frames=60)
+    state = run(attempt, len(script))
+
+    def locked(*args, **kwargs):
+        raise OperationalError("database is locked")
+
+    monkeypatch.setattr(face, "adapt", locked)
+    assert services.face.entry.decide(state, "kiosk-1").granted
+    assert kinds(residents["obama"]).count(ADAPTED) == 0
