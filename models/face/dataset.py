@@ -44,11 +44,13 @@ PORTRAITS = {"obama.jpg": "obama", "obama2.jpg": "obama", "obama3.jpg": "obama",
 GROUP_PHOTOS = [f"sample{i}.jpg" for i in range(1, 7)]
 
 
-def fetch(cache: Path = CACHE) -> Path:
-    """Download and unpack the sources once; return the folder holding the pictures."""
+def fetch(cache: Path = CACHE, extra: bool = False) -> Path:
+    """Download and unpack the sources once; return the folder holding the pictures.
+    With `extra`, insightface's sample pictures too (the cross-photo evaluation's strangers)."""
     pictures = cache / "pictures"
     if all((pictures / n).exists() for n in [*PORTRAITS, *GROUP_PHOTOS]):
-        _fetch_insightface(cache, pictures)
+        if extra:
+            _fetch_insightface(cache, pictures)
         return pictures
     pictures.mkdir(parents=True, exist_ok=True)
     sdist = cache / FR_SDIST
@@ -65,7 +67,8 @@ def fetch(cache: Path = CACHE) -> Path:
     with tarfile.open(tgz) as tar:
         for name in GROUP_PHOTOS:
             (pictures / name).write_bytes(tar.extractfile(tar.getmember(f"package/demo/{name}")).read())
-    _fetch_insightface(cache, pictures)
+    if extra:
+        _fetch_insightface(cache, pictures)
     return pictures
 
 
@@ -118,7 +121,7 @@ def _crop(image: np.ndarray, cx: float, cy: float, size: float, out: int = 360) 
 def load_faces(detector: FaceDetector, cache: Path = CACHE, extra: bool = False) -> list[FaceCrop]:
     """One crop per face. Portraits are labelled; each group-photo face is its own identity.
     With `extra`, insightface's sample pictures are added (more strangers)."""
-    pictures = fetch(cache)
+    pictures = fetch(cache, extra)
     crops = []
     portraits = {**PORTRAITS, **(INSIGHTFACE_PORTRAITS if extra else {})}
     for name, identity in portraits.items():
