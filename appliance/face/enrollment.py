@@ -28,6 +28,7 @@ logger = logging.getLogger(__name__)
 GUARDIAN_AGE = 14
 MAX_ENROLL_FRAMES = 5
 CHANNELS = ("kiosk", "staff")
+ENROLLED, ADAPTED = "enrolled", "adapted"  # FaceTemplate.kind
 
 # Shown on the consent screen; the version is recorded with every consent.
 NOTICE = {
@@ -35,6 +36,7 @@ NOTICE = {
     "purpose": N_("Purpose: to open the community gate for you when you look at the camera."),
     "data": N_("What is kept: a numeric face template, encrypted, on this box. Photos are not kept. The template never leaves the box."),
     "retention": N_("Retention: until you withdraw or move out; then it is deleted at once."),
+    "updates": N_("To keep recognising you as your looks change, up to three templates from your recent confident entries are kept too (the oldest is replaced); they are deleted with the rest."),
     "rights": N_("Your rights: you may withdraw at any time at the kiosk or with staff; you may ask what is kept and have it deleted."),
     "alternatives": N_("You do not have to use your face: PIN, QR pass and card always open the gate, and staff can open it remotely."),
 }
@@ -155,7 +157,9 @@ class FaceService:
 
     # --- enrollment ------------------------------------------------------------------
     def enroll(self, resident_id, frames: Iterable[np.ndarray], actor: str) -> EnrollResult:
-        """Embed the good frames (quality gates on), average them, store encrypted.
+        """Embed the good frames (quality gates on) and store each as its own encrypted
+        template: a small head turn between frames gives the gallery more than one view,
+        which is what recognises a resident on another day (models/face/crossphoto.py).
 
         Frames are not kept; a face that already belongs to another resident is refused,
         so one person cannot hold two identities at the gate.
@@ -188,10 +192,11 @@ class FaceService:
             raise Conflict(N_("This face is already enrolled for another resident; staff can check the register."))
         with self.db.atomic():
             FaceTemplate.delete().where(FaceTemplate.resident == resident).execute()
-            row = FaceTemplate.create(resident=resident, consent=consent, model=self.model_id,
-                                      ciphertext=self.cipher.encrypt(template, str(resident.uuid)),
-                                      frames=len(vectors), consistency=round(consistency, 4),
-                                      created_at=self.clock())
+            for vector in vectors:
+                row = FaceTemplate.create(resident=resident, consent=consent, model=self.model_id,
+                                          ciphertext=self.cipher.encrypt(vector, str(resident.uuid)),
+                                          frames=len(vectors), consistency=round(consistency, 4),
+                                          created_at=self.clock(), kind=ENROLLED)
             self.audit.record(actor, "face.enroll", "resident", resident.id, {"frames": len(vectors)})
         self._gallery = None
         logger.info("face enrolled for resident %s from %d frames", resident.id, len(vectors))
@@ -201,7 +206,49 @@ class FaceService:
         return FaceTemplate.select().where(FaceTemplate.resident == resident_id).exists()
 
     def enrolled_count(self) -> int:
-        return FaceTemplate.select().count()
+        return FaceTemplate.select(FaceTemplate.resident).distinct().count()
+
+    def template_count(self, resident_id) -> int:
+        return FaceTemplate.select().where(FaceTemplate.resident == resident_id).count()
+
+    # --- adaptive update -------------------------------------------------------------
+    def adapt(self, resident_id, embedding: np.ndarray, similarity: float, margin: float, live: bool,
+              actor: str = "face_entry") -> bool:
+        """Keep a confident entry frame as one more template of this resident.
+
+        Only a live attempt (the movement check passed) whose frame matched well above the
+        accept threshold and far ahead of every other resident counts: a borderline match
+        never teaches the gallery, so a look-alike cannot creep in. At most
+        ``adapt_max`` adapted templates per resident, the oldest goes first; enrollment
+        templates are never replaced. Covered by the consent notice, deleted with the rest.
+        """
+        settings = self.settings
+        if not (settings.adapt and live and embedding is not None):
+            return False
+        if similarity < settings.adapt_accept or margin < settings.adapt_margin:
+            return False
+        resident = Resident.get_or_none(Resident.id == resident_id)
+        consent = self.active_consent(resident_id) if resident is not None else None
+        if consent is None or not self.is_enrolled(resident_id):
+            return False
+        with self.db.atomic():
+            adapted = list(FaceTemplate.select(FaceTemplate.id)
+                           .where(FaceTemplate.resident == resident, FaceTemplate.kind == ADAPTED)
+                           .order_by(FaceTemplate.created_at, FaceTemplate.id))
+            dropped = adapted[:max(0, len(adapted) - settings.adapt_max + 1)]
+            if dropped:
+                FaceTemplate.delete().where(FaceTemplate.id.in_([r.id for r in dropped])).execute()
+            vector = np.asarray(embedding, np.float32)
+            FaceTemplate.create(resident=resident, consent=consent, model=self.model_id,
+                                ciphertext=self.cipher.encrypt(vector / np.linalg.norm(vector), str(resident.uuid)),
+                                frames=1, consistency=round(float(similarity), 4), created_at=self.clock(),
+                                kind=ADAPTED)
+            self.audit.record(actor, "face.adapt", "resident", resident.id,
+                              {"similarity": round(float(similarity), 3), "margin": round(float(margin), 3),
+                               "replaced": len(dropped)})
+        self._gallery = None
+        logger.info("face template adapted for resident %s (%d replaced)", resident.id, len(dropped))
+        return True
 
     # --- deletion --------------------------------------------------------------------
     def withdraw(self, resident_id, actor: str, reason: str = "withdrawn") -> int:
@@ -221,8 +268,8 @@ class FaceService:
     def retention_sweep(self, actor: str = "system") -> int:
         """Delete templates of residents who moved out, withdrew, or whose model is outdated."""
         today = self.clock().date()
-        moved_out = [t.resident_id for t in FaceTemplate.select(FaceTemplate.resident).join(Resident)
-                     .where(Resident.move_out.is_null(False), Resident.move_out <= today)]
+        moved_out = sorted({t.resident_id for t in FaceTemplate.select(FaceTemplate.resident).join(Resident)
+                            .where(Resident.move_out.is_null(False), Resident.move_out <= today)})
         for resident_id in moved_out:
             self.withdraw(resident_id, actor, reason="moved_out")
         with self.db.atomic():
@@ -286,11 +333,16 @@ class FaceService:
         frame against its template, the lowest per resident) and impostor (how close the most
         similar other resident comes to each enrolled one)."""
         gallery = self.gallery()
-        genuine = sorted(round(float(t.consistency), 3) for t in FaceTemplate.select(FaceTemplate.consistency))
-        if len(gallery) < 2:
-            return {"count": len(gallery), "nearest_other": [], "genuine": genuine}
+        per_resident = {t.resident_id: t.consistency for t in
+                        FaceTemplate.select(FaceTemplate.resident, FaceTemplate.consistency)
+                        .where(FaceTemplate.kind == ENROLLED)}
+        genuine = sorted(round(float(v), 3) for v in per_resident.values())
+        if len(gallery.identities) < 2:
+            return {"count": len(gallery.identities), "nearest_other": [], "genuine": genuine}
+        # Rows of one resident are several templates of the same face: only other residents count.
+        ids = np.array([str(i) for i in gallery.row_identities])
         sims = gallery.matrix @ gallery.matrix.T
-        np.fill_diagonal(sims, -1.0)
-        nearest = sims.max(axis=1)
-        return {"count": len(gallery), "nearest_other": sorted(round(float(v), 3) for v in nearest),
+        sims[ids[:, None] == ids[None, :]] = -1.0
+        nearest = [float(sims[ids == i].max()) for i in dict.fromkeys(ids)]
+        return {"count": len(gallery.identities), "nearest_other": sorted(round(float(v), 3) for v in nearest),
                 "genuine": genuine}

@@ -19,6 +19,8 @@ import time
 from dataclasses import dataclass
 from typing import Callable, Iterable
 
+from peewee import DatabaseError
+
 from appliance.access.service import AccessService, Decision
 from appliance.db.models import Resident
 from appliance.face.identifier import ACCEPTED, REFUSED, WAITING
@@ -148,7 +150,15 @@ class FaceEntry:
         # Withdrawn while the person stood at the camera: the template is gone, so is the way in.
         if resident is None or not self.face.is_enrolled(resident.id) or self.face.active_consent(resident.id) is None:
             return self.access.identified_attempt(METHOD, resident, kiosk, refusal="face_withdrawn")
-        return self.access.identified_attempt(METHOD, resident, kiosk)
+        decision = self.access.identified_attempt(METHOD, resident, kiosk)
+        if decision.granted and state.live:
+            # The door has opened already; a gallery update that fails only costs the update.
+            try:
+                self.face.adapt(resident.id, state.embedding, state.similarity or 0.0, state.margin, state.live)
+            except (DatabaseError, ValueError) as exc:
+                logger.warning("face template update skipped for resident %s: %s", resident.id,
+                               type(exc).__name__)
+        return decision
 
 
 def _progress(attempt) -> float:

@@ -46,6 +46,11 @@ class AttemptState:
     reason: str | None = None      # a key of REASONS when refused
     prompt: str = PROMPTS[None]    # msgid to show now
     similarity: float | None = None
+    # For the adaptive gallery update only (never logged): the best matching frame of the
+    # accepted resident, how far it beat the next resident, and whether liveness passed.
+    embedding: np.ndarray | None = None
+    margin: float = 0.0
+    live: bool = False
 
 
 class FaceAttempt:
@@ -62,6 +67,7 @@ class FaceAttempt:
         self._faces_seen = 0
         self._identity = None
         self._similarity = None
+        self._best: tuple = (None, -2.0, 0.0)  # (embedding, similarity, margin, identity) of the best frame
         challenge = liveness.challenge.value if liveness is not None else None
         self.state = AttemptState(WAITING, prompt=PROMPTS[challenge])
 
@@ -104,6 +110,11 @@ class FaceAttempt:
         if observation is not None and observation.embedding is not None:
             result = self.gallery.match(observation.embedding, self.thresholds)
             self._similarity = result.similarity
+            if result.decision == SAME and result.similarity > self._best[1]:
+                per_identity = self.gallery.best_per_identity(observation.embedding)
+                others = [v for k, v in per_identity.items() if k != result.identity]
+                margin = result.similarity - max(others) if others else 1.0
+                self._best = (observation.embedding, result.similarity, margin, result.identity)
             # After recognition the face keeps being checked while the head moves: another
             # resident, or a clearly different face, ends the attempt. Turned frames that only
             # fall into the unknown band are tolerated; the movement lowers similarity.
@@ -119,8 +130,12 @@ class FaceAttempt:
                     self._identity = vote.identity
         live_ok = self.liveness is None or self.liveness.state.status == PASSED
         if self._identity is not None and live_ok:
+            embedding, best, margin = None, self._similarity, 0.0
+            if len(self._best) == 4 and self._best[3] == self._identity:
+                embedding, best, margin = self._best[:3]
             self.state = AttemptState(ACCEPTED, resident_id=self._identity, prompt=N_("Welcome home"),
-                                      similarity=self._similarity)
+                                      similarity=best, embedding=embedding, margin=margin,
+                                      live=self.liveness is not None)
             logger.info("face entry accepted after %d frame(s)", self.frames)
             return self.state
         if self.frames >= self.max_frames:

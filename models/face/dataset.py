@@ -4,6 +4,12 @@ Nothing here is committed or used on the box. Sources (each fetched with its ord
 
 - PyPI sdist face_recognition 1.3.0 (MIT): photos of two people (Obama x3, Biden).
 - npm @vladmandic/face-api 1.7.15 (MIT): demo/sample1..6.jpg, group photos of other people.
+- PyPI sdist insightface 2.1 (code MIT; the sample pictures carry no licence of their own):
+  insightface/data/images/Tom_Hanks_54745.png (a portrait) and t1.jpg (a group photo).
+
+Only one person has photos from different occasions (Obama x3: 2009 portrait, a speech, a
+2012 portrait); registries ship no larger labelled set (checked: deepface, facenet-pytorch,
+dlib and insightface sdists, face-api.js and @vladmandic/human on npm, bob.db.atnt, Debian).
 
 Group photos are cut into one crop per face so that each crop looks like a kiosk frame
 (a face filling the middle third of the picture).
@@ -29,16 +35,22 @@ ROOT = Path(__file__).resolve().parents[2]
 CACHE = ROOT / ".cache" / "face-data"
 FR_SDIST = "face_recognition-1.3.0.tar.gz"
 FACEAPI_TGZ = "vladmandic-face-api-1.7.15.tgz"
+INSIGHTFACE_SDIST = "insightface-2.1.tar.gz"
+INSIGHTFACE_PORTRAITS = {"Tom_Hanks_54745.png": "tom_hanks"}
+INSIGHTFACE_GROUPS = ["t1.jpg"]
 
 # file -> identity; the two Obama "partial face" photos are kept out: half a face.
 PORTRAITS = {"obama.jpg": "obama", "obama2.jpg": "obama", "obama3.jpg": "obama", "biden.jpg": "biden"}
 GROUP_PHOTOS = [f"sample{i}.jpg" for i in range(1, 7)]
 
 
-def fetch(cache: Path = CACHE) -> Path:
-    """Download and unpack the sources once; return the folder holding the pictures."""
+def fetch(cache: Path = CACHE, extra: bool = False) -> Path:
+    """Download and unpack the sources once; return the folder holding the pictures.
+    With `extra`, insightface's sample pictures too (the cross-photo evaluation's strangers)."""
     pictures = cache / "pictures"
     if all((pictures / n).exists() for n in [*PORTRAITS, *GROUP_PHOTOS]):
+        if extra:
+            _fetch_insightface(cache, pictures)
         return pictures
     pictures.mkdir(parents=True, exist_ok=True)
     sdist = cache / FR_SDIST
@@ -55,7 +67,23 @@ def fetch(cache: Path = CACHE) -> Path:
     with tarfile.open(tgz) as tar:
         for name in GROUP_PHOTOS:
             (pictures / name).write_bytes(tar.extractfile(tar.getmember(f"package/demo/{name}")).read())
+    if extra:
+        _fetch_insightface(cache, pictures)
     return pictures
+
+
+def _fetch_insightface(cache: Path, pictures: Path) -> None:
+    names = [*INSIGHTFACE_PORTRAITS, *INSIGHTFACE_GROUPS]
+    if all((pictures / n).exists() for n in names):
+        return
+    sdist = cache / INSIGHTFACE_SDIST
+    if not sdist.exists():
+        subprocess.run([sys.executable, "-m", "pip", "download", "--no-deps", "--no-binary", ":all:",
+                        "insightface==2.1", "-d", str(cache)], check=True, capture_output=True)
+    with tarfile.open(sdist) as tar:
+        for name in names:
+            member = tar.getmember(f"insightface-2.1/insightface/data/images/{name}")
+            (pictures / name).write_bytes(tar.extractfile(member).read())
 
 
 @dataclass(frozen=True)
@@ -90,16 +118,18 @@ def _crop(image: np.ndarray, cx: float, cy: float, size: float, out: int = 360) 
     return cv2.warpAffine(image, matrix, (out, out), flags=cv2.INTER_AREA, borderMode=cv2.BORDER_REPLICATE)
 
 
-def load_faces(detector: FaceDetector, cache: Path = CACHE) -> list[FaceCrop]:
-    """One crop per face. Portraits are labelled; each group-photo face is its own identity."""
-    pictures = fetch(cache)
+def load_faces(detector: FaceDetector, cache: Path = CACHE, extra: bool = False) -> list[FaceCrop]:
+    """One crop per face. Portraits are labelled; each group-photo face is its own identity.
+    With `extra`, insightface's sample pictures are added (more strangers)."""
+    pictures = fetch(cache, extra)
     crops = []
-    for name, identity in PORTRAITS.items():
+    portraits = {**PORTRAITS, **(INSIGHTFACE_PORTRAITS if extra else {})}
+    for name, identity in portraits.items():
         image = read_image(pictures / name)
         face = detector.detect(image)[0]
         cx, cy = (face.box[0] + face.box[2]) / 2, (face.box[1] + face.box[3]) / 2
         crops.append(FaceCrop(identity, name, _crop(image, cx, cy, max(face.width, face.height))))
-    for name in GROUP_PHOTOS:
+    for name in [*GROUP_PHOTOS, *(INSIGHTFACE_GROUPS if extra else [])]:
         image = read_image(pictures / name)
         for i, (cx, cy, size) in enumerate(sorted(_tile_detect(detector, image))):
             crops.append(FaceCrop(f"{Path(name).stem}-{i}", name, _crop(image, cx, cy, size)))

@@ -1,6 +1,10 @@
 """Evaluate the face pipeline on real pictures with augmentations: scores, thresholds, FAR/FRR.
 
     .venv/bin/python -m models.face.evaluate [--reference] [--json OUT]
+    .venv/bin/python -m models.face.evaluate --cross-photo [--reference]
+
+--cross-photo runs models/face/crossphoto.py instead: enrolled on one photo, seen in another
+(ROC and acceptance at zero false accepts per embedder, replayed kiosk attempts per rule).
 
 With --reference the same crops also go through dlib's own pipeline (dlib-bin and
 face-recognition-models, dev-only) and the decisions of both are compared pair by pair.
@@ -186,7 +190,17 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--reference", action="store_true", help="also run dlib's pipeline (dev only)")
     parser.add_argument("--json", help="write the report here too")
+    parser.add_argument("--cross-photo", action="store_true", help="different photos of one person (issue 20)")
     args = parser.parse_args()
+    if args.cross_photo:
+        from models.face import crossphoto
+
+        report = crossphoto.run(reference=args.reference)
+        print(crossphoto.summary(report))
+        if args.json:
+            with open(args.json, "w", encoding="utf-8") as fh:
+                fh.write(json.dumps(report, indent=2) + "\n")
+        return
     report = run(args.reference)
     text = json.dumps(report, indent=2)
     print(text)

@@ -34,8 +34,9 @@ def camera(services):
 
 def test_consent_page_states_the_notice_and_is_not_pre_ticked(client_as, resident):
     html = client_as("volunteer").get(f"/kiosk/face/{resident.id}/consent").get_data(as_text=True)
-    for key in ("processor", "purpose", "data", "retention", "rights", "alternatives"):
+    for key in ("processor", "purpose", "data", "retention", "updates", "rights", "alternatives"):
         assert f'data-notice="{key}"' in html
+    assert "最多三个" in html  # entries may add templates: said before anyone agrees
     checkbox = re.search(r'<input type="checkbox" name="agree"[^>]*>', html).group(0)
     assert "checked" not in checkbox
     assert "门卡" in html and "二维码" in html  # the alternatives (card, QR pass) are on the same screen
@@ -74,10 +75,12 @@ def test_consent_then_enroll_then_withdraw_at_the_kiosk(client_as, resident, cam
     consent = FaceConsent.get()
     assert consent.channel == "kiosk" and consent.given_by == "kiosk"
 
+    page = kiosk.get(f"/kiosk/face/{resident.id}/enroll").get_data(as_text=True)
+    assert "轻轻转一点点" in page  # small head turns give the gallery more than one view
     token = htmx_token(kiosk, f"/kiosk/face/{resident.id}/enroll")
     result = kiosk.post(f"/kiosk/face/{resident.id}/enroll", headers={"X-CSRFToken": token, "HX-Request": "true"})
     assert 'data-ok="yes"' in result.get_data(as_text=True)
-    assert camera.reads >= 3 and FaceTemplate.select().count() == 1
+    assert camera.reads >= 3 and FaceTemplate.select(FaceTemplate.resident).distinct().count() == 1  # one resident, a template per frame
 
     result = kiosk.post(f"/kiosk/face/{resident.id}/withdraw", headers={"X-CSRFToken": token, "HX-Request": "true"})
     assert 'data-ok="yes"' in result.get_data(as_text=True)

@@ -26,7 +26,7 @@ class FaceConsent(SyncedModel):
 @register
 class FaceTemplate(BaseModel):
     id = AutoField()
-    resident = ForeignKeyField(Resident, backref="face_templates", on_delete="CASCADE", unique=True)
+    resident = ForeignKeyField(Resident, backref="face_templates", on_delete="CASCADE")
     consent = ForeignKeyField(FaceConsent, backref="templates", on_delete="CASCADE")
     model = CharField()  # embedder checksum prefix: a new model needs re-enrollment
     ciphertext = BlobField()
@@ -35,6 +35,9 @@ class FaceTemplate(BaseModel):
     # shown on the calibration page (a number, not face data).
     consistency = FloatField(default=0.0)
     created_at = DateTimeField(default=now)
+    # "enrolled" (one row per good enrollment frame) or "adapted" (a confident, live entry
+    # frame; bounded per resident, oldest out).
+    kind = CharField(default="enrolled")
 
 
 @register
