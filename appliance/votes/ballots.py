@@ -221,6 +221,12 @@ class Ballots:
             raise NotFound("No such scan.")
         return name
 
+    def scan_names(self, vote_id) -> dict[str, str]:
+        """The ledger records a scan by its sha256; the file name adds the picture type."""
+        names = [p.evidence for p in VotePaper.select(VotePaper.evidence).where(VotePaper.vote == vote_id)]
+        names += [p.evidence for p in VoteProxy.select(VoteProxy.evidence).where(VoteProxy.vote == vote_id)]
+        return {n.split(".")[0]: n for n in names if n}
+
     def scan_for_view(self, vote_id, name: str) -> Path:
         """What staff see: a copy without EXIF/GPS (see appliance/votes/evidence.py)."""
         return self.evidence.viewing_copy(self._scan_of_vote(vote_id, name))

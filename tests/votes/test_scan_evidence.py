@@ -92,6 +92,10 @@ def test_original_is_sealed_and_viewers_get_a_copy_without_location(client_as, o
                data={"csrf_token": csrf_token(admin, f"/votes/{open_vote.id}/paper")})
     entry = [e for e in votes.ledger.entries(open_vote.id) if e["kind"] == "ballot"][-1]
     assert entry["evidence"] == hashlib.sha256(photo).hexdigest()
+    # After the check the scan is reached from its ledger line (the pending list no longer shows it).
+    ledger = admin.get(f"/votes/{open_vote.id}/ledger").get_data(as_text=True)
+    assert f'class="scan-link" href="{scan_url}"' in ledger and f'href="{scan_url}/original"' in ledger
+    assert f'href="{scan_url}/original"' not in vol.get(f"/votes/{open_vote.id}/ledger").get_data(as_text=True)
 
 
 def test_a_changed_original_is_refused_not_handed_out(client_as, open_vote, votes, linli_home):

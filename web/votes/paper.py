@@ -94,7 +94,8 @@ def ledger(vote_id, error=None, status=200):
     v = votes()
     vote = v.service.get(vote_id)
     return render_template("votes/ledger.html", vote=vote, entries=v.ledger.entries(vote.id),
-                           problems=v.ledger.verify(vote), heads=v.ledger.daily_heads(vote.id), error=error), status
+                           problems=v.ledger.verify(vote), heads=v.ledger.daily_heads(vote.id), error=error,
+                           scans=v.ballots.scan_names(vote.id)), status
 
 
 @bp.post("/<int:vote_id>/reverse")
