@@ -9,25 +9,23 @@ is as provable as the ballot.
 
 from __future__ import annotations
 
-import hashlib
 import hmac
-import io
 import logging
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
 from appliance.db.base import find
-from appliance.db.models import Resident, Vote, VoteEntry, VotePaper, VoteRoll
+from appliance.db.models import Resident, Vote, VoteEntry, VotePaper, VoteProxy, VoteRoll
 from appliance.errors import Conflict, NotFound, PermissionDenied, ValidationError
 from appliance.validation import clean_text
 from appliance.votes.election import check_marks
+from appliance.votes.evidence import EvidenceStore
 from appliance.votes.tally import ABSTAIN, INVALID, NO, YES
 
 logger = logging.getLogger(__name__)
 
 CODE_PREFIX = "LV1"
-MAX_SCAN_BYTES = 8 * 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -48,6 +46,7 @@ class Ballots:
         self.ledger = ledger
         self.votes = votes
         self.evidence_dir = Path(evidence_dir)
+        self.evidence = EvidenceStore(self.evidence_dir)
         self.clock = clock
 
     # --- the one way into the ledger ----------------------------------------------------
@@ -211,37 +210,32 @@ class Ballots:
         return row
 
     def _keep_scan(self, data: bytes | None, required: bool) -> str:
-        if not data:
-            if required:
-                raise ValidationError("Add a photo or scan of the signed paper.", field="scan")
-            return ""
-        if len(data) > MAX_SCAN_BYTES:
-            raise ValidationError("The file is too large (at most %(mb)s MB).", field="scan", mb=MAX_SCAN_BYTES >> 20)
-        from PIL import Image, UnidentifiedImageError
+        return self.evidence.keep(data, required)
 
-        try:
-            with Image.open(io.BytesIO(data)) as img:
-                kind = img.format
-                img.verify()
-        except Image.DecompressionBombError:  # not an OSError: a huge picture in a small file
-            raise ValidationError("The scan must be a JPEG or PNG picture.", field="scan") from None
-        except (UnidentifiedImageError, OSError, ValueError, SyntaxError):
-            raise ValidationError("The scan must be a JPEG or PNG picture.", field="scan") from None
-        if kind not in ("JPEG", "PNG"):
-            raise ValidationError("The scan must be a JPEG or PNG picture.", field="scan")
-        digest = hashlib.sha256(data).hexdigest()
-        self.evidence_dir.mkdir(parents=True, exist_ok=True)
-        path = self.evidence_dir / f"{digest}.{'jpg' if kind == 'JPEG' else 'png'}"
-        if not path.exists():
-            tmp = path.with_suffix(".part")
-            tmp.write_bytes(data)
-            tmp.replace(path)
-        return path.name
-
-    def evidence_path(self, name: str) -> Path:
-        path = self.evidence_dir / Path(name or "x").name
-        if not path.is_file():
+    def _scan_of_vote(self, vote_id, name: str) -> str:
+        """A scan is shown under the vote whose paper ballot or proxy it belongs to, nowhere else."""
+        vote = self.votes.get(vote_id)
+        name = str(name or "")[:80]
+        if not (VotePaper.select().where(VotePaper.vote == vote.id, VotePaper.evidence == name).exists()
+                or VoteProxy.select().where(VoteProxy.vote == vote.id, VoteProxy.evidence == name).exists()):
             raise NotFound("No such scan.")
+        return name
+
+    def scan_names(self, vote_id) -> dict[str, str]:
+        """The ledger records a scan by its sha256; the file name adds the picture type."""
+        names = [p.evidence for p in VotePaper.select(VotePaper.evidence).where(VotePaper.vote == vote_id)]
+        names += [p.evidence for p in VoteProxy.select(VoteProxy.evidence).where(VoteProxy.vote == vote_id)]
+        return {n.split(".")[0]: n for n in names if n}
+
+    def scan_for_view(self, vote_id, name: str) -> Path:
+        """What staff see: a copy without EXIF/GPS (see appliance/votes/evidence.py)."""
+        return self.evidence.viewing_copy(self._scan_of_vote(vote_id, name))
+
+    def scan_original(self, vote_id, name: str, actor: str) -> Path:
+        """The sealed original, byte for byte, for a dispute; every download is audited."""
+        name = self._scan_of_vote(vote_id, name)
+        path = self.evidence.original(name)
+        self.audit.record(actor, "scan_original_downloaded", "vote", int(vote_id), {"scan": name})
         return path
 
     def enter_paper(self, vote_id, data: dict, scan: bytes | None, actor: str) -> VotePaper:

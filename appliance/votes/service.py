@@ -73,6 +73,7 @@ class VoteService:
         self.ledger = ledger
         self.settings = settings
         self.clock = clock
+        self.objections = None  # the 询异 kept during the objection window (set by setup)
 
     # --- reading -----------------------------------------------------------------------
     def get(self, vote_id) -> Vote:
@@ -180,8 +181,12 @@ class VoteService:
         if vote.objection_until and self.clock() < vote.objection_until:
             raise Conflict("Objections may be raised until %(when)s.",
                            when=vote.objection_until.strftime("%Y-%m-%d %H:%M"))
+        if self.objections is not None and self.objections.waiting(vote.id):
+            raise Conflict("%(n)s objection(s) still wait for an answer.", n=self.objections.waiting(vote.id))
         with self.db.atomic():
             vote.result = self.result_summary(vote)
+            if self.objections is not None:  # how many 询异 there were, and how many were upheld
+                vote.result["objections"] = self.objections.counts(vote.id)
             self._stage(vote, "preliminary", "final", actor)
             # Results leave the box without personal data: tallies, unit counts, the chain head.
             outbox.append("vote_result", {"vote": str(vote.uuid), "title": vote.title, "result": vote.result},

@@ -10,6 +10,7 @@ from appliance.votes.ballots import Ballots
 from appliance.votes.consultations import Consultations
 from appliance.votes.export import Exporter
 from appliance.votes.ledger import Ledger
+from appliance.votes.objections import Objections
 from appliance.votes.proxies import Proxies
 from appliance.votes.roll import Roll
 from appliance.votes.service import VoteService
@@ -45,6 +46,7 @@ def setup(ctx: Context) -> VotesFeature:
                            Suggestions(ctx.db, ctx.audit, _suggestion_photos(ctx), clock),
                            Consultations(ctx.db, ctx.audit, service, clock))
     feature.proxies = ballots.proxies
+    feature.objections = service.objections = Objections(ctx.audit, roll, service, clock)
     feature.check("votes", LedgerHealth(service, ledger))
     return feature
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import quote
+
 from hypothesis import HealthCheck, given, settings, strategies as st
 
 from appliance.db.models import VoteEntry
@@ -62,3 +64,24 @@ def test_election_and_proxy_forms(app, client_as, services, votes, community, se
     r = admin.post(f"/votes/{vote.id}/proxies", data={"csrf_token": csrf_token(admin, f"/votes/{vote.id}/proxies"),
                                                       "resident": who, "document": doc})
     assert r.status_code in (302, 400, 409)
+
+
+@FUZZ
+@given(unit=junk, text=junk, outcome=junk, answer=junk, name=junk)
+def test_objection_forms_and_scan_names(client_as, votes, open_vote, unit, text, outcome, answer, name):
+    from appliance.db.models import VoteObjection
+
+    if votes.service.get(open_vote.id).status == "open":  # the fixture's vote is shared by the examples
+        votes.service.close(open_vote.id, "admin")
+        votes.service.publish_preliminary(open_vote.id, "admin")
+    admin = client_as("volunteer")
+    path = f"/votes/{open_vote.id}/objections"
+    t = csrf_token(admin, path)
+    before = VoteObjection.select().count()
+    r = admin.post(path, data={"csrf_token": t, "unit": unit, "text": text})
+    assert r.status_code in (302, 400)
+    assert VoteObjection.select().count() == before + (r.status_code == 302)
+    for o in VoteObjection.select().where(VoteObjection.outcome == "").limit(1):
+        r = admin.post(f"{path}/{o.id}/answer", data={"csrf_token": t, "outcome": outcome, "answer": answer})
+        assert r.status_code in (302, 400)
+    assert admin.get(f"/votes/{open_vote.id}/scans/{quote(name, safe='') or 'x'}").status_code == 404

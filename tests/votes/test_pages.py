@@ -7,6 +7,7 @@ import re
 
 import pytest
 import segno
+from PIL import Image
 
 from tests.conftest import csrf_token
 from tests.votes.conftest import MATTERS
@@ -91,7 +92,9 @@ def test_paper_ballot_typed_by_one_and_checked_by_another(client_as, open_vote, 
     ledger = admin.get(f"/votes/{open_vote.id}/ledger").get_data(as_text=True)
     assert 'id="chain-ok"' in ledger and "2号楼 102" in ledger and "volunteer / admin" in ledger
     scan = re.search(r'/votes/\d+/scans/([0-9a-f]+\.png)', page).group(0)
-    assert admin.get(scan).data == buf.getvalue()
+    with Image.open(io.BytesIO(admin.get(scan).data)) as shown:  # a clean copy of the same picture
+        assert shown.size == Image.open(io.BytesIO(buf.getvalue())).size
+    assert admin.get(scan + "/original").data == buf.getvalue()
     export = admin.get(f"/votes/{open_vote.id}/export/ballots.csv").get_data(as_text=True)
     assert "2号楼 102,1. 续聘物业公司,赞成" in export
 

@@ -115,4 +115,4 @@ def step(vote_id, step):
     return redirect(url_for("votes.detail", vote_id=vote_id))
 
 
-from web.votes import paper, participation, proxies, roll  # noqa: E402,F401  (their routes are on bp)
+from web.votes import objections, paper, participation, proxies, roll  # noqa: E402,F401  (their routes are on bp)

@@ -71,9 +71,21 @@ def paper_reject(vote_id, paper_id):
 @bp.get("/<int:vote_id>/scans/<name>")
 @roles(*READERS)
 def scan(vote_id, name):
-    votes().service.get(vote_id)
-    path = votes().ballots.evidence_path(name)
-    return send_file(path, mimetype="image/png" if path.suffix == ".png" else "image/jpeg")
+    path = votes().ballots.scan_for_view(vote_id, name)
+    response = send_file(path, mimetype="image/png" if path.suffix == ".png" else "image/jpeg")
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+@bp.get("/<int:vote_id>/scans/<name>/original")
+@roles("admin")
+def scan_original(vote_id, name):
+    path = votes().ballots.scan_original(vote_id, name, actor())  # a changed file: the error page says so
+    response = send_file(path, mimetype="image/png" if path.suffix == ".png" else "image/jpeg",
+                         as_attachment=True, download_name=f"vote-{vote_id}-original-{path.name}")
+    response.headers["Cache-Control"] = "private, no-store"
+    response.headers["X-Content-SHA256"] = path.name.split(".")[0]
+    return response
 
 
 @bp.get("/<int:vote_id>/ledger")
@@ -82,7 +94,8 @@ def ledger(vote_id, error=None, status=200):
     v = votes()
     vote = v.service.get(vote_id)
     return render_template("votes/ledger.html", vote=vote, entries=v.ledger.entries(vote.id),
-                           problems=v.ledger.verify(vote), heads=v.ledger.daily_heads(vote.id), error=error), status
+                           problems=v.ledger.verify(vote), heads=v.ledger.daily_heads(vote.id), error=error,
+                           scans=v.ballots.scan_names(vote.id)), status
 
 
 @bp.post("/<int:vote_id>/reverse")

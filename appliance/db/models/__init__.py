@@ -20,3 +20,4 @@ from appliance.db.models.system import AcceptanceEntry, SetupStep  # noqa: F401
 from appliance.db.models.devices import Device, DeviceHour, LampOverride  # noqa: F401
 from appliance.db.models.participation import (  # noqa: F401
     Notice, NoticeRead, Open311Key, Rating, ReportFollowup, ReportPhoto, ReportSubmission, SmsInbound)
+from appliance.db.models.votes import VoteObjection  # noqa: F401

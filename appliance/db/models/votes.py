@@ -117,3 +117,21 @@ class VoteProxy(BaseModel):
     revoked_at = DateTimeField(null=True)
     revoked_by = CharField(default="")
     revoke_reason = CharField(default="")
+
+
+@register
+class VoteObjection(BaseModel):
+    """An objection (询异) to the preliminary result notice, as the property office received it:
+    the unit it concerns (a unit number, never a name), what was said, and the answer. The final
+    result waits until every objection is answered."""
+
+    id = AutoField()
+    vote = ForeignKeyField(Vote, backref="objections", on_delete="RESTRICT")
+    unit = CharField(default="")
+    text = TextField()
+    received_by = CharField()
+    received_at = DateTimeField(default=now)
+    outcome = CharField(default="")  # "" (waiting) | upheld | dismissed
+    answer = TextField(default="")
+    answered_by = CharField(default="")
+    answered_at = DateTimeField(null=True)
