@@ -46,6 +46,7 @@ class ParticipationFeature(Feature):
 
     def tick(self, n: int = 0) -> None:
         self.notices.refresh_gate()
+        self.notices.publish_reads()
         self.followups.ask_due()
         self.sms_answers.poll()
         if n % SWEEP_EVERY == 0:
