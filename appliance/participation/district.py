@@ -115,6 +115,10 @@ def send_ref(hub, box_id: str, order_uuid: str, ref: str, actor: str) -> int:
 NOTICE_KIND = "notice.upsert"
 
 
+def _count(value) -> int:
+    return value if isinstance(value, int) and not isinstance(value, bool) and 0 <= value < 10**7 else 0
+
+
 def district_notices(hub, now: datetime.datetime | None = None, box: str | None = None) -> list[dict]:
     """Notices in force in every community (each notice's latest entry is its state): pinned
     first, then newest. Withdrawn and expired ones are left out."""
@@ -136,10 +140,13 @@ def district_notices(hub, now: datetime.datetime | None = None, box: str | None 
         if p.get("withdrawn_at") or (expires is not None and expires < now):
             continue
         buildings = p.get("buildings") if isinstance(p.get("buildings"), list) else []
+        reads = [r for r in (p.get("reads") if isinstance(p.get("reads"), list) else []) if isinstance(r, dict)]
         rows.append({"box": box_id, "community": names.get(box_id, box_id), "uuid": uid,
                      "title": str(p.get("title") or ""), "body": str(p.get("body") or ""),
                      "buildings": [str(b) for b in buildings], "pinned": bool(p.get("pinned")),
                      "important": bool(p.get("important")), "created_at": _when(p.get("created_at")),
-                     "expires_at": expires})
+                     "expires_at": expires, "has_picture": bool(p.get("has_picture")),
+                     "reads": [{"building": str(r.get("building") or ""), "read": _count(r.get("read")),
+                                "units": _count(r.get("units"))} for r in reads]})
     rows.sort(key=lambda r: (not r["pinned"], -(r["created_at"] or datetime.datetime.min).timestamp()))
     return rows

@@ -47,6 +47,7 @@ class Notices:
         self.photos = photos
         self.clock = clock
         self._gate: list[NoticeView] = []  # what the gate shows (see refresh_gate)
+        self._reads_sent: dict[int, int] = {}  # important notice id -> units read when last sent up
 
     def now(self) -> datetime.datetime:
         return self.clock().replace(microsecond=0)
@@ -102,10 +103,12 @@ class Notices:
         self.refresh_gate()
         return notice
 
-    @staticmethod
-    def _publish(notice: Notice) -> None:
+    def _publish(self, notice: Notice) -> None:
         """The notice as the hub keeps it (its latest entry wins): building names, not ids, and
-        no staff account; the picture stays on the box."""
+        no staff account; the picture stays on the box. Important notices carry the read count
+        per building (units, never who), so the district sees delivery without asking."""
+        reads = self._reads(notice) if notice.important else []
+        self._reads_sent[notice.id] = sum(r["read"] for r in reads)
         names = {b.id: b.name for b in Building.select().where(Building.id.in_(list(notice.buildings or [])))}
         outbox.append(OUTBOX_KIND, {
             "uuid": str(notice.uuid), "title": notice.title, "body": notice.body,
@@ -114,7 +117,22 @@ class Notices:
             "created_at": notice.created_at.isoformat() if notice.created_at else None,
             "expires_at": notice.expires_at.isoformat() if notice.expires_at else None,
             "withdrawn_at": notice.withdrawn_at.isoformat() if notice.withdrawn_at else None,
+            "reads": reads,
         }, priority=5)
+
+    def publish_reads(self) -> int:
+        """Send up important notices in force whose read count changed since they were last
+        sent (called each minute, so a wave of "已读" makes one entry, not one per unit)."""
+        now = self.now()
+        sent = 0
+        for notice in Notice.select().where(Notice.important == True, Notice.withdrawn_at.is_null(),  # noqa: E712
+                                            (Notice.expires_at.is_null()) | (Notice.expires_at >= now)):
+            count = NoticeRead.select().where(NoticeRead.notice == notice.id).count()
+            if self._reads_sent.get(notice.id) != count:
+                with self.db.atomic():
+                    self._publish(notice)
+                sent += 1
+        return sent
 
     def _get(self, notice_id) -> Notice:
         notice = Notice.get_or_none(Notice.id == notice_id) if str(notice_id).isdigit() else None
@@ -172,7 +190,10 @@ class Notices:
 
     def read_counts(self, notice_id) -> list[dict]:
         """Per building in the audience: units that confirmed / units there."""
-        notice = self._get(notice_id)
+        return self._reads(self._get(notice_id))
+
+    @staticmethod
+    def _reads(notice: Notice) -> list[dict]:
         buildings = Building.select().order_by(Building.name)
         if notice.buildings:
             buildings = buildings.where(Building.id.in_(notice.buildings))

@@ -54,6 +54,7 @@ class ReportService:
         self.photos = photos
         self.settings = settings
         self.clock = clock
+        self.plan_size = None  # () -> (width, height) in pixels of the site plan, or None; set by setup
 
     def register_categories(self) -> None:
         for code, zh, en, hours in RESIDENT_CATEGORIES:
@@ -145,6 +146,10 @@ class ReportService:
         query = (WorkOrder.select().where(WorkOrder.category == cat, WorkOrder.status.in_(states.OPEN_STATUSES))
                  .order_by(WorkOrder.created_at.desc()).limit(200))
         width = self.settings.plan_width_m
+        # Points are fractions of the picture's width and height; a plan twice as wide as high
+        # spans half the metres from top to bottom.
+        size = self.plan_size() if (self.plan_size is not None and width > 0) else None
+        height = width * size[1] / size[0] if size and size[0] > 0 else width
         out = []
         for order in query:
             same_building = building_id not in (None, "") and str(order.building_id) == str(building_id)
@@ -152,7 +157,7 @@ class ReportService:
             if width > 0 and x is not None and y is not None and order.plan_x is not None:
                 try:
                     close = math.hypot((float(x) - order.plan_x) * width,
-                                       (float(y) - order.plan_y) * width) <= self.settings.nearby_metres
+                                       (float(y) - order.plan_y) * height) <= self.settings.nearby_metres
                 except (TypeError, ValueError):
                     close = False
             if same_building or close:

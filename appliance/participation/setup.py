@@ -8,6 +8,7 @@ import logging
 import threading
 from pathlib import Path
 
+from appliance.devices.setup import DevicesFeature
 from appliance.features import Context, Feature
 from appliance.firelane.setup import FireLaneFeature
 from appliance.participation.followup import Followups
@@ -46,6 +47,7 @@ class ParticipationFeature(Feature):
 
     def tick(self, n: int = 0) -> None:
         self.notices.refresh_gate()
+        self.notices.publish_reads()
         self.followups.ask_due()
         self.sms_answers.poll()
         if n % SWEEP_EVERY == 0:
@@ -71,6 +73,18 @@ class ParticipationFeature(Feature):
             self._thread.join(5.0)
 
 
+def _plan_size(devices):
+    """The site plan's size in pixels (the devices feature owns the picture), None without one."""
+    def size():
+        plan = getattr(devices, "plan", None)
+        try:
+            return plan.size() if plan is not None and plan.exists() else None
+        except OSError:
+            logger.warning("site plan picture unreadable; nearby reports use its width only")
+            return None
+    return size
+
+
 def setup(ctx: Context) -> ParticipationFeature:
     settings = ctx.config.participation
     wo = ctx.need(WorkOrdersFeature).service
@@ -78,6 +92,7 @@ def setup(ctx: Context) -> ParticipationFeature:
     photos = PhotoStore(folder, PhotoRules.from_config(settings))
     reports = ReportService(ctx.db, wo, photos, settings, clock=ctx.clock)
     reports.register_categories()
+    reports.plan_size = _plan_size(ctx.need(DevicesFeature).service)
     notifier = ctx.need(FireLaneFeature).lane.notifier
     followups = Followups(ctx.db, wo, reports, notifier, settings, ctx.config.box.name)
     keys = Open311Keys(ctx.db, ctx.audit, clock=ctx.clock)

@@ -17,6 +17,8 @@ import re
 import time
 import unicodedata
 
+from peewee import JOIN, fn
+
 from appliance.db.models import ReportFollowup, SmsInbound, WorkOrder
 from appliance.errors import LinliError
 from appliance.i18n import N_, _locale, gettext, set_locale
@@ -35,6 +37,13 @@ THANKS_REOPENED = N_("Thank you for telling us. Report %(number)s is open again;
 THANKS_NOT_FIXED = N_("Thank you for telling us. Noted: report %(number)s is not fixed yet.")
 UNCLEAR = N_("Sorry, we did not understand. Is report %(number)s really fixed? Reply 1 (fixed) or 2 (not "
              "fixed), with 1-5 stars if you like, e.g. \"1 5\".")
+OUTCOMES = ("answered", "unclear", "no_question", "unknown_sender")
+OUTCOME_WORDS = {
+    "answered": N_("Answer recorded"),
+    "unclear": N_("Not understood; explained how to reply"),
+    "no_question": N_("A reporter, but no question was waiting"),
+    "unknown_sender": N_("Unknown number; not answered"),
+}
 NO_QUESTION = N_("Thank you. No report is waiting for your answer just now.")
 
 
@@ -120,6 +129,23 @@ class SmsAnswers:
             SmsInbound.update(replied=True).where(SmsInbound.id == row.id).execute()
             row.replied = True
         return row
+
+    def log(self, outcome: str | None = None, page: int = 1, per_page: int = 50) -> dict:
+        """The messages received, newest first, for the staff page: numbers stay masked as stored.
+        ``counts`` gives how many of each outcome there are, so unknown senders stand out."""
+        query = SmsInbound.select(SmsInbound, WorkOrder).join(WorkOrder, join_type=JOIN.LEFT_OUTER)
+        if outcome in OUTCOMES:
+            query = query.where(SmsInbound.outcome == outcome)
+        total = query.count()
+        rows = list(query.order_by(SmsInbound.received_at.desc(), SmsInbound.id.desc())
+                    .paginate(max(1, page), per_page))
+        counts = {o: 0 for o in OUTCOMES}
+        for name, n in (SmsInbound.select(SmsInbound.outcome, fn.COUNT(SmsInbound.id))
+                        .group_by(SmsInbound.outcome).tuples()):
+            if name in counts:
+                counts[name] = n
+        return {"rows": rows, "total": total, "counts": counts, "page": max(1, page),
+                "pages": max(1, (total + per_page - 1) // per_page)}
 
     def _waiting_order(self, sender: str) -> WorkOrder | None:
         """The report with an open "fixed?" question for this number, the latest asked first."""

@@ -92,6 +92,7 @@ class Modem:
         serial_factory=serial.Serial,
         clock=time.monotonic,
         sleep=time.sleep,
+        partial_sms_timeout: float = 86400.0,
     ):
         self.port = port
         self.baudrate = baudrate
@@ -111,6 +112,8 @@ class Modem:
         self._opening = False
         self.reopens = 0
         self.last_error: str | None = None
+        self.partial_sms_timeout = partial_sms_timeout  # how long parts of a long SMS wait for the rest
+        self._partial_sms: dict = {}
 
     # -- lifecycle ---------------------------------------------------------
     def __enter__(self) -> "Modem":
@@ -322,7 +325,7 @@ class Modem:
             at = self._channel()
             at.poll_urcs(0.0)
             at.take_urcs(only=lambda u: u.startswith("+CMTI:"))  # the listing finds them all
-            return read_inbox(self.command)
+            return read_inbox(self.command, self._partial_sms, self._clock(), self.partial_sms_timeout)
 
     # -- voice ------------------------------------------------------------------
     def supports_tts(self) -> bool:

@@ -48,3 +48,28 @@ def test_an_unreadable_stored_message_is_deleted_not_stuck(modem, sim_modem):
     sim_modem.receive_sms("13800138000", "2")
     assert [m.text for m in modem.received_sms()] == ["2"]
     assert 7 in sim_modem.deleted and sim_modem.inbox == {}
+
+
+def test_a_part_that_never_arrives_is_given_up_and_the_rest_delivered(modem, sim_modem):
+    import time
+    modem.partial_sms_timeout = 0.3
+    indexes = sim_modem.receive_sms("13900139000", "1 5 " + "谢谢师傅" * 30)
+    del sim_modem.inbox[indexes[-1]]  # the network lost part 2 for good
+    assert modem.received_sms() == []  # still waiting
+    assert set(sim_modem.inbox) == set(indexes[:-1])
+    time.sleep(0.4)
+    (msg,) = modem.received_sms()
+    assert msg.incomplete and msg.text.startswith("1 5 谢谢师傅") and msg.text.endswith("…")
+    assert sim_modem.inbox == {} and set(indexes[:-1]) <= set(sim_modem.deleted)
+    assert modem.received_sms() == []
+
+
+def test_a_late_part_within_the_wait_makes_a_whole_message(modem, sim_modem):
+    modem.partial_sms_timeout = 3600
+    indexes = sim_modem.receive_sms("13900139000", "二" * 100)
+    last = sim_modem.inbox.pop(indexes[-1])
+    assert modem.received_sms() == []
+    sim_modem.inbox[indexes[-1]] = last
+    (msg,) = modem.received_sms()
+    assert not msg.incomplete and msg.text == "二" * 100
+    assert modem._partial_sms == {}

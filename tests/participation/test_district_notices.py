@@ -62,3 +62,40 @@ def test_box_notices_reach_the_district_page_across_communities(hub_runtime):  #
     assert "垃圾分类宣传" in only_b and "周三停水" not in only_b
     assert c.get("/district/community-notices?box=" + "x" * 500).status_code == 200
     assert "各社区公告" in c.get("/district/community-notices").get_data(as_text=True)
+
+
+def test_read_counts_of_an_important_notice_reach_the_district_once_a_minute(hub_runtime):  # noqa: F811
+    from web import create_app
+
+    s = hub_runtime.services
+    app = create_app(hub_runtime.config, s, testing=True)
+    s.accounts.create("district", "district", PASSWORD, display_name="District")
+    s.hub.register_box(s.box_id, s.sync.public_key)
+    s.sync.pin_hub("district-1", s.hub.public_key)
+    reg = s.registry
+    b3 = reg.save_building({"name": "3号楼"}, "t")
+    b5 = reg.save_building({"name": "5号楼"}, "t")
+    homes = [reg.save_unit({"building_id": b.id, "number": n}, "t") for b, n in
+             ((b3, "101"), (b3, "102"), (b5, "201"))]
+    people = [reg.save_resident({"name": f"住户{i}", "phone": f"1380013800{i}", "unit_id": u.id,
+                                 "move_in": "2020-01-01"}, "t") for i, u in enumerate(homes)]
+    notices = s.participation.notices
+    from tests.participation.conftest import phone_photo
+    n = notices.post({"title": "业主大会", "body": "请阅读", "important": "1"}, "volunteer")
+    notices.post({"title": "新车位示意", "body": "见图"}, "volunteer", picture=phone_photo())
+    notices.mark_read(n.id, people[0].id)
+    notices.mark_read(n.id, people[1].id)
+    before = OutboxEntry.select().where(OutboxEntry.kind == "notice.upsert").count()
+    assert notices.publish_reads() == 1  # two reads, one entry
+    assert notices.publish_reads() == 0  # nothing new, nothing sent
+    assert OutboxEntry.select().where(OutboxEntry.kind == "notice.upsert").count() == before + 1
+    payload = OutboxEntry.select().where(OutboxEntry.kind == "notice.upsert").order_by(OutboxEntry.seq.desc()).first().payload
+    assert payload["reads"] == [{"building": "3号楼", "read": 2, "units": 2}, {"building": "5号楼", "read": 0, "units": 1}]
+    assert "住户" not in str(payload) and "1380013800" not in str(payload)  # units counted, never who
+    ship(s)
+
+    c = app.test_client()
+    assert login(c, "district").status_code == 302
+    html = c.get("/district/community-notices").get_data(as_text=True)
+    assert "2 户中 2 户" in html and "1 户中 0 户" in html
+    assert html.count('data-testid="notice-picture-note"') == 1 and "图片不离开小区" in html

@@ -111,3 +111,15 @@ def test_a_point_off_the_plan_is_refused(wang_client, x, y):
     r = send(wang_client, category="lamp", plan_x=x, plan_y=y)
     assert r.status_code == 400 and 'role="alert"' in r.get_data(as_text=True)
     assert WorkOrder.select().count() == 0
+
+
+def test_nearby_measures_a_wide_plan_in_metres_both_ways(wang_client, li_client, services, estate):
+    # 400 m wide, 1000x500 px: 200 m from top to bottom. 0.2 of the height is 40 m (near);
+    # measured with the width it would be 80 m, and the neighbour's report would be missed.
+    services.config.participation.plan_width_m = 400.0
+    site_plan(services, 1000, 500)
+    assert send(wang_client, category="lamp", plan_x="0.50", plan_y="0.50").status_code == 302
+    number = WorkOrder.get().number
+    near = li_client.get("/me/reports/nearby?category=lamp&plan_x=0.5&plan_y=0.7").get_data(as_text=True)
+    far = li_client.get("/me/reports/nearby?category=lamp&plan_x=0.5&plan_y=0.85").get_data(as_text=True)
+    assert number in near and number not in far

@@ -177,6 +177,7 @@ from web.participation import keys as _keys  # noqa: E402,F401  (registers the a
 from web.participation import notices as _notices  # noqa: E402,F401  (notice pages and globals)
 from web.participation import ratings as _ratings  # noqa: E402,F401  (ratings pages)
 from web.participation import district as _district  # noqa: E402,F401  (district hub pages)
+from web.participation import sms as _sms  # noqa: E402,F401  (staff page: text messages received)
 from web.participation.plan import new_draft_key, site_plan_path  # noqa: E402  (site plan for reports)
 
 

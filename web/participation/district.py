@@ -62,3 +62,15 @@ def district_notice_list():
     rows = district_notices(hub, box=box)
     return render_template("participation/district_notices.html", rows=rows[:500], total=len(rows),
                            boxes=hub.boxes(), box=box)
+
+
+@bp.get("/district/ratings")
+@roles("district")
+def district_rating_list():
+    from appliance.participation.district_ratings import district_ratings
+    from appliance.participation.ratings import ASPECTS
+
+    hub = services().hub
+    if hub is None:
+        abort(404)
+    return render_template("participation/district_ratings.html", rows=district_ratings(hub), aspects=ASPECTS)
