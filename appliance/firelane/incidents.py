@@ -25,7 +25,8 @@ EVIDENCE_NAMES = ("first", "latest", "plate")
 
 
 class Incidents:
-    def __init__(self, db, audit, owners, ladder, deliveries, evidence_dir: Path, clock):
+    def __init__(self, db, audit, owners, ladder, deliveries, evidence_dir: Path, clock, orders=None):
+        self.orders = orders
         self.db = db
         self.audit = audit
         self.owners = owners
@@ -139,6 +140,8 @@ class Incidents:
             self.audit.record("system", "close", "firelane.incident", inc.id,
                               {"duration_s": int(inc.duration_s)})
         logger.info("fire-lane incident %s closed after %.0f s", inc.id, inc.duration_s)
+        if self.orders is not None:
+            self.orders.cleared(inc)
         return inc
 
     # --- what staff do ----------------------------------------------------------------
@@ -160,6 +163,8 @@ class Incidents:
                 self.deliveries.cancel_queued(inc)
                 events.publish(inc, "end")
                 self.audit.record(actor, "close", "firelane.incident", inc.id)
+            if self.orders is not None:
+                self.orders.cleared(inc, actor)
         return inc
 
     def _save_evidence(self, inc, frame, box, plate_crop, first: bool = False) -> dict:

@@ -17,8 +17,9 @@ from appliance.i18n import gettext as _
 
 
 class Ladder:
-    def __init__(self, db, settings, deliveries, clock):
+    def __init__(self, db, settings, deliveries, clock, orders=None):
         self.db = db
+        self.orders = orders
         self.settings = settings
         self.deliveries = deliveries
         self.clock = clock
@@ -65,3 +66,5 @@ class Ladder:
             events.publish(inc, "update")
             FireNotice.create(incident=inc, at=at, channel="outbox",
                               recipient=_("property management / platform"), status="sent")
+        if self.orders is not None:
+            self.orders.escalated(inc, at)

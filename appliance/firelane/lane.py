@@ -41,7 +41,7 @@ class LaneEvents(Protocol):
 
 class FireLane:
     def __init__(self, db, audit, notifier: Notifier, evidence_dir: Path, community: str,
-                 clock=db_now, deliver_inline: bool = True):
+                 clock=db_now, deliver_inline: bool = True, orders=None):
         self.db = db
         self.clock = clock
         self.notifier = notifier
@@ -49,8 +49,10 @@ class FireLane:
         self.zones = ZoneStore(db, audit)
         self.owners = OwnerLookup(db)
         self.delivery = Deliveries(db, notifier, self.settings, clock, inline=deliver_inline)
-        self.ladder = Ladder(db, self.settings, self.delivery, clock)
-        self.incidents = Incidents(db, audit, self.owners, self.ladder, self.delivery, evidence_dir, clock)
+        # orders: FireLaneOrders when the box keeps work orders, so an escalation lands in the queue
+        self.ladder = Ladder(db, self.settings, self.delivery, clock, orders=orders)
+        self.incidents = Incidents(db, audit, self.owners, self.ladder, self.delivery, evidence_dir, clock,
+                                   orders=orders)
 
     def tick(self) -> None:
         """One step of the notice loop: climb the ladder, send what is due (when inline)."""

@@ -12,7 +12,9 @@ import threading
 from appliance.config import Config
 from appliance.features import Context, Feature
 from appliance.firelane.lane import FireLane
+from appliance.firelane.orders import FireLaneOrders
 from appliance.i18n import gettext as _
+from appliance.workorders.setup import WorkOrdersFeature
 from hardware.board import on_pi
 
 logger = logging.getLogger(__name__)
@@ -93,7 +95,11 @@ def make_notifier(config: Config, hardware: bool):
 
 def setup(ctx: Context) -> FireLaneFeature:
     notifier, simulated_modem = make_notifier(ctx.config, ctx.hardware)
-    lane = FireLane(ctx.db, ctx.audit, notifier, ctx.home / "evidence", ctx.config.box.name)
+    workorders = ctx.find(WorkOrdersFeature)
+    orders = FireLaneOrders(workorders.service) if workorders is not None else None
+    if orders is not None:
+        orders.register()
+    lane = FireLane(ctx.db, ctx.audit, notifier, ctx.home / "evidence", ctx.config.box.name, orders=orders)
     feature = FireLaneFeature(lane, simulated_modem)
     # Closed in reverse: the notice and camera threads stop before the modem goes away.
     if simulated_modem is not None:

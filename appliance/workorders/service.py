@@ -110,9 +110,7 @@ class WorkOrderService(CategoryRegistry):
             raise ValidationError("Not a date and time.", field="due_at")
         with self.db.atomic("IMMEDIATE"):
             if key is not None:
-                existing = (WorkOrder.select().where(WorkOrder.dedupe_key == key,
-                                                     WorkOrder.status.in_(states.OPEN_STATUSES))
-                            .order_by(WorkOrder.id).first())
+                existing = self.open_with_key(key)
                 if existing is not None:
                     return self._repeat(existing, text, actor)
             now = self.now()
@@ -283,6 +281,12 @@ class WorkOrderService(CategoryRegistry):
             except ValueError:
                 return None
         return order
+
+    def open_with_key(self, dedupe_key: str) -> WorkOrder | None:
+        """The order still waiting for someone under this key (what ``open`` would repeat)."""
+        return (WorkOrder.select().where(WorkOrder.dedupe_key == dedupe_key,
+                                         WorkOrder.status.in_(states.OPEN_STATUSES))
+                .order_by(WorkOrder.id).first())
 
     def timeline(self, order_id, public_only: bool = False) -> list[WorkOrderNote]:
         query = WorkOrderNote.select().where(WorkOrderNote.order == self.get(order_id).id)
