@@ -303,6 +303,15 @@ class ParkingService:
                 out[lane][int(hour)] = n
         return out
 
+    def day(self, day: datetime.date | None = None) -> dict:
+        """Cars inside at the end of each hour of ``day`` and who was let in (see day.py)."""
+        from appliance.parking import day as profile
+
+        day = day or self.clock().date()
+        kinds = profile.entries_by_kind(day)
+        return {"inside": profile.inside_by_hour(day, self.clock()), "kinds": kinds,
+                "visitor_share": profile.visitor_share(kinds)}
+
     def visitors_inside_overnight(self) -> list[CarEvent]:
         """Visitor cars that came in before today and have no exit since (read on the exit)."""
         today = datetime.datetime.combine(self.clock().date(), datetime.time())
