@@ -111,6 +111,7 @@ def _start_camera(ctx: Context, feature: ParkingFeature, lane: str = "entry", so
     from appliance.parking.approach import ApproachReader
     from hardware.camera.base import CameraError
     from hardware.camera.factory import backend_for, open_camera
+    from hardware.camera.motion import MotionGate
     from models.errors import ModelError
     from models.plates.read import PlateReader
 
@@ -120,8 +121,9 @@ def _start_camera(ctx: Context, feature: ParkingFeature, lane: str = "entry", so
         # The camera serves at the lane's rate too (a replay's own default is 2 fps).
         rate = {"file": "fps", "picamera": "fps"}.get(backend_for(source), "max_fps")
         camera = open_camera({"source": source, "name": f"car-{lane}", rate: cfg.camera_fps})
+        gate = MotionGate(check_every_s=cfg.motion_check_s) if cfg.motion_gating else None
         reader = ApproachReader(feature.lanes[lane], PlateReader(recogniser=ctx.config.firelane.plate_recogniser),
-                                pictures=feature.pictures if lane == "entry" else None)
+                                pictures=feature.pictures if lane == "entry" else None, gate=gate)
     except (CameraError, ModelError) as exc:
         logger.error("car gate %s camera not started: %s", lane, exc)
         feature.camera_error = f"{lane}: {exc}"
