@@ -46,3 +46,6 @@ class ParkingConfig:
                                          "costs almost no CPU).")
     motion_check_s: float = _setting(2.0, "With motion gating, still read a still picture this often (seconds), so "
                                           "a car standing at the barrier keeps a fresh read.", min=0.5, max=60.0)
+    zones_cover_all: bool = _setting(False, "The cameras' parking zones (kind parking in the fire-lane zone editor) "
+                                            "watch every space: the cars they see are the count of cars inside, "
+                                            "instead of entries minus exits.")

@@ -83,13 +83,16 @@ class CarDecision:
 
 
 class ParkingService:
-    def __init__(self, db, audit, access, owners, settings, clock=now):
+    def __init__(self, db, audit, access, owners, settings, clock=now, zone_counts=None):
         self.db = db
         self.audit = audit
         self.access = access  # resident rules (moved out, schedules), shared with the gate
         self.owners = owners  # the plate cache shared with the fire-lane watch
         self.settings = settings
         self.clock = clock
+        # () -> {(camera, zone name): {"registered": n, "unknown": n}}: the fire-lane cameras'
+        # live count of cars in the zones drawn as "parking" in the zone editor.
+        self.zone_counts = zone_counts
         self._index: tuple[dict, dict] | None = None  # (the owners' plate dict, canonical -> plate)
 
     # --- decisions ----------------------------------------------------------------------
@@ -266,9 +269,30 @@ class ParkingService:
         moved = {lane: CarEvent.select().where((CarEvent.lane == lane) & (CarEvent.decision == "raised")
                                                & (CarEvent.id > since)).count() for lane in ("entry", "exit")}
         inside = max(0, (count.inside if count else 0) + moved["entry"] - moved["exit"])
+        counted, source = self.exits_seen(), "gate"
+        zones = self.zone_cars()
+        if zones and self.settings.zones_cover_all:
+            # The cameras see every space: what they see now beats a running sum of the barrier.
+            inside, counted, source = sum(zones.values()), True, "zones"
         capacity = self.settings.capacity
-        return {"counted": self.exits_seen(), "inside": inside, "capacity": capacity, "free": max(0, capacity - inside) if capacity else None,
-                "full": bool(capacity) and inside >= capacity, "counted_at": count.at if count else None}
+        return {"counted": counted, "inside": inside, "capacity": capacity,
+                "free": max(0, capacity - inside) if capacity else None,
+                "full": bool(capacity) and inside >= capacity, "counted_at": count.at if count else None,
+                "source": source, "zones": zones}
+
+    def zone_cars(self) -> dict[str, int]:
+        """Cars the cameras see now in each parking zone (by zone name), for zones still drawn."""
+        if self.zone_counts is None:
+            return {}
+        from appliance.db.models import FireZone
+
+        drawn = {(z.camera, z.name) for z in FireZone.select(FireZone.camera, FireZone.name)
+                 .where((FireZone.kind == "parking") & (FireZone.active == True))}  # noqa: E712
+        out: dict[str, int] = {}
+        for (camera, zone), seen in dict(self.zone_counts()).items():
+            if (camera, zone) in drawn:
+                out[zone] = out.get(zone, 0) + seen.get("registered", 0) + seen.get("unknown", 0)
+        return out
 
     def exits_seen(self) -> bool:
         """Whether cars leaving are seen at all: an exit loop, or an exit camera reading plates.

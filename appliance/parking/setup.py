@@ -83,8 +83,10 @@ class ParkingFeature(Feature):
 def setup(ctx: Context) -> ParkingFeature:
     cfg = ctx.config.parking
     access = ctx.need(AccessFeature).service
-    owners = ctx.need(FireLaneFeature).lane.owners  # one plate cache for the watch and the gate
-    service = ParkingService(ctx.db, ctx.audit, access, owners, cfg)
+    firelane = ctx.need(FireLaneFeature).lane
+    owners = firelane.owners  # one plate cache for the watch and the gate
+    # The fire-lane cameras count the cars in zones drawn as "parking": the same zone editor.
+    service = ParkingService(ctx.db, ctx.audit, access, owners, cfg, zone_counts=lambda: firelane.zones.occupancy)
     workorders = ctx.need(WorkOrdersFeature).service
     workorders.register_category(STAY_CATEGORY, "车辆长时间停放", "Car parked too long", 24, group="parking")
     feature = ParkingFeature(service, cfg.enabled, StayWatch(cfg, workorders, clock=ctx.clock),

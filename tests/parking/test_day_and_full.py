@@ -108,3 +108,31 @@ def test_a_resident_inviting_a_car_sees_free_spaces_or_full(parking, owner, app,
     assert "现在还有 3 个空车位" in client.get("/me/cars/").get_data(as_text=True)
     parking.service.count_cars(3, "volunteer")
     assert "车位已满" in client.get("/me/cars/").get_data(as_text=True)
+
+
+def zone(camera, name, kind="parking"):
+    from appliance.db.models import FireZone
+
+    return FireZone.create(camera=camera, name=name, kind=kind, polygon=[[0, 0], [100, 0], [100, 100]],
+                           objects=["car"])
+
+
+def test_camera_zones_count_the_cars_inside_where_they_cover_the_car_park(parking, services, owner, client_as):
+    zone("cam1", "东侧车位"), zone("cam2", "西侧车位"), zone("cam2", "消防通道", kind="fire_lane")
+    # What the fire-lane cameras' watch reports for the cars present in each zone.
+    services.firelane.parking_count("cam1", "东侧车位", ["京A12345", ""])
+    services.firelane.parking_count("cam2", "西侧车位", ["沪B67890"])
+    services.firelane.parking_count("cam3", "删掉的区域", ["沪B11111"])  # a zone no longer drawn
+    occupancy = parking.service.occupancy()
+    assert occupancy["zones"] == {"东侧车位": 2, "西侧车位": 1}
+    assert occupancy["source"] == "gate" and occupancy["counted"] is False  # they do not cover every space
+    html = client_as("volunteer").get("/parking/").get_data(as_text=True)
+    assert "摄像头现在看到的车辆" in html and "东侧车位: <b>2 辆</b>" in html and "没有覆盖整个停车场" in html
+    parking.service.settings.zones_cover_all = True
+    occupancy = parking.service.occupancy()
+    assert (occupancy["counted"], occupancy["inside"], occupancy["source"], occupancy["full"]) == (True, 3, "zones", True)
+    assert "车位已满" in client_as("volunteer").get("/parking/gate/car").get_data(as_text=True)
+    services.firelane.parking_count("cam2", "西侧车位", [])  # that car drove off
+    assert parking.service.occupancy()["inside"] == 2 and not parking.service.occupancy()["full"]
+    html = client_as("volunteer").get("/parking/").get_data(as_text=True)
+    assert 'id="count-from-zones"' in html and 'id="cars-inside"' in html
