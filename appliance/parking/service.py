@@ -52,6 +52,7 @@ WHY = {
     "watch": N_("On the district's watch list"),
     "pass_used_up": N_("Visitor pass used up or expired"),
     "moved_out": N_("Owner has moved out"),
+    "not_moved_in": N_("Owner has not moved in yet"),
     "outside_schedule": N_("Outside the owner's allowed hours"),
 }
 REASONS = {
