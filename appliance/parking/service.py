@@ -84,7 +84,7 @@ class CarDecision:
 
 
 class ParkingService:
-    def __init__(self, db, audit, access, owners, settings, clock=now, zone_counts=None):
+    def __init__(self, db, audit, access, owners, settings, clock=now, zone_counts=None, camera_ok=None):
         self.db = db
         self.audit = audit
         self.access = access  # resident rules (moved out, schedules), shared with the gate
@@ -94,6 +94,7 @@ class ParkingService:
         # () -> {(camera, zone name): {"registered": n, "unknown": n}}: the fire-lane cameras'
         # live count of cars in the zones drawn as "parking" in the zone editor.
         self.zone_counts = zone_counts
+        self.camera_ok = camera_ok or (lambda camera: True)  # camera name -> has a live picture
         self._index: tuple[dict, dict] | None = None  # (the owners' plate dict, canonical -> plate)
 
     # --- decisions ----------------------------------------------------------------------
@@ -271,29 +272,35 @@ class ParkingService:
                                                & (CarEvent.id > since)).count() for lane in ("entry", "exit")}
         inside = max(0, (count.inside if count else 0) + moved["entry"] - moved["exit"])
         counted, source = self.exits_seen(), "gate"
-        zones = self.zone_cars()
-        if zones and self.settings.zones_cover_all:
+        zones, blind = self.zone_cars()
+        if zones and not blind and self.settings.zones_cover_all:
             # The cameras see every space: what they see now beats a running sum of the barrier.
             inside, counted, source = sum(zones.values()), True, "zones"
         capacity = self.settings.capacity
         return {"counted": counted, "inside": inside, "capacity": capacity,
                 "free": max(0, capacity - inside) if capacity else None,
                 "full": bool(capacity) and inside >= capacity, "counted_at": count.at if count else None,
-                "source": source, "zones": zones}
+                "source": source, "zones": zones, "zones_blind": blind}
 
-    def zone_cars(self) -> dict[str, int]:
-        """Cars the cameras see now in each parking zone (by zone name), for zones still drawn."""
+    def zone_cars(self) -> tuple[dict[str, int], list[str]]:
+        """Cars the cameras see now in each parking zone still drawn (by zone name), and the
+        zones whose camera has no live picture or has not counted yet: their last figure may
+        be stale, so they are left out, and a car park they cover is not counted from zones."""
         if self.zone_counts is None:
-            return {}
+            return {}, []
         from appliance.db.models import FireZone
 
-        drawn = {(z.camera, z.name) for z in FireZone.select(FireZone.camera, FireZone.name)
-                 .where((FireZone.kind == "parking") & (FireZone.active == True))}  # noqa: E712
+        counts = dict(self.zone_counts())
         out: dict[str, int] = {}
-        for (camera, zone), seen in dict(self.zone_counts()).items():
-            if (camera, zone) in drawn:
-                out[zone] = out.get(zone, 0) + seen.get("registered", 0) + seen.get("unknown", 0)
-        return out
+        blind: list[str] = []
+        for z in FireZone.select(FireZone.camera, FireZone.name).where(
+                (FireZone.kind == "parking") & (FireZone.active == True)).order_by(FireZone.name):  # noqa: E712
+            seen = counts.get((z.camera, z.name))
+            if seen is None or not self.camera_ok(z.camera):
+                blind.append(z.name)
+            else:
+                out[z.name] = out.get(z.name, 0) + seen.get("registered", 0) + seen.get("unknown", 0)
+        return out, blind
 
     def exits_seen(self) -> bool:
         """Whether cars leaving are seen at all: an exit loop, or an exit camera reading plates.

@@ -83,10 +83,17 @@ class ParkingFeature(Feature):
 def setup(ctx: Context) -> ParkingFeature:
     cfg = ctx.config.parking
     access = ctx.need(AccessFeature).service
-    firelane = ctx.need(FireLaneFeature).lane
+    firelane_feature = ctx.need(FireLaneFeature)
+    firelane = firelane_feature.lane
     owners = firelane.owners  # one plate cache for the watch and the gate
+
+    def camera_ok(name: str) -> bool:
+        # A fire-lane camera that lost its picture keeps its last zone count: not to be trusted.
+        return all(w.health()[0] for w in firelane_feature.camera_watches if w.name == name)
+
     # The fire-lane cameras count the cars in zones drawn as "parking": the same zone editor.
-    service = ParkingService(ctx.db, ctx.audit, access, owners, cfg, zone_counts=lambda: firelane.zones.occupancy)
+    service = ParkingService(ctx.db, ctx.audit, access, owners, cfg, zone_counts=lambda: firelane.zones.occupancy,
+                             camera_ok=camera_ok)
     workorders = ctx.need(WorkOrdersFeature).service
     workorders.register_category(STAY_CATEGORY, "车辆长时间停放", "Car parked too long", 24, group="parking")
     feature = ParkingFeature(service, cfg.enabled, StayWatch(cfg, workorders, clock=ctx.clock),

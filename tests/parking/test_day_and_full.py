@@ -136,3 +136,25 @@ def test_camera_zones_count_the_cars_inside_where_they_cover_the_car_park(parkin
     assert parking.service.occupancy()["inside"] == 2 and not parking.service.occupancy()["full"]
     html = client_as("volunteer").get("/parking/").get_data(as_text=True)
     assert 'id="count-from-zones"' in html and 'id="cars-inside"' in html
+
+
+def test_a_zone_camera_without_a_picture_is_not_trusted_and_the_count_falls_back(parking, services, runtime,
+                                                                                  client_as):
+    from appliance.firelane.cameras import CameraWatch
+    from appliance.firelane.setup import FireLaneFeature
+
+    parking.service.settings.zones_cover_all = True
+    parking.service.settings.exit_presence_pin = 21
+    zone("cam1", "东侧车位"), zone("cam2", "西侧车位")
+    services.firelane.parking_count("cam1", "东侧车位", ["京A12345"])
+    # 西侧车位's camera has not counted yet: covering all spaces, the zones are not the count.
+    occupancy = parking.service.occupancy()
+    assert occupancy["source"] == "gate" and occupancy["zones_blind"] == ["西侧车位"]
+    services.firelane.parking_count("cam2", "西侧车位", ["沪B67890", "沪B67891"])
+    assert parking.service.occupancy()["inside"] == 3
+    # cam2 loses its picture (a watch whose camera is not open): its last count is stale.
+    runtime.feature(FireLaneFeature).camera_watches.append(CameraWatch("cam2", {}, None))
+    occupancy = parking.service.occupancy()
+    assert occupancy["source"] == "gate" and occupancy["zones"] == {"东侧车位": 1}
+    html = client_as("volunteer").get("/parking/").get_data(as_text=True)
+    assert "这些区域的摄像头没有画面：西侧车位" in html and 'id="count-from-zones"' not in html
