@@ -63,6 +63,7 @@ def test_the_parking_page_draws_cars_inside_and_the_visitor_share(parking, clien
     car(17, "exit")
     html = client_as("volunteer").get(f"/parking/?day={YESTERDAY.isoformat()}").get_data(as_text=True)
     assert "场内车辆（全天）" in html and 'class="capacity"' in html  # capacity 3 drawn as a line
+    assert f'name="day" value="{YESTERDAY.isoformat()}"' in html  # the day picker shows the day drawn
     points = re.search(r'<polyline class="inside" points="([^"]+)"', html).group(1).split()
     assert len(points) == 48  # every hour of a past day
     ys = [float(p.split(",")[1]) for p in points]
