@@ -42,3 +42,10 @@ class ParkingConfig:
                                        "and doubtful plates are always asked.")
     long_stay_hours: int = _setting(24, "Hours after which a visitor or unknown car still inside is flagged on the "
                                         "parking page.", min=1, max=24 * 30)
+    motion_gating: bool = _setting(True, "Read plates only on camera frames where something moved (an empty lane "
+                                         "costs almost no CPU).")
+    motion_check_s: float = _setting(2.0, "With motion gating, still read a still picture this often (seconds), so "
+                                          "a car standing at the barrier keeps a fresh read.", min=0.5, max=60.0)
+    zones_cover_all: bool = _setting(False, "The cameras' parking zones (kind parking in the fire-lane zone editor) "
+                                            "watch every space: the cars they see are the count of cars inside, "
+                                            "instead of entries minus exits.")

@@ -52,6 +52,7 @@ WHY = {
     "watch": N_("On the district's watch list"),
     "pass_used_up": N_("Visitor pass used up or expired"),
     "moved_out": N_("Owner has moved out"),
+    "not_moved_in": N_("Owner has not moved in yet"),
     "outside_schedule": N_("Outside the owner's allowed hours"),
 }
 REASONS = {
@@ -83,13 +84,17 @@ class CarDecision:
 
 
 class ParkingService:
-    def __init__(self, db, audit, access, owners, settings, clock=now):
+    def __init__(self, db, audit, access, owners, settings, clock=now, zone_counts=None, camera_ok=None):
         self.db = db
         self.audit = audit
         self.access = access  # resident rules (moved out, schedules), shared with the gate
         self.owners = owners  # the plate cache shared with the fire-lane watch
         self.settings = settings
         self.clock = clock
+        # () -> {(camera, zone name): {"registered": n, "unknown": n}}: the fire-lane cameras'
+        # live count of cars in the zones drawn as "parking" in the zone editor.
+        self.zone_counts = zone_counts
+        self.camera_ok = camera_ok or (lambda camera: True)  # camera name -> has a live picture
         self._index: tuple[dict, dict] | None = None  # (the owners' plate dict, canonical -> plate)
 
     # --- decisions ----------------------------------------------------------------------
@@ -266,9 +271,36 @@ class ParkingService:
         moved = {lane: CarEvent.select().where((CarEvent.lane == lane) & (CarEvent.decision == "raised")
                                                & (CarEvent.id > since)).count() for lane in ("entry", "exit")}
         inside = max(0, (count.inside if count else 0) + moved["entry"] - moved["exit"])
+        counted, source = self.exits_seen(), "gate"
+        zones, blind = self.zone_cars()
+        if zones and not blind and self.settings.zones_cover_all:
+            # The cameras see every space: what they see now beats a running sum of the barrier.
+            inside, counted, source = sum(zones.values()), True, "zones"
         capacity = self.settings.capacity
-        return {"counted": self.exits_seen(), "inside": inside, "capacity": capacity, "free": max(0, capacity - inside) if capacity else None,
-                "full": bool(capacity) and inside >= capacity, "counted_at": count.at if count else None}
+        return {"counted": counted, "inside": inside, "capacity": capacity,
+                "free": max(0, capacity - inside) if capacity else None,
+                "full": bool(capacity) and inside >= capacity, "counted_at": count.at if count else None,
+                "source": source, "zones": zones, "zones_blind": blind}
+
+    def zone_cars(self) -> tuple[dict[str, int], list[str]]:
+        """Cars the cameras see now in each parking zone still drawn (by zone name), and the
+        zones whose camera has no live picture or has not counted yet: their last figure may
+        be stale, so they are left out, and a car park they cover is not counted from zones."""
+        if self.zone_counts is None:
+            return {}, []
+        from appliance.db.models import FireZone
+
+        counts = dict(self.zone_counts())
+        out: dict[str, int] = {}
+        blind: list[str] = []
+        for z in FireZone.select(FireZone.camera, FireZone.name).where(
+                (FireZone.kind == "parking") & (FireZone.active == True)).order_by(FireZone.name):  # noqa: E712
+            seen = counts.get((z.camera, z.name))
+            if seen is None or not self.camera_ok(z.camera):
+                blind.append(z.name)
+            else:
+                out[z.name] = out.get(z.name, 0) + seen.get("registered", 0) + seen.get("unknown", 0)
+        return out, blind
 
     def exits_seen(self) -> bool:
         """Whether cars leaving are seen at all: an exit loop, or an exit camera reading plates.
@@ -302,6 +334,15 @@ class ParkingService:
             if lane in out and hour is not None:
                 out[lane][int(hour)] = n
         return out
+
+    def day(self, day: datetime.date | None = None) -> dict:
+        """Cars inside at the end of each hour of ``day`` and who was let in (see day.py)."""
+        from appliance.parking import day as profile
+
+        day = day or self.clock().date()
+        kinds = profile.entries_by_kind(day)
+        return {"inside": profile.inside_by_hour(day, self.clock()), "kinds": kinds,
+                "visitor_share": profile.visitor_share(kinds)}
 
     def visitors_inside_overnight(self) -> list[CarEvent]:
         """Visitor cars that came in before today and have no exit since (read on the exit)."""

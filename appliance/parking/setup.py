@@ -83,8 +83,17 @@ class ParkingFeature(Feature):
 def setup(ctx: Context) -> ParkingFeature:
     cfg = ctx.config.parking
     access = ctx.need(AccessFeature).service
-    owners = ctx.need(FireLaneFeature).lane.owners  # one plate cache for the watch and the gate
-    service = ParkingService(ctx.db, ctx.audit, access, owners, cfg)
+    firelane_feature = ctx.need(FireLaneFeature)
+    firelane = firelane_feature.lane
+    owners = firelane.owners  # one plate cache for the watch and the gate
+
+    def camera_ok(name: str) -> bool:
+        # A fire-lane camera that lost its picture keeps its last zone count: not to be trusted.
+        return all(w.health()[0] for w in firelane_feature.camera_watches if w.name == name)
+
+    # The fire-lane cameras count the cars in zones drawn as "parking": the same zone editor.
+    service = ParkingService(ctx.db, ctx.audit, access, owners, cfg, zone_counts=lambda: firelane.zones.occupancy,
+                             camera_ok=camera_ok)
     workorders = ctx.need(WorkOrdersFeature).service
     workorders.register_category(STAY_CATEGORY, "车辆长时间停放", "Car parked too long", 24, group="parking")
     feature = ParkingFeature(service, cfg.enabled, StayWatch(cfg, workorders, clock=ctx.clock),
@@ -111,6 +120,7 @@ def _start_camera(ctx: Context, feature: ParkingFeature, lane: str = "entry", so
     from appliance.parking.approach import ApproachReader
     from hardware.camera.base import CameraError
     from hardware.camera.factory import backend_for, open_camera
+    from hardware.camera.motion import MotionGate
     from models.errors import ModelError
     from models.plates.read import PlateReader
 
@@ -120,8 +130,9 @@ def _start_camera(ctx: Context, feature: ParkingFeature, lane: str = "entry", so
         # The camera serves at the lane's rate too (a replay's own default is 2 fps).
         rate = {"file": "fps", "picamera": "fps"}.get(backend_for(source), "max_fps")
         camera = open_camera({"source": source, "name": f"car-{lane}", rate: cfg.camera_fps})
+        gate = MotionGate(check_every_s=cfg.motion_check_s) if cfg.motion_gating else None
         reader = ApproachReader(feature.lanes[lane], PlateReader(recogniser=ctx.config.firelane.plate_recogniser),
-                                pictures=feature.pictures if lane == "entry" else None)
+                                pictures=feature.pictures if lane == "entry" else None, gate=gate)
     except (CameraError, ModelError) as exc:
         logger.error("car gate %s camera not started: %s", lane, exc)
         feature.camera_error = f"{lane}: {exc}"

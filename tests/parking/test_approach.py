@@ -100,3 +100,45 @@ def test_linli_run_reads_the_entry_camera_and_lets_a_registered_car_in(tmp_path,
         assert parking.barriers["entry"].up_energised
     finally:
         runtime.close()
+
+
+class Counting:
+    """The real plate reader, counting the frames it was given."""
+
+    def __init__(self, reader):
+        self.reader, self.calls = reader, 0
+
+    def read(self, image):
+        self.calls += 1
+        return self.reader.read(image)
+
+
+def test_motion_gating_reads_the_moving_car_skips_the_empty_lane_and_rechecks_a_still_one(parking, owner,
+                                                                                           plate_reader):
+    from hardware.camera.base import Frame
+    from hardware.camera.motion import MotionGate
+
+    lane, sim = parking.lanes["entry"], parking.simulators["entry"]
+    clock, counting = Clock(), Counting(plate_reader)
+    camera = ApproachReader(lane, counting, clock=clock, gate=MotionGate(check_every_s=2.0))
+    road = np.full((480, 640, 3), 90, np.uint8)
+    seq = 0
+
+    def show(image):
+        nonlocal seq
+        seq += 1
+        clock.t += 0.2
+        return camera.offer(Frame(image=image, ts=clock.t, seq=seq))
+
+    for _ in range(5):  # empty road: read once (the first frame), then skipped
+        show(road)
+    assert counting.calls == 1 and camera.skipped == 4
+    for image in frames("京A12345", "blue", 4, seed=11):  # the car moves in: every frame read
+        show(image)
+    assert counting.calls == 5 and camera.handed[-1].text == "京A12345"
+    still = frames("京A12345", "blue", 1, seed=11)[-1]
+    for _ in range(12):  # it stops (moved: read), stands 2.2 s more: read again once, after 2 s
+        show(still)
+    assert counting.calls == 7 and camera.skipped == 4 + 10
+    sim.set_vehicle(True)
+    assert lane.decisions[-1].reason == "resident" and parking.barriers["entry"].up_energised

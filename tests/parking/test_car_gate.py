@@ -157,3 +157,26 @@ def test_residents_invite_cars_for_at_most_three_days_staff_for_a_week(parking, 
         parking.service.create_pass("沪B67890", 100, 1, "", "resident", resident=owner, max_hours=72)
     assert bad.value.field == "hours"
     assert parking.service.create_pass("沪B67890", 100, 1, "", "volunteer").plate == "沪B67890"
+
+
+def test_resident_rules_as_at_the_gate_schedule_not_yet_moved_in_and_a_removed_car(parking, services, owner):
+    today = datetime.date.today()
+    other_days = [str(d) for d in range(1, 8) if d != today.isoweekday()]
+    services.credentials.set_schedule(owner.id, other_days, "00:00", "23:59", "test")
+    decision = arrive(parking, "京A12345")
+    assert decision.action == "ask" and decision.reason == "outside_schedule"
+    assert parking.service.open_questions()[-1].candidates == ["京A12345"]  # one tap lets it in
+    parking.simulators["entry"].set_vehicle(False)
+    services.credentials.set_schedule(owner.id, [], "", "", "test")
+    services.registry.save_resident({"name": owner.name, "unit_id": owner.household.unit_id,
+                                     "move_in": (today + datetime.timedelta(days=3)).isoformat()}, "test", owner.id)
+    decision = arrive(parking, "京A12345")
+    assert decision.action == "ask" and decision.reason == "not_moved_in"  # said in words, not "unknown"
+    parking.simulators["entry"].set_vehicle(False)
+    services.registry.save_resident({"name": owner.name, "unit_id": owner.household.unit_id,
+                                     "move_in": "2019-05-01"}, "test", owner.id)
+    assert arrive(parking, "京A12345").reason == "resident"
+    parking.simulators["entry"].set_vehicle(False)
+    services.registry.delete_vehicle(owner.vehicles[0].id, "test")  # the car is taken off the register
+    decision = arrive(parking, "京A12345")
+    assert decision.action == "ask" and decision.reason == "unknown"

@@ -55,12 +55,47 @@ def hourly_chart(hourly: dict) -> dict:
     return {"bars": bars, "top": grid.top, "w": CHART_W, "h": CHART_H}
 
 
+def inside_chart(inside: list, capacity: int) -> dict:
+    """A step line of cars inside at the end of each hour, with the capacity as a dashed line."""
+    grid = BarChart.fit(CHART_W, CHART_H, [v for v in inside if v is not None] + [capacity], 24, headroom=10)
+    points, x = [], 0.0
+    for hour, value in enumerate(inside):
+        if value is None:
+            break
+        x = round((hour + 1) * grid.slot_w, 1)
+        y = grid.y(value)
+        points += [(round(hour * grid.slot_w, 1), y), (x, y)]
+    return {"points": " ".join(f"{px},{py}" for px, py in points), "top": grid.top, "w": CHART_W, "h": CHART_H,
+            "capacity_y": grid.y(capacity) if capacity else None,
+            "last": next((v for v in reversed(inside) if v is not None), None),
+            "peak": max((v for v in inside if v is not None), default=None),
+            "hours": [{"hour": h, "x": round(h * grid.slot_w, 1)} for h in range(0, 24, 6)]}
+
+
+SHARE_COLOURS = {"resident": "#1f6feb", "visitor": "#d29922", "volunteer": "#cf222e", "grace": "#8250df"}
+
+
+def share_bar(kinds: dict, width: int = CHART_W) -> dict:
+    """One horizontal bar split by who was let in; each part's width is its share."""
+    total = sum(kinds.values())
+    parts, x = [], 0.0
+    for kind, n in kinds.items():
+        w = round(width * n / total, 1) if total else 0
+        parts.append({"kind": kind, "n": n, "x": x, "w": w, "colour": SHARE_COLOURS[kind],
+                      "percent": round(100 * n / total) if total else 0})
+        x = round(x + w, 1)
+    return {"parts": parts, "total": total, "w": width}
+
+
 def _page(error: str | None = None, field: str | None = None, form=None, status: int = 200):
     service = parking().service
     day = date_arg("day")
+    profile = service.day(day)
     context = {"feature": parking(), "waiting": service.open_questions(service.settings.question_wait_s),
                "occupancy": service.occupancy(), "events": service.events(day), "day": day,
-               "chart": hourly_chart(service.hourly(day)), "passes": service.passes(),
+               "chart": hourly_chart(service.hourly(day)), "profile": profile,
+               "inside_chart": inside_chart(profile["inside"], service.settings.capacity),
+               "share": share_bar(profile["kinds"]), "passes": service.passes(),
                "overnight": service.visitors_inside_overnight(), "why": WHY,
                "stays": parking().stays.flags() if parking().stays else [],
                "exit_camera": bool(service.settings.exit_camera), "grace_minutes": service.settings.grace_minutes,
