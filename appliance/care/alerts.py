@@ -27,7 +27,8 @@ CATEGORY = "care_visit"
 OUTCOMES = ("ok", "help", "false_alarm", "answered")
 STEP_WORDS = {"raised": N_("alert raised"), "call": N_("called the elder"), "family": N_("texted the family"),
               "order": N_("visit order for the volunteer"), "escalated": N_("escalated to the community office"),
-              "acknowledged": N_("volunteer on the way"), "closed": N_("closed")}
+              "acknowledged": N_("volunteer on the way"), "closed": N_("closed"),
+              "duty": N_("texted the duty phone"), "duty_escalated": N_("texted the duty phone again")}
 KIND_WORDS = {"silence": N_("No sign of life for longer than usual"), "water": N_("Almost no water used in 12 hours"),
               "sos": N_("SOS button pressed")}
 
@@ -140,9 +141,32 @@ class Alerts:
         if alert.step == "family":
             self._open_order(alert, plan, now)
             alert = CareAlert.get_by_id(alert.id)
+            self._tell_duty_phone(alert, "duty", now)
         elif alert.step == "order" and alert.acknowledged_at is None:
             self._escalate(alert, now)
+            self._tell_duty_phone(CareAlert.get_by_id(alert.id), "duty_escalated", now)
         return CareAlert.get_by_id(alert.id)
+
+    def _tell_duty_phone(self, alert: CareAlert, step: str, now: datetime.datetime) -> None:
+        """A visit order on a page nobody opens is an alert that is missed: the community's
+        duty phone is texted when the order opens and again when nobody acknowledged it.
+        Sent after the order's transaction (the modem may take a minute)."""
+        number = getattr(self.settings, "escalate_phone", "")
+        if not number:
+            return
+        order = alert.order.number if alert.order_id else "-"
+        if step == "duty":
+            text = gettext("Linli community: care alert for %(name)s (%(reason)s). Visit order %(order)s is waiting "
+                           "for the volunteer; please make sure someone goes today.",
+                           name=alert.resident.name, reason=kind_word(alert.kind), order=order)
+        else:
+            text = gettext("Linli community: nobody acknowledged visit order %(order)s for %(name)s (%(reason)s) in "
+                           "time. Please send someone now.",
+                           name=alert.resident.name, reason=kind_word(alert.kind), order=order)
+        result, detail = self._send(number, text, voice=False)
+        self._step(alert, step, result, detail, now)
+        if result != "sent":
+            logger.warning("care alert %s: the duty phone could not be texted (%s)", alert.id, result)
 
     def _send(self, number: str, text: str, voice: bool) -> tuple[str, str]:
         from appliance.firelane.notify import NotifyError

@@ -60,7 +60,8 @@ def setup(ctx: Context) -> CareFeature:
     workorders.register_category(CATEGORY, "独居老人探访", "Visit an elder living alone", 24, group="care")
     notifier = ctx.need(FireLaneFeature).lane.notifier
     settings = CareSettings(ack_minutes=cfg.ack_minutes, escalate_to=cfg.escalate_to, water_min_m3=cfg.water_min_m3,
-                            meal_cutoff_hour=cfg.meal_cutoff_hour, waste_city=cfg.waste_city)
+                            meal_cutoff_hour=cfg.meal_cutoff_hour, waste_city=cfg.waste_city,
+                            escalate_phone=cfg.escalate_phone)
     service = CareService(ctx.db, ctx.audit, workorders, notifier, settings, clock=ctx.clock)
     service.register_grid_categories()
     service.photo_store = lambda: _photo_store(ctx)
