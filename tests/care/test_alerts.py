@@ -227,3 +227,43 @@ def test_a_wrong_duty_phone_is_named_when_the_settings_are_read():
 
     assert CareConfig(escalate_phone="12345").check() == ['care.escalate_phone: a mobile number such as "13800138000"']
     assert CareConfig(escalate_phone="13900139000").check() == [] and CareConfig().check() == []
+
+
+def test_a_text_that_failed_for_want_of_signal_is_sent_again_at_the_next_checks(runtime, plan, elder, clock, sim):
+    from appliance.care.service import CareService, CareSettings
+    from appliance.firelane.setup import FireLaneFeature
+
+    care = CareService(runtime.db, runtime.services.audit, runtime.services.workorders,
+                       runtime.feature(FireLaneFeature).lane.notifier,
+                       CareSettings(ack_minutes=60, escalate_phone="13900139000"), clock=clock)
+    sim.network = False  # the dongle has no signal
+    care.observe(f"resident:{elder.id}", "sos")
+    alert = CareAlert.get()
+    assert ("family", "failed") in steps(alert) and ("duty", "failed") in steps(alert)
+    assert alert.order_id is not None and sim.sent == []  # the visit order opens all the same
+    clock.advance(minutes=2)
+    care.tick()  # too soon to try again
+    assert len([s for s in steps(alert) if s[0] == "family"]) == 1
+    clock.advance(minutes=3)
+    care.tick()  # still no signal: a second try, recorded
+    assert [r for s, r in steps(alert) if s == "family"] == ["failed", "failed"]
+    sim.network = True  # the signal is back
+    clock.advance(minutes=5)
+    care.tick()
+    assert [r for s, r in steps(alert) if s == "family"] == ["failed", "failed", "sent"]
+    assert [r for s, r in steps(alert) if s == "duty"] == ["failed", "failed", "sent"]
+    by_number = {s.number[-11:]: s.text for s in sim.sent}
+    assert "李桂兰" in by_number["13600136000"] and "李桂兰" in by_number["13900139000"]
+    clock.advance(minutes=5)
+    care.tick()  # sent: not again
+    assert len(sim.sent) == 2
+
+
+def test_a_text_is_tried_three_times_at_most(care, plan, elder, clock, sim):
+    sim.network = False
+    care.observe(f"resident:{elder.id}", "sos")
+    alert = CareAlert.get()
+    for _ in range(6):
+        clock.advance(minutes=5)
+        care.tick()
+    assert [r for s, r in steps(alert) if s == "family"] == ["failed"] * 3
