@@ -82,7 +82,7 @@ def _health(service: CareService) -> tuple[bool, str]:
 
 def _photo_store(ctx: Context, _kept: dict):
     """Grid photos are cleaned by the report photo store's rules but kept in a folder of their
-    own beside it: the report folder is served to anyone at /photos/<name>, grid photos only
+    own inside it: the report folder is served to anyone at /photos/<name>, grid photos only
     to staff. The participation feature is set up after care, so this runs when a photo arrives."""
     from appliance.participation.photos import PhotoStore
     from appliance.participation.setup import ParticipationFeature
@@ -92,7 +92,9 @@ def _photo_store(ctx: Context, _kept: dict):
         return None
     key = id(feature.photos)
     if key not in _kept:
-        store = PhotoStore(feature.photos.folder.with_name(feature.photos.folder.name + "_grid"), feature.photos.rules)
+        # A subfolder: the public route only looks at <name>.jpg in the folder itself, and the
+        # backup (which takes the photo folder with everything under it) still keeps them.
+        store = PhotoStore(feature.photos.folder / "grid", feature.photos.rules)
         _move_old_grid_photos(feature.photos, store)
         _kept.clear()
         _kept[key] = store

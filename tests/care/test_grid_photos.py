@@ -47,7 +47,7 @@ def test_a_worker_adds_photos_without_their_gps_and_staff_see_them(client_as, se
 
 def test_bad_uploads_are_refused_whole_and_nothing_is_kept(client_as, services, task):
     worker = client_as("volunteer")
-    folder = services.participation.photos.folder.with_name(services.participation.photos.folder.name + "_grid")
+    folder = services.participation.photos.folder / "grid"
     before = sorted(folder.glob("*.jpg")) if folder.exists() else []
     r = upload(worker, task.id, ("ok.jpg", phone_photo(800, 600)), ("bad.jpg", b"\xff\xd8\xff not really a jpeg"))
     assert r.status_code == 400 and 'data-field="photo"' in r.get_data(as_text=True)
@@ -97,6 +97,11 @@ def test_grid_photos_are_not_served_on_the_public_photo_address(client_as, clien
     assert client.get(f"/photos/{row.name}.jpg").status_code == 404
     assert client.get(f"/photos/{row.name}.t.jpg").status_code == 404
     assert client_as("admin").get(f"/care/grid/photo/{row.name}.jpg").status_code == 200
+    # inside the photo folder, so the backup (which takes it whole) keeps grid photos too
+    from appliance.system.backup import FOLDERS
+
+    home = services.participation.photos.folder
+    assert "photos" in FOLDERS and (home / "grid" / f"{row.name}.jpg").is_file()
 
 
 def test_grid_photos_kept_in_the_public_folder_before_are_moved_out(client, services, task):
