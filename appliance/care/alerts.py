@@ -27,7 +27,10 @@ CATEGORY = "care_visit"
 OUTCOMES = ("ok", "help", "false_alarm", "answered")
 STEP_WORDS = {"raised": N_("alert raised"), "call": N_("called the elder"), "family": N_("texted the family"),
               "order": N_("visit order for the volunteer"), "escalated": N_("escalated to the community office"),
-              "acknowledged": N_("volunteer on the way"), "closed": N_("closed")}
+              "acknowledged": N_("volunteer on the way"), "closed": N_("closed"),
+              "duty": N_("texted the duty phone"), "duty_escalated": N_("texted the duty phone again")}
+TEXT_TRIES = 3  # a failed text to the family or the duty phone: tried this often in all
+RETRY_AFTER = datetime.timedelta(minutes=4)
 KIND_WORDS = {"silence": N_("No sign of life for longer than usual"), "water": N_("Almost no water used in 12 hours"),
               "sos": N_("SOS button pressed")}
 
@@ -116,6 +119,8 @@ class Alerts:
         """Climb as far as the ladder goes now. Calls and SMS may take a minute on a real modem,
         so this runs on the care thread, never in a request."""
         alert = CareAlert.get_by_id(alert.id)
+        if alert.closed_at is None:
+            self._retry_failed_texts(alert, now)
         if alert.closed_at is not None or (alert.next_at is not None and alert.next_at > now):
             return alert
         plan = self.plan(alert.resident)
@@ -130,9 +135,7 @@ class Alerts:
             alert = self._set_step(alert, "call", now)
         if alert.step in ("raised", "call"):
             if plan is not None and plan.family_phone:
-                text = gettext("Linli community: %(name)s may need you (%(reason)s). Please call or visit; the "
-                               "volunteer has been told too.", name=person.name, reason=kind_word(alert.kind))
-                result, detail = self._send(plan.family_phone, text, voice=False)
+                result, detail = self._send(plan.family_phone, self._family_text(alert), voice=False)
                 self._step(alert, "family", result, detail, now)
             else:
                 self._step(alert, "family", "skipped", "no family phone", now)
@@ -140,9 +143,63 @@ class Alerts:
         if alert.step == "family":
             self._open_order(alert, plan, now)
             alert = CareAlert.get_by_id(alert.id)
+            self._tell_duty_phone(alert, "duty", now)
         elif alert.step == "order" and alert.acknowledged_at is None:
             self._escalate(alert, now)
+            self._tell_duty_phone(CareAlert.get_by_id(alert.id), "duty_escalated", now)
         return CareAlert.get_by_id(alert.id)
+
+    def _tell_duty_phone(self, alert: CareAlert, step: str, now: datetime.datetime) -> None:
+        """A visit order on a page nobody opens is an alert that is missed: the community's
+        duty phone is texted when the order opens and again when nobody acknowledged it.
+        Sent after the order's transaction (the modem may take a minute)."""
+        number = getattr(self.settings, "escalate_phone", "")
+        if not number:
+            return
+        result, detail = self._send(number, self._duty_text(alert, step), voice=False)
+        self._step(alert, step, result, detail, now)
+        if result != "sent":
+            logger.warning("care alert %s: the duty phone could not be texted (%s)", alert.id, result)
+
+    def _retry_failed_texts(self, alert: CareAlert, now: datetime.datetime) -> None:
+        """A text that failed (no signal, the modem busy with a call) is sent again at the next
+        checks, at least RETRY_AFTER apart, up to TEXT_TRIES tries in all; each try is a step."""
+        tries: dict[str, list[CareAlertStep]] = {}
+        for s in self.steps(alert):
+            if s.step in ("family", "duty", "duty_escalated") and s.result != "skipped":
+                tries.setdefault(s.step, []).append(s)
+        plan = self.plan(alert.resident)
+        for step, done in tries.items():
+            last = done[-1]
+            if last.result != "failed" or len(done) >= TEXT_TRIES or now - last.at < RETRY_AFTER:
+                continue
+            if step == "family":
+                number, text = (plan.family_phone if plan else ""), self._family_text(alert)
+            else:
+                number, text = getattr(self.settings, "escalate_phone", ""), self._duty_text(alert, step)
+            if not number:
+                continue
+            result, detail = self._send(number, text, voice=False)
+            self._step(alert, step, result, detail, now)
+            logger.info("care alert %s: %s text tried again (%s)", alert.id, step, result)
+
+    @staticmethod
+    def _family_text(alert: CareAlert) -> str:
+        return gettext("Linli community: %(name)s may need you (%(reason)s). Please call or visit; the "
+                       "volunteer has been told too.", name=alert.resident.name, reason=kind_word(alert.kind))
+
+    @staticmethod
+    def _duty_text(alert: CareAlert, step: str) -> str:
+        order = alert.order.number if alert.order_id else "-"
+        if step == "duty":
+            text = gettext("Linli community: care alert for %(name)s (%(reason)s). Visit order %(order)s is waiting "
+                           "for the volunteer; please make sure someone goes today.",
+                           name=alert.resident.name, reason=kind_word(alert.kind), order=order)
+        else:
+            text = gettext("Linli community: nobody acknowledged visit order %(order)s for %(name)s (%(reason)s) in "
+                           "time. Please send someone now.",
+                           name=alert.resident.name, reason=kind_word(alert.kind), order=order)
+        return text
 
     def _send(self, number: str, text: str, voice: bool) -> tuple[str, str]:
         from appliance.firelane.notify import NotifyError

@@ -18,3 +18,17 @@ class CareConfig:
     water_min_m3: float = setting(0.01, "Less water than this (m³) through an elder's meter in 12 hours raises an alert.", min=0.0, max=1.0)
     waste_city: str = setting("national", "Bin names in the waste-sorting guide: national (厨余/其他垃圾) or the city's own (上海: 湿/干垃圾).", choices=("national", "shanghai", "beijing", "shenzhen"))
     meal_cutoff_hour: int = setting(18, "Elders' canteen: bookings and cancellations for a day close at this hour the evening before.", min=0, max=23)
+    escalate_phone: str = setting("", "Mobile number (the community's duty phone) texted when an elder's visit order opens "
+                                      "and again when nobody acknowledged it in time; empty: nobody is texted.")
+
+    def check(self) -> list[str]:
+        if not self.escalate_phone:
+            return []
+        from appliance.errors import ValidationError
+        from appliance.validation import clean_phone
+
+        try:
+            clean_phone(self.escalate_phone)
+        except ValidationError:
+            return ["care.escalate_phone: a mobile number such as \"13800138000\""]
+        return []

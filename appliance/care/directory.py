@@ -14,6 +14,7 @@ from appliance.validation import clean_phone, clean_text
 KIND_WORDS = {"canteen": N_("elders' canteen"), "housekeeping": N_("housekeeping"), "repairs": N_("home repairs"),
               "clinic": N_("clinic"), "other": N_("other services")}
 MAX_ENTRIES = 200
+MAX_OPEN_REQUESTS = 3  # a resident's own open 家政/维修 requests at a time
 # Services a volunteer can ask to come to an elder's home: a work order for the provider.
 REQUESTABLE = {"housekeeping": ("service_housekeeping", "家政服务", "Housekeeping at home"),
                "repairs": ("service_repairs", "维修上门", "Repairs at home")}
@@ -79,3 +80,28 @@ class Directory:
         return self.workorders.open(source="volunteer_on_behalf", category=REQUESTABLE[provider.kind][0],
                                     description=words, actor=actor, reporter_id=person.id, on_behalf_by=actor,
                                     assignee=provider.name, place={"unit_id": person.household.unit_id})
+
+    def request_service_myself(self, resident_id, service_id, text: str):
+        """家政/维修上门 asked by a resident on her own phone (/me): a work order for the
+        provider, to her own unit. A few open requests per person, so a stuck finger on a
+        phone cannot flood the provider's list."""
+        from appliance.db.models import Resident, WorkOrder, WorkOrderCategory
+        from appliance.db.models.workorders import OPEN_STATUSES
+
+        person = find_row(Resident, resident_id)
+        if person is None:
+            raise NotFound("No such resident.")
+        provider = self._service(service_id)
+        if provider.kind not in REQUESTABLE:
+            raise ValidationError("%(value)s does not come to people's homes.", field="service", value=provider.name)
+        words = clean_text(text, "text", required=True, max_len=500)
+        categories = [c for c, _zh, _en in REQUESTABLE.values()]
+        waiting = (WorkOrder.select().join(WorkOrderCategory)
+                   .where(WorkOrder.reporter == person, WorkOrderCategory.code.in_(categories),
+                          WorkOrder.status.in_(OPEN_STATUSES)).count())
+        if waiting >= MAX_OPEN_REQUESTS:
+            raise ValidationError("You already have %(n)s requests waiting; please wait for them.", field="text",
+                                  n=waiting)
+        return self.workorders.open(source="resident", category=REQUESTABLE[provider.kind][0], description=words,
+                                    actor="resident", reporter_id=person.id, assignee=provider.name,
+                                    place={"unit_id": person.household.unit_id})

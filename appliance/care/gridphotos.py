@@ -1,7 +1,7 @@
-"""Photos on grid tasks (网格任务): a worker photographs what she found or fixed. The files go
-through the report photo store of the participation feature (size checked before decoding,
-re-encoded without EXIF/GPS, capped in bytes and pixels); this module keeps which task they
-belong to. Mixed into :class:`appliance.care.service.CareService`, which is given
+"""Photos on grid tasks (网格任务): a worker photographs what she found or fixed. The files are
+cleaned by the participation feature's photo rules (size checked before decoding, re-encoded
+without EXIF/GPS, capped in bytes and pixels) into a folder of their own (not the public report
+photo folder); this module keeps which task they belong to. Mixed into :class:`appliance.care.service.CareService`, which is given
 ``photo_store`` (a callable returning the store, or None where there is none)."""
 
 from __future__ import annotations

@@ -46,6 +46,7 @@ class CareSettings:
     water_min_m3: float = 0.01
     meal_cutoff_hour: int = 18
     waste_city: str = "national"
+    escalate_phone: str = ""  # the duty phone texted when a visit order opens and when it is escalated
 
 
 class CareService(Plans, Alerts, Visits, Meals, Grids, Directory, Police, LocalGuide, GridPhotos):

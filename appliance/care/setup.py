@@ -60,10 +60,12 @@ def setup(ctx: Context) -> CareFeature:
     workorders.register_category(CATEGORY, "独居老人探访", "Visit an elder living alone", 24, group="care")
     notifier = ctx.need(FireLaneFeature).lane.notifier
     settings = CareSettings(ack_minutes=cfg.ack_minutes, escalate_to=cfg.escalate_to, water_min_m3=cfg.water_min_m3,
-                            meal_cutoff_hour=cfg.meal_cutoff_hour, waste_city=cfg.waste_city)
+                            meal_cutoff_hour=cfg.meal_cutoff_hour, waste_city=cfg.waste_city,
+                            escalate_phone=cfg.escalate_phone)
     service = CareService(ctx.db, ctx.audit, workorders, notifier, settings, clock=ctx.clock)
     service.register_grid_categories()
-    service.photo_store = lambda: _photo_store(ctx)
+    kept: dict = {}  # the grid photo store, made when the first photo arrives
+    service.photo_store = lambda: _photo_store(ctx, kept)
     service.register_service_categories()
     feature = CareFeature(service, cfg.check_every_s, cfg.learn_at_hour)
     feature.check("care", lambda: _health(service))
@@ -78,10 +80,39 @@ def _health(service: CareService) -> tuple[bool, str]:
     return True, _("%(n)s open care alerts", n=n) if n else _("no open care alerts")
 
 
-def _photo_store(ctx: Context):
-    """The participation feature's report photo store; it is set up after care, so it is
-    looked up when a photo arrives."""
+def _photo_store(ctx: Context, _kept: dict):
+    """Grid photos are cleaned by the report photo store's rules but kept in a folder of their
+    own inside it: the report folder is served to anyone at /photos/<name>, grid photos only
+    to staff. The participation feature is set up after care, so this runs when a photo arrives."""
+    from appliance.participation.photos import PhotoStore
     from appliance.participation.setup import ParticipationFeature
 
     feature = ctx.find(ParticipationFeature)
-    return feature.photos if feature is not None else None
+    if feature is None:
+        return None
+    key = id(feature.photos)
+    if key not in _kept:
+        # A subfolder: the public route only looks at <name>.jpg in the folder itself, and the
+        # backup (which takes the photo folder with everything under it) still keeps them.
+        store = PhotoStore(feature.photos.folder / "grid", feature.photos.rules)
+        _move_old_grid_photos(feature.photos, store)
+        _kept.clear()
+        _kept[key] = store
+    return _kept[key]
+
+
+def _move_old_grid_photos(public, private) -> None:
+    """Grid photos written before they had their own folder are moved out of the public one."""
+    from appliance.db.models import GridPhoto
+
+    names = [row.name for row in GridPhoto.select(GridPhoto.name)]
+    moved = 0
+    for name in names:
+        for thumb in (False, True):
+            old = public.path(name, thumb=thumb)
+            if old is not None:
+                private.folder.mkdir(parents=True, exist_ok=True)
+                old.replace(private.folder / old.name)
+                moved += 1
+    if moved:
+        logger.info("moved %s grid photo files out of the public photo folder", moved)

@@ -67,3 +67,33 @@ def months(figures: list[dict]) -> dict:
         h = round(f["kwh"] / top * plot, 1)
         bars.append({**f, "x": round(i * slot + 2, 1), "w": round(slot - 4, 1), "y": round(plot - h + 6, 1), "h": h})
     return {"bars": bars, "w": W, "h": H, "top": top}
+
+
+SPARK_W, SPARK_H = 120, 24
+
+
+def sparklines(wanted: dict[int, str], since: datetime.datetime, until: datetime.datetime) -> dict[int, dict]:
+    """One small line per device (its main metric's hourly mean) for the sensor list, in one
+    query. Hours still in the memory buffer are not on it (written once an hour, for the SD)."""
+    if not wanted:
+        return {}
+    rows = (DeviceHour.select(DeviceHour.device, DeviceHour.metric, DeviceHour.hour, DeviceHour.n, DeviceHour.total)
+            .where(DeviceHour.device.in_(list(wanted)), DeviceHour.metric.in_(sorted(set(wanted.values()))),
+                   DeviceHour.hour >= since, DeviceHour.hour <= until)
+            .order_by(DeviceHour.device, DeviceHour.hour).tuples())
+    series: dict[int, list[tuple[datetime.datetime, float]]] = {}
+    for device_id, metric, hour, n, total in rows:
+        if wanted.get(device_id) == metric and n:
+            series.setdefault(device_id, []).append((hour, total / n))
+    span = max(1.0, (until - since).total_seconds())
+    out = {}
+    for device_id, points in series.items():
+        lo = min(v for _, v in points)
+        hi = max(v for _, v in points)
+        if hi - lo < 1e-9:
+            lo, hi = lo - 1, hi + 1
+        xy = [(round((at - since).total_seconds() / span * SPARK_W, 1), round(2 + (hi - v) / (hi - lo) * (SPARK_H - 4), 1))
+              for at, v in points]
+        out[device_id] = {"metric": wanted[device_id], "points": " ".join(f"{x},{y}" for x, y in xy),
+                          "last": round(points[-1][1], 2), "n": len(points), "w": SPARK_W, "h": SPARK_H}
+    return out

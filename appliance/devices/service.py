@@ -51,6 +51,11 @@ class DevicesService:
             sensors.append({"device": device, "at": live["at"], "values": values, "online": live["online"],
                             "alarms": alarms, "late": late, "battery": battery, "trouble": trouble})
         sensors.sort(key=lambda s: (-s["trouble"], s["device"].name))
+        day_ago = (now - datetime.timedelta(hours=48)).replace(minute=0, second=0, microsecond=0)
+        sparks = charts.sparklines({s["device"].id: HISTORY_METRICS.get(s["device"].kind, ("battery",))[0]
+                                    for s in sensors if s["device"].id is not None}, day_ago, now)
+        for s in sensors:
+            s["spark"] = sparks.get(s["device"].id)
         wanted = self.schedule.wanted(now)
         night = self.schedule.night(now.date() if now.hour >= 12 else now.date() - datetime.timedelta(days=1))
         return {"lamps": self.lamps.states(), "sensors": sensors, "now": now, "night": night,

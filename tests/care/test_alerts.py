@@ -191,3 +191,79 @@ def test_waking_hours_and_awake_time_between():
     night = awake_hours_between(datetime.datetime(2026, 3, 1, 20, 30), datetime.datetime(2026, 3, 2, 7, 15), awake)
     assert night == pytest.approx(0.75)
     assert waking_hours([0.1] * 24) == frozenset()
+
+
+def test_the_duty_phone_is_texted_when_the_visit_order_opens_and_when_nobody_acknowledged(
+        runtime, plan, elder, clock, sim):
+    """A visit order waits on a page; if the volunteer never opens it, the alert is missed.
+    The community's duty phone gets a text at the order and another at the escalation."""
+    from appliance.care.service import CareService, CareSettings
+    from appliance.firelane.setup import FireLaneFeature
+
+    care = CareService(runtime.db, runtime.services.audit, runtime.services.workorders,
+                       runtime.feature(FireLaneFeature).lane.notifier,
+                       CareSettings(ack_minutes=60, escalate_phone="13900139000"), clock=clock)
+    sim.call_answer = "no answer"
+    care.observe(f"resident:{elder.id}", "sos")
+    alert = CareAlert.get()
+    to_duty = [s.text for s in sim.sent if s.number.endswith("13900139000")]
+    assert len(to_duty) == 1 and "李桂兰" in to_duty[0] and WorkOrder.get_by_id(alert.order_id).number in to_duty[0]
+    assert steps(alert)[-1] == ("duty", "sent")
+    clock.advance(minutes=30)
+    care.tick()
+    assert len([s for s in sim.sent if s.number.endswith("13900139000")]) == 1  # not before the hour is up
+    clock.advance(minutes=31)
+    care.tick()
+    to_duty = [s.text for s in sim.sent if s.number.endswith("13900139000")]
+    assert len(to_duty) == 2 and "李桂兰" in to_duty[1]
+    assert [s for s, _ in steps(alert)][-2:] == ["escalated", "duty_escalated"]
+    clock.advance(hours=2)
+    care.tick()  # escalated once: no third text
+    assert len([s for s in sim.sent if s.number.endswith("13900139000")]) == 2
+
+
+def test_a_wrong_duty_phone_is_named_when_the_settings_are_read():
+    from appliance.care.config import CareConfig
+
+    assert CareConfig(escalate_phone="12345").check() == ['care.escalate_phone: a mobile number such as "13800138000"']
+    assert CareConfig(escalate_phone="13900139000").check() == [] and CareConfig().check() == []
+
+
+def test_a_text_that_failed_for_want_of_signal_is_sent_again_at_the_next_checks(runtime, plan, elder, clock, sim):
+    from appliance.care.service import CareService, CareSettings
+    from appliance.firelane.setup import FireLaneFeature
+
+    care = CareService(runtime.db, runtime.services.audit, runtime.services.workorders,
+                       runtime.feature(FireLaneFeature).lane.notifier,
+                       CareSettings(ack_minutes=60, escalate_phone="13900139000"), clock=clock)
+    sim.network = False  # the dongle has no signal
+    care.observe(f"resident:{elder.id}", "sos")
+    alert = CareAlert.get()
+    assert ("family", "failed") in steps(alert) and ("duty", "failed") in steps(alert)
+    assert alert.order_id is not None and sim.sent == []  # the visit order opens all the same
+    clock.advance(minutes=2)
+    care.tick()  # too soon to try again
+    assert len([s for s in steps(alert) if s[0] == "family"]) == 1
+    clock.advance(minutes=3)
+    care.tick()  # still no signal: a second try, recorded
+    assert [r for s, r in steps(alert) if s == "family"] == ["failed", "failed"]
+    sim.network = True  # the signal is back
+    clock.advance(minutes=5)
+    care.tick()
+    assert [r for s, r in steps(alert) if s == "family"] == ["failed", "failed", "sent"]
+    assert [r for s, r in steps(alert) if s == "duty"] == ["failed", "failed", "sent"]
+    by_number = {s.number[-11:]: s.text for s in sim.sent}
+    assert "李桂兰" in by_number["13600136000"] and "李桂兰" in by_number["13900139000"]
+    clock.advance(minutes=5)
+    care.tick()  # sent: not again
+    assert len(sim.sent) == 2
+
+
+def test_a_text_is_tried_three_times_at_most(care, plan, elder, clock, sim):
+    sim.network = False
+    care.observe(f"resident:{elder.id}", "sos")
+    alert = CareAlert.get()
+    for _ in range(6):
+        clock.advance(minutes=5)
+        care.tick()
+    assert [r for s, r in steps(alert) if s == "family"] == ["failed"] * 3

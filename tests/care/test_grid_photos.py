@@ -47,7 +47,7 @@ def test_a_worker_adds_photos_without_their_gps_and_staff_see_them(client_as, se
 
 def test_bad_uploads_are_refused_whole_and_nothing_is_kept(client_as, services, task):
     worker = client_as("volunteer")
-    folder = services.participation.photos.folder
+    folder = services.participation.photos.folder / "grid"
     before = sorted(folder.glob("*.jpg")) if folder.exists() else []
     r = upload(worker, task.id, ("ok.jpg", phone_photo(800, 600)), ("bad.jpg", b"\xff\xd8\xff not really a jpeg"))
     assert r.status_code == 400 and 'data-field="photo"' in r.get_data(as_text=True)
@@ -66,7 +66,7 @@ def test_photos_are_removed_and_frozen_once_the_task_is_done(client_as, services
     worker = client_as("volunteer")
     upload(worker, task.id, ("a.jpg", phone_photo(400, 300)), ("b.jpg", phone_photo(400, 300)))
     first, second = GridPhoto.select().order_by(GridPhoto.id)
-    path = services.participation.photos.path(first.name)
+    path = services.care.photo_store().path(first.name)
     r = worker.post(f"/care/grid/photo/{first.id}/delete",
                     data={"csrf_token": csrf_token(worker, f"/care/grid/task/{task.id}")})
     assert r.status_code == 302 and not path.exists() and GridPhoto.select().count() == 1
@@ -85,3 +85,30 @@ def _png() -> bytes:
     out = io.BytesIO()
     Image.new("RGBA", (640, 480), (10, 200, 30, 128)).save(out, "PNG")
     return out.getvalue()
+
+
+def test_grid_photos_are_not_served_on_the_public_photo_address(client_as, client, services, task):
+    """Report photos are public at /photos/<name>; a grid photo (a resident's flat, a broken
+    door) is kept in its own folder and served to staff only."""
+    r = upload(client_as("volunteer"), task.id, ("a.jpg", phone_photo(800, 600)))
+    assert r.status_code == 302
+    (row,) = GridPhoto.select()
+    assert services.participation.photos.path(row.name) is None
+    assert client.get(f"/photos/{row.name}.jpg").status_code == 404
+    assert client.get(f"/photos/{row.name}.t.jpg").status_code == 404
+    assert client_as("admin").get(f"/care/grid/photo/{row.name}.jpg").status_code == 200
+    # inside the photo folder, so the backup (which takes it whole) keeps grid photos too
+    from appliance.system.backup import FOLDERS
+
+    home = services.participation.photos.folder
+    assert "photos" in FOLDERS and (home / "grid" / f"{row.name}.jpg").is_file()
+
+
+def test_grid_photos_kept_in_the_public_folder_before_are_moved_out(client, services, task):
+    public = services.participation.photos
+    name, _photo = public.put(phone_photo(800, 600))  # as an earlier version stored it
+    GridPhoto.create(task=task, name=name, taken_by="volunteer")
+    assert client.get(f"/photos/{name}.jpg").status_code == 200
+    private = services.care.photo_store()  # made on the first photo after the update
+    assert private.path(name) is not None and private.path(name, thumb=True) is not None
+    assert public.path(name) is None and client.get(f"/photos/{name}.jpg").status_code == 404

@@ -127,3 +127,30 @@ def test_only_signed_in_residents_open_the_phone_pages(app, client_as, users):
     assert r.status_code == 302 and "/me/login" in r.headers["Location"]
     for role in ("admin", "kiosk"):
         assert client_as(role).get("/me/care/").status_code == 403
+
+
+def test_a_resident_asks_a_repairs_provider_to_come_from_her_phone(services, homes, young_phone, users):
+    from appliance.db.models import WorkOrder
+
+    care = services.care
+    fixer = care.save_service({"kind": "repairs", "name": "老李维修", "phone": "13500135001"}, "admin")
+    clinic = care.save_service({"kind": "clinic", "name": "社区卫生服务站", "phone": "12320"}, "admin")
+    page = young_phone.get("/me/care/").get_data(as_text=True)
+    assert page.count('data-testid="me-care-request"') == 1  # only the provider who comes to homes
+    token = csrf_token(young_phone, "/me/care/")
+    r = young_phone.post("/me/care/request", data={"csrf_token": token, "service": fixer.id,
+                                                   "text": "厨房水龙头漏水"})
+    assert r.status_code == 200
+    (order,) = WorkOrder.select()
+    assert order.assignee == "老李维修" and order.source == "resident" and order.reporter_id == homes["young"].id
+    assert order.description == "厨房水龙头漏水" and order.number in r.get_data(as_text=True)
+    # a clinic does not come to homes; an empty request names the field; nothing written
+    for data in ({"service": clinic.id, "text": "头疼"}, {"service": fixer.id, "text": " "},
+                 {"service": "x", "text": "漏水"}, {"service": 999999, "text": "漏水"}):
+        r = young_phone.post("/me/care/request", data={"csrf_token": token, **data})
+        assert r.status_code in (400, 404) and WorkOrder.select().count() == 1
+    for n in range(2):
+        assert young_phone.post("/me/care/request", data={"csrf_token": token, "service": fixer.id,
+                                                          "text": f"门锁坏了 {n}"}).status_code == 200
+    r = young_phone.post("/me/care/request", data={"csrf_token": token, "service": fixer.id, "text": "又一件"})
+    assert r.status_code == 400 and "3" in r.get_data(as_text=True) and WorkOrder.select().count() == 3

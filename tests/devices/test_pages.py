@@ -171,3 +171,20 @@ def test_silence_buttons(client_as, feature):
     assert r.status_code == 400 and 'data-testid="device-error"' in r.get_data(as_text=True)
     assert c.post("/devices/d/nope/silence", data={"hours": "2", "csrf_token": token}).status_code == 404
     assert client_as("district").post("/devices/d/manhole-7/silence", data={"hours": "2"}).status_code in (400, 403)
+
+
+def test_the_sensor_list_draws_each_sensors_last_two_days(client_as, feature, clock):
+    sensors = feature.service.sensors
+    for t in (18.0, 19.5, 21.0, 20.0):
+        sensors.handle("zigbee2mqtt/climate-1", f'{{"temperature": {t}, "battery": 80}}'.encode())
+        clock.advance(hours=1)
+    feature.service.checkpoint()  # the hourly write
+    html = client_as("volunteer").get("/devices/").get_data(as_text=True)
+    rows = dict(re.findall(r'data-testid="sensor" data-name="([^"]+)"(.*?)</tr>', html, re.S))
+    (line,) = re.findall(r'data-testid="sensor-spark".*?<polyline points="([^"]+)"', rows["climate-1"], re.S)
+    ys = [float(p.split(",")[1]) for p in line.split()]
+    assert len(ys) == 4 and ys[2] == min(ys) and ys[0] == max(ys)  # 21.0 the highest point, 18.0 the lowest
+    assert "sensor-spark" not in rows["leak-b3"]  # never heard: no line
+    clock.advance(hours=60)  # older than two days: gone from the list's line
+    html = client_as("volunteer").get("/devices/").get_data(as_text=True)
+    assert 'data-testid="sensor-spark"' not in html

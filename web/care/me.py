@@ -10,7 +10,7 @@ from flask_babel import gettext as _
 from appliance.errors import LinliError
 from web.auth import services
 from web.me import resident_required
-from web.params import date_arg, text_arg
+from web.params import date_arg, id_arg, text_arg
 
 bp = Blueprint("me_care", __name__, url_prefix="/me/care")
 ACTOR = "resident"
@@ -64,3 +64,16 @@ def waste(resident):
     if request.headers.get("HX-Request") == "true":
         return render_template("care/_waste_results.html", **context)
     return render_template("care/me_waste.html", **context)
+
+
+@bp.post("/request")
+@resident_required
+def request_service(resident):
+    """家政/维修上门 asked for from the resident's own phone: a work order for the provider."""
+    try:
+        order = services().care.request_service_myself(resident.id, id_arg("service", source=request.form),
+                                                       request.form.get("text", "")[:600])
+    except LinliError as exc:
+        return _page(resident, error=exc.message(), status=400)
+    return _page(resident, message=_("Your request went to %(name)s (order %(number)s). They will call you.",
+                                      name=order.assignee, number=order.number))
