@@ -120,7 +120,8 @@ def test_staff_correct_the_count_through_the_pages(client_as, votes, preliminary
     r = vol.post(f"/votes/{preliminary.id}/step/preliminary", data={"csrf_token": t})
     assert votes.service.get(preliminary.id).status == "preliminary"
     notice = vol.get(f"/votes/{preliminary.id}/notice").get_data(as_text=True)
-    assert 'id="replaces"' in notice and "2号楼 102 录错" in notice and f"#{objection.id}" in notice
+    assert f'id="replaces" data-objection="{objection.id}"' in notice and "2号楼 102 录错" in notice
+    assert "本公示取代" in notice
     district = client_as("district")
     assert district.post(form, data={"csrf_token": csrf_token(district, form), "unit": "2号楼 102",
                                      "action": "remove"}).status_code == 403
