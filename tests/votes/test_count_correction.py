@@ -108,6 +108,8 @@ def test_staff_correct_the_count_through_the_pages(client_as, votes, preliminary
     form = f"/votes/{preliminary.id}/correction"
     page = vol.get(form).get_data(as_text=True)
     assert "2号楼 102 录错" in page and 'id="correction-form"' in page
+    choices = page.split('id="correction-choices"')[1].split("</div>\n</form>")[0]
+    assert 'value="no"' in choices and "required" not in choices  # "remove" needs no choice
     r = vol.post(form, data={"csrf_token": t, "unit": "", "action": "replace", "m1": "no", "m2": "no"})
     assert r.status_code == 400 and 'data-field="unit"' in r.get_data(as_text=True)
     r = vol.post(form, data={"csrf_token": t, "unit": "\x00" * 99, "action": "zzz"})
