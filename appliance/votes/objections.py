@@ -10,13 +10,21 @@ import logging
 
 from appliance.db.base import find
 from appliance.db.models import VoteObjection
-from appliance.errors import Conflict, NotFound, ValidationError
+from appliance.errors import Conflict, NotFound, PermissionDenied, ValidationError
 from appliance.validation import clean_text
 from appliance.votes.text import clean_paragraphs
 
 logger = logging.getLogger(__name__)
 
 OUTCOMES = ("upheld", "dismissed")
+RESIDENT = "resident:"  # received_by of an objection the owner filed on /me (the channel); else the staff member
+MAX_TEXT = 1000  # what an owner types on a phone
+MAX_PER_OWNER = 5
+
+
+def channel(objection: VoteObjection) -> str:
+    """me (the owner filed it on their phone) or office (staff wrote down what reached them)."""
+    return "me" if objection.received_by.startswith(RESIDENT) else "office"
 
 
 class Objections:
@@ -37,13 +45,44 @@ class Objections:
         return {"raised": len(rows), "upheld": sum(1 for o in rows if o.outcome == "upheld"),
                 "dismissed": sum(1 for o in rows if o.outcome == "dismissed")}
 
-    def record(self, vote_id, data: dict, actor: str) -> VoteObjection:
+    def _in_window(self, vote_id):
         vote = self.votes.get(vote_id)
         if vote.status != "preliminary":
             raise Conflict("Objections are taken during the objection window after the preliminary result.")
         if vote.objection_until and self.clock() > vote.objection_until:
             raise Conflict("The objection window ended on %(when)s.",
                            when=vote.objection_until.strftime("%Y-%m-%d %H:%M"))
+        return vote
+
+    def file(self, vote_id, resident, data: dict) -> VoteObjection:
+        """An owner on the vote's roll raises an objection on /me, about one of their own units."""
+        vote = self._in_window(vote_id)
+        mine = [f"{r.building} {r.number}" for r in self.roll.rows_of_resident(vote.id, resident)]
+        if not mine:
+            raise PermissionDenied("Only owners on this vote's roll can raise an objection here. Others can bring "
+                                   "it to the property office.")
+        unit = data.get("unit") if isinstance(data.get("unit"), str) else ""
+        unit = unit.strip() or (mine[0] if len(mine) == 1 else "")
+        if unit not in mine:
+            raise ValidationError("Choose one of your units.", field="unit")
+        text = clean_paragraphs(data.get("text"), "text", required=True, max_len=MAX_TEXT)
+        by = f"{RESIDENT}{resident.id}"
+        if VoteObjection.select().where(VoteObjection.vote == vote.id, VoteObjection.received_by == by).count() \
+                >= MAX_PER_OWNER:
+            raise Conflict("You have raised %(n)s objections to this vote; please bring more to the property "
+                           "office.", n=MAX_PER_OWNER)
+        objection = VoteObjection.create(vote=vote.id, unit=unit, text=text, received_by=by, received_at=self.clock())
+        self.audit.record(by, "objection_filed", "vote", vote.id,
+                          {"objection": objection.id, "unit": unit, "channel": "me"})
+        return objection
+
+    def of_resident(self, vote_id, resident) -> list[VoteObjection]:
+        return list(VoteObjection.select().where(VoteObjection.vote == vote_id,
+                                                 VoteObjection.received_by == f"{RESIDENT}{resident.id}")
+                    .order_by(VoteObjection.id))
+
+    def record(self, vote_id, data: dict, actor: str) -> VoteObjection:
+        vote = self._in_window(vote_id)
         unit = clean_text(data.get("unit"), "unit", max_len=60)
         if unit and unit not in {f"{r.building} {r.number}" for r in self.roll.rows(vote.id)}:
             raise ValidationError("Unit %(unit)s is not on this vote's roll.", field="unit", unit=unit)

@@ -172,9 +172,15 @@ class VoteService:
     def publish_preliminary(self, vote_id, actor: str) -> Vote:
         vote = self.get(vote_id)
         with self.db.atomic():
+            earlier = vote.result or {}
             vote.result = self.result_summary(vote)
+            vote.result["published_at"] = self.clock().replace(microsecond=0).isoformat(sep=" ")
+            correction = earlier.get("correction") if vote.status == "closed" else None
+            if correction:  # this notice replaces one withdrawn after an upheld objection
+                vote.result["notice"] = correction["previous"]["notice"] + 1
+                vote.result["replaces"] = correction
             vote.objection_until = self.clock() + datetime.timedelta(days=self.settings.objection_days)
-            return self._stage(vote, "closed", "preliminary", actor)
+            return self._stage(vote, "closed", "preliminary", actor, notice=vote.result.get("notice", 1))
 
     def finalize(self, vote_id, actor: str) -> Vote:
         vote = self.get(vote_id)
@@ -184,7 +190,10 @@ class VoteService:
         if self.objections is not None and self.objections.waiting(vote.id):
             raise Conflict("%(n)s objection(s) still wait for an answer.", n=self.objections.waiting(vote.id))
         with self.db.atomic():
+            notice = (vote.result or {}).get("notice")
             vote.result = self.result_summary(vote)
+            if notice:  # the count was corrected after an upheld objection: say how many notices there were
+                vote.result["notice"] = notice
             if self.objections is not None:  # how many 询异 there were, and how many were upheld
                 vote.result["objections"] = self.objections.counts(vote.id)
             self._stage(vote, "preliminary", "final", actor)

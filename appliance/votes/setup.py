@@ -8,6 +8,7 @@ from appliance.features import Context, Feature
 from appliance.i18n import gettext as _
 from appliance.votes.ballots import Ballots
 from appliance.votes.consultations import Consultations
+from appliance.votes.corrections import Corrections
 from appliance.votes.export import Exporter
 from appliance.votes.ledger import Ledger
 from appliance.votes.objections import Objections
@@ -47,6 +48,7 @@ def setup(ctx: Context) -> VotesFeature:
                            Consultations(ctx.db, ctx.audit, service, clock))
     feature.proxies = ballots.proxies
     feature.objections = service.objections = Objections(ctx.audit, roll, service, clock)
+    feature.corrections = Corrections(ctx.db, ctx.audit, roll, ledger, service, ballots, clock)
     feature.check("votes", LedgerHealth(service, ledger))
     return feature
 

@@ -112,3 +112,31 @@ def proposal_support(resident, consultation_id, proposal_id):
     except LinliError as exc:
         return _consultation(consultation_id, exc.message(), 400)
     return redirect(url_for("me.votes.consultation", consultation_id=consultation_id))
+
+
+# --- objections (询异) to the preliminary result, raised by the owner ---------------------------------
+@bp.get("/<int:vote_id>/objection")
+@resident_required
+def objection(resident, vote_id):
+    return _objection(resident, vote_id)
+
+
+def _objection(resident, vote_id, error=None, field=None, status=200):
+    v = services().votes
+    vote = v.service.get(vote_id)
+    if vote.status == "draft":
+        return _ballot(resident, vote_id)  # the ballot page says "no such vote" the same way
+    return render_template("votes/me_objection.html", vote=vote, units=v.roll.rows_of_resident(vote.id, resident),
+                           mine=v.objections.of_resident(vote.id, resident), error=error, field=field,
+                           form=request.form if error else {}, now=v.service.clock(),
+                           done=request.args.get("done", "")[:20]), status
+
+
+@bp.post("/<int:vote_id>/objection")
+@resident_required
+def objection_post(resident, vote_id):
+    try:
+        services().votes.objections.file(vote_id, resident, request.form.to_dict())
+    except LinliError as exc:
+        return _objection(resident, vote_id, exc.message(), getattr(exc, "field", None), 400)
+    return redirect(url_for("me.votes.objection", vote_id=vote_id, done="filed"))

@@ -114,7 +114,8 @@ def reverse(vote_id):
 def notice(vote_id):
     v = votes()
     vote = v.service.get(vote_id)
-    return render_template("votes/notice.html", vote=vote, summary=vote.result or v.service.result_summary(vote),
+    published = vote.result if vote.status in ("preliminary", "final") else None
+    return render_template("votes/notice.html", vote=vote, summary=published or v.service.result_summary(vote),
                            heads=v.ledger.daily_heads(vote.id), matters=v.service.matters(vote.id))
 
 
