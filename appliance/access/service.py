@@ -65,6 +65,7 @@ class Decision:
     reason: str
     who: str = ""  # masked name for the kiosk screen, e.g. "王*"
     relay_at: float | None = None  # perf_counter() of the relay command
+    resident_id: int | None = None  # whose entry it was (never shown; the kiosk may offer them 平安打卡)
 
     @property
     def msgid(self) -> str:
@@ -278,7 +279,8 @@ class AccessService:
                 self._record(method, False, "gate_fault", source, resident, visitor_pass, detail)
                 return Decision(False, method, "gate_fault")
         self._record(method, True, reason, source, resident, visitor_pass, detail)
-        return Decision(True, method, reason, who=mask_name(resident.name) if resident else "", relay_at=relay_at)
+        return Decision(True, method, reason, who=mask_name(resident.name) if resident else "", relay_at=relay_at,
+                        resident_id=resident.id if resident else None)
 
     def _refuse(self, method: str, reason: str, source: str, resident=None, visitor_pass=None) -> Decision:
         self._record(method, False, reason, source, resident, visitor_pass)

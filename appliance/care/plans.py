@@ -43,6 +43,15 @@ class Plans:
             raise NotFound("No such elder in the care list.")
         return person
 
+    def offers_checkin(self, resident_id) -> bool:
+        """Whether the kiosk shows this resident the 平安打卡 button right after their entry:
+        an elder living alone with an active care plan."""
+        person = find_row(Resident, resident_id)
+        if person is None or not person.living_alone_elderly:
+            return False
+        plan = self.plan(person)
+        return plan is not None and plan.active
+
     def plan(self, resident) -> CarePlan | None:
         return CarePlan.get_or_none(CarePlan.resident == resident)
 

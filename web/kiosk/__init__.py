@@ -9,6 +9,7 @@ from __future__ import annotations
 from flask import Blueprint, render_template, request
 
 from web.auth import load_user, roles, services
+from web.kiosk.pin import allow_resident_at_kiosk
 
 bp = Blueprint("kiosk", __name__, url_prefix="/kiosk")
 
@@ -24,7 +25,18 @@ def _kiosk_name() -> str:
 
 def _result(decision):
     sound = SOUNDS.get(decision.reason, "granted" if decision.granted else "refused")
-    return render_template("kiosk/_result.html", d=decision, sound=sound)
+    return render_template("kiosk/_result.html", d=decision, sound=sound, checkin=_offer_checkin(decision))
+
+
+def _offer_checkin(decision) -> bool:
+    """After an elder's own entry, one big 平安打卡 button (the care corner's check-in) for a
+    few seconds; the entry alone already counts as a sign of life."""
+    care = services().care
+    if not (decision.granted and decision.resident_id and care is not None
+            and care.offers_checkin(decision.resident_id)):
+        return False
+    allow_resident_at_kiosk(decision.resident_id)
+    return True
 
 
 @bp.get("/")

@@ -41,7 +41,7 @@
     idleTimer = setTimeout(function () {
       var current = document.getElementById("result");
       if (current) current.outerHTML = idleHtml;
-    }, 5000);
+    }, (Number(result && result.dataset.hold) || 5) * 1000);  // longer when it offers a button
   }
 
   document.body.addEventListener("htmx:afterSwap", function (ev) {
