@@ -257,7 +257,10 @@ SLOW_FIXTURES = {"chromium", "page", "phone_page", "live_server", "mosquitto", "
 SLOW_MODULES = {"tests/test_cli.py", "tests/participation/test_cli_open311.py", "tests/test_run.py", "tests/sync/test_usb.py",
                 "tests/models/plates/test_plate_read.py", "tests/models/test_liveness.py",
                 "tests/models/vehicles/test_vehicle_detect.py", "tests/hardware/test_camera_stream.py",
-                "tests/web/test_fuzz.py", "tests/appliance/access/test_codes_properties.py"}
+                "tests/web/test_fuzz.py", "tests/appliance/access/test_codes_properties.py",
+                # Both plate readers over all 33 real photos (the fast set's slowest module after
+                # the CLI round trips: about 20 s on the 2-core machine).
+                "tests/models/plates/test_plate_real.py"}
 
 
 def pytest_collection_modifyitems(config, items):
