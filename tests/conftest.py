@@ -206,13 +206,18 @@ def live_server(app):
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{server.effective_port}"
-    # The loop ends when its map is empty: close the browser's keep-alive connections too,
-    # or the join below waits out its timeout (it used to cost 5 s per browser test).
-    server.close()
-    for channel in list(server._map.values()):
-        channel.close()
-    server.task_dispatcher.shutdown(timeout=2)
+    # The loop ends when its map is empty: take the browser's keep-alive connections out too,
+    # or the join below waits out its timeout (it used to cost 5 s per browser test). Sockets
+    # are closed only after the loop has ended: closing them under its select() killed the
+    # loop thread with "Bad file descriptor".
+    dispatchers = list(server._map.values())
+    for dispatcher in dispatchers:
+        dispatcher.del_channel()
     thread.join(timeout=5)
+    server.task_dispatcher.shutdown(timeout=2)
+    server.close()
+    for dispatcher in dispatchers:
+        dispatcher.close()
 
 
 @pytest.fixture(scope="session")
