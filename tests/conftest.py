@@ -59,7 +59,7 @@ def database_template(tmp_path_factory) -> Path:
     """One database file per session (per worker under xdist), made the way a new box makes
     it: a runtime built on an empty home runs every numbered migration and each feature's own
     seeding (its work-order categories). Migrating and seeding again for every test was about
-    half of a runtime build. tests/test_database_template.py checks that a copy is the same
+    half of a runtime build. tests/test_fixture_shortcuts.py checks that a copy is the same
     as a box built from nothing, so the migrations still run from an empty file every session."""
     home = tmp_path_factory.mktemp("template") / "linli"
     home.mkdir()
