@@ -46,8 +46,12 @@ extract-messages: $(BIN)/linli
 run: setup
 	$(BIN)/linli run --init-demo
 
+# Two workers (pytest-xdist): tests that wait on processes, brokers and browsers overlap.
+# `make test TEST_WORKERS=0` runs everything in one process.
+TEST_WORKERS ?= 2
+
 test: setup
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n $(TEST_WORKERS)
 
 bench: setup
 	$(BIN)/python -m bench

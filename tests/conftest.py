@@ -6,14 +6,20 @@ from __future__ import annotations
 import re
 import shutil
 import socket
+import sqlite3
 import threading
+from contextlib import closing
 from pathlib import Path
 
+import jinja2
 import pytest
 
 from appliance.config import load_config
 from appliance.i18n import set_locale
 from appliance.runtime import build_runtime
+from tests import routing_cache
+
+routing_cache.install()
 
 PASSWORD = "correct-horse-1"
 ROLES = ("admin", "volunteer", "district", "kiosk")
@@ -48,9 +54,47 @@ def config(linli_home):
     return load_config(linli_home)
 
 
-@pytest.fixture
-def runtime(config):
+@pytest.fixture(scope="session")
+def database_template(tmp_path_factory) -> Path:
+    """One database file per session (per worker under xdist), made the way a new box makes
+    it: a runtime built on an empty home runs every numbered migration and each feature's own
+    seeding (its work-order categories). Migrating and seeding again for every test was about
+    half of a runtime build. tests/test_fixture_shortcuts.py checks that a copy is the same
+    as a box built from nothing, so the migrations still run from an empty file every session."""
+    home = tmp_path_factory.mktemp("template") / "linli"
+    home.mkdir()
     set_locale("zh_CN")
+    rt = build_runtime(load_config(home), immediate_tasks=True, hardware=True)
+    made = rt.config.db_path
+    rt.close()
+    template = home.parent / "template.db"
+    # VACUUM INTO writes one self-contained file (nothing left in a -wal beside it).
+    with closing(sqlite3.connect(made)) as conn:
+        conn.execute("VACUUM INTO ?", (str(template),))
+    return template
+
+
+def copy_database_template(template: Path, db_path: Path) -> None:
+    """Put a copy of the template where the box's database goes, unless the test already made
+    a database there (then the runtime migrates that one as a box would)."""
+    db_path = Path(db_path)
+    if db_path.exists():
+        return
+    db_path.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(template, db_path)
+
+
+@pytest.fixture
+def seeded_database(database_template):
+    """``seeded_database(config.db_path)`` before ``build_runtime``: fixtures that build their
+    own runtime start from the template instead of migrating (see ``database_template``)."""
+    return lambda db_path: copy_database_template(database_template, db_path)
+
+
+@pytest.fixture
+def runtime(config, seeded_database):
+    set_locale("zh_CN")
+    seeded_database(config.db_path)
     rt = build_runtime(config, immediate_tasks=True, hardware=True)
     yield rt
     rt.close()
@@ -85,11 +129,35 @@ def users(services):
     return made
 
 
+class _TemplateCodeCache(jinja2.BytecodeCache):
+    """Compiled Jinja templates kept in memory for the whole session. Each test makes its own
+    app (its own Jinja environment), and compiling the same templates again was about a third
+    of a page test's time. Jinja checks each entry against the template's source, so an edited
+    template is compiled afresh."""
+
+    def __init__(self):
+        self.code: dict[str, bytes] = {}
+
+    def load_bytecode(self, bucket):
+        if bucket.key in self.code:
+            bucket.bytecode_from_string(self.code[bucket.key])
+
+    def dump_bytecode(self, bucket):
+        self.code[bucket.key] = bucket.bytecode_to_string()
+
+
+@pytest.fixture(scope="session")
+def template_code_cache():
+    return _TemplateCodeCache()
+
+
 @pytest.fixture
-def app(config, services):
+def app(config, services, template_code_cache):
     from web import create_app
 
-    return create_app(config, services, testing=True)
+    made = create_app(config, services, testing=True)
+    made.jinja_env.bytecode_cache = template_code_cache
+    return made
 
 
 def csrf_token(client, path: str = "/login") -> str:
@@ -138,13 +206,18 @@ def live_server(app):
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{server.effective_port}"
-    # The loop ends when its map is empty: close the browser's keep-alive connections too,
-    # or the join below waits out its timeout (it used to cost 5 s per browser test).
-    server.close()
-    for channel in list(server._map.values()):
-        channel.close()
-    server.task_dispatcher.shutdown(timeout=2)
+    # The loop ends when its map is empty: take the browser's keep-alive connections out too,
+    # or the join below waits out its timeout (it used to cost 5 s per browser test). Sockets
+    # are closed only after the loop has ended: closing them under its select() killed the
+    # loop thread with "Bad file descriptor".
+    dispatchers = list(server._map.values())
+    for dispatcher in dispatchers:
+        dispatcher.del_channel()
     thread.join(timeout=5)
+    server.task_dispatcher.shutdown(timeout=2)
+    server.close()
+    for dispatcher in dispatchers:
+        dispatcher.close()
 
 
 @pytest.fixture(scope="session")
@@ -189,7 +262,10 @@ SLOW_FIXTURES = {"chromium", "page", "phone_page", "live_server", "mosquitto", "
 SLOW_MODULES = {"tests/test_cli.py", "tests/participation/test_cli_open311.py", "tests/test_run.py", "tests/sync/test_usb.py",
                 "tests/models/plates/test_plate_read.py", "tests/models/test_liveness.py",
                 "tests/models/vehicles/test_vehicle_detect.py", "tests/hardware/test_camera_stream.py",
-                "tests/web/test_fuzz.py", "tests/appliance/access/test_codes_properties.py"}
+                "tests/web/test_fuzz.py", "tests/appliance/access/test_codes_properties.py",
+                # Both plate readers over all 33 real photos (the fast set's slowest module after
+                # the CLI round trips: about 20 s on the 2-core machine).
+                "tests/models/plates/test_plate_real.py"}
 
 
 def pytest_collection_modifyitems(config, items):
