@@ -1,6 +1,7 @@
 """Broker accounts that keep boxes apart: one login per box, an ACL that lets a box publish
 only on its own ``up``/``status``/``pair`` topics and read only its own ``ack``/``down``/
-``pair/reply`` and ``update/#`` (the chunks of update bundles offered to it), and one account for the hub's workers.
+``pair/reply`` and ``update/#`` (the chunks of update bundles offered to it), and one account
+for the hub's workers.
 
 The hub writes mosquitto's own files (``password_file`` in the PBKDF2-SHA512 format of
 ``mosquitto_passwd``, and ``acl_file``); EMQX and other MQTT 5 clusters take the same rules

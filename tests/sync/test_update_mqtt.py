@@ -161,15 +161,89 @@ def test_a_box_on_a_small_data_budget_waits_and_a_forged_bundle_is_not_staged(tm
     text = (pair_b.box_home / "config.toml").read_text().replace("data_budget_mb = 0.5", "data_budget_mb = 0")
     write_config(pair_b.box_home, text)
     forged = big_bundle(tmp_path, Ed25519PrivateKey.generate(), "0.6.0")
-    # The hub itself refuses a foreign bundle: put it on the broker as a rogue publisher with
-    # the hub's login would, to show the box checks on its own.
-    assert offer(district, forged, "box-b").returncode != 0
+    refused = offer(district, forged, "box-b")  # the hub offers only what the boxes will accept
+    assert refused.returncode != 0 and "0.6.0" not in refused.stdout
     rt = build_runtime(load_config(pair_b.box_home), immediate_tasks=True, hardware=False)
     try:
         rt.start_sync()
         staged = pair_b.box_home / "updates" / "staged" / "linli-0.5.0.lub"
         wait_for(staged.exists, 60, "the bundle staged once the budget allows")
         assert staged.read_bytes() == bundle.read_bytes()
+    finally:
+        rt.close()
+
+
+def test_a_download_cut_off_resumes_at_the_missing_chunk(tmp_path, district):
+    pair = district["pairs"]["box-a"]
+    bundle = big_bundle(tmp_path, district["key"], "0.7.0")
+    assert offer(district, bundle, "box-a").returncode == 0
+    rt = build_runtime(load_config(pair.box_home), immediate_tasks=True, hardware=False)
+    try:
+        sync = rt.services.sync
+        keep = sync.take_update_chunk
+        # The 4G link gives out after the first chunk: later ones never arrive.
+        sync.take_update_chunk = lambda name, payload: keep(name, payload) if name.endswith("/0") else False
+        rt.start_sync()
+        wait_for(lambda: sync.update_receiver.offer() is not None and sync.update_receiver.missing() == [1, 2],
+                 30, "the first chunk")
+    finally:
+        rt.close()
+    used = _usage(pair)
+
+    rt = build_runtime(load_config(pair.box_home), immediate_tasks=True, hardware=False)
+    try:
+        rt.start_sync()
+        staged = pair.box_home / "updates" / "staged" / "linli-0.7.0.lub"
+        wait_for(staged.exists, 60, "the bundle staged once the link is back")
+        assert staged.read_bytes() == bundle.read_bytes()
+        fetched = [e[2] for e in rt.services.sync.channels["mqtt"].events if e[1] == "update-fetch"]
+        assert fetched == ["0.7.0/1", "0.7.0/2"]  # the stored chunk is not fetched again
+        assert state.usage_this_month() - used == bundle.stat().st_size - CHUNK_BYTES
+    finally:
+        rt.close()
+
+
+def _usage(pair) -> int:
+    rt = build_runtime(load_config(pair.box_home), immediate_tasks=True, hardware=False)
+    try:
+        return state.usage_this_month()
+    finally:
+        rt.close()
+
+
+def test_a_bundle_that_fails_the_check_is_not_staged_nor_fetched_again(tmp_path):
+    import hashlib
+
+    from appliance.sync.updates import UpdateReceiver, record_offer, split
+    from appliance.errors import LinliError
+
+    home = tmp_path / "box"
+    home.mkdir()
+    write_config(home, box_config("box-z", None))
+    rt = build_runtime(load_config(home), immediate_tasks=True, hardware=False)
+    try:
+        data = secrets.token_bytes(CHUNK_BYTES + 5)
+        checked = []
+
+        def check(path):
+            checked.append(path.read_bytes() == data)
+            raise LinliError("The update bundle is not signed by a trusted key.")
+
+        receiver = UpdateReceiver(home, check, lambda: 0)
+        record_offer({"version": "0.9.0", "sha256": hashlib.sha256(data).hexdigest(), "size": len(data),
+                      "chunks": 2})
+        assert receiver.missing() == [0, 1]
+        for i, chunk in enumerate(split(data)):
+            whole = receiver.take(f"linli/v1/box-z/update/0.9.0/{i}", chunk)
+        assert whole and receiver.assemble() is None and checked == [True]
+        assert not list((home / "updates").rglob("*.lub*"))
+        assert receiver.missing() == [] and not receiver.may_fetch()  # not fetched again on the budget
+        assert receiver.history[-1][0] == "refused"
+        # A chunk of the wrong length (or another version's) is not stored.
+        record_offer({"version": "1.0.0", "sha256": "0" * 64, "size": len(data), "chunks": 2})
+        assert not receiver.take("linli/v1/box-z/update/1.0.0/1", b"four")
+        assert not receiver.take("linli/v1/box-z/update/0.9.0/1", data[CHUNK_BYTES:])
+        assert receiver.missing() == [0, 1]
     finally:
         rt.close()
 
