@@ -57,6 +57,9 @@ class MqttChannel:
     """History of what happened (``events``) lets tests and the admin page see the channel."""
 
     def __init__(self, sync, cfg, client_factory=make_client):
+        from appliance.sync.brokerca import with_pinned_ca
+
+        cfg = with_pinned_ca(cfg, sync.dir)  # the hub's CA from the pairing stick
         self.sync = sync
         self.cfg = cfg
         self.box = sync.box_id
