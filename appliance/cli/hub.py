@@ -50,6 +50,8 @@ def register(sub) -> None:
                                                "stick)"))
     a.add_argument("file", nargs="?", help=_("the bundle (.lub); without it: list what is offered"))
     a.add_argument("--withdraw", metavar="VERSION", help=_("stop offering this version"))
+    a.add_argument("--mqtt", metavar="BOX", action="append", default=[],
+                   help=_("also send it over MQTT to this box (repeat it; 'all' for every box)"))
     a.set_defaults(func=cmd_offer_update)
     a = hsub.add_parser("broker-ca", help=_("make the broker's TLS certificate under a CA kept by the hub"))
     a.add_argument("--host", action="append", default=[], help=_("name or address boxes use for the broker (repeat)"))
@@ -228,6 +230,18 @@ def cmd_offer_update(args) -> int:
         manifest = updates.offer(args.file)
         print(_("Version %(v)s (for %(boards)s) is offered: it goes on every sync stick from now on.",
                 v=manifest.version, boards=", ".join(manifest.compatible)))
+        if args.mqtt:
+            from appliance.hub.updates import send_over_mqtt
+
+            with open_hub() as (config, hub):
+                boxes = [b.box_id for b in hub.boxes()] if "all" in args.mqtt else args.mqtt
+
+                def progress(n: int, total: int) -> None:
+                    print(_("%(n)s of %(total)s boxes", n=n, total=total), end="\r", flush=True)
+
+                n = send_over_mqtt(updates, hub, config.hub, manifest.version, boxes, progress=progress)
+            print(_("Version %(v)s sent over MQTT to %(n)s boxes; each fetches it within its data budget.",
+                    v=manifest.version, n=n))
         return 0
     for path in updates.offered():
         print(path.name)

@@ -81,6 +81,22 @@ class ModemNotifier:
         finally:
             self._lock.release()
 
+    def network_time(self, wait_s: float = 5.0):
+        """The 4G network's time (NITZ) through this notifier's own session and under its
+        lock, so the clock and a call or SMS never talk on the AT port at once. None when the
+        port stays busy longer than ``wait_s`` (a call ringing) or the modem fails: the clock
+        then tries its next source and asks again at its next check."""
+        if not self._lock.acquire(timeout=wait_s):
+            return None
+        try:
+            return self._get().network_time()
+        except ModemError as exc:
+            self.last_error = str(exc)
+            self._drop_if_dead(exc)
+            return None
+        finally:
+            self._lock.release()
+
     def _drop_if_dead(self, exc: ModemError) -> None:
         if isinstance(exc, (ModemPortError, ModemTimeout)) and self._modem is not None:
             # Open afresh next time: the dongle may come back on another device node.

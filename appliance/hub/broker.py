@@ -1,6 +1,7 @@
 """Broker accounts that keep boxes apart: one login per box, an ACL that lets a box publish
 only on its own ``up``/``status``/``pair`` topics and read only its own ``ack``/``down``/
-``pair/reply``, and one account for the hub's workers.
+``pair/reply`` and ``update/#`` (the chunks of update bundles offered to it), and one account
+for the hub's workers.
 
 The hub writes mosquitto's own files (``password_file`` in the PBKDF2-SHA512 format of
 ``mosquitto_passwd``, and ``acl_file``); EMQX and other MQTT 5 clusters take the same rules
@@ -50,13 +51,15 @@ def password_hash(password: str, salt: bytes | None = None, iterations: int = IT
 def box_acl(box_id: str) -> list[str]:
     t = f"{TOPIC_ROOT}/{box_id}"
     return [f"user {box_id}", f"topic write {t}/up", f"topic write {t}/status", f"topic write {t}/pair",
-            f"topic read {t}/ack", f"topic read {t}/down", f"topic read {t}/pair/reply"]
+            f"topic read {t}/ack", f"topic read {t}/down", f"topic read {t}/pair/reply",
+            f"topic read {t}/update/#"]
 
 
 def hub_acl(user: str) -> list[str]:
     t = f"{TOPIC_ROOT}/+"
     return [f"user {user}", f"topic read {t}/up", f"topic read {t}/status", f"topic read {t}/pair",
-            f"topic write {t}/ack", f"topic write {t}/down", f"topic write {t}/pair/reply"]
+            f"topic write {t}/ack", f"topic write {t}/down", f"topic write {t}/pair/reply",
+            f"topic write {t}/update/#"]
 
 
 def pairing_acl() -> list[str]:

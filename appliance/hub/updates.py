@@ -95,3 +95,47 @@ class HubUpdates:
         if offered or earlier:
             record.write_text(json.dumps(sorted(names)))
         return written
+
+
+def send_over_mqtt(updates: HubUpdates, hub, hub_cfg, version: str, box_ids: list[str],
+                   client_factory=None, progress=None) -> int:
+    """Put an offered bundle on each box's retained chunk topics, then queue the signed
+    ``update_offer`` downlink that tells the box to fetch it (chunks first: a box that reads
+    the offer at once finds them). Returns the number of boxes. Each box gets its own copy on
+    the broker (its ACL reads only its own topics): offer a city in waves (docs/hub.md)."""
+    import hashlib
+
+    from appliance.sync.mqtt import make_client
+    from appliance.sync.updates import chunk_topic, split
+
+    path = updates.folder / f"linli-{version}{SUFFIX}"
+    if not path.is_file():
+        raise LinliError(N_("Version %(v)s is not offered."), v=version)
+    data = path.read_bytes()
+    chunks = split(data)
+    offer = {"version": version, "sha256": hashlib.sha256(data).hexdigest(), "size": len(data),
+             "chunks": len(chunks)}
+    client = (client_factory or make_client)(f"linli-hub-update-{os.getpid()}", hub_cfg)
+    try:
+        client.connect(hub_cfg.mqtt_host, hub_cfg.mqtt_port, keepalive=30)
+    except OSError as exc:
+        raise LinliError(N_("The broker %(broker)s cannot be reached: %(error)s"),
+                         broker=f"{hub_cfg.mqtt_host}:{hub_cfg.mqtt_port}", error=str(exc)) from exc
+    client.loop_start()
+    try:
+        for n, box_id in enumerate(box_ids, 1):
+            infos = [client.publish(chunk_topic(box_id, version, i), chunk, qos=1, retain=True)
+                     for i, chunk in enumerate(chunks)]
+            for info in infos:
+                info.wait_for_publish(timeout=60)
+                if not info.is_published():
+                    raise LinliError(N_("The broker %(broker)s did not take the update for %(box)s."),
+                                     broker=f"{hub_cfg.mqtt_host}:{hub_cfg.mqtt_port}", box=box_id)
+            if progress:
+                progress(n, len(box_ids))
+    finally:
+        client.disconnect()
+        client.loop_stop()
+    hub.queue_downlink(box_ids, "update_offer", offer, actor="cli")
+    logger.info("update %s sent to %s boxes over MQTT", version, len(box_ids))
+    return len(box_ids)

@@ -24,7 +24,7 @@ from appliance.sync.envelope import DOWNLINK, SCHEMA_VERSION, BadEnvelope, check
 
 logger = logging.getLogger(__name__)
 
-KINDS = ("notice", "config", "revoke", "plate_watch", "workorder_ref")
+KINDS = ("notice", "config", "revoke", "plate_watch", "workorder_ref", "update_offer")
 # Settings the district may change from afar; anything else is refused with the whole bundle.
 # (District-wide words for residents come as "notice" entries, not as a setting.)
 DISTRICT_SETTINGS = frozenset({"sync.share_names", "sync.share_phones", "sync.share_plates",
@@ -97,6 +97,13 @@ def _apply_item(kind: str, data: dict) -> None:
             PlateWatch.insert(plate=plate, reason=str(data.get("reason", ""))).on_conflict_replace().execute()
     elif kind == "workorder_ref":
         _workorder_ref(str(data["uuid"]), str(data["ref"])[:60])
+    elif kind == "update_offer":
+        from appliance.sync.updates import BadOffer, record_offer
+
+        try:
+            record_offer(data)
+        except BadOffer as exc:
+            raise RefusedDownlink(reason=exc.message()) from None
     else:
         raise RefusedDownlink(reason="unknown item kind %s" % kind)
 

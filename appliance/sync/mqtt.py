@@ -57,6 +57,9 @@ class MqttChannel:
     """History of what happened (``events``) lets tests and the admin page see the channel."""
 
     def __init__(self, sync, cfg, client_factory=make_client):
+        from appliance.sync.brokerca import with_pinned_ca
+
+        cfg = with_pinned_ca(cfg, sync.dir)  # the hub's CA from the pairing stick
         self.sync = sync
         self.cfg = cfg
         self.box = sync.box_id
@@ -70,6 +73,9 @@ class MqttChannel:
         self._down_ack_sent = (0, 0.0)  # (down_applied it carried, monotonic time)
         self._lock = threading.Lock()
         self.events: list[tuple[float, str, str]] = []
+        # Update bundles offered by the district (appliance/sync/updates.py); None: not taken.
+        self.updates = getattr(sync, "update_receiver", None)
+        self._fetching: str | None = None  # the one chunk topic subscribed to now
         self.client = client_factory(self.box, cfg)
         self.client.will_set(topic(self.box, "status"), b"offline", qos=1, retain=True)
         self.client.on_connect = self._on_connect
@@ -116,6 +122,7 @@ class MqttChannel:
         with self._lock:
             self._inflight.clear()
             self._sent_upto = 0
+            self._fetching = None
         self.connected.set()
         self._last_status = 0.0
         self._event("connected")
@@ -136,6 +143,8 @@ class MqttChannel:
                     self._backoff = self.cfg.resend_initial_s
                     self._last_progress = time.monotonic()
                 self._event("ack", str(acked))
+            elif "/update/" in msg.topic and self.updates is not None:
+                self._take_chunk(msg.topic, msg.payload)
             elif msg.topic.endswith("/down"):
                 result = self.sync.handle_downlink(msg.payload, "mqtt")
                 self._event("down", str(result["applied"]))
@@ -158,6 +167,7 @@ class MqttChannel:
                     self._maybe_status()
                     self._drain()
                     self._maybe_down_ack()
+                    self._maybe_fetch_update()
             except Exception:
                 logger.exception("sync drainer error")
                 time.sleep(1)
@@ -186,6 +196,30 @@ class MqttChannel:
             self._down_ack_sent = (self.sync.down_applied(), now)
             self.sync.sent("mqtt", data, [], count_usage=True)
             self._event("down-ack", str(self._down_ack_sent[0]))
+
+    def _maybe_fetch_update(self) -> None:
+        """Ask for the next missing chunk of an offered bundle, one at a time (so a dropped
+        link resumes at the chunk it lacks) and only while the rest fits the data budget."""
+        if self.updates is None or self._fetching is not None or not self.updates.may_fetch():
+            return
+        from appliance.sync.updates import chunk_topic
+
+        offer = self.updates.offer()
+        name = chunk_topic(self.box, offer["version"], self.updates.missing()[0])
+        with self._lock:
+            self._fetching = name
+        self.client.subscribe(name, qos=1)
+        self._event("update-fetch", name.rsplit("/", 2)[-2] + "/" + name.rsplit("/", 1)[-1])
+
+    def _take_chunk(self, name: str, payload: bytes) -> None:
+        self.client.unsubscribe(name)
+        with self._lock:
+            if self._fetching == name:
+                self._fetching = None
+        staged = self.updates.assemble() if self.sync.take_update_chunk(name, payload) else None
+        if staged is not None:
+            self._event("update-staged", staged.name)
+        self.sync.wakeup.set()
 
     def _drain(self) -> None:
         now = time.monotonic()

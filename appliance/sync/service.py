@@ -63,6 +63,7 @@ class SyncService:
         self.channels: dict[str, object] = {}
         self._bytes_per_entry = 0.0  # from the last big batch: sizes the next one in one go
         self.health_probe = health_probe  # () -> {subsystem: ok}, sent with the status message
+        self.update_receiver = None  # appliance/sync/updates.py, set by the feature's setup
 
     # -- identity and pairing ---------------------------------------------------------------
     @property
@@ -250,6 +251,11 @@ class SyncService:
             state.put("last_contact", int(time.time()))
             self.wakeup.set()  # the next batch or status carries the new down_ack
         return result
+
+    def take_update_chunk(self, name: str, payload: bytes) -> bool:
+        """A chunk of an offered update bundle; True when the bundle is whole."""
+        with self._lock, self._write_tx():
+            return self.update_receiver.take(name, payload)
 
     # -- status ----------------------------------------------------------------------------------------------
     def status_payload(self) -> dict:

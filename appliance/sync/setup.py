@@ -52,6 +52,21 @@ class SyncFeature(Feature):
         return True, _("%(link)s; %(n)s records waiting", link=link, n=sync.backlog())
 
 
+def _update_receiver(ctx: Context):
+    """Bundles the district offers over MQTT land in the system feature's staging folder and
+    pass its check; without the system feature (a CLI runtime) none are taken."""
+    from appliance.sync.updates import UpdateReceiver
+    from appliance.system.setup import SystemFeature
+
+    system = ctx.find(SystemFeature)
+    if system is None:
+        return None
+    budget = ctx.config.sync.data_budget_mb
+    receiver = UpdateReceiver(ctx.home, lambda path: system.updates.check(path), lambda: int(budget * 1_000_000))
+    receiver.staged = system.staged_dir or receiver.staged
+    return receiver
+
+
 def setup(ctx: Context) -> SyncFeature:
     def probe() -> dict:
         return {name: r["ok"] for name, r in ctx.health.report()["subsystems"].items() if name != "sync"}
@@ -59,6 +74,7 @@ def setup(ctx: Context) -> SyncFeature:
     service = SyncService(ctx.db, ctx.config.sync, ctx.box_id, ctx.home, signing_key=ctx.keys.signing_key,
                           pseudonym=ctx.keys.pseudonym, health_probe=probe)
     service.channels["usb"] = UsbChannel(service)
+    service.update_receiver = _update_receiver(ctx)
     feature = SyncFeature(service, ctx.config.sync, ctx.safe_mode)
     feature.on_start(feature.start_channels)
     feature.check("sync", feature.health_line)

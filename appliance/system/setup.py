@@ -194,25 +194,39 @@ def make_clock_keeper(ctx: Context):
     real = ctx.hardware and on_pi(cfg.hardware.backend)
     return ClockKeeper(cfg.home / "system" / "clock.json", TimedatectlClock() if real else SimulatedClock(),
                        ntp_synced=lambda: any(p.exists() for p in SYNC_FLAGS),
-                       modem_time=_modem_time(cfg) if real else (lambda: None),
+                       modem_time=_modem_time(cfg, ctx) if real else (lambda: None),
                        rtc=HwclockRtc(cfg.system.rtc_device) if real else SimulatedRtc(fitted=False),
                        sources=[s.strip() for s in cfg.system.clock_sources.split(",")],
                        jump_s=cfg.system.clock_jump_s)
 
 
-def _modem_time(cfg):
-    """Read the network's time through a short-lived session on the modem's AT port (only
-    asked when NTP has not synchronised; the fire-lane notifier opens the port on its own)."""
+def _modem_time(cfg, ctx=None):
+    """Read the network's time (only asked when NTP has not synchronised) through the fire
+    lane's notifier, under its lock, so it never talks on the AT port during a call or SMS;
+    only without a fire lane in this runtime, through a short-lived session of its own."""
     if cfg.firelane.modem == "off":
         return lambda: None
 
     def read():
         from hardware.modem import Modem
 
+        notifier = _firelane_notifier(ctx)
+        if notifier is not None:
+            return notifier.network_time()
+
         with Modem(cfg.firelane.modem_port, command_timeout=3.0) as modem:
             return modem.network_time()
 
     return read
+
+
+def _firelane_notifier(ctx):
+    # Looked up when the clock asks: the fire lane is set up after this feature.
+    from appliance.firelane.setup import FireLaneFeature
+
+    feature = ctx.find(FireLaneFeature) if ctx is not None else None
+    notifier = getattr(getattr(feature, "lane", None), "notifier", None)
+    return notifier if hasattr(notifier, "network_time") else None
 
 
 class _HandClock:

@@ -57,7 +57,8 @@ def test_broker_config_writes_a_login_and_own_topics_per_box(tmp_path):
     block = acl.split("user box-a\n", 1)[1].split("\n\n", 1)[0].splitlines()
     assert block == ["topic write linli/v1/box-a/up", "topic write linli/v1/box-a/status",
                      "topic write linli/v1/box-a/pair", "topic read linli/v1/box-a/ack",
-                     "topic read linli/v1/box-a/down", "topic read linli/v1/box-a/pair/reply"]
+                     "topic read linli/v1/box-a/down", "topic read linli/v1/box-a/pair/reply",
+                     "topic read linli/v1/box-a/update/#"]
     assert oct((tmp_path / "hub" / "box-logins" / "box-a.toml").stat().st_mode & 0o777) == "0o600"
 
     # A new login replaces the old one in the next broker files.
