@@ -265,7 +265,9 @@ SLOW_MODULES = {"tests/test_cli.py", "tests/participation/test_cli_open311.py", 
                 "tests/web/test_fuzz.py", "tests/appliance/access/test_codes_properties.py",
                 # Both plate readers over all 33 real photos (the fast set's slowest module after
                 # the CLI round trips: about 20 s on the 2-core machine).
-                "tests/models/plates/test_plate_real.py"}
+                "tests/models/plates/test_plate_real.py",
+                # A real process per version, and each rollback waits out a 6 s health window.
+                "tests/system/test_updates.py"}
 
 
 def pytest_collection_modifyitems(config, items):

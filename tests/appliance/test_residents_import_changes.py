@@ -91,6 +91,7 @@ def test_import_job_progress_is_visible_while_it_runs(client_as, services, exist
     assert services.jobs.get(job.uuid).status == "done"
 
 
+@pytest.mark.slow  # waits on CLI processes or device timeouts (see tests/conftest.py SLOW_MODULES)
 def test_cli_dry_run_lists_every_change(tmp_path):
     from appliance.config import load_config
     from appliance.runtime import build_runtime

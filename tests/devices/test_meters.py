@@ -68,6 +68,7 @@ def test_meters_are_read_over_modbus_rtu(meter_box, bus, clock):
     assert (row.low, row.high, row.n) == (1234.5, 1236.0, 2)  # 1.5 kWh used in that hour
 
 
+@pytest.mark.slow  # waits on CLI processes or device timeouts (see tests/conftest.py SLOW_MODULES)
 def test_a_meter_that_stops_answering_opens_one_order(meter_box, bus, clock):
     _, feature = meter_box
     bus.set_total(3, 16384, 100.0)

@@ -3,6 +3,8 @@ know and the box numbers its new entries anew; nothing is lost or duplicated."""
 
 from __future__ import annotations
 
+import pytest
+
 from appliance.config import load_config
 from appliance.system.backups import BackupService
 from tests.sync.conftest import assert_exactly_once
@@ -23,6 +25,7 @@ def round_trip(pair, stick):
         assert "Refused" not in out.stdout, out.stdout
 
 
+@pytest.mark.slow  # waits on CLI processes or device timeouts (see tests/conftest.py SLOW_MODULES)
 def test_restored_box_continues_after_the_hub_s_last_entry(pair_factory, tmp_path):
     pair = pair_factory()
     stick = tmp_path / "stick"

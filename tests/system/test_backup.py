@@ -245,6 +245,7 @@ def test_the_huey_task_makes_the_nightly_backup(runtime):
     assert report["subsystems"]["backup"]["ok"]
 
 
+@pytest.mark.slow  # waits on CLI processes or device timeouts (see tests/conftest.py SLOW_MODULES)
 def test_cli_backup_create_list_restore_and_refusals(tmp_path):
     from tests.test_cli import linli
 
