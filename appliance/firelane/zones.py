@@ -40,7 +40,7 @@ class ZoneStore:
         """An existing zone as the editor's form fields (the polygon as "x,y x,y ...")."""
         z = self.get(zone_id)
         return {"name": z.name, "camera": z.camera, "kind": z.kind, "dwell_s": int(z.dwell_s),
-                "inertia": z.inertia, "objects": list(z.objects),
+                "inertia": z.inertia, "objects": list(z.objects), "spaces": z.spaces or "",
                 "polygon": " ".join(f"{int(x)},{int(y)}" for x, y in z.polygon)}
 
     # --- zones ------------------------------------------------------------------------
@@ -78,6 +78,7 @@ class ZoneStore:
         if not 1 <= inertia <= 50 or not 0 <= dwell_s <= 24 * 3600:
             raise ValidationError("Inertia is 1 to 50 frames and dwell time 0 to 24 hours.",
                                   field="dwell_s")
+        spaces = parse_spaces(data.get("spaces", "")) if kind == "parking" else 0
         clash = FireZone.select().where(FireZone.camera == camera, FireZone.name == name)
         if zone_id:
             clash = clash.where(FireZone.id != zone_id)
@@ -86,10 +87,11 @@ class ZoneStore:
         with self.db.atomic():
             z = self.get(zone_id) if zone_id else FireZone()
             z.camera, z.name, z.kind, z.polygon, z.objects = camera, name, kind, polygon, objects
-            z.inertia, z.dwell_s = inertia, dwell_s
+            z.inertia, z.dwell_s, z.spaces = inertia, dwell_s, spaces
             z.save()
             self.audit.record(actor, "update" if zone_id else "create", "firelane.zone", z.id,
-                              {"name": name, "camera": camera, "kind": kind})
+                              {"name": name, "camera": camera, "kind": kind,
+                               **({"spaces": spaces} if kind == "parking" else {})})
         return z
 
     def delete(self, zone_id, actor: str) -> None:
@@ -107,6 +109,23 @@ class ZoneStore:
         return [(z, Zone(z.name, tuple(tuple(p) for p in z.polygon), frozenset(z.objects),
                          z.inertia, z.dwell_s))
                 for z in self.list(camera) if z.active]
+
+
+MAX_ZONE_SPACES = 2000
+
+
+def parse_spaces(value) -> int:
+    """The parking spaces of a zone: blank is 0 (not given), else a whole number 0 to 2000."""
+    text = str(value if value is not None else "").strip()
+    if not text:
+        return 0
+    try:
+        spaces = int(text)
+    except (TypeError, ValueError, OverflowError) as exc:
+        raise ValidationError("Parking spaces: enter a whole number from 0 to 2000.", field="spaces") from exc
+    if not 0 <= spaces <= MAX_ZONE_SPACES:
+        raise ValidationError("Parking spaces: enter a whole number from 0 to 2000.", field="spaces")
+    return spaces
 
 
 def parse_polygon(value) -> list[list[float]]:

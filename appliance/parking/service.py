@@ -272,35 +272,50 @@ class ParkingService:
                                                & (CarEvent.id > since)).count() for lane in ("entry", "exit")}
         inside = max(0, (count.inside if count else 0) + moved["entry"] - moved["exit"])
         counted, source = self.exits_seen(), "gate"
-        zones, blind = self.zone_cars()
+        zones, blind, spaces = self._zones_seen()
+        capacity, capacity_from = self.settings.capacity, "setting"
         if zones and not blind and self.settings.zones_cover_all:
             # The cameras see every space: what they see now beats a running sum of the barrier.
             inside, counted, source = sum(zones.values()), True, "zones"
-        capacity = self.settings.capacity
-        return {"counted": counted, "inside": inside, "capacity": capacity,
+            if all(spaces.get(name) for name in zones):
+                # Every zone says how many cars fit: together they are the car park.
+                capacity, capacity_from = sum(spaces.values()), "zones"
+        return {"counted": counted, "inside": inside, "capacity": capacity, "capacity_from": capacity_from,
                 "free": max(0, capacity - inside) if capacity else None,
                 "full": bool(capacity) and inside >= capacity, "counted_at": count.at if count else None,
-                "source": source, "zones": zones, "zones_blind": blind}
+                "source": source, "zones": zones, "zones_blind": blind,
+                "zone_free": {name: {"cars": n, "spaces": spaces[name], "free": max(0, spaces[name] - n),
+                                     "full": n >= spaces[name]}
+                              for name, n in zones.items() if spaces.get(name)}}
 
     def zone_cars(self) -> tuple[dict[str, int], list[str]]:
         """Cars the cameras see now in each parking zone still drawn (by zone name), and the
         zones whose camera has no live picture or has not counted yet: their last figure may
         be stale, so they are left out, and a car park they cover is not counted from zones."""
+        zones, blind, _spaces = self._zones_seen()
+        return zones, blind
+
+    def _zones_seen(self) -> tuple[dict[str, int], list[str], dict[str, int]]:
+        """zone_cars, plus the spaces each seen zone was given in the zone editor (0 = not given)."""
         if self.zone_counts is None:
-            return {}, []
+            return {}, [], {}
         from appliance.db.models import FireZone
 
         counts = dict(self.zone_counts())
         out: dict[str, int] = {}
+        spaces: dict[str, int] = {}
         blind: list[str] = []
-        for z in FireZone.select(FireZone.camera, FireZone.name).where(
+        for z in FireZone.select(FireZone.camera, FireZone.name, FireZone.spaces).where(
                 (FireZone.kind == "parking") & (FireZone.active == True)).order_by(FireZone.name):  # noqa: E712
             seen = counts.get((z.camera, z.name))
             if seen is None or not self.camera_ok(z.camera):
                 blind.append(z.name)
             else:
                 out[z.name] = out.get(z.name, 0) + seen.get("registered", 0) + seen.get("unknown", 0)
-        return out, blind
+                # Two cameras may share a zone name: its spaces are known only if each one gave them.
+                known = bool(z.spaces) and spaces.get(z.name, 1) > 0
+                spaces[z.name] = spaces.get(z.name, 0) + z.spaces if known else 0
+        return out, blind, spaces
 
     def exits_seen(self) -> bool:
         """Whether cars leaving are seen at all: an exit loop, or an exit camera reading plates.

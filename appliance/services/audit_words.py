@@ -95,6 +95,7 @@ DETAIL_WORDS = {
     "until": N_("until"), "uses": N_("entries allowed"), "note": N_("for"), "duty_name": N_("volunteer on duty"),
     "t2_s": N_("seconds until the volunteer is told"), "t3_s": N_("seconds until it is escalated"),
     "owner_call": N_("call the owner"), "owner_sms": N_("SMS to the owner"), "volunteer_sms": N_("SMS to the volunteer"),
+    "spaces": N_("parking spaces"),
 }
 TARGET_KEYS = ("name", "username", "plate", "file")
 

@@ -12,16 +12,16 @@ bp = Blueprint("me_cars", __name__, url_prefix="/me/cars")
 MAX_RESIDENT_HOURS = 72  # a resident invites a car for up to three days; longer ones go through staff
 
 
-def _spaces() -> dict | None:
+def _spaces(occupancy) -> dict | None:
     """Free spaces (or "full") for a resident about to invite a car; only where the box counts
     the cars leaving and knows the car park's size, or the figure would mislead."""
-    occupancy = services().parking.service.occupancy()
     return occupancy if occupancy["counted"] and occupancy["capacity"] else None
 
 
 def _page(resident, error=None, field=None, form=None, status=200):
+    occupancy = services().parking.service.occupancy()
     return render_template("parking/me_cars.html", passes=services().parking.service.passes(resident=resident),
-                           spaces=_spaces(),
+                           spaces=_spaces(occupancy), zone_free=occupancy["zone_free"],
                            error=error, field=field, form=form or {}, max_hours=MAX_RESIDENT_HOURS), status
 
 

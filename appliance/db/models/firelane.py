@@ -21,6 +21,7 @@ class FireZone(SyncedModel):
     inertia = IntegerField(default=3)
     dwell_s = FloatField(default=60.0)
     active = BooleanField(default=True)
+    spaces = IntegerField(default=0)  # parking zones: how many cars fit (0 = not given)
 
     class Meta:
         indexes = ((("camera", "name"), True),)
