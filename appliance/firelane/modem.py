@@ -57,43 +57,37 @@ class ModemNotifier:
 
     def reports(self) -> list[tuple[int, str, str]]:
         """Delivery reports that arrived since the last call: (reference, number, state)."""
-        if self._modem is None or not self._lock.acquire(timeout=0.5):
+        if self._modem is None:
             return []
-        try:
-            return [(r.ref, r.number, r.state) for r in self._modem.delivery_reports()]
-        except ModemError as exc:
-            self.last_error = str(exc)
-            self._drop_if_dead(exc)
-            return []
-        finally:
-            self._lock.release()
+        return self._when_free(0.5, lambda modem: [(r.ref, r.number, r.state) for r in modem.delivery_reports()],
+                               [], open_port=False)
 
     def received(self) -> list[tuple[str, str]]:
-        """Text messages people sent to the box since the last call: (sender, text)."""
-        if not self._lock.acquire(timeout=0.5):
-            return []  # sending right now; the messages wait on the SIM for the next call
-        try:
-            return [(m.sender, m.text) for m in self._get().received_sms()]
-        except ModemError as exc:
-            self.last_error = str(exc)
-            self._drop_if_dead(exc)
-            return []
-        finally:
-            self._lock.release()
+        """Text messages people sent to the box since the last call: (sender, text). While a
+        message is being sent they wait on the SIM for the next call."""
+        return self._when_free(0.5, lambda modem: [(m.sender, m.text) for m in modem.received_sms()], [])
 
     def network_time(self, wait_s: float = 5.0):
         """The 4G network's time (NITZ) through this notifier's own session and under its
         lock, so the clock and a call or SMS never talk on the AT port at once. None when the
         port stays busy longer than ``wait_s`` (a call ringing) or the modem fails: the clock
         then tries its next source and asks again at its next check."""
+        return self._when_free(wait_s, lambda modem: modem.network_time(), None)
+
+    def _when_free(self, wait_s: float, ask, otherwise, open_port: bool = True):
+        """``ask(modem)`` under the port's lock; ``otherwise`` when the port stays busy or the
+        modem fails (these are background reads: the caller simply asks again later)."""
         if not self._lock.acquire(timeout=wait_s):
-            return None
+            return otherwise
         try:
-            return self._get().network_time()
+            modem = self._get() if open_port else self._modem
+            if modem is None:
+                return otherwise
+            return ask(modem)
         except ModemError as exc:
             self.last_error = str(exc)
             self._drop_if_dead(exc)
-            return None
+            return otherwise
         finally:
             self._lock.release()
 

@@ -36,16 +36,19 @@ class StickBundle:
 
 
 def bundles_on_sticks(updates, sticks) -> list[StickBundle]:
+    return [bundle for stick in sticks() for bundle in checked_bundles(updates, Path(stick) / STICK_FOLDER)]
+
+
+def checked_bundles(updates, folder: Path) -> list[StickBundle]:
+    """Every bundle in ``folder`` with the result of its signature and board check."""
     found = []
-    for stick in sticks():
-        folder = Path(stick) / STICK_FOLDER
-        for path in sorted(folder.glob(f"*{SUFFIX}")) if folder.is_dir() else []:
-            try:
-                manifest = updates.check(path)
-            except LinliError as exc:
-                found.append(StickBundle(path, "", False, exc.message()))
-            else:
-                found.append(StickBundle(path, manifest.version, True, ""))
+    for path in sorted(folder.glob(f"*{SUFFIX}")) if folder.is_dir() else []:
+        try:
+            manifest = updates.check(path)
+        except LinliError as exc:
+            found.append(StickBundle(path, "", False, exc.message()))
+        else:
+            found.append(StickBundle(path, manifest.version, True, ""))
     return found
 
 
@@ -78,15 +81,7 @@ def stage(updates, found: list[StickBundle], folder: Path) -> list[Path]:
 
 
 def staged_bundles(updates, folder: Path) -> list[StickBundle]:
-    found = []
-    for path in sorted(folder.glob(f"*{SUFFIX}")) if folder.is_dir() else []:
-        try:
-            manifest = updates.check(path)
-        except LinliError as exc:
-            found.append(StickBundle(path, "", False, exc.message()))
-        else:
-            found.append(StickBundle(path, manifest.version, True, ""))
-    return found
+    return checked_bundles(updates, folder)
 
 
 class SystemdRunLauncher:
