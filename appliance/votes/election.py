@@ -21,7 +21,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
 
-from appliance.votes.tally import FAILED, INVALID, NO_QUORUM, QUORUM, Ratio, _needed
+from appliance.votes.tally import FAILED, INVALID, NO_QUORUM, QUORUM, Ratio, Turnout, _needed
 
 ELECTED, RUNOFF, NOT_SEATED = "elected", "runoff", "not_seated"
 # matter results
@@ -48,7 +48,7 @@ class CandidateResult:
 
 
 @dataclass(frozen=True)
-class ElectionResult:
+class ElectionResult(Turnout):
     matter: str
     seats: int
     result: str  # filled | seats_open | no_quorum
@@ -69,14 +69,6 @@ class ElectionResult:
     @property
     def runoff(self) -> list[CandidateResult]:
         return [c for c in self.candidates if c.status == RUNOFF]
-
-    @property
-    def area_quorum(self) -> bool:
-        return self.participation_area.at_least(QUORUM)
-
-    @property
-    def owners_quorum(self) -> bool:
-        return self.participation_owners.at_least(QUORUM)
 
     def as_json(self) -> dict:
         return {"matter": self.matter, "kind": "election", "result": self.result, "seats": self.seats,

@@ -63,8 +63,24 @@ class RollEntry:
     building: str = ""
 
 
+class Turnout:
+    """The art. 278 quorum on both counts: at least 2/3 of the area and of the owners took part.
+    Mixed into every kind of result (a plain matter, a committee election)."""
+
+    participation_area: Ratio
+    participation_owners: Ratio
+
+    @property
+    def area_quorum(self) -> bool:
+        return self.participation_area.at_least(QUORUM)
+
+    @property
+    def owners_quorum(self) -> bool:
+        return self.participation_owners.at_least(QUORUM)
+
+
 @dataclass(frozen=True)
-class MatterResult:
+class MatterResult(Turnout):
     matter: str
     special: bool
     result: str
@@ -75,14 +91,6 @@ class MatterResult:
     counts: dict  # choice -> owners
     missing_area: int  # 0.01 m² still needed for the area quorum (0 when met)
     missing_owners: int  # owners still needed for the head-count quorum
-
-    @property
-    def area_quorum(self) -> bool:
-        return self.participation_area.at_least(QUORUM)
-
-    @property
-    def owners_quorum(self) -> bool:
-        return self.participation_owners.at_least(QUORUM)
 
     def as_json(self) -> dict:
         return {"matter": self.matter, "result": self.result,
