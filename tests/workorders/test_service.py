@@ -140,15 +140,15 @@ def test_place_is_checked_and_described(wo, place, services):
     assert only_unit.building.name == "3号楼" and (only_unit.plan_x, only_unit.plan_y) == (0.25, 0.75)
 
 
-def test_categories_upsert_at_start_and_keep_staff_edits(wo):
+def test_categories_upsert_at_start_and_keep_staff_edits(wo, users):
     again = wo.register_category("lamp", "路灯不亮", "Street lamp out", 48, default_assignee="电工老王",
                                  group="devices")
     assert again.due_hours == 48
     changed = wo.register_category("lamp", "路灯故障", "Street lamp fault", 24, group="devices")
     assert (changed.name_zh, changed.due_hours) == ("路灯故障", 24)
-    wo.update_category("lamp", {"due_hours": "12", "default_assignee": "物业张师傅"}, "admin")
+    wo.update_category("lamp", {"due_hours": "12", "default_assignee": "Volunteer"}, "admin")
     kept = wo.register_category("lamp", "路灯不亮", "Street lamp out", 48, group="devices")
-    assert (kept.due_hours, kept.default_assignee) == (12, "物业张师傅")
+    assert (kept.due_hours, kept.default_assignee) == (12, "Volunteer")
     wo.update_category("litter", {"active": "0"}, "admin")
     assert "litter" not in [c.code for c in wo.categories()]
     with pytest.raises(ValidationError) as err:

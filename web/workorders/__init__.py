@@ -8,6 +8,7 @@ from flask_babel import gettext as _
 
 from appliance.errors import LinliError, ValidationError
 from appliance.workorders import states
+from appliance.workorders.categories import MACHINE_GROUPS, MAX_DUE_HOURS
 from appliance.workorders.place import place_words
 from appliance.workorders.service import QUEUE_FILTERS
 from web.auth import READERS, STAFF, actor, load_user, roles, services
@@ -149,3 +150,32 @@ def status(order_id):
 @roles(*STAFF)
 def merge(order_id):
     return _act(order_id, lambda: wo().merge(order_id, text_arg("into", 60, source=request.form), actor()))
+
+
+CATEGORY_FIELDS = ("name_zh", "name_en", "due_hours", "default_assignee", "group", "active")
+
+
+def _categories_page(error=None, field=None, code=None, form=None, status=200):
+    service = wo()
+    context = {"rows": service.categories(active_only=False), "accounts": service.account_names(),
+               "error": error, "error_field": field, "error_code": code, "form": form or {},
+               "machine_groups": MACHINE_GROUPS, "max_due": MAX_DUE_HOURS}
+    return render_template("workorders/categories.html", **context), status
+
+
+@bp.get("/categories")
+@roles(*READERS)
+def categories():
+    return _categories_page()
+
+
+@bp.post("/categories/<code>")
+@roles("admin")
+def save_category(code):
+    data = {k: request.form.get(k, "") for k in CATEGORY_FIELDS if k != "active"}
+    data["active"] = "1" if request.form.get("active") == "1" else "0"
+    try:
+        wo().update_category(code[:40], data, actor())
+    except LinliError as exc:
+        return _categories_page(exc.message(), getattr(exc, "field", None), code[:40], request.form, 400)
+    return redirect(url_for("workorders.categories", saved=code[:40]) + "#cat-" + code[:40])
