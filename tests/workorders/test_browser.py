@@ -81,3 +81,43 @@ def test_volunteer_assigns_notes_and_fixes_an_order_on_a_phone(phone, live_serve
     notes = [(n.kind, n.text, n.public) for n in wo.timeline(order.id)]
     assert ("note", "明天上午换灯泡", True) in notes and ("status", "已换新灯泡", True) in notes
     assert not problems, problems
+
+
+def test_admin_edits_a_category_on_a_phone(phone, live_server, users, services):
+    wo = services.workorders
+    wo.register_category("zz_lamp", "路灯不亮", "Street lamp out", 48, group="environment")
+    wo.register_category("zz_leak", "漏水", "Water leak", 4, group="devices")
+    problems = []
+    phone.on("pageerror", lambda e: problems.append(str(e)))
+    phone.on("response", lambda r: r.status >= 500 and problems.append(f"{r.status} {r.url}"))
+
+    log_in(phone, live_server, "admin")
+    phone.goto(live_server + "/workorders/")
+    phone.get_by_test_id("categories-link").click()
+    expect(phone.locator("h1")).to_have_text("工单类别")
+    assert phone.evaluate("document.scrollingElement.scrollWidth") <= PHONE["width"]
+
+    lamp = phone.get_by_test_id("cat-zz_lamp")
+    lamp.get_by_label("几小时内办完").fill("24")
+    lamp.get_by_label("默认交给谁").select_option("Volunteer")
+    lamp.get_by_label("启用").uncheck()
+    lamp.get_by_role("button", name="保存").click()
+    expect(phone.get_by_test_id("cat-saved")).to_be_visible()
+    lamp = phone.get_by_test_id("cat-zz_lamp")
+    expect(lamp.get_by_label("几小时内办完")).to_have_value("24")
+    expect(lamp).to_contain_text("已停用")
+
+    leak = phone.get_by_test_id("cat-zz_leak")
+    leak.get_by_label("启用").uncheck()
+    leak.get_by_role("button", name="保存").click()
+    error = phone.get_by_test_id("cat-error")
+    expect(error).to_contain_text("不能停用")
+    expect(error).to_have_attribute("data-field", "active")
+
+    # A restart registers the features' categories again; the admin's edits stay.
+    wo.register_category("zz_lamp", "路灯不亮", "Street lamp out", 48, group="environment")
+    phone.goto(live_server + "/workorders/categories")
+    lamp = phone.get_by_test_id("cat-zz_lamp")
+    expect(lamp.get_by_label("几小时内办完")).to_have_value("24")
+    expect(lamp.get_by_label("默认交给谁")).to_have_value("Volunteer")
+    assert problems == []
