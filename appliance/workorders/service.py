@@ -8,7 +8,10 @@ escalations) get it from the context: ``ctx.need(WorkOrdersFeature).service`` in
                       actor="system") -> WorkOrderCategory
         Idempotent upsert, called by a feature's setup at every start. Once staff have
         edited a category (update_category) the feature's values no longer overwrite theirs.
+        All categories are read once per service; a start with nothing new writes nothing.
     update_category(code, data, actor) -> WorkOrderCategory      # staff edits; dict of fields
+        default_assignee must be a staff account (account_names()); categories in
+        MACHINE_GROUPS (the box opens them itself) cannot be switched off.
     categories(active_only=True) -> list[WorkOrderCategory]
 
     open(*, source, category, description, actor, place=None, reporter_id=None,
@@ -59,7 +62,7 @@ import uuid as uuidlib
 from peewee import JOIN, Case, fn
 
 from appliance.db.base import find as find_row
-from appliance.db.models import Resident, User, WorkOrder, WorkOrderCategory, WorkOrderNote
+from appliance.db.models import Resident, WorkOrder, WorkOrderCategory, WorkOrderNote
 from appliance.errors import NotFound, ValidationError
 from appliance.validation import clean_phone, clean_text
 from appliance.workorders import payload, states
@@ -296,8 +299,7 @@ class WorkOrderService(CategoryRegistry):
 
     def assignees(self) -> list[str]:
         """Names to suggest when assigning: staff accounts, category defaults, earlier assignees."""
-        names = {u.display_name or u.username for u in User.select().where(
-            User.active == True, User.role.in_(("admin", "volunteer")))}  # noqa: E712
+        names = set(self.account_names())
         names |= {c.default_assignee for c in WorkOrderCategory.select(WorkOrderCategory.default_assignee)}
         names |= {a for (a,) in WorkOrder.select(WorkOrder.assignee).distinct().limit(200).tuples()}
         return sorted(n for n in names if n)
