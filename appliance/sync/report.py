@@ -80,4 +80,6 @@ def update_download(sync) -> dict | None:
     progress = receiver.progress() if receiver is not None else None
     if progress is None:
         return None
+    if progress["state"] == "staged" and not receiver.staged_path(progress).exists():
+        return None  # installed (or put away by the admin): nothing left to say about it
     return dict(progress, bar_w=round(CHART_W * progress["pct"] / 100, 1))

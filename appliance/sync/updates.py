@@ -159,8 +159,9 @@ class UpdateReceiver:
                 "pct": round(have_bytes / offer["size"] * 100) if offer["size"] else 100}
 
     def report(self) -> dict | None:
-        """The part of the box's status message the hub acts on: once ``staged`` (or refused
-        or withdrawn), the hub clears this box's retained chunks from the broker."""
+        """The part of the box's status message the hub acts on: once ``staged`` (or
+        ``refused``), the hub clears this box's retained chunks from the broker. (A withdrawal
+        clears them on the hub's side first.)"""
         offer = self.offer()
         if offer is None:
             return None

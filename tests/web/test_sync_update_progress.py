@@ -80,6 +80,9 @@ def test_the_sync_page_draws_the_download_then_says_ready_to_install(client_as, 
     assert services.sync.status_payload()["update"] == {"version": "0.8.0", "state": "staged", "chunks": 3,
                                                         "have": 3}
     assert client_as("kiosk").get("/sync/update").status_code == 403
+    receiver.staged_path(receiver.offer()).unlink()  # installed: the page no longer mentions it
+    assert 'id="update-download"' not in client.get("/sync").get_data(as_text=True)
+    assert services.sync.status_payload()["update"]["state"] == "staged"  # the hub still learns it
 
 
 def test_a_withdrawal_drops_the_partial_download(client_as, services, db, tmp_path):
