@@ -10,12 +10,15 @@ import io
 import re
 import secrets
 import tarfile
+import time
 
+import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from appliance.sync import state
 from appliance.sync.updates import CHUNK_BYTES, record_offer, record_withdrawal, split
+from tests.conftest import PASSWORD
 
 
 def _bar(html: str) -> float:
@@ -101,3 +104,28 @@ def test_a_withdrawal_drops_the_partial_download(client_as, services, db, tmp_pa
     assert receiver.missing() == [] and not receiver.may_fetch()
     html = client_as("admin").get("/sync").get_data(as_text=True)
     assert 'data-state="withdrawn"' in html and "撤回" in html
+
+
+@pytest.mark.browser
+def test_the_bar_grows_in_a_real_browser_without_a_reload(live_server, page, users, services, db, tmp_path):
+    data = _signed_bundle(services, tmp_path)
+    receiver = services.sync.update_receiver
+    with db.atomic():
+        record_offer({"version": "0.8.0", "sha256": hashlib.sha256(data).hexdigest(), "size": len(data),
+                      "chunks": 3})
+    page.goto(live_server + "/login")
+    page.fill("input[name=username]", "admin")
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button[type=submit], form button")
+    page.goto(live_server + "/sync")
+    bar = page.locator("#update-download rect.update-bar")
+    assert bar.get_attribute("width") == "0.0"
+    page.evaluate("window.__same_page = true")
+    with db.atomic():
+        receiver.take("linli/v1/x/update/0.8.0/0", data[:CHUNK_BYTES])
+    deadline = time.monotonic() + 12  # htmx asks every 5 s
+    while float(bar.get_attribute("width")) < 100 and time.monotonic() < deadline:
+        page.wait_for_timeout(250)
+    assert float(bar.get_attribute("width")) > 100
+    assert page.evaluate("window.__same_page === true")  # htmx swapped the bar; the page was not reloaded
+    assert page.locator("#update-download").bounding_box()["width"] > 300
