@@ -221,9 +221,18 @@ def cmd_offer_update(args) -> int:
     config = load_config()
     updates = HubUpdates(config.home, config.system.update_keys)
     if args.withdraw:
-        if not updates.withdraw(args.withdraw):
+        if not any(p.name == f"linli-{args.withdraw}.lub" for p in updates.offered()):
             print(_("Version %(v)s is not offered.", v=args.withdraw))
             return 1
+        if args.mqtt:
+            from appliance.hub.updates import withdraw_over_mqtt
+
+            with open_hub() as (config, hub):
+                boxes = [b.box_id for b in hub.boxes()] if "all" in args.mqtt else args.mqtt
+                n = withdraw_over_mqtt(updates, hub, config.hub, args.withdraw, boxes)
+            print(_("Version %(v)s taken off the broker for %(n)s boxes; they drop what they fetched of it.",
+                    v=args.withdraw, n=n))
+        updates.withdraw(args.withdraw)
         print(_("Version %(v)s is no longer offered; the next sync stick takes it off.", v=args.withdraw))
         return 0
     if args.file:

@@ -15,6 +15,7 @@ from pathlib import Path
 from appliance.errors import LinliError
 from appliance.i18n import N_
 from appliance.system.bundle import MAX_MANIFEST, SUFFIX, BundleRefused, load_trusted_keys, verify
+from appliance.sync.updates import CHUNK_BYTES
 from appliance.system.stick_updates import STICK_FOLDER
 
 logger = logging.getLogger(__name__)
@@ -138,4 +139,45 @@ def send_over_mqtt(updates: HubUpdates, hub, hub_cfg, version: str, box_ids: lis
         client.loop_stop()
     hub.queue_downlink(box_ids, "update_offer", offer, actor="cli")
     logger.info("update %s sent to %s boxes over MQTT", version, len(box_ids))
+    return len(box_ids)
+
+
+def clear_chunks(client, box_id: str, version: str, chunks: int) -> list:
+    """Publish empty retained messages over a box's chunk topics: the broker then drops them
+    (a 50 MB bundle held for each of 1,000 boxes is 50 GB of broker memory). Returns the
+    publish handles (empty for a bad version or count). Never raises when disconnected."""
+    from appliance.sync.updates import MAX_BUNDLE_BYTES, VERSION, chunk_topic
+
+    if not VERSION.match(version) or not 0 < chunks <= -(-MAX_BUNDLE_BYTES // CHUNK_BYTES):
+        return []
+    return [client.publish(chunk_topic(box_id, version, i), b"", qos=1, retain=True) for i in range(chunks)]
+
+
+def withdraw_over_mqtt(updates: HubUpdates, hub, hub_cfg, version: str, box_ids: list[str],
+                       client_factory=None) -> int:
+    """Take a withdrawn version's chunks off the broker for ``box_ids`` and queue the signed
+    ``update_withdraw`` downlink, so boxes drop what they fetched of it. Call before
+    :meth:`HubUpdates.withdraw` (the bundle's size gives the chunk count)."""
+    from appliance.sync.mqtt import make_client
+
+    path = updates.folder / f"linli-{version}{SUFFIX}"
+    if not path.is_file():
+        raise LinliError(N_("Version %(v)s is not offered."), v=version)
+    chunks = -(-path.stat().st_size // CHUNK_BYTES)
+    client = (client_factory or make_client)(f"linli-hub-update-{os.getpid()}", hub_cfg)
+    try:
+        client.connect(hub_cfg.mqtt_host, hub_cfg.mqtt_port, keepalive=30)
+    except OSError as exc:
+        raise LinliError(N_("The broker %(broker)s cannot be reached: %(error)s"),
+                         broker=f"{hub_cfg.mqtt_host}:{hub_cfg.mqtt_port}", error=str(exc)) from exc
+    client.loop_start()
+    try:
+        for box_id in box_ids:
+            for info in clear_chunks(client, box_id, version, chunks):
+                info.wait_for_publish(timeout=60)
+    finally:
+        client.disconnect()
+        client.loop_stop()
+    hub.queue_downlink(box_ids, "update_withdraw", {"version": version}, actor="cli")
+    logger.info("update %s withdrawn from %s boxes over MQTT", version, len(box_ids))
     return len(box_ids)

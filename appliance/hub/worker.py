@@ -36,6 +36,7 @@ class HubWorker:
         self._stop = threading.Event()
         self._published_down: dict[str, tuple] = {}
         self.history: list[tuple[str, str, str]] = []
+        self._cleared: set[tuple[str, str]] = set()  # (box, update version) chunks cleared
         self._thread = threading.Thread(target=self._downlink_loop, name="hub-downlink", daemon=True)
         # Batches go to a store thread that takes every one waiting and stores them in one
         # transaction; the broker gets its PUBACK only after that (a worker that dies first
@@ -101,12 +102,29 @@ class HubWorker:
                 payload = None if msg.payload in (b"", b"offline") else json.loads(msg.payload)
                 with self._status_lock:
                     self._statuses[box_id] = payload
+                self._maybe_clear_update(box_id, payload)
         except (ValueError, TypeError) as exc:
             logger.warning("bad %s message from %s: %s", leaf, box_id, exc)
         except Exception:
             logger.exception("hub worker error on %s", msg.topic)
         finally:
             self._ack(msg.mid, msg.qos)
+
+    def _maybe_clear_update(self, box_id: str, payload) -> None:
+        """A box that reports an update staged (or refused) needs its retained chunks no more:
+        clear them from the broker, once per box and version."""
+        update = payload.get("update") if isinstance(payload, dict) else None
+        if not isinstance(update, dict) or update.get("state") not in ("staged", "refused"):
+            return
+        version, chunks = update.get("version"), update.get("chunks")
+        if not isinstance(version, str) or not isinstance(chunks, int) or (box_id, version) in self._cleared:
+            return
+        from appliance.hub.updates import clear_chunks
+
+        if clear_chunks(self.client, box_id, version, chunks):
+            self._cleared.add((box_id, version))
+            self.history.append(("update-cleared", box_id, version))
+            logger.info("update %s chunks cleared for %s", version, box_id)
 
     def _ack(self, mid: int, qos: int) -> None:
         if qos and hasattr(self.client, "ack"):

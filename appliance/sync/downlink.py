@@ -24,7 +24,7 @@ from appliance.sync.envelope import DOWNLINK, SCHEMA_VERSION, BadEnvelope, check
 
 logger = logging.getLogger(__name__)
 
-KINDS = ("notice", "config", "revoke", "plate_watch", "workorder_ref", "update_offer")
+KINDS = ("notice", "config", "revoke", "plate_watch", "workorder_ref", "update_offer", "update_withdraw")
 # Settings the district may change from afar; anything else is refused with the whole bundle.
 # (District-wide words for residents come as "notice" entries, not as a setting.)
 DISTRICT_SETTINGS = frozenset({"sync.share_names", "sync.share_phones", "sync.share_plates",
@@ -102,6 +102,13 @@ def _apply_item(kind: str, data: dict) -> None:
 
         try:
             record_offer(data)
+        except BadOffer as exc:
+            raise RefusedDownlink(reason=exc.message()) from None
+    elif kind == "update_withdraw":
+        from appliance.sync.updates import BadOffer, record_withdrawal
+
+        try:
+            record_withdrawal(data)
         except BadOffer as exc:
             raise RefusedDownlink(reason=exc.message()) from None
     else:

@@ -219,6 +219,7 @@ class MqttChannel:
         staged = self.updates.assemble() if self.sync.take_update_chunk(name, payload) else None
         if staged is not None:
             self._event("update-staged", staged.name)
+            self._last_status = 0.0  # tell the hub soon: it clears the chunks from the broker
         self.sync.wakeup.set()
 
     def _drain(self) -> None:

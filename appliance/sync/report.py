@@ -69,4 +69,17 @@ def sync_page(sync) -> dict:
         "notices": list(DistrictNotice.select().order_by(DistrictNotice.received_at.desc()).limit(10)),
         "recent": list(SyncLog.select().order_by(SyncLog.id.desc()).limit(15)),
         "chart_w": CHART_W, "chart_h": CHART_H,
+        "update": update_download(sync),
     }
+
+
+def update_download(sync) -> dict | None:
+    """The offered update's download for the sync page: pieces and bytes held, its state, and
+    the bar's width; None when the district offered nothing."""
+    receiver = getattr(sync, "update_receiver", None)
+    progress = receiver.progress() if receiver is not None else None
+    if progress is None:
+        return None
+    if progress["state"] == "staged" and not receiver.staged_path(progress).exists():
+        return None  # installed (or put away by the admin): nothing left to say about it
+    return dict(progress, bar_w=round(CHART_W * progress["pct"] / 100, 1))

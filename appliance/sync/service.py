@@ -248,6 +248,8 @@ class SyncService:
         with self._lock:
             result = apply_downlink(self.db, data, hub_id, hub_key, self.box_id, channel)
         if result["applied"]:
+            if self.update_receiver is not None:
+                self.update_receiver.drop_withdrawn()  # files, outside the downlink's transaction
             state.put("last_contact", int(time.time()))
             self.wakeup.set()  # the next batch or status carries the new down_ack
         return result
@@ -263,6 +265,9 @@ class SyncService:
                    "down_ack": self.down_applied(), "at": int(time.time())}
         if self.health_probe is not None:
             payload["health"] = self.health_probe()
+        update = self.update_receiver.report() if self.update_receiver is not None else None
+        if update is not None:
+            payload["update"] = update  # once staged, the hub clears this box's chunks
         return payload
 
     def status(self) -> dict:

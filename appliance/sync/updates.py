@@ -61,6 +61,20 @@ def record_offer(data: dict) -> None:
     state.put(STATE_KEY, json.dumps(check_offer(data)))
 
 
+def record_withdrawal(data: dict) -> bool:
+    """The district withdrew ``version``: forget its offer (the chunks are dropped by
+    :meth:`UpdateReceiver.drop_withdrawn` outside the transaction). True when it was ours."""
+    version = data.get("version")
+    if not isinstance(version, str) or not VERSION.match(version):
+        raise BadOffer(reason="version")
+    raw = state.get(STATE_KEY)
+    offer = json.loads(raw) if raw else None
+    if offer is None or offer["version"] != version:
+        return False
+    state.put(STATE_KEY, json.dumps(dict(offer, withdrawn=True)))
+    return True
+
+
 def chunk_topic(box_id: str, version: str, index: int) -> str:
     from appliance.sync.mqtt import topic
 
@@ -97,7 +111,7 @@ class UpdateReceiver:
 
     def missing(self) -> list[int]:
         offer = self.offer()
-        if offer is None or offer.get("refused") or self.staged_path(offer).exists():
+        if offer is None or offer.get("refused") or offer.get("withdrawn") or self.staged_path(offer).exists():
             return []
         folder = self._folder(offer)
         return [i for i in range(offer["chunks"]) if not (folder / str(i)).exists()]
@@ -120,6 +134,68 @@ class UpdateReceiver:
             self.history.append(("waits-budget", offer["version"]))
             logger.info("update %s waits: %s bytes would exceed this month's data budget", offer["version"], rest)
         return fits
+
+    def progress(self) -> dict | None:
+        """What the sync page draws: pieces and bytes held of the offered bundle, and its state:
+        ``downloading``, ``waiting-budget``, ``staged``, ``refused`` or ``withdrawn``."""
+        offer = self.offer()
+        if offer is None:
+            return None
+        folder = self._folder(offer)
+        have = [i for i in range(offer["chunks"]) if (folder / str(i)).exists()]
+        have_bytes = sum(self._expected(offer, i) for i in have)
+        if offer.get("withdrawn"):
+            phase = "withdrawn"
+        elif offer.get("refused"):
+            phase = "refused"
+        elif self.staged_path(offer).exists() or offer.get("staged"):
+            phase, have, have_bytes = "staged", list(range(offer["chunks"])), offer["size"]
+        elif self._fits():
+            phase = "downloading"
+        else:
+            phase = "waiting-budget"
+        return {"version": offer["version"], "state": phase, "chunks": offer["chunks"], "have": len(have),
+                "size": offer["size"], "have_bytes": have_bytes,
+                "pct": round(have_bytes / offer["size"] * 100) if offer["size"] else 100}
+
+    def report(self) -> dict | None:
+        """The part of the box's status message the hub acts on: once ``staged`` (or
+        ``refused``), the hub clears this box's retained chunks from the broker. (A withdrawal
+        clears them on the hub's side first.)"""
+        offer = self.offer()
+        if offer is None:
+            return None
+        p = self.progress()
+        return {"version": offer["version"], "state": p["state"], "chunks": offer["chunks"], "have": p["have"]}
+
+    def _fits(self) -> bool:
+        missing = self.missing()
+        budget = self.budget_bytes()
+        if not missing or budget <= 0:
+            return True
+        offer = self.offer()
+        rest = sum(self._expected(offer, i) for i in missing)
+        return state.usage_this_month() + rest <= budget * BUDGET_SHARE
+
+    def drop_withdrawn(self) -> bool:
+        """Delete the chunks of a withdrawn offer, and its bundle if it came over MQTT and is
+        still only staged (the district says: do not install it). True when something went."""
+        offer = self.offer()
+        if offer is None or not offer.get("withdrawn"):
+            return False
+        dropped = False
+        folder = self._folder(offer)
+        if folder.exists():
+            shutil.rmtree(folder, ignore_errors=True)
+            dropped = True
+        staged = self.staged_path(offer)
+        if offer.get("staged") and staged.exists():
+            staged.unlink(missing_ok=True)
+            dropped = True
+        if dropped:
+            self.history.append(("withdrawn", offer["version"]))
+            logger.info("update %s withdrawn by the district: partial download dropped", offer["version"])
+        return dropped
 
     # -- chunks --------------------------------------------------------------------------------------
     def take(self, topic_name: str, payload: bytes) -> bool:
@@ -177,6 +253,7 @@ class UpdateReceiver:
             return None
         os.replace(part, target)
         shutil.rmtree(folder, ignore_errors=True)
+        state.put(STATE_KEY, json.dumps(dict(offer, staged=True)))
         self.history.append(("staged", offer["version"]))
         logger.info("update bundle %s received over MQTT and staged", offer["version"])
         return target

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, redirect, render_template, url_for
 
-from appliance.sync.report import sync_page
+from appliance.sync.report import CHART_W, sync_page, update_download
 from web.auth import roles, services
 
 bp = Blueprint("sync", __name__)
@@ -14,6 +14,13 @@ bp = Blueprint("sync", __name__)
 @roles("admin", "volunteer")
 def state():
     return render_template("sync/state.html", **sync_page(services().sync))
+
+
+@bp.get("/sync/update")
+@roles("admin", "volunteer")
+def update():
+    """The update download's bar alone, refreshed by htmx while it downloads."""
+    return render_template("sync/_update.html", update=update_download(services().sync), chart_w=CHART_W)
 
 
 @bp.post("/sync/now")
