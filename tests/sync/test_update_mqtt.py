@@ -198,7 +198,10 @@ def test_a_download_cut_off_resumes_at_the_missing_chunk(tmp_path, district):
         assert staged.read_bytes() == bundle.read_bytes()
         fetched = [e[2] for e in rt.services.sync.channels["mqtt"].events if e[1] == "update-fetch"]
         assert fetched == ["0.7.0/1", "0.7.0/2"]  # the stored chunk is not fetched again
-        assert state.usage_this_month() - used == bundle.stat().st_size - CHUNK_BYTES
+        # The month's usage grows by the missing chunks, not the whole bundle again; the box's own
+        # small uplink (a status, a batch) after the reconnect is counted too, so not "exactly".
+        missing = bundle.stat().st_size - CHUNK_BYTES
+        assert missing <= state.usage_this_month() - used < missing + CHUNK_BYTES
     finally:
         rt.close()
 
