@@ -92,9 +92,10 @@ def clean_silences(value, known: set[str], now: datetime.datetime) -> dict[str, 
 
 class DistrictDeviceSettings:
     def __init__(self, db, audit, schedule, desk, registry, clock, box_id: str, baseline: dict,
-                 lamps=None, sensors=None, file_sensors: set[str] | None = None):
+                 lamps=None, sensors=None, file_sensors: set[str] | None = None, announce=None):
         self.db, self.audit, self.schedule, self.desk = db, audit, schedule, desk
         self.lamps, self.sensors, self.file_sensors = lamps, sensors, set(file_sensors or ())
+        self.announce = announce  # Home Assistant discovery again once the sensor list changed
         self.registry, self.clock, self.box_id = registry, clock, box_id
         self.baseline = dict(baseline)  # the settings file's schedule values, for a key withdrawn
         self.seen: dict[str, str] = {}  # key -> digest of the value last handled
@@ -141,6 +142,8 @@ class DistrictDeviceSettings:
             counts = apply_sensors(self.registry, entries, self.clock().replace(microsecond=0))
             if self.sensors is not None:
                 self.sensors.load()  # listen for the new names now, forget the retired ones
+            if self.announce is not None:
+                self.announce()
             details = {k: str(v) for k, v in counts.items()}
         else:
             known = {d.name for d in self.registry.all("sensors")} | {d.name for d in self.registry.all("lamps")}
