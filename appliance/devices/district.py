@@ -1,6 +1,7 @@
 """Device settings the district pushes down (signed "config" downlink items, kept as
 DistrictSetting rows by the sync feature): lamp schedule offsets and dimming for every
-box of the district, and silence intervals for named devices (a manhole under roadworks).
+box of the district, silence intervals for named devices (a manhole under roadworks),
+per-circuit dim levels and sensor lists (appliance/devices/district_push.py).
 
 The devices loop calls :meth:`DistrictDeviceSettings.check` every minute and at start. A
 value that changed is validated here — the sync feature only knows the key is allowed —
@@ -19,6 +20,7 @@ import logging
 import uuid as uuidlib
 
 from appliance.db.models import DistrictSetting
+from appliance.devices.district_push import apply_sensors, clean_circuit_dims, clean_sensors
 from appliance.devices.schedule import parse_hhmm
 from appliance.errors import LinliError, ValidationError
 from appliance.sync import outbox
@@ -28,7 +30,9 @@ logger = logging.getLogger(__name__)
 KIND = "devices.setting"
 SCHEDULE = "devices.lamp_schedule"
 SILENCES = "devices.silences"
-KEYS = (SCHEDULE, SILENCES)
+CIRCUIT_DIMS = "devices.circuit_dims"
+SENSORS = "devices.sensors"
+KEYS = (SCHEDULE, SILENCES, CIRCUIT_DIMS, SENSORS)
 MAX_SILENCE = datetime.timedelta(days=90)
 MAX_SILENCES = 200
 
@@ -87,8 +91,11 @@ def clean_silences(value, known: set[str], now: datetime.datetime) -> dict[str, 
 
 
 class DistrictDeviceSettings:
-    def __init__(self, db, audit, schedule, desk, registry, clock, box_id: str, baseline: dict):
+    def __init__(self, db, audit, schedule, desk, registry, clock, box_id: str, baseline: dict,
+                 lamps=None, sensors=None, file_sensors: set[str] | None = None, announce=None):
         self.db, self.audit, self.schedule, self.desk = db, audit, schedule, desk
+        self.lamps, self.sensors, self.file_sensors = lamps, sensors, set(file_sensors or ())
+        self.announce = announce  # Home Assistant discovery again once the sensor list changed
         self.registry, self.clock, self.box_id = registry, clock, box_id
         self.baseline = dict(baseline)  # the settings file's schedule values, for a key withdrawn
         self.seen: dict[str, str] = {}  # key -> digest of the value last handled
@@ -106,6 +113,9 @@ class DistrictDeviceSettings:
             if key not in rows:
                 if key == SCHEDULE and key in self.results:
                     self._apply_schedule(self.baseline)  # withdrawn: back to the settings file
+                if key == CIRCUIT_DIMS and self.lamps is not None:
+                    self.lamps.dim_levels = {}  # withdrawn: every circuit dims to the schedule's level
+                # A withdrawn sensor list leaves the sensors it added: readings must not vanish.
                 continue
             handled.append(key)
             try:
@@ -122,6 +132,19 @@ class DistrictDeviceSettings:
             clean = clean_schedule(value)
             self._apply_schedule({**self.baseline, **clean})
             details = {k: str(v) for k, v in clean.items()}
+        elif key == CIRCUIT_DIMS:
+            circuits = set(self.lamps.circuits) if self.lamps is not None else set()
+            levels = clean_circuit_dims(value, circuits)
+            self.lamps.dim_levels = levels  # one assignment: all the circuits or none
+            details = {name: str(level) for name, level in sorted(levels.items())[:20]}
+        elif key == SENSORS:
+            entries = clean_sensors(value, self.file_sensors)
+            counts = apply_sensors(self.registry, entries, self.clock().replace(microsecond=0))
+            if self.sensors is not None:
+                self.sensors.load()  # listen for the new names now, forget the retired ones
+            if self.announce is not None:
+                self.announce()
+            details = {k: str(v) for k, v in counts.items()}
         else:
             known = {d.name for d in self.registry.all("sensors")} | {d.name for d in self.registry.all("lamps")}
             until = clean_silences(value, known, self.clock())

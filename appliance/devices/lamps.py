@@ -46,6 +46,7 @@ class LampService:
         self.fault_after = datetime.timedelta(seconds=fault_after_s)
         self.on_change = on_change
         self.devices: dict[str, Device] = {}
+        self.dim_levels: dict[str, float] = {}  # circuit -> dim level pushed by the district
         self.overrides: dict[str, LampOverride] = {}
         self.reasons: dict[str, str] = {}
         self._mismatch_since: dict[str, datetime.datetime] = {}
@@ -69,7 +70,10 @@ class LampService:
         if override is not None and override.until > at:
             return Wanted(bool(override.on), float(override.level) if override.on else 0.0, "override")
         circuit = self.circuits[name]
-        return self.schedule.wanted(at, dimmable=circuit.dimmable)
+        want = self.schedule.wanted(at, dimmable=circuit.dimmable)
+        if want.reason == "dimmed" and name in self.dim_levels:
+            return Wanted(True, self.dim_levels[name], "dimmed")  # the district's level for this circuit
+        return want
 
     def tick(self) -> None:
         """Apply the wanted state to every circuit; count burning time; look for faults."""

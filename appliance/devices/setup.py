@@ -210,7 +210,9 @@ def setup(ctx: Context) -> DevicesFeature:
     feature.district = DistrictDeviceSettings(
         ctx.db, ctx.audit, schedule, desk, registry, clock, ctx.box_id,
         baseline={"on_after_sunset_min": cfg.on_after_sunset_min, "off_before_sunrise_min": cfg.off_before_sunrise_min,
-                  "dim_at": cfg.dim_at, "dim_level": cfg.dim_level})
+                  "dim_at": cfg.dim_at, "dim_level": cfg.dim_level},
+        lamps=lamps, sensors=sensors, announce=bridge.announce if bridge is not None else None,
+        file_sensors={e["name"] for e in cfg.lamps + cfg.sensors + cfg.meters if isinstance(e, dict) and "name" in e})
     if texts is not None:
         feature.on_start(texts.start)
         feature.on_close(texts.close)

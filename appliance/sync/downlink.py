@@ -30,7 +30,8 @@ KINDS = ("notice", "config", "revoke", "plate_watch", "workorder_ref", "update_o
 DISTRICT_SETTINGS = frozenset({"sync.share_names", "sync.share_phones", "sync.share_plates",
                                "gate.remote_open_allowed",
                                "devices.all_night_dates",  # holidays the district lights all night
-                               "devices.lamp_schedule", "devices.silences"})  # checked by the devices feature
+                               "devices.lamp_schedule", "devices.silences",  # checked by the devices feature
+                               "devices.circuit_dims", "devices.sensors"})
 
 
 class RefusedDownlink(LinliError):

@@ -9,7 +9,7 @@ import datetime
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from appliance.db.models import AuditLog, OutboxEntry, WorkOrder
+from appliance.db.models import AuditLog, Device, OutboxEntry, WorkOrder
 from appliance.devices.district import KIND
 from appliance.sync import downlink
 from appliance.sync.keys import public_text
@@ -83,3 +83,77 @@ def test_a_silence_from_the_district_holds_back_alarm_orders_until_it_ends(box, 
     hub("devices.silences", [{"device": "no-such-thing", "until": until.isoformat()}])
     feature.district.check()
     assert reports()[-1]["applied"] is False and "no-such-thing" in reports()[-1]["reason"]
+
+
+def test_the_district_dims_one_circuit_deeper_and_a_bad_level_changes_nothing(box, hub, clock):
+    _, feature = box
+    lamps = feature.service.lamps
+    hub("devices.circuit_dims", {"east-1": 0.25})
+    assert feature.district.check() == ["devices.circuit_dims"]
+    assert reports()[-1]["applied"] is True
+    clock.at = datetime.datetime(2026, 12, 5, 1, 0)  # after midnight: dimmed hours
+    lamps.tick()
+    assert lamps.circuits["east-1"].level == pytest.approx(0.25, abs=0.01)
+    # One unknown circuit (or one level out of range) refuses the item: east-1 keeps 0.25.
+    for bad in ({"east-1": 0.8, "west-9": 0.5}, {"east-1": 0.8, "gate-2": 1.5}, {"east-1": "half"}):
+        hub("devices.circuit_dims", bad)
+        feature.district.check()
+        assert reports()[-1]["applied"] is False and reports()[-1]["reason"]
+        lamps.tick()
+        assert lamps.circuits["east-1"].level == pytest.approx(0.25, abs=0.01)
+    assert "west-9" in reports()[-3]["reason"]
+
+
+def test_the_district_adds_a_sensor_that_then_raises_alarms_for_its_person(box, hub, clock):
+    _, feature = box
+    sensors, registry = feature.service.sensors, feature.service.registry
+    hub("devices.sensors", [{"name": "leak-b9", "kind": "water_leak", "place": "9号楼地下室",
+                             "interval_h": 2, "responsible": "赵工"}])
+    assert feature.district.check() == ["devices.sensors"]
+    assert reports()[-1]["applied"] is True
+    device = registry.get("leak-b9")
+    assert (device.place, device.responsible, device.interval_s) == ("9号楼地下室", "赵工", 7200)
+    assert sensors.handle("zigbee2mqtt/leak-b9", b'{"water_leak": true, "battery": 80}') == "reading"
+    (order,) = [o for o in WorkOrder.select() if o.device == "leak-b9"]
+    assert AuditLog.select().where(AuditLog.actor == "district", AuditLog.action == "district_setting").count() == 1
+    # An update moves it; the same list twice is handled once.
+    hub("devices.sensors", [{"name": "leak-b9", "kind": "water_leak", "place": "9号楼水泵房", "interval_h": 2}])
+    feature.district.check()
+    assert registry.get("leak-b9").place == "9号楼水泵房"
+
+
+@pytest.mark.parametrize("value", [
+    [{"name": "ok-1", "kind": "water_leak"}, {"name": "bad/2", "kind": "water_leak"}],  # name with /
+    [{"name": "ok-1", "kind": "water_leak"}, {"name": "x-2", "kind": "toaster"}],  # unknown kind
+    [{"name": "ok-1", "kind": "water_leak"}, {"name": "x-2", "kind": "tilt", "interval_h": 0}],
+    [{"name": "ok-1", "kind": "water_leak"}, {"name": "x-2", "kind": "tilt", "responsible_phone": "12"}],
+    [{"name": "ok-1", "kind": "water_leak"}, {"name": "ok-1", "kind": "tilt"}],  # twice
+    [{"name": "ok-1", "kind": "water_leak"}, {"name": "leak-b3", "kind": "tilt"}],  # the settings file's
+    [{"name": "ok-1", "kind": "water_leak"}, {"name": "east-1", "kind": "tilt"}],  # a lamp
+    [{"name": "ok-1", "kind": "water_leak"}, {"name": "nobody", "retired": True}],
+    [{"name": "ok-1", "kind": "water_leak", "colour": "red"}], "x", [],
+])
+def test_one_bad_sensor_entry_refuses_the_whole_list(box, hub, value):
+    _, feature = box
+    before = sorted((d.name, d.kind, d.place, d.active) for d in Device.select())
+    hub("devices.sensors", value)
+    feature.district.check()
+    assert sorted((d.name, d.kind, d.place, d.active) for d in Device.select()) == before
+    assert reports()[-1]["applied"] is False and reports()[-1]["reason"]
+
+
+def test_a_retired_sensor_with_readings_is_kept_inactive_and_one_never_heard_is_removed(box, hub, clock):
+    _, feature = box
+    sensors = feature.service.sensors
+    hub("devices.sensors", [{"name": "tilt-a", "kind": "tilt"}, {"name": "tilt-b", "kind": "tilt"}])
+    feature.district.check()
+    sensors.handle("zigbee2mqtt/tilt-a", b'{"angle_z": 90, "battery": 90}')  # lies flat: no alarm
+    feature.service.checkpoint()
+    hub("devices.sensors", [{"name": "tilt-a", "retired": True}, {"name": "tilt-b", "retired": True}])
+    feature.district.check()
+    assert reports()[-1]["applied"] is True
+    kept = Device.get(Device.name == "tilt-a")
+    assert kept.active is False and kept.last_seen is not None  # history stays
+    assert Device.get_or_none(Device.name == "tilt-b") is None
+    assert sensors.handle("zigbee2mqtt/tilt-a", b'{"angle_z": 40, "battery": 90}') == "unknown"
+    assert not [o for o in WorkOrder.select() if o.device == "tilt-a"]  # a retired sensor raises nothing

@@ -171,3 +171,20 @@ def test_last_will_says_offline_when_the_box_dies(live_box, mosquitto):
         assert wait_for(lambda: watcher.last(topic) == b"offline", timeout=20)
     finally:
         watcher.close()
+
+
+def test_a_sensor_the_district_adds_is_announced_to_ha_at_once(live_box, ha):
+    rt, feature = live_box
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    from appliance.sync import downlink
+    from appliance.sync.keys import public_text
+
+    assert wait_for(lambda: feature.service.bridge.announced == 1 and len(ha.configs()) >= 7)
+    key = Ed25519PrivateKey.generate()
+    rt.services.sync.pin_hub("district-1", public_text(key))
+    items = [{"s": 1, "k": "config", "d": {"key": "devices.sensors",
+                                           "value": [{"name": "leak-b9", "kind": "water_leak", "place": "9号楼"}]}}]
+    rt.services.sync.handle_downlink(downlink.build(items, "district-1", rt.services.box_id, key), "mqtt")
+    feature.district.check()
+    assert wait_for(lambda: any(c["device"]["name"] == "leak-b9" for c in ha.configs().values()))
