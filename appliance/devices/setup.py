@@ -175,7 +175,7 @@ def setup(ctx: Context) -> DevicesFeature:
     link = bridge = None
     # Nothing configured, nothing to listen to: no reconnect attempts to a broker that may not exist.
     use_broker = (ctx.hardware and cfg.enabled and bool(cfg.mqtt_host) and not ctx.safe_mode
-                  and bool(cfg.lamps or cfg.sensors))
+                  and bool(cfg.lamps or cfg.sensors or sensors.devices))  # district-pushed sensors too
     if use_broker:
         topics = Topics(ctx.box_id, cfg.ha_prefix)
         link = MqttLink(cfg.mqtt_host, cfg.mqtt_port, f"linli-{ctx.box_id}-devices", username=cfg.mqtt_username,

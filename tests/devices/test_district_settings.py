@@ -157,3 +157,31 @@ def test_a_retired_sensor_with_readings_is_kept_inactive_and_one_never_heard_is_
     assert Device.get_or_none(Device.name == "tilt-b") is None
     assert sensors.handle("zigbee2mqtt/tilt-a", b'{"angle_z": 40, "battery": 90}') == "unknown"
     assert not [o for o in WorkOrder.select() if o.device == "tilt-a"]  # a retired sensor raises nothing
+
+
+def test_sensors_the_district_pushed_are_heard_on_a_box_whose_file_lists_none(linli_home, clock, mosquitto):
+    """A box set up with only a broker address: after the district's list arrives, the next
+    start connects to the broker (before, it never did, so pushed sensors were never heard)."""
+    from appliance.devices.district_push import apply_sensors
+    from tests.devices.conftest import build
+
+    (linli_home / "config.toml").write_text(
+        f'[devices]\nlatitude = 26.08\nlongitude = 119.30\nmqtt_host = "127.0.0.1"\nmqtt_port = {mosquitto.port}\n',
+        encoding="utf-8")
+    rt, feature = build(linli_home, clock)
+    try:
+        assert feature.service.link is None  # nothing to listen for yet
+        apply_sensors(feature.service.registry, [{"name": "leak-b9", "kind": "water_leak", "place": "9号楼地下室",
+                                                  "interval_h": 2}], clock())
+    finally:
+        rt.close()
+    rt, feature = build(linli_home, clock)
+    try:
+        link = feature.service.link
+        assert link is not None
+        link.start()  # what the feature's start does (tests tick by hand, as live_box does)
+        assert link.subscribed.wait(10), "the box did not reach the broker"
+        assert feature.service.sensors.handle("zigbee2mqtt/leak-b9", b'{"water_leak": false, "battery": 90}') \
+            == "reading"
+    finally:
+        rt.close()
