@@ -84,7 +84,7 @@ def test_paper_ballots_list_the_candidates_and_too_many_marks_read_invalid(clien
                                                   "m2_c3": "1", "scan": (io.BytesIO(png(
                                                       votes.ballots.paper_code(vote, row))), "b.png")},
                  content_type="multipart/form-data")
-    assert r.status_code == 302
+    assert r.status_code == 302, re.findall(r'class="error"[^>]*>([^<]*)<', r.get_data(as_text=True))
     page = vol.get(f"/votes/{vote.id}/paper").get_data(as_text=True)
     paper = re.search(r'data-paper="(\d+)".*?</div>', page, re.S).group(0)
     assert "2. 无效" in paper or "2. Invalid" in paper

@@ -35,7 +35,8 @@ def community(services, users):
 
 
 def _fits(page, what: str) -> None:
-    width = page.evaluate("document.scrollingElement.scrollWidth")
+    page.wait_for_load_state("load")  # right after a click the next page may still be on its way
+    width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= PHONE["width"], f"{what}: the page is {width}px wide on a 390px phone"
 
 
@@ -54,6 +55,7 @@ def _reachable(page, locator, what: str) -> int:
 
 def test_menu_lists_every_page_with_the_daily_ones_first(phone, live_server, community):
     log_in(phone, live_server, "admin")
+    phone.wait_for_url(lambda url: "/login" not in url)  # the overview, not the login page on its way out
     _fits(phone, "overview")
     menu = phone.locator("nav.main-nav")
     expect(menu).to_be_hidden()  # the phone starts with the page, not a wall of links
