@@ -22,7 +22,7 @@ note() { echo "== $*"; }
 
 # Debian packages the build machine needs (tool -> package); preflight installs the missing
 # ones with apt-get when it runs as root (IMAGE_NO_APT=1 to forbid), else names them and stops.
-HOST_TOOLS="mmdebstrap:mmdebstrap genimage:genimage mkfs.vfat:dosfstools mke2fs:e2fsprogs xz:xz-utils sfdisk:fdisk"
+HOST_TOOLS="mmdebstrap:mmdebstrap genimage:genimage mkfs.vfat:dosfstools mke2fs:e2fsprogs xz:xz-utils sfdisk:fdisk mcopy:mtools"
 # On a machine that is not arm64, the arm64 maintainer scripts and the venv run through
 # qemu-user under proot (image-build/in-target.sh): no binfmt_misc registration, which in a
 # container would change the shared host.

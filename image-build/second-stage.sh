@@ -29,9 +29,16 @@ for deb in "$root"/var/cache/apt/archives/*.deb; do
 done
 echo "== second stage: ${#essential[@]} essential packages (dpkg, under emulation)"
 in_target dpkg --install --force-depends "${essential[@]}"
+# proot 5.4 aborts on readlinkat() with an empty path, which systemd-tmpfiles uses (proot-me/proot
+# issues #182, #366); it is called by many postinsts. It is diverted to a no-op here and run
+# once at the end from the host with --root (same systemd 252 as bookworm), or at every boot
+# by systemd-tmpfiles-setup.service anyway.
+in_target dpkg-divert --local --rename --add /usr/bin/systemd-tmpfiles
+printf '#!/bin/sh\nexit 0\n' >"$root/usr/bin/systemd-tmpfiles"
+chmod 755 "$root/usr/bin/systemd-tmpfiles"
 echo "== second stage: ${#rest[@]} more packages"
 in_target dpkg --install --force-depends --force-confold "${rest[@]}" || true
-for pass in 1 2 3; do
+for pass in 1 2 3 4 5; do
   in_target dpkg --configure -a --force-confold && break
   echo "== second stage: configure pass $pass left packages, trying again"
 done
@@ -41,5 +48,9 @@ if [ -n "$broken" ]; then
   echo "$broken" >&2
   exit 1
 fi
-rm -f "$root/usr/sbin/policy-rc.d"
+rm -f "$root/usr/sbin/policy-rc.d" "$root/usr/bin/systemd-tmpfiles"
+in_target dpkg-divert --local --rename --remove /usr/bin/systemd-tmpfiles
+if command -v systemd-tmpfiles >/dev/null; then
+  systemd-tmpfiles --create --root="$root" 2>&1 | tail -5 || true
+fi
 echo "== second stage: $(in_target dpkg-query -f '.\n' -W | wc -l) packages installed"
