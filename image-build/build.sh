@@ -81,8 +81,11 @@ rootfs() {
   # --variant=extract: mmdebstrap resolves, downloads and unpacks, and runs only extract hooks,
   # so every step is an --extract-hook; the first (second-stage.sh) configures
   # the packages under emulation (mmdebstrap itself would need binfmt_misc for that).
+  # merged /usr is laid out by mmdebstrap's merged-usr setup hook and usr-is-merged is asked for:
+  # otherwise apt picks usrmerge, whose conversion script runs ldd, which fails under qemu-user.
   mmdebstrap --arch=arm64 --variant=extract --components="main non-free-firmware" \
-    --include='?essential' --include="apt,$packages" \
+    --include='?essential' --include="apt,usr-is-merged,$packages" \
+    --hook-dir=/usr/share/mmdebstrap/hooks/merged-usr \
     --extract-hook="'$HERE/second-stage.sh' \"\$1\"" \
     --extract-hook='mkdir -p "$1/opt/linli" "$1/var/lib/linli"' \
     --extract-hook="tar -C '$REPO' --exclude=.venv --exclude=.git --exclude=build --exclude=var --exclude=.cache -cf - . | tar -C \"\$1/opt/linli\" -xf -" \
