@@ -20,24 +20,34 @@ started=$(date +%s)
 die() { echo "make image: $*" >&2; exit 2; }
 note() { echo "== $*"; }
 
+# Debian packages the build machine needs (tool -> package); preflight installs the missing
+# ones with apt-get when it runs as root (IMAGE_NO_APT=1 to forbid), else names them and stops.
+HOST_TOOLS="mmdebstrap:mmdebstrap genimage:genimage mkfs.vfat:dosfstools mke2fs:e2fsprogs xz:xz-utils sfdisk:fdisk mcopy:mtools"
+# On a machine that is not arm64, the arm64 maintainer scripts and the venv run through
+# qemu-user under proot (image-build/in-target.sh): no binfmt_misc registration, which in a
+# container would change the shared host.
+EMU_TOOLS="proot:proot qemu-aarch64-static:qemu-user-static"
+
 preflight() {
-  local missing=()
-  command -v mmdebstrap >/dev/null || missing+=("mmdebstrap (apt install mmdebstrap)")
-  command -v genimage >/dev/null || missing+=("genimage (apt install genimage)")
-  command -v mkfs.vfat >/dev/null || missing+=("mkfs.vfat (apt install dosfstools)")
-  command -v mke2fs >/dev/null || missing+=("mke2fs (apt install e2fsprogs)")
-  command -v xz >/dev/null || missing+=("xz (apt install xz-utils)")
-  if [ "$(uname -m)" != "aarch64" ]; then
-    # Package scripts of an arm64 system run under qemu: the kernel must know to hand arm64
-    # programs to qemu-aarch64 (binfmt_misc). Registering it changes the whole host, so the
-    # build asks for it instead of doing it.
-    if [ ! -e /proc/sys/fs/binfmt_misc/qemu-aarch64 ]; then
-      missing+=("arm64 emulation: apt install qemu-user-static binfmt-support, and a host where binfmt_misc is mounted (/proc/sys/fs/binfmt_misc/qemu-aarch64 must exist; containers usually lack it)")
-    fi
+  local tools="$HOST_TOOLS" missing=() pkgs=() t
+  [ "$(uname -m)" = aarch64 ] || tools="$tools $EMU_TOOLS"
+  for t in $tools; do
+    command -v "${t%%:*}" >/dev/null || pkgs+=("${t#*:}")
+  done
+  if [ ${#pkgs[@]} -gt 0 ] && [ "$(id -u)" -eq 0 ] && [ -z "${IMAGE_NO_APT:-}" ] && command -v apt-get >/dev/null; then
+    note "installing the build tools: ${pkgs[*]}"
+    DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "${pkgs[@]}" >&2 || true
+    pkgs=()
+    for t in $tools; do command -v "${t%%:*}" >/dev/null || pkgs+=("${t#*:}"); done
+  fi
+  for t in "${pkgs[@]}"; do missing+=("Debian package $t (apt-get install -y $t)"); done
+  if [ "$(uname -m)" != aarch64 ] && command -v proot >/dev/null && ! proot -r / true 2>/dev/null; then
+    missing+=("ptrace for proot (the container forbids it; arm64 scripts cannot run)")
   fi
   if [ "$(id -u)" -ne 0 ] && ! unshare --user --map-root-user true 2>/dev/null; then
     missing+=("root, or unprivileged user namespaces for mmdebstrap --mode=unshare")
   fi
+  [ -x "$REPO/.venv/bin/pip" ] || missing+=("the project venv for the wheelhouse (run make setup first)")
   [ -f "$REPO/web/static/vendor/htmx.min.js" ] || missing+=("htmx (run make setup first)")
   [ -f "$REPO/web/static/vendor/sounds/granted.wav" ] || missing+=("kiosk sounds (run make setup first)")
   if [ ${#missing[@]} -gt 0 ]; then
@@ -63,20 +73,30 @@ PY
 }
 
 rootfs() {
+  export IN_TARGET="$HERE/in-target.sh"
   note "root file system (mmdebstrap, $SUITE arm64) -> $OUT/rootfs.tar"
   local packages
   packages=$(grep -v '^#' "$HERE/config/packages.txt" | grep -v '^$' | paste -sd, -)
-  mmdebstrap --arch=arm64 --variant=apt --components="main non-free-firmware" --include="$packages" \
-    --customize-hook='mkdir -p "$1/opt/linli" "$1/var/lib/linli"' \
-    --customize-hook="tar -C '$REPO' --exclude=.venv --exclude=.git --exclude=build --exclude=var --exclude=.cache -cf - . | tar -C \"\$1/opt/linli\" -xf -" \
-    --customize-hook="cp -r '$OUT/wheelhouse' \"\$1/opt/linli/wheelhouse\"" \
-    --customize-hook="cp -r '$HERE/rootfs/.' \"\$1/\"" \
-    --customize-hook='chroot "$1" python3 -m venv --system-site-packages /opt/linli/venv' \
-    --customize-hook='chroot "$1" /opt/linli/venv/bin/pip install --no-index --find-links /opt/linli/wheelhouse linli' \
-    --customize-hook='chroot "$1" useradd --system --home-dir /var/lib/linli --groups gpio,video,dialout,plugdev linli || chroot "$1" useradd --system --home-dir /var/lib/linli linli' \
-    --customize-hook="for u in '$HERE'/systemd/*.service; do cp \"\$u\" \"\$1/etc/systemd/system/\"; done" \
-    --customize-hook='chroot "$1" systemctl enable linli.service linli-firstboot.service linli-update-confirm.service linli-log-tail.service linli-kiosk.service mosquitto.service' \
-    --customize-hook='echo linli > "$1/etc/hostname"' \
+  rm -f "$OUT/rootfs.tar"
+  # --variant=extract: mmdebstrap resolves, downloads and unpacks, and runs only extract hooks,
+  # so every step is an --extract-hook; the first (second-stage.sh) configures
+  # the packages under emulation (mmdebstrap itself would need binfmt_misc for that).
+  # merged /usr is laid out by mmdebstrap's merged-usr setup hook and usr-is-merged is asked for:
+  # otherwise apt picks usrmerge, whose conversion script runs ldd, which fails under qemu-user.
+  mmdebstrap --arch=arm64 --variant=extract --components="main non-free-firmware" \
+    --include='?essential' --include="apt,usr-is-merged,$packages" \
+    --hook-dir=/usr/share/mmdebstrap/hooks/merged-usr \
+    --extract-hook="'$HERE/second-stage.sh' \"\$1\"" \
+    --extract-hook='mkdir -p "$1/opt/linli" "$1/var/lib/linli"' \
+    --extract-hook="tar -C '$REPO' --exclude=.venv --exclude=.git --exclude=build --exclude=var --exclude=.cache -cf - . | tar -C \"\$1/opt/linli\" -xf -" \
+    --extract-hook="cp -r '$OUT/wheelhouse' \"\$1/opt/linli/wheelhouse\"" \
+    --extract-hook="cp -r '$HERE/rootfs/.' \"\$1/\"" \
+    --extract-hook='"$IN_TARGET" "$1" python3 -m venv --system-site-packages /opt/linli/venv' \
+    --extract-hook='"$IN_TARGET" "$1" /opt/linli/venv/bin/pip install --no-index --find-links /opt/linli/wheelhouse linli' \
+    --extract-hook='"$IN_TARGET" "$1" useradd --system --home-dir /var/lib/linli --groups gpio,video,dialout,plugdev linli || "$IN_TARGET" "$1" useradd --system --home-dir /var/lib/linli linli' \
+    --extract-hook="for u in '$HERE'/systemd/*.service; do cp \"\$u\" \"\$1/etc/systemd/system/\"; done" \
+    --extract-hook='"$IN_TARGET" "$1" systemctl enable linli.service linli-firstboot.service linli-update-confirm.service linli-log-tail.service linli-kiosk.service mosquitto.service' \
+    --extract-hook='echo linli > "$1/etc/hostname"' \
     "$SUITE" "$OUT/rootfs.tar" "$MIRROR"
 }
 

@@ -1,0 +1,56 @@
+#!/usr/bin/env bash
+# second-stage.sh ROOT PACKAGES: install the packages mmdebstrap only unpacked (--variant=extract).
+#
+# mmdebstrap 1.x runs maintainer scripts of a foreign architecture only through binfmt_misc
+# (it has no proot mode any more). So the build lets mmdebstrap resolve, download and unpack,
+# and does what its own "essential" and "customize" stages would do here, through in-target.sh:
+#   1. dpkg --install the Essential: yes packages (their files are already unpacked, so the
+#      shell and coreutils their scripts need exist),
+#   2. dpkg --install the rest in one run, then dpkg --configure -a until nothing is left.
+#      mmdebstrap already resolved and downloaded the whole closure, so no apt and no network
+#      is needed here; --force-depends only lets dpkg unpack in file order (every file is on
+#      disk already), configuration still follows the dependencies.
+set -euo pipefail
+HERE="$(cd "$(dirname "$0")" && pwd)"
+root=$1
+in_target() { "$HERE/in-target.sh" "$root" "$@"; }
+
+# No daemon may start inside the build (policy-rc.d), removed again at the end.
+printf '#!/bin/sh\nexit 101\n' >"$root/usr/sbin/policy-rc.d"
+chmod 755 "$root/usr/sbin/policy-rc.d"
+
+essential=() rest=()
+for deb in "$root"/var/cache/apt/archives/*.deb; do
+  if [ "$(dpkg-deb -f "$deb" Essential)" = yes ]; then
+    essential+=("/var/cache/apt/archives/$(basename "$deb")")
+  else
+    rest+=("/var/cache/apt/archives/$(basename "$deb")")
+  fi
+done
+echo "== second stage: ${#essential[@]} essential packages (dpkg, under emulation)"
+in_target dpkg --install --force-depends "${essential[@]}"
+# proot 5.4 aborts on readlinkat() with an empty path, which systemd-tmpfiles uses (proot-me/proot
+# issues #182, #366); it is called by many postinsts. It is diverted to a no-op here and run
+# once at the end from the host with --root (same systemd 252 as bookworm), or at every boot
+# by systemd-tmpfiles-setup.service anyway.
+in_target dpkg-divert --local --rename --add /usr/bin/systemd-tmpfiles
+printf '#!/bin/sh\nexit 0\n' >"$root/usr/bin/systemd-tmpfiles"
+chmod 755 "$root/usr/bin/systemd-tmpfiles"
+echo "== second stage: ${#rest[@]} more packages"
+in_target dpkg --install --force-depends --force-confold "${rest[@]}" || true
+for pass in 1 2 3 4 5; do
+  in_target dpkg --configure -a --force-confold && break
+  echo "== second stage: configure pass $pass left packages, trying again"
+done
+broken=$(in_target dpkg --audit || true)
+if [ -n "$broken" ]; then
+  echo "second stage left packages unconfigured:" >&2
+  echo "$broken" >&2
+  exit 1
+fi
+rm -f "$root/usr/sbin/policy-rc.d" "$root/usr/bin/systemd-tmpfiles"
+in_target dpkg-divert --local --rename --remove /usr/bin/systemd-tmpfiles
+if command -v systemd-tmpfiles >/dev/null; then
+  systemd-tmpfiles --create --root="$root" 2>&1 | tail -5 || true
+fi
+echo "== second stage: $(in_target dpkg-query -f '.\n' -W | wc -l) packages installed"
