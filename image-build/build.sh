@@ -63,10 +63,11 @@ wheelhouse() {
   local reqs="$OUT/requirements.txt"
   "$REPO/.venv/bin/python" - "$REPO/pyproject.toml" >"$reqs" <<'PY'
 import sys, tomllib
-print("\n".join(tomllib.load(open(sys.argv[1], "rb"))["project"]["dependencies"]))
+project = tomllib.load(open(sys.argv[1], "rb"))["project"]
+print("\n".join(project["dependencies"] + project["optional-dependencies"]["pi"]))
 PY
   "$REPO/.venv/bin/pip" download --quiet --only-binary=:all: --platform manylinux2014_aarch64 \
-    --platform manylinux_2_17_aarch64 --platform manylinux_2_28_aarch64 --python-version 3.11 \
+    --platform manylinux_2_17_aarch64 --platform manylinux_2_28_aarch64 --platform manylinux_2_34_aarch64 --python-version 3.11 \
     --implementation cp -d "$OUT/wheelhouse" -r "$reqs"
   "$REPO/.venv/bin/pip" wheel --quiet --no-deps -w "$OUT/wheelhouse" "$REPO"
   du -sh "$OUT/wheelhouse"
@@ -92,7 +93,7 @@ rootfs() {
     --extract-hook="cp -r '$OUT/wheelhouse' \"\$1/opt/linli/wheelhouse\"" \
     --extract-hook="cp -r '$HERE/rootfs/.' \"\$1/\"" \
     --extract-hook='"$IN_TARGET" "$1" python3 -m venv --system-site-packages /opt/linli/venv' \
-    --extract-hook='"$IN_TARGET" "$1" /opt/linli/venv/bin/pip install --no-index --find-links /opt/linli/wheelhouse linli' \
+    --extract-hook='"$IN_TARGET" "$1" /opt/linli/venv/bin/pip install --no-index --find-links /opt/linli/wheelhouse "linli[pi]"' \
     --extract-hook='"$IN_TARGET" "$1" useradd --system --home-dir /var/lib/linli --groups gpio,video,dialout,plugdev linli || "$IN_TARGET" "$1" useradd --system --home-dir /var/lib/linli linli' \
     --extract-hook="for u in '$HERE'/systemd/*.service; do cp \"\$u\" \"\$1/etc/systemd/system/\"; done" \
     --extract-hook='"$IN_TARGET" "$1" systemctl enable linli.service linli-firstboot.service linli-update-confirm.service linli-log-tail.service linli-kiosk.service mosquitto.service' \

@@ -14,7 +14,7 @@ cp -r "$WHEELS" "$work/payload/wheelhouse"
 cat >"$work/payload/install.sh" <<'SH'
 set -eu
 python3 -m venv --system-site-packages venv
-venv/bin/pip install --quiet --no-index --find-links wheelhouse linli
+venv/bin/pip install --quiet --no-index --find-links wheelhouse "linli[pi]"
 venv/bin/linli --help >/dev/null
 rm -rf wheelhouse
 SH
