@@ -5,8 +5,9 @@ them). An invalid file does not stop the box: :func:`load_config` returns the de
 plus the list of problems, and the runtime starts in *safe mode* (web up, gate in its
 safe state, vision and sync off) so a volunteer can see and fix the file.
 
-Sections are dataclasses; a feature adds its own section class here and one field on
-:class:`Config`.
+Sections are dataclasses; a feature keeps its own section class in
+``appliance/<feature>/config.py`` (fields made with :func:`appliance.configfield.setting`)
+and adds one field on :class:`Config`.
 """
 
 from __future__ import annotations
@@ -18,14 +19,10 @@ import typing
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from appliance.configfield import setting
 from appliance.i18n import N_, gettext
 
 
-def setting(default, help: str, *, choices=None, min=None, max=None):
-    meta = {"help": help, "choices": choices, "min": min, "max": max}
-    if isinstance(default, (list, dict)):
-        return field(default_factory=lambda: type(default)(default), metadata=meta)
-    return field(default=default, metadata=meta)
 
 
 @dataclass
@@ -68,27 +65,6 @@ class TasksConfig:
 @dataclass
 class HardwareConfig:
     backend: str = setting("auto", "auto: real GPIO on a Raspberry Pi, simulated elsewhere.", choices=("auto", "pi", "mock"))
-
-
-@dataclass
-class FaceConfig:
-    enabled: bool = setting(True, "Offer face entry and face enrollment at the kiosk (PIN, QR and card always stay available).")
-    accept: float = setting(0.95, "Cosine similarity at or above which a face is the enrolled resident.", min=0.0, max=1.0)
-    reject: float = setting(0.94, "Below this a face is someone else; between reject and accept the answer is unknown.", min=0.0, max=1.0)
-    margin: float = setting(0.02, "Best match must beat the next resident by this much, else nobody is accepted.", min=0.0, max=0.5)
-    vote_k: int = setting(3, "Frames that must agree on the same resident ...", min=1, max=20)
-    vote_n: int = setting(5, "... out of this many good frames.", min=1, max=30)
-    liveness: bool = setting(True, "Ask for a head turn or nod before a face-only entry opens the gate.")
-    mirrored_camera: bool = setting(False, "The kiosk camera image is mirrored (affects left/right prompts).")
-    threads: int = setting(1, "CPU threads for the face models.", min=1, max=4)
-    enroll_frames: int = setting(3, "Good frames needed to enroll a face.", min=3, max=5)
-    notice_version: str = setting("2026-12", "Version of the face consent notice shown to residents; consent records keep it.")
-    kiosk_camera: str = setting("", "Camera in front of the kiosk for face entry and enrollment: v4l2:0, picamera:0, "
-                                "rtsp://..., or file:/folder for a replay; empty = none (face entry is not offered).")
-    adapt: bool = setting(True, "Keep a confident, live entry frame as an extra template of that resident.")
-    adapt_accept: float = setting(0.965, "Similarity an entry frame needs before it may be kept as an extra template.", min=0.0, max=1.0)
-    adapt_margin: float = setting(0.04, "How far the kept frame must beat every other resident.", min=0.0, max=0.5)
-    adapt_max: int = setting(3, "Extra templates kept per resident; the oldest is replaced.", min=1, max=10)
 
 
 @dataclass
@@ -233,34 +209,15 @@ class SyncConfig:
     usb_poll_s: float = setting(5.0, "Seconds between checks for a USB stick.", min=0.5, max=3600)
 
 
-@dataclass
-class HubConfig:
-    enabled: bool = setting(False, "This machine is a district hub: serve the district pages from its database.")
-    id: str = setting("hub", "Name of this district hub, written into what it signs.")
-    db_url: str = setting("", "Hub database: empty means hub.db (SQLite) in the data dir; "
-                              "postgresql://user:pass@host:port/db for district or city scale.")
-    mqtt_host: str = setting("127.0.0.1", "MQTT broker the hub workers subscribe to.")
-    mqtt_port: int = setting(1883, "MQTT broker port.", min=1, max=65535)
-    mqtt_tls: bool = setting(False, "Connect to the broker with TLS.")
-    mqtt_ca_file: str = setting("", "CA certificate file for TLS; empty uses the system's CAs.")
-    mqtt_username: str = setting("", "MQTT user name.")
-    mqtt_password: str = setting("", "MQTT password.")
-    share_group: str = setting("linli-hub", "Shared-subscription group; workers in one group split the boxes' load.")
-    worker_id: str = setting("", "This worker's MQTT client id suffix; empty means the host name and process id.")
-    session_expiry_s: int = setting(60, "Seconds the broker keeps a disconnected worker's session (and its share of "
-                                        "the boxes' messages); brokers keep routing to it meanwhile.", min=0,
-                                    max=86400)
-    retention: str = setting("", "Days raw entries are kept on the hub, per kind: access.event=400, *=3650 (* is "
-                             "every other kind; 0 or empty keeps them for ever). Day counts are always kept.")
-
-
-# Feature sections kept in their own folders (imported here, after ``setting`` exists).
+# Feature sections kept in their own folders.
 from appliance.parking.config import ParkingConfig  # noqa: E402
 from appliance.votes.config import VotesConfig  # noqa: E402
 from appliance.system.config import SystemConfig  # noqa: E402
 from appliance.devices.config import DevicesConfig  # noqa: E402
 from appliance.care.config import CareConfig  # noqa: E402
 from appliance.participation.config import ParticipationConfig  # noqa: E402
+from appliance.face.config import FaceConfig  # noqa: E402
+from appliance.hub.config import HubConfig  # noqa: E402
 
 
 @dataclass

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-# appliance.config imports this module after it has defined ``setting``.
-from appliance.config import setting
+from appliance.configfield import setting
 
 
 @dataclass

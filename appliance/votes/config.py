@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-# appliance.config imports this module after it has defined ``setting``.
-from appliance.config import setting as _setting
+from appliance.configfield import setting as _setting
 
 
 @dataclass

@@ -9,7 +9,8 @@ from hardware.modem.errors import (
     ModemTimeout,
     PduError,
 )
-from hardware.modem.modem import CallResult, Modem
+from hardware.modem.modem import Modem
+from hardware.modem.voice import CallResult
 from hardware.modem.pdu import StatusReport, decode_submit, encode_submit, normalize_number
 from hardware.modem.simulated import SentSms, SimCall, SimulatedModem
 
