@@ -99,7 +99,10 @@ def test_kiosk_fits_800x480_and_keys_stay_put_in_every_state(kiosk_page, live_se
     # notice's 5 s poll is sure to see it; on a real gate the pause is a few seconds)
     monkeypatch.setattr(services.access.pin_throttle, "pause", lambda streak: 60.0 if streak >= 5 else 0.0)
     for _ in range(5):
-        tap_pin(page, wrong)
+        # one attempt at a time: digits typed while the last answer is on its way would be
+        # cleared with the pad when it lands, and that attempt would never be sent
+        with page.expect_response("**/kiosk/pin"):
+            tap_pin(page, wrong)
         page.wait_for_selector("#result.refused")
     page.wait_for_selector(".kiosk-notice >> text=暂停", timeout=8000)
     check(page, "every notice at once", keys)
