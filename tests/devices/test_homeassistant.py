@@ -73,6 +73,8 @@ def test_ha_finds_lamps_and_sensors_with_availability(live_box, ha):
     rt, _ = live_box
     box = rt.services.box_id
     assert wait_for(lambda: len(ha.configs()) >= 2 + 5)  # 2 lights; leak, tilt, fill, climate + batteries
+    assert wait_for(lambda: any("/binary_sensor/" in t and c["device"]["name"] == "leak-b3"
+                                for t, c in ha.configs().items()))  # discovery arrives in any order
     configs = ha.configs()
     lights = {t: c for t, c in configs.items() if t.startswith(f"homeassistant/light/{box}/")}
     assert len(lights) == 2

@@ -120,6 +120,7 @@ def test_whole_pin_pad_fits_a_small_gate_screen(chromium, live_server, users):
         page.fill("input[name=username]", "kiosk")
         page.fill("input[name=password]", "correct-horse-1")
         page.click("button[type=submit]")
+        page.wait_for_selector(".pinpad .key")  # the kiosk page, not the login page on its way out
         keys = page.locator(".pinpad .key")
         assert keys.count() >= 12
         for i in range(keys.count()):
