@@ -213,10 +213,13 @@ class MqttChannel:
 
     def _take_chunk(self, name: str, payload: bytes) -> None:
         self.client.unsubscribe(name)
+        # Store the chunk before freeing the drainer to ask for the next one: otherwise it can
+        # see this chunk still missing and subscribe to it again (the broker resends it).
+        whole = self.sync.take_update_chunk(name, payload)
         with self._lock:
             if self._fetching == name:
                 self._fetching = None
-        staged = self.updates.assemble() if self.sync.take_update_chunk(name, payload) else None
+        staged = self.updates.assemble() if whole else None
         if staged is not None:
             self._event("update-staged", staged.name)
             self._last_status = 0.0  # tell the hub soon: it clears the chunks from the broker
