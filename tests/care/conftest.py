@@ -5,6 +5,7 @@ import pytest
 from appliance.care.service import CareService, CareSettings
 from appliance.db.models import AccessEvent
 from appliance.firelane.setup import FireLaneFeature
+from tests.ringing import ring_without_waiting
 
 
 class FakeClock:
@@ -27,7 +28,7 @@ def clock():
 def sim(runtime):
     """The simulated 4G dongle on a pty: it keeps every call (and what was spoken) and SMS."""
     modem = runtime.feature(FireLaneFeature).simulated_modem
-    runtime.feature(FireLaneFeature).lane.notifier.answer_timeout_s = 3.0
+    ring_without_waiting(runtime.feature(FireLaneFeature).lane.notifier)
     return modem
 
 

@@ -15,6 +15,7 @@ from appliance.firelane.setup import FireLaneFeature
 from hardware.meter import SimulatedModbusBus
 from tests.devices.conftest import build, write_box
 from tests.devices.test_sensors import wait_for, z2m  # noqa: F401  (fixture)
+from tests.ringing import ring_without_waiting
 
 ELDER_DEVICES = """
 [[devices.sensors]]
@@ -126,7 +127,7 @@ def test_an_unchanged_meter_is_kept_hourly_and_almost_no_water_in_12_hours_raise
         elder_box, z2m, bus, clock):  # noqa: F811
     rt, feature, care, elder = elder_box
     modem = rt.feature(FireLaneFeature).simulated_modem
-    rt.feature(FireLaneFeature).lane.notifier.answer_timeout_s = 3.0
+    ring_without_waiting(rt.feature(FireLaneFeature).lane.notifier)
     litres(bus, 50000)
     feature.meters.poll_once(force=True)
     z2m.door("door-301", closed=True)

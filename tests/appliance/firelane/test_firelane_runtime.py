@@ -11,6 +11,7 @@ from appliance.config import load_config
 from appliance.db.models import FireIncident, FireNotice, OutboxEntry
 from appliance.firelane import demo
 from appliance.runtime import build_runtime
+from tests.ringing import ring_without_waiting
 
 pytestmark = pytest.mark.slow  # replays a camera through the real models for seconds
 
@@ -135,7 +136,7 @@ def test_safe_mode_starts_no_camera(tmp_path):
 def test_owner_is_phoned_through_the_modem_and_texted_when_nobody_answers(runtime, answer):
     register_owner(runtime.services)
     fl = runtime.services.firelane
-    fl.notifier.answer_timeout_s = 3.0
+    ring_without_waiting(fl.notifier)
     sim = runtime.feature(FireLaneFeature).simulated_modem
     sim.call_answer = answer
     inc = park_in_the_lane(fl)
