@@ -77,7 +77,8 @@ rootfs() {
   export IN_TARGET="$HERE/in-target.sh"
   note "root file system (mmdebstrap, $SUITE arm64) -> $OUT/rootfs.tar"
   local packages
-  packages=$(grep -v '^#' "$HERE/config/packages.txt" | grep -v '^$' | paste -sd, -)
+  # IMAGE_PACKAGES (comma-separated) replaces the list for a quick trial of the build steps.
+  packages=${IMAGE_PACKAGES:-$(grep -v '^#' "$HERE/config/packages.txt" | grep -v '^$' | paste -sd, -)}
   rm -f "$OUT/rootfs.tar"
   # --variant=extract: mmdebstrap resolves, downloads and unpacks, and runs only extract hooks,
   # so every step is an --extract-hook; the first (second-stage.sh) configures
@@ -118,7 +119,9 @@ image() {
 case "$STEP" in
   preflight) preflight ;;
   wheelhouse) wheelhouse ;;
+  rootfs) preflight; rootfs ;;
+  image) image ;;
   all) preflight; wheelhouse; rootfs; image ;;
-  *) die "unknown step $STEP (preflight, wheelhouse, all)" ;;
+  *) die "unknown step $STEP (preflight, wheelhouse, rootfs, image, all)" ;;
 esac
 echo "make image: $STEP done in $(( $(date +%s) - started )) s"

@@ -21,7 +21,9 @@ chmod 755 "$root/usr/sbin/policy-rc.d"
 
 essential=() rest=()
 for deb in "$root"/var/cache/apt/archives/*.deb; do
-  if [ "$(dpkg-deb -f "$deb" Essential)" = yes ]; then
+  # mawk is not Essential but gives /usr/bin/awk (an alternative its postinst makes), which
+  # maintainer scripts use freely (locales.config does): it goes in with the first set.
+  if [ "$(dpkg-deb -f "$deb" Essential)" = yes ] || [ "$(dpkg-deb -f "$deb" Package)" = mawk ]; then
     essential+=("/var/cache/apt/archives/$(basename "$deb")")
   else
     rest+=("/var/cache/apt/archives/$(basename "$deb")")
@@ -33,9 +35,24 @@ in_target dpkg --install --force-depends "${essential[@]}"
 # issues #182, #366); it is called by many postinsts. It is diverted to a no-op here and run
 # once at the end from the host with --root (same systemd 252 as bookworm), or at every boot
 # by systemd-tmpfiles-setup.service anyway.
-in_target dpkg-divert --local --rename --add /usr/bin/systemd-tmpfiles
-printf '#!/bin/sh\nexit 0\n' >"$root/usr/bin/systemd-tmpfiles"
-chmod 755 "$root/usr/bin/systemd-tmpfiles"
+# systemd-sysusers trips the same proot assertion (compare_paths2) when it writes /etc/passwd,
+# which aborts the whole dpkg run. The users and groups of every sysusers.d file already
+# unpacked are made here from the host (same systemd 252, --root), before any postinst needs
+# them, and once more at the end; inside the build the command is a no-op.
+for tool in systemd-tmpfiles systemd-sysusers; do
+  in_target dpkg-divert --local --rename --add "/usr/bin/$tool"
+  printf '#!/bin/sh\nexit 0\n' >"$root/usr/bin/$tool"
+  chmod 755 "$root/usr/bin/$tool"
+done
+host_sysusers() {
+  if command -v systemd-sysusers >/dev/null; then
+    systemd-sysusers --root="$root" 2>&1 | tail -5
+  else
+    echo "second stage: this machine has no systemd-sysusers to create the image's system users" >&2
+    return 1
+  fi
+}
+host_sysusers
 echo "== second stage: ${#rest[@]} more packages"
 in_target dpkg --install --force-depends --force-confold "${rest[@]}" || true
 for pass in 1 2 3 4 5; do
@@ -48,8 +65,10 @@ if [ -n "$broken" ]; then
   echo "$broken" >&2
   exit 1
 fi
-rm -f "$root/usr/sbin/policy-rc.d" "$root/usr/bin/systemd-tmpfiles"
+host_sysusers
+rm -f "$root/usr/sbin/policy-rc.d" "$root/usr/bin/systemd-tmpfiles" "$root/usr/bin/systemd-sysusers"
 in_target dpkg-divert --local --rename --remove /usr/bin/systemd-tmpfiles
+in_target dpkg-divert --local --rename --remove /usr/bin/systemd-sysusers
 if command -v systemd-tmpfiles >/dev/null; then
   systemd-tmpfiles --create --root="$root" 2>&1 | tail -5 || true
 fi
