@@ -17,7 +17,7 @@ LABELS = {
     "face entry": N_("Face entry at the kiosk"), "modem": N_("SMS modem"), "cameras": N_("Cameras"), "camera": N_("Cameras"),
     "sync": N_("Sync with the district"), "hub": N_("District hub"), "car gate": N_("Car gate"),
     "backup": N_("Backups"), "update": N_("Software updates"), "clock": N_("Clock"), "storage": N_("Storage card"),
-    "temperature": N_("Temperature"), "plates": N_("Plate reading"),
+    "temperature": N_("Temperature"), "memory": N_("Memory"), "plates": N_("Plate reading"),
     "votes": N_("Votes"), "parking": N_("Parking"),
     "care": N_("Elder care"), "lamps": N_("Street lamps"), "sensors": N_("Sensors"),
 }

@@ -15,7 +15,7 @@ from appliance.features import Context, Feature
 from appliance.i18n import gettext as _
 from appliance.system.acceptance import AcceptanceTable
 from appliance.system.backups import BackupService
-from appliance.system.board import BoardPaths, storage_ok, temperature_ok
+from appliance.system.board import BoardPaths, memory_ok, storage_ok, temperature_ok
 from appliance.system.clock import clock_ok
 from appliance.system.wizard import FirstBootWizard
 from appliance.system.slots import AppSlots
@@ -150,6 +150,7 @@ def setup(ctx: Context) -> SystemFeature:
     paths = BoardPaths()
     feature.check("storage", lambda: storage_ok(config.home, paths))
     feature.check("temperature", lambda: temperature_ok(paths))
+    feature.check("memory", lambda: memory_ok(paths))
     return feature
 
 
