@@ -1,0 +1,124 @@
+"""A simulated ONVIF camera for tests and the demo: a UDP responder that answers a
+WS-Discovery Probe for NetworkVideoTransmitter with a genuine ProbeMatches envelope, one
+datagram per camera it plays, as cameras on a LAN would. It keeps a history of the probes it
+received (message id, types, sender) so tests assert what went over the wire.
+
+It binds an ordinary UDP socket (loopback by default): the finder's target is configurable,
+because multicast is often unavailable in containers and CI.
+"""
+
+from __future__ import annotations
+
+import logging
+import socket
+import threading
+import xml.etree.ElementTree as ET
+from dataclasses import dataclass
+from xml.sax.saxutils import escape
+
+from appliance.system.onvif import MATCHES_ACTION, NS, PROBE_ACTION
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass
+class SimCamera:
+    uuid: str
+    host: str
+    name: str = ""
+    hardware: str = ""
+    types: str = "dn:NetworkVideoTransmitter"
+
+    def match(self) -> str:
+        scopes = ["onvif://www.onvif.org/type/video_encoder", "onvif://www.onvif.org/Profile/Streaming",
+                  "onvif://www.onvif.org/location/country/china"]
+        if self.name:
+            scopes.append("onvif://www.onvif.org/name/" + self.name.replace(" ", "_"))
+        if self.hardware:
+            scopes.append("onvif://www.onvif.org/hardware/" + self.hardware.replace(" ", "_"))
+        return (f"<wsd:ProbeMatch><wsa:EndpointReference><wsa:Address>urn:uuid:{escape(self.uuid)}</wsa:Address>"
+                f"</wsa:EndpointReference><wsd:Types>{escape(self.types)}</wsd:Types>"
+                f"<wsd:Scopes>{escape(' '.join(scopes))}</wsd:Scopes>"
+                f"<wsd:XAddrs>http://{escape(self.host)}/onvif/device_service</wsd:XAddrs>"
+                f"<wsd:MetadataVersion>1</wsd:MetadataVersion></wsd:ProbeMatch>")
+
+
+def probe_matches(camera: SimCamera, relates_to: str, message_id: str) -> bytes:
+    return (f'<?xml version="1.0" encoding="UTF-8"?>'
+            f'<SOAP-ENV:Envelope xmlns:SOAP-ENV="{NS["soap"]}" xmlns:wsa="{NS["wsa"]}" xmlns:wsd="{NS["wsd"]}" '
+            f'xmlns:dn="{NS["dn"]}" xmlns:tds="http://www.onvif.org/ver10/device/wsdl">'
+            f"<SOAP-ENV:Header><wsa:MessageID>{escape(message_id)}</wsa:MessageID>"
+            f"<wsa:RelatesTo>{escape(relates_to)}</wsa:RelatesTo>"
+            f"<wsa:To>http://schemas.xmlsoap.org/ws/2004/08/addressing/role/anonymous</wsa:To>"
+            f"<wsa:Action>{MATCHES_ACTION}</wsa:Action></SOAP-ENV:Header>"
+            f"<SOAP-ENV:Body><wsd:ProbeMatches>{camera.match()}</wsd:ProbeMatches></SOAP-ENV:Body>"
+            f"</SOAP-ENV:Envelope>").encode("utf-8")
+
+
+class SimulatedOnvifNetwork:
+    """Cameras answering on one UDP address. ``extra_replies`` are raw datagrams sent before the
+    real answers (a broken neighbour); ``history`` lists every probe received."""
+
+    def __init__(self, cameras: list[SimCamera] | None = None, host: str = "127.0.0.1", port: int = 0):
+        self.cameras = list(cameras or [])
+        self.extra_replies: list[bytes] = []
+        self.history: list[dict] = []
+        self._sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        self._sock.bind((host, port))
+        self._sock.settimeout(0.2)
+        self.address = self._sock.getsockname()
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._serve, name="sim-onvif", daemon=True)
+        self._count = 0
+
+    @property
+    def target(self) -> str:
+        return f"{self.address[0]}:{self.address[1]}"
+
+    def __enter__(self) -> SimulatedOnvifNetwork:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self._stop.set()
+        if self._thread.is_alive():
+            self._thread.join(timeout=2)
+        self._sock.close()
+
+    def _serve(self) -> None:
+        while not self._stop.is_set():
+            try:
+                data, sender = self._sock.recvfrom(65535)
+            except TimeoutError:
+                continue
+            except OSError:
+                return
+            try:
+                self._answer(data, sender)
+            except Exception:  # the simulator's loop: one bad packet must not stop it
+                logger.exception("simulated ONVIF camera could not answer")
+
+    def _answer(self, data: bytes, sender) -> None:
+        try:
+            root = ET.fromstring(data)
+        except ET.ParseError:
+            self.history.append({"valid": False, "sender": sender})
+            return
+        action = (root.findtext("soap:Header/wsa:Action", "", NS) or "").strip()
+        message_id = (root.findtext("soap:Header/wsa:MessageID", "", NS) or "").strip()
+        types = (root.findtext("soap:Body/wsd:Probe/wsd:Types", "", NS) or "").split()
+        self.history.append({"valid": action == PROBE_ACTION, "message_id": message_id, "types": types,
+                             "sender": sender})
+        if action != PROBE_ACTION or not message_id:
+            return
+        for raw in self.extra_replies:
+            self._sock.sendto(raw.replace(b"{relates_to}", message_id.encode()), sender)
+        for camera in self.cameras:
+            if types and not any(t.split(":")[-1] == camera.types.split(":")[-1] for t in types):
+                continue
+            self._count += 1
+            self._sock.sendto(probe_matches(camera, message_id, f"urn:uuid:00000000-0000-4000-8000-{self._count:012d}"),
+                              sender)
