@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import socket
+import struct
 import threading
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass
@@ -59,14 +60,21 @@ class SimulatedOnvifNetwork:
     """Cameras answering on one UDP address. ``extra_replies`` are raw datagrams sent before the
     real answers (a broken neighbour); ``history`` lists every probe received."""
 
-    def __init__(self, cameras: list[SimCamera] | None = None, host: str = "127.0.0.1", port: int = 0):
+    def __init__(self, cameras: list[SimCamera] | None = None, host: str = "127.0.0.1", port: int = 0,
+                 group: str | None = None):
+        """``group``: also join this multicast group (as a camera joins 239.255.255.250) and
+        listen on every interface; ``target`` then names the group."""
         self.cameras = list(cameras or [])
         self.extra_replies: list[bytes] = []
         self.history: list[dict] = []
         self._sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-        self._sock.bind((host, port))
+        self._sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self._sock.bind(("" if group else host, port))
+        if group:
+            membership = struct.pack("4s4s", socket.inet_aton(group), socket.inet_aton("0.0.0.0"))
+            self._sock.setsockopt(socket.IPPROTO_IP, socket.IP_ADD_MEMBERSHIP, membership)
         self._sock.settimeout(0.2)
-        self.address = self._sock.getsockname()
+        self.address = (group, self._sock.getsockname()[1]) if group else self._sock.getsockname()
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._serve, name="sim-onvif", daemon=True)
         self._count = 0

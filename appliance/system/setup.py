@@ -298,8 +298,7 @@ def _camera_finder(config):
 
     try:
         target = parse_target(config.system.onvif_discovery)
-    except ValueError:
-        logger.warning("system.onvif_discovery is not address:port; searching the multicast group")
+    except ValueError:  # check-config names it; safe mode still searches the group
         target = MULTICAST
     return CameraFinder(target, timeout_s=config.system.onvif_timeout_s)
 

@@ -10,7 +10,7 @@ import pytest
 
 from appliance.errors import LinliError
 from appliance.system.onvif import CameraFinder, parse_matches, parse_target, probe_message
-from appliance.system.onvif_sim import SimCamera, probe_matches
+from appliance.system.onvif_sim import SimCamera, SimulatedOnvifNetwork, probe_matches
 from tests.system.conftest import EAST, PARK
 
 
@@ -81,3 +81,23 @@ def test_parser_only_takes_matches_to_our_probe():
     assert parse_matches(message, "urn:uuid:0b1c2d3e-0000-4000-8000-000000000001") == []  # a Probe is no reply
     with pytest.raises(ValueError):
         probe_message("urn:uuid:<x>")
+
+
+def test_finds_the_camera_through_the_multicast_group():
+    # The box's default path: the probe goes to 239.255.255.250 and the camera, joined to the
+    # group, answers by unicast. A port of our own keeps parallel runs apart.
+    try:
+        net = SimulatedOnvifNetwork([PARK], group="239.255.255.250")
+    except OSError as exc:  # a machine with no multicast route at all: the loopback tests above still run
+        pytest.skip(f"no multicast on this machine: {exc}")
+    with net:
+        found = CameraFinder(("239.255.255.250", net.address[1]), timeout_s=1.0).find()
+    assert [c.host for c in found] == ["192.168.1.108"] and net.history[0]["valid"]
+
+
+def test_a_bad_discovery_address_in_config_is_named(tmp_path):
+    from appliance.config import build_config
+
+    problems = build_config({"system": {"onvif_discovery": "239.255.255.250"}}, tmp_path).problems
+    assert any(p.startswith("system.onvif_discovery") for p in problems)
+    assert not build_config({"system": {"onvif_discovery": "192.168.2.64:3702"}}, tmp_path).problems

@@ -107,6 +107,9 @@ def test_camera_search_lists_found_cameras_and_fills_the_address(client, service
                                                      "csrf_token": token})
     assert filled.status_code == 200
     assert 'value="rtsp://admin:a%3Ab%401@192.168.1.64:554/Streaming/Channels/101"' in filled.get_data(as_text=True)
+    unknown = client.post("/setup/camera/fill", data={"host": "192.168.1.70", "maker": "acme", "csrf_token": token})
+    html = unknown.get_data(as_text=True)
+    assert 'value="rtsp://192.168.1.70:554/"' in html and "每个品牌不一样" in html  # no made-up path
     bad = client.post("/setup/camera/fill", data={"host": "x/../y", "source": "rtsp://kept", "csrf_token": token})
     assert bad.status_code == 400 and 'data-field="source"' in bad.get_data(as_text=True)
     assert 'value="rtsp://kept"' in bad.get_data(as_text=True)

@@ -11,6 +11,7 @@ from flask_babel import gettext as _
 from appliance.errors import LinliError, ValidationError
 from web.auth import READERS, STAFF, actor, load_user, roles, services
 from appliance.system.location import CITIES
+from appliance.system.onvif import STREAM_PATHS
 from web.params import choice_arg, text_arg
 
 bp = Blueprint("system", __name__)
@@ -178,7 +179,8 @@ def setup_camera_fill():
     except ValidationError as exc:
         return render_template("system/_setup_source.html", value=request.form.get("source", "")[:300],
                                errors={"source": exc.message()}), 400
-    return render_template("system/_setup_source.html", value=source, errors={}, filled=True)
+    known = form["maker"] in STREAM_PATHS
+    return render_template("system/_setup_source.html", value=source, errors={}, filled="maker" if known else "host")
 
 
 @bp.post("/setup/<step>/skip")
