@@ -1,7 +1,8 @@
 """A simulated ONVIF camera for tests and the demo: a UDP responder that answers a
 WS-Discovery Probe for NetworkVideoTransmitter with a genuine ProbeMatches envelope, one
-datagram per camera it plays, as cameras on a LAN would. It keeps a history of the probes it
-received (message id, types, sender) so tests assert what went over the wire.
+datagram per camera it plays, as cameras on a LAN would; and a camera's device and media
+service over HTTP (GetCapabilities, GetProfiles, GetStreamUri) that checks the WS-Security
+password digest. Both keep a history so tests assert what went over the wire.
 
 It binds an ordinary UDP socket (loopback by default): the finder's target is configurable,
 because multicast is often unavailable in containers and CI.
@@ -10,14 +11,19 @@ because multicast is often unavailable in containers and CI.
 from __future__ import annotations
 
 import logging
+import base64
+import hmac
 import socket
 import struct
 import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 from xml.sax.saxutils import escape
 
 from appliance.system.onvif import MATCHES_ACTION, NS, PROBE_ACTION
+from appliance.system.onvif_media import NS as MEDIA_NS
+from appliance.system.onvif_media import password_digest
 
 logger = logging.getLogger(__name__)
 
@@ -29,6 +35,7 @@ class SimCamera:
     name: str = ""
     hardware: str = ""
     types: str = "dn:NetworkVideoTransmitter"
+    xaddr: str = ""  # default http://<host>/onvif/device_service; a SimulatedOnvifService's url to answer
 
     def match(self) -> str:
         scopes = ["onvif://www.onvif.org/type/video_encoder", "onvif://www.onvif.org/Profile/Streaming",
@@ -40,7 +47,7 @@ class SimCamera:
         return (f"<wsd:ProbeMatch><wsa:EndpointReference><wsa:Address>urn:uuid:{escape(self.uuid)}</wsa:Address>"
                 f"</wsa:EndpointReference><wsd:Types>{escape(self.types)}</wsd:Types>"
                 f"<wsd:Scopes>{escape(' '.join(scopes))}</wsd:Scopes>"
-                f"<wsd:XAddrs>http://{escape(self.host)}/onvif/device_service</wsd:XAddrs>"
+                f"<wsd:XAddrs>{escape(self.xaddr or f'http://{self.host}/onvif/device_service')}</wsd:XAddrs>"
                 f"<wsd:MetadataVersion>1</wsd:MetadataVersion></wsd:ProbeMatch>")
 
 
@@ -130,3 +137,97 @@ class SimulatedOnvifNetwork:
             self._count += 1
             self._sock.sendto(probe_matches(camera, message_id, f"urn:uuid:00000000-0000-4000-8000-{self._count:012d}"),
                               sender)
+
+
+def _soap(body: str) -> bytes:
+    return (f'<?xml version="1.0" encoding="UTF-8"?><env:Envelope xmlns:env="{MEDIA_NS["soap"]}" '
+            f'xmlns:tds="{MEDIA_NS["tds"]}" xmlns:trt="{MEDIA_NS["trt"]}" xmlns:tt="{MEDIA_NS["tt"]}" '
+            f'xmlns:ter="http://www.onvif.org/ver10/error"><env:Body>{body}</env:Body></env:Envelope>').encode()
+
+
+def _fault(subcode: str) -> bytes:
+    return _soap(f"<env:Fault><env:Code><env:Value>env:Sender</env:Value><env:Subcode><env:Value>{subcode}"
+                 "</env:Value></env:Subcode></env:Code><env:Reason><env:Text xml:lang=\"en\">refused</env:Text>"
+                 "</env:Reason></env:Fault>")
+
+
+class SimulatedOnvifService:
+    """One camera's ONVIF device and media service on loopback HTTP, with a login. ``history``
+    lists (action, user name, authorised) for every request."""
+
+    def __init__(self, user: str = "admin", password: str = "Hik12345",
+                 stream_path: str = "/Streaming/Channels/101?transportmode=unicast&profile=Profile_1"):
+        self.user, self.password, self.stream_path = user, password, stream_path
+        self.history: list[tuple[str, str, bool]] = []
+        service = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self):  # noqa: N802 (http.server's name)
+                length = min(int(self.headers.get("Content-Length") or 0), 65536)
+                status, body = service.answer(self.rfile.read(length), self.path)
+                self.send_response(status)
+                self.send_header("Content-Type", "application/soap+xml; charset=utf-8")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, *args):
+                pass
+
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.port = self._server.server_address[1]
+        self._thread = threading.Thread(target=self._server.serve_forever, name="sim-onvif-http", daemon=True)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/onvif/device_service"
+
+    def __enter__(self) -> SimulatedOnvifService:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+
+    def _authorised(self, root) -> tuple[str, bool]:
+        token = root.find("soap:Header/wsse:Security/wsse:UsernameToken", MEDIA_NS)
+        if token is None:
+            return "", False
+        user = token.findtext("wsse:Username", "", MEDIA_NS)
+        given = token.findtext("wsse:Password", "", MEDIA_NS)
+        try:
+            nonce = base64.b64decode(token.findtext("wsse:Nonce", "", MEDIA_NS), validate=True)
+        except ValueError:
+            return user, False
+        created = token.findtext("wsu:Created", "", MEDIA_NS)
+        expected = password_digest(nonce, created, self.password)
+        return user, user == self.user and hmac.compare_digest(given, expected)
+
+    def answer(self, data: bytes, path: str) -> tuple[int, bytes]:
+        try:
+            root = ET.fromstring(data)
+        except ET.ParseError:
+            return 400, _fault("ter:WellFormed")
+        body = root.find("soap:Body", MEDIA_NS)
+        action = body[0].tag.rpartition("}")[2] if body is not None and len(body) else ""
+        user, ok = self._authorised(root)
+        self.history.append((action, user, ok))
+        if not ok:
+            return 400, _fault("ter:NotAuthorized")
+        if action == "GetCapabilities":
+            media = f"http://127.0.0.1:{self.port}/onvif/Media"
+            return 200, _soap(f"<tds:GetCapabilitiesResponse><tds:Capabilities><tt:Media><tt:XAddr>{media}"
+                              "</tt:XAddr></tt:Media></tds:Capabilities></tds:GetCapabilitiesResponse>")
+        if action == "GetProfiles" and path == "/onvif/Media":
+            return 200, _soap('<trt:GetProfilesResponse><trt:Profiles token="Profile_1" fixed="true"><tt:Name>'
+                              'mainStream</tt:Name></trt:Profiles><trt:Profiles token="Profile_2" fixed="true">'
+                              "<tt:Name>subStream</tt:Name></trt:Profiles></trt:GetProfilesResponse>")
+        if action == "GetStreamUri" and path == "/onvif/Media":
+            token = root.findtext(".//trt:ProfileToken", "", MEDIA_NS)
+            channel = "101" if token == "Profile_1" else "102"
+            uri = escape(f"rtsp://127.0.0.1:554{self.stream_path.replace('101', channel)}")
+            return 200, _soap(f"<trt:GetStreamUriResponse><trt:MediaUri><tt:Uri>{uri}</tt:Uri>"
+                              "<tt:InvalidAfterConnect>false</tt:InvalidAfterConnect></trt:MediaUri>"
+                              "</trt:GetStreamUriResponse>")
+        return 400, _fault("ter:ActionNotSupported")

@@ -12,6 +12,7 @@ import datetime
 import hmac
 import logging
 import secrets
+import urllib.parse
 import zoneinfo
 from pathlib import Path
 
@@ -241,13 +242,30 @@ class FirstBootWizard:
         return self.camera_finder.find()
 
     @staticmethod
-    def camera_address(form: dict) -> str:
-        """The RTSP address of a found camera with the login the installer typed."""
+    def camera_address(form: dict, timeout_s: float = 5.0) -> tuple[str, str]:
+        """The RTSP address of a found camera with the login the installer typed, and where it
+        came from: "camera" (its media service said so), "maker" (the maker's usual path) or
+        "host" (only the address is known)."""
         from appliance.system.onvif import STREAM_PATHS, stream_address
+        from appliance.system.onvif_media import CameraNoAnswer, CameraRefused, stream_uri
 
+        host, user, password = form.get("host") or "", form.get("camera_user") or "", form.get("camera_password") or ""
         maker = form.get("maker") if form.get("maker") in STREAM_PATHS else ""
-        return stream_address(form.get("host") or "", maker, form.get("camera_user") or "",
-                              form.get("camera_password") or "")
+        usual = stream_address(host, maker, user, password)  # checks the host and the login's length
+        xaddr = (form.get("xaddr") or "").strip()
+        try:
+            same_camera = bool(xaddr) and urllib.parse.urlsplit(xaddr).hostname == host.strip()
+        except ValueError:
+            same_camera = False
+        if same_camera:  # only the service of the camera the installer picked, never another address
+            try:
+                return stream_uri(xaddr, user, password, timeout_s=timeout_s), "camera"
+            except CameraRefused:
+                raise ValidationError(N_("The camera refused this user name and password."),
+                                      field="camera_password") from None
+            except CameraNoAnswer:
+                logger.info("camera %s did not give its stream address; using the usual one", host)
+        return usual, "maker" if maker else "host"
 
     def _save_pairing(self, form: dict) -> dict:
         from appliance.sync.keys import fingerprint

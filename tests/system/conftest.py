@@ -26,3 +26,12 @@ def wizard_finds(services, onvif_cameras):
 
     services.system.wizard.camera_finder = CameraFinder(parse_target(onvif_cameras.target), timeout_s=1.5)
     return onvif_cameras
+
+
+@pytest.fixture
+def onvif_service():
+    """A camera's ONVIF device and media service on loopback HTTP (login admin / Hik12345)."""
+    from appliance.system.onvif_sim import SimulatedOnvifService
+
+    with SimulatedOnvifService() as service:
+        yield service

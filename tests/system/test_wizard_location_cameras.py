@@ -115,6 +115,29 @@ def test_camera_search_lists_found_cameras_and_fills_the_address(client, service
     assert 'value="rtsp://kept"' in bad.get_data(as_text=True)
 
 
+def test_the_camera_itself_gives_its_address_once_the_login_is_right(client, services, wizard_finds,
+                                                                       onvif_service):
+    token = code_session(client, services)
+    wizard_finds.cameras[:] = [SimCamera("c0ffee00-0000-4000-8000-000000000001", "127.0.0.1", "HIKVISION DS-2CD2T47",
+                                         xaddr=onvif_service.url)]
+    html = client.post("/setup/camera/find", data={"csrf_token": token}).get_data(as_text=True)
+    assert onvif_service.url in html
+    form = {"host": "127.0.0.1", "maker": "hikvision", "xaddr": onvif_service.url, "camera_user": "admin",
+            "csrf_token": token}
+    refused = client.post("/setup/camera/fill", data={**form, "camera_password": "12345", "source": ""})
+    assert refused.status_code == 400 and "不接受这个用户名和密码" in refused.get_data(as_text=True)
+    filled = client.post("/setup/camera/fill", data={**form, "camera_password": "Hik12345"})
+    html = filled.get_data(as_text=True)
+    assert filled.status_code == 200 and 'data-from="camera"' in html
+    assert ('value="rtsp://admin:Hik12345@127.0.0.1:554/Streaming/Channels/101?transportmode=unicast&amp;'
+            'profile=Profile_1"') in html
+    # A service address on another host than the camera picked is never asked.
+    calls = len(onvif_service.history)
+    other = client.post("/setup/camera/fill", data={**form, "host": "192.168.1.64", "camera_password": "Hik12345"})
+    assert other.status_code == 200 and 'data-from="camera"' not in other.get_data(as_text=True)
+    assert len(onvif_service.history) == calls
+
+
 def test_camera_search_with_no_camera_or_only_garbage_says_so(client, services, wizard_finds):
     token = code_session(client, services)
     wizard_finds.cameras.clear()
@@ -126,7 +149,7 @@ def test_camera_search_with_no_camera_or_only_garbage_says_so(client, services, 
 
 
 def test_location_and_camera_search_in_a_phone_browser(phone_page, live_server, services, users, linli_home,
-                                                      wizard_finds):
+                                                      wizard_finds, onvif_service):
     page = phone_page
     page.goto(f"{live_server}/setup")
     page.fill("input[name=code]", services.system.wizard.ensure_code())
@@ -146,6 +169,8 @@ def test_location_and_camera_search_in_a_phone_browser(phone_page, live_server, 
     settings = tomllib.loads((linli_home / "config.toml").read_text(encoding="utf-8"))
     assert settings["devices"] == {"latitude": 36.07, "longitude": 120.38}
 
+    wizard_finds.cameras.append(SimCamera("c0ffee00-0000-4000-8000-000000000001", "127.0.0.1", "HIKVISION DS-2CD2T47",
+                                          xaddr=onvif_service.url))
     page.goto(f"{live_server}/setup/camera")
     assert not page.is_visible("#find-progress")
     page.click("#find-cameras")
@@ -155,11 +180,19 @@ def test_location_and_camera_search_in_a_phone_browser(phone_page, live_server, 
     assert "HIKVISION DS-2CD2T47" in page.inner_text(".found-cameras")
     page.fill("input[name=camera_user]", "admin")
     page.fill("input[name=camera_password]", "Hik12345")
-    page.click(".found-cameras li[data-host='192.168.1.64'] .use-camera")
+    page.click(".found-cameras li[data-host='192.168.1.64'] .use-camera")  # nothing answers there: the usual path
     page.wait_for_selector("#filled-note")
     assert page.input_value("input[name=source]") == "rtsp://admin:Hik12345@192.168.1.64:554/Streaming/Channels/101"
+    page.fill("input[name=camera_password]", "wrong")
+    page.click(".found-cameras li[data-host='127.0.0.1'] .use-camera")
+    page.wait_for_selector("#source-field [data-field=source]:has-text('不接受')")
+    page.fill("input[name=camera_password]", "Hik12345")
+    page.click(".found-cameras li[data-host='127.0.0.1'] .use-camera")
+    page.wait_for_selector("#filled-note[data-from=camera]")
+    source = "rtsp://admin:Hik12345@127.0.0.1:554/Streaming/Channels/101?transportmode=unicast&profile=Profile_1"
+    assert page.input_value("input[name=source]") == source
     page.fill("input[name=camera_name]", "东门")
     page.click("#save")
     page.wait_for_url(re.compile(r".*/setup/pairing$"))
     cameras = tomllib.loads((linli_home / "config.toml").read_text(encoding="utf-8"))["firelane"]["cameras"]
-    assert cameras == [{"name": "东门", "source": "rtsp://admin:Hik12345@192.168.1.64:554/Streaming/Channels/101"}]
+    assert cameras == [{"name": "东门", "source": source}]

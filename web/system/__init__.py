@@ -11,7 +11,6 @@ from flask_babel import gettext as _
 from appliance.errors import LinliError, ValidationError
 from web.auth import READERS, STAFF, actor, load_user, roles, services
 from appliance.system.location import CITIES
-from appliance.system.onvif import STREAM_PATHS
 from web.params import choice_arg, text_arg
 
 bp = Blueprint("system", __name__)
@@ -173,14 +172,14 @@ def setup_camera_find():
 @bp.post("/setup/camera/fill")
 @setup_access
 def setup_camera_fill():
-    form = {name: request.form.get(name, "")[:300] for name in ("host", "maker", "camera_user", "camera_password")}
+    form = {name: request.form.get(name, "")[:300] for name in ("host", "maker", "xaddr", "camera_user",
+                                                                 "camera_password")}
     try:
-        source = system().wizard.camera_address(form)
+        source, how = system().wizard.camera_address(form)
     except ValidationError as exc:
         return render_template("system/_setup_source.html", value=request.form.get("source", "")[:300],
                                errors={"source": exc.message()}), 400
-    known = form["maker"] in STREAM_PATHS
-    return render_template("system/_setup_source.html", value=source, errors={}, filled="maker" if known else "host")
+    return render_template("system/_setup_source.html", value=source, errors={}, filled=how)
 
 
 @bp.post("/setup/<step>/skip")
