@@ -13,8 +13,8 @@ value = st.one_of(st.text(max_size=60), st.sampled_from(["", "wifi", "4g", "ethe
                                                          "192.168.1.64", "hikvision", "[::1]"]))
 FUZZ = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 FIELDS = ["name", "address", "password", "password2", "timezone", "clock", "mode", "ssid", "wifi_password", "apn",
-          "method", "mqtt_host", "code", "status", "evidence", "city", "latitude", "longitude", "host", "maker", "xaddr",
-          "camera_user", "camera_password"]
+          "method", "mqtt_host", "code", "status", "evidence", "city", "latitude", "longitude", "host", "maker",
+          "xaddr", "camera_user", "camera_password"]
 
 
 @FUZZ
