@@ -4,12 +4,12 @@ in a headless Chromium on a phone-sized screen. Cameras answer ONVIF discovery o
 
 from __future__ import annotations
 
+import datetime
 import re
 import tomllib
 
 from appliance.db.models import SetupStep
 from appliance.system.onvif_sim import SimCamera
-from tests.conftest import csrf_token
 from tests.system.conftest import PARK
 from tests.system.test_wizard_pages import code_session
 
@@ -64,7 +64,7 @@ def test_location_garbage_names_the_field_and_writes_nothing(client, services, l
 
 def test_location_saved_moves_the_lamp_clock_and_can_be_revisited(client, services, linli_home):
     token = code_session(client, services)
-    winter = services.devices.schedule.sun(__import__("datetime").date(2026, 12, 21))
+    winter = services.devices.schedule.sun(datetime.date(2026, 12, 21))
     assert client.post("/setup/location/skip", data={"csrf_token": token}).headers["Location"].endswith("/setup/admin")
     assert SetupStep.get(SetupStep.step == "location").status == "skipped"
     page = client.get("/setup/location").get_data(as_text=True)
@@ -77,7 +77,7 @@ def test_location_saved_moves_the_lamp_clock_and_can_be_revisited(client, servic
     assert settings["devices"] == {"latitude": 36.07, "longitude": 120.38}
     assert (services.config.devices.latitude, services.config.devices.longitude) == (36.07, 120.38)
     # The running lamp clock follows at once: Qingdao's winter sunset is earlier than Fuzhou's.
-    qingdao = services.devices.schedule.sun(__import__("datetime").date(2026, 12, 21))
+    qingdao = services.devices.schedule.sun(datetime.date(2026, 12, 21))
     assert qingdao[1] < winter[1] and qingdao[0] > winter[0]
     assert SetupStep.get(SetupStep.step == "location").data == {"city": "青岛", "latitude": 36.07,
                                                                 "longitude": 120.38}
