@@ -1,7 +1,8 @@
 """Asking a found camera for its video address: ONVIF GetCapabilities (where the media service
 is), GetProfiles (the first profile is the main stream) and GetStreamUri (RTSP over unicast),
 each a SOAP 1.2 request over HTTP signed with a WS-Security UsernameToken (password digest),
-which is how Profile S cameras want the installer's user name and password.
+which is how Profile S cameras want the installer's user name and password; HTTP Digest is
+answered too, for firmwares that ask for it instead.
 
 The camera's answer is an RTSP address without the login; the login is put into it so the
 box's camera reader can open it. A refusal says so plainly; anything else (no answer, a
@@ -93,8 +94,14 @@ def _call(url: str, body: str, user: str, password: str, deadline: float) -> ET.
     left = deadline - time.monotonic()
     if left <= 0:
         raise CameraNoAnswer()
+    handlers = []
+    if user:  # some firmwares want HTTP Digest instead of (or as well as) the WS-Security token
+        parts = urllib.parse.urlsplit(url)
+        passwords = urllib.request.HTTPPasswordMgrWithDefaultRealm()
+        passwords.add_password(None, f"{parts.scheme}://{parts.netloc}/", user, password)
+        handlers.append(urllib.request.HTTPDigestAuthHandler(passwords))
     try:
-        with urllib.request.urlopen(request, timeout=left) as answer:  # noqa: S310 (http only, checked)
+        with urllib.request.build_opener(*handlers).open(request, timeout=left) as answer:
             data = answer.read(MAX_ANSWER)
     except urllib.error.HTTPError as exc:  # ONVIF faults come with 400/401/500
         if exc.code == 401 and not user:

@@ -10,15 +10,18 @@ because multicast is often unavailable in containers and CI.
 
 from __future__ import annotations
 
-import logging
 import base64
+import hashlib
 import hmac
+import logging
+import secrets
 import socket
 import struct
 import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+import urllib.request
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from xml.sax.saxutils import escape
 
 from appliance.system.onvif import MATCHES_ACTION, NS, PROBE_ACTION
@@ -156,15 +159,29 @@ class SimulatedOnvifService:
     lists (action, user name, authorised) for every request."""
 
     def __init__(self, user: str = "admin", password: str = "Hik12345",
-                 stream_path: str = "/Streaming/Channels/101?transportmode=unicast&profile=Profile_1"):
+                 stream_path: str = "/Streaming/Channels/101?transportmode=unicast&profile=Profile_1",
+                 http_digest: bool = False):
+        """``http_digest``: the login is checked by HTTP Digest (RFC 7616, MD5, qop=auth) instead
+        of the WS-Security token, as some firmwares do."""
         self.user, self.password, self.stream_path = user, password, stream_path
+        self.http_digest = http_digest
+        self.nonce = secrets.token_hex(16)
         self.history: list[tuple[str, str, bool]] = []
         service = self
 
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self):  # noqa: N802 (http.server's name)
                 length = min(int(self.headers.get("Content-Length") or 0), 65536)
-                status, body = service.answer(self.rfile.read(length), self.path)
+                data = self.rfile.read(length)
+                if service.http_digest and not service.digest_ok(self.headers.get("Authorization", ""), self.path):
+                    service.history.append(("http digest", "", False))
+                    self.send_response(401)
+                    self.send_header("WWW-Authenticate", f'Digest realm="IP Camera", qop="auth", '
+                                                         f'nonce="{service.nonce}", algorithm=MD5')
+                    self.send_header("Content-Length", "0")
+                    self.end_headers()
+                    return
+                status, body = service.answer(data, self.path)
                 self.send_response(status)
                 self.send_header("Content-Type", "application/soap+xml; charset=utf-8")
                 self.send_header("Content-Length", str(len(body)))
@@ -190,7 +207,20 @@ class SimulatedOnvifService:
         self._server.shutdown()
         self._server.server_close()
 
+    def digest_ok(self, header: str, path: str) -> bool:
+        if not header.startswith("Digest "):
+            return False
+        fields = urllib.request.parse_keqv_list(urllib.request.parse_http_list(header[7:]))
+        ha1 = hashlib.md5(f"{self.user}:IP Camera:{self.password}".encode()).hexdigest()  # noqa: S324 (RFC 7616)
+        ha2 = hashlib.md5(f"POST:{path}".encode()).hexdigest()  # noqa: S324
+        expected = hashlib.md5(":".join([ha1, self.nonce, fields.get("nc", ""), fields.get("cnonce", ""), "auth", ha2])
+                               .encode()).hexdigest()  # noqa: S324
+        return (fields.get("username") == self.user and fields.get("nonce") == self.nonce
+                and hmac.compare_digest(fields.get("response", ""), expected))
+
     def _authorised(self, root) -> tuple[str, bool]:
+        if self.http_digest:
+            return self.user, True  # HTTP Digest already checked the login
         token = root.find("soap:Header/wsse:Security/wsse:UsernameToken", MEDIA_NS)
         if token is None:
             return "", False

@@ -41,3 +41,14 @@ def test_no_answer_is_reported_within_the_deadline():
     for garbage in (b"", b"<html>login</html>", b"<!DOCTYPE x><x/>", b"\xff\xfe"):
         with pytest.raises(CameraNoAnswer):
             parse_answer(garbage)
+
+
+def test_a_camera_that_wants_http_digest_gets_it():
+    from appliance.system.onvif_sim import SimulatedOnvifService
+
+    with SimulatedOnvifService(http_digest=True) as service:
+        assert stream_uri(service.url, "admin", "Hik12345").startswith("rtsp://admin:Hik12345@127.0.0.1:554/")
+        assert [a for a, _u, ok in service.history if ok] == ["GetCapabilities", "GetProfiles", "GetStreamUri"]
+        assert ("http digest", "", False) in service.history  # the challenge came first
+        with pytest.raises(CameraRefused):
+            stream_uri(service.url, "admin", "wrong")
