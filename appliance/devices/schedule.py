@@ -97,9 +97,18 @@ class LampSchedule:
                    off_before_sunrise_min=cfg.off_before_sunrise_min, dim_at=cfg.dim_at, dim_level=cfg.dim_level,
                    all_night_dates=cfg.all_night_dates)
 
-    def _sun(self, day: datetime.date) -> tuple[datetime.datetime, datetime.datetime]:
+    def move_to(self, latitude: float, longitude: float) -> None:
+        """The community's place changed (the setup wizard): new sunsets from the next tick."""
+        self.location = LocationInfo("site", "", self.location.timezone, latitude, longitude)
+        self._cache = {}
+
+    def sun(self, day: datetime.date) -> tuple[datetime.datetime, datetime.datetime]:
         """(sunrise, sunset) of ``day`` as naive local times."""
-        if day not in self._cache:
+        return self._sun(day)
+
+    def _sun(self, day: datetime.date) -> tuple[datetime.datetime, datetime.datetime]:
+        cache = self._cache  # one dict throughout: move_to() may swap it from another thread
+        if day not in cache:
             try:
                 s = sun(self.location.observer, date=day, tzinfo=self.tz)
                 rise, set_ = s["sunrise"], s["sunset"]
@@ -107,10 +116,10 @@ class LampSchedule:
                 # Polar day or night: no sunset to count from; burn from 18:00 to 06:00.
                 rise = datetime.datetime.combine(day, datetime.time(6))
                 set_ = datetime.datetime.combine(day, datetime.time(18))
-            self._cache[day] = (rise.replace(tzinfo=None, microsecond=0), set_.replace(tzinfo=None, microsecond=0))
-            if len(self._cache) > 800:
-                self._cache.pop(next(iter(self._cache)))
-        return self._cache[day]
+            cache[day] = (rise.replace(tzinfo=None, microsecond=0), set_.replace(tzinfo=None, microsecond=0))
+            if len(cache) > 800:
+                cache.pop(next(iter(cache)))
+        return cache[day]
 
     def night(self, day: datetime.date) -> Night:
         sunset = self._sun(day)[1]

@@ -30,3 +30,18 @@ class SystemConfig:
                                 "health page for a day.", min=5, max=86400)
     auto_update: bool = setting(False, "Install a newer update bundle by itself once it is staged (copied off a "
                                 "stick from the district); off: an administrator taps Install.")
+    onvif_discovery: str = setting("239.255.255.250:3702", "Where the setup wizard's camera search sends its ONVIF "
+                                   "probe (address:port): the multicast group, or one camera's address on another "
+                                   "subnet.")
+    onvif_timeout_s: float = setting(3.0, "Seconds the camera search waits for cameras to answer.", min=0.5, max=10.0)
+
+    def check(self) -> list[str]:
+        from appliance.i18n import gettext
+        from appliance.system.onvif import parse_target
+
+        try:
+            parse_target(self.onvif_discovery)
+        except ValueError:
+            return [gettext("%(key)s: write address:port, for example %(example)s", key="system.onvif_discovery",
+                            example="239.255.255.250:3702")]
+        return []

@@ -137,6 +137,8 @@ def setup(ctx: Context) -> SystemFeature:
     feature.nightly_backup = _register_nightly(ctx.huey, feature.backups, config.system.backup_hour)
     feature.wizard = make_wizard(ctx, feature.backups.sticks)
     feature.wizard.gate_test = _gate_test(ctx)
+    feature.wizard.camera_finder = _camera_finder(config)
+    feature.wizard.lamp_schedule = _lamp_schedule(ctx)
     feature.acceptance = AcceptanceTable(config, ctx.health, sync=_LazySync(ctx), last_backup=feature.backups.last,
                                          clock=ctx.clock)
     feature.check("backup", lambda: backup_ok(feature.backups, ctx.clock))
@@ -305,6 +307,26 @@ def _gate_test(ctx: Context):
         return None if feature is None else feature.service
 
     return GateTest(access, ctx.audit)
+
+
+def _camera_finder(config):
+    from appliance.system.onvif import MULTICAST, CameraFinder, parse_target
+
+    try:
+        target = parse_target(config.system.onvif_discovery)
+    except ValueError:  # check-config names it; safe mode still searches the group
+        target = MULTICAST
+    return CameraFinder(target, timeout_s=config.system.onvif_timeout_s)
+
+
+def _lamp_schedule(ctx: Context):
+    def schedule():
+        from appliance.devices.setup import DevicesFeature
+
+        feature = ctx.find(DevicesFeature)
+        return None if feature is None else feature.service.schedule
+
+    return schedule
 
 
 def _make_launcher(ctx: Context):

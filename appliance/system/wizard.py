@@ -12,6 +12,7 @@ import datetime
 import hmac
 import logging
 import secrets
+import urllib.parse
 import zoneinfo
 from pathlib import Path
 
@@ -24,9 +25,10 @@ from appliance.system.settings_file import update_settings
 
 logger = logging.getLogger(__name__)
 
-STEPS = ("community", "admin", "time", "network", "gate", "camera", "pairing")
+STEPS = ("community", "location", "admin", "time", "network", "gate", "camera", "pairing")
 STEP_TITLES = {
     "community": N_("Community"),
+    "location": N_("Location (for the street lamps)"),
     "admin": N_("Administrator password"),
     "time": N_("Time and time zone"),
     "network": N_("Network"),
@@ -53,6 +55,8 @@ class FirstBootWizard:
         self.sync = sync
         self.sticks = sticks or (lambda: [])
         self.gate_test = None  # appliance.system.wiring.GateTest, set by the feature's setup
+        self.camera_finder = None  # appliance.system.onvif.CameraFinder, set by the feature's setup
+        self.lamp_schedule = lambda: None  # the running LampSchedule, when the devices feature runs
 
     # --- the setup code -----------------------------------------------------------------
     def ensure_code(self) -> str | None:
@@ -84,6 +88,7 @@ class FirstBootWizard:
         row = SetupStep.get_or_none(SetupStep.step == step)
         saved = dict(row.data) if row else {}
         defaults = {"community": {"name": self.config.box.name, "address": ""},
+                    "location": self._location_defaults(),
                     "admin": {},
                     "time": {"timezone": self.config.box.timezone, "clock": ""},
                     "network": {"mode": "ethernet", "ssid": "", "apn": ""},
@@ -204,6 +209,63 @@ class FirstBootWizard:
         update_settings(self.home, {"firelane": {"cameras": cameras}})
         self.config.firelane.cameras = cameras
         return {"camera_name": name, "source": source}
+
+    def _location_defaults(self) -> dict:
+        from appliance.system.location import city_at
+
+        lat, lon = self.config.devices.latitude, self.config.devices.longitude
+        return {"city": city_at(lat, lon), "latitude": lat, "longitude": lon}
+
+    def _save_location(self, form: dict) -> dict:
+        from appliance.system.location import parse_place
+
+        city, latitude, longitude = parse_place(form)
+        update_settings(self.home, {"devices": {"latitude": latitude, "longitude": longitude}})
+        self.config.devices.latitude, self.config.devices.longitude = latitude, longitude
+        schedule = self.lamp_schedule()
+        if schedule is not None:
+            schedule.move_to(latitude, longitude)
+        return {"city": city, "latitude": latitude, "longitude": longitude}
+
+    def sun_preview(self, form: dict, day: datetime.date) -> dict:
+        """Sunrise and sunset of ``day`` at the place in the form (nothing saved)."""
+        from appliance.system.location import parse_place, sun_on
+
+        city, latitude, longitude = parse_place(form)
+        return {"city": city, "latitude": latitude, "longitude": longitude,
+                **sun_on(latitude, longitude, self.config.box.timezone, day)}
+
+    def find_cameras(self) -> list:
+        """Cameras on the LAN that answer an ONVIF discovery probe (takes the finder's timeout)."""
+        if self.camera_finder is None:
+            raise LinliError(N_("Searching for cameras is not available on this box."))
+        return self.camera_finder.find()
+
+    @staticmethod
+    def camera_address(form: dict, timeout_s: float = 5.0) -> tuple[str, str]:
+        """The RTSP address of a found camera with the login the installer typed, and where it
+        came from: "camera" (its media service said so), "maker" (the maker's usual path) or
+        "host" (only the address is known)."""
+        from appliance.system.onvif import STREAM_PATHS, stream_address
+        from appliance.system.onvif_media import CameraNoAnswer, CameraRefused, stream_uri
+
+        host, user, password = form.get("host") or "", form.get("camera_user") or "", form.get("camera_password") or ""
+        maker = form.get("maker") if form.get("maker") in STREAM_PATHS else ""
+        usual = stream_address(host, maker, user, password)  # checks the host and the login's length
+        xaddr = (form.get("xaddr") or "").strip()
+        try:
+            same_camera = bool(xaddr) and urllib.parse.urlsplit(xaddr).hostname == host.strip()
+        except ValueError:
+            same_camera = False
+        if same_camera:  # only the service of the camera the installer picked, never another address
+            try:
+                return stream_uri(xaddr, user, password, timeout_s=timeout_s), "camera"
+            except CameraRefused:
+                raise ValidationError(N_("The camera refused this user name and password."),
+                                      field="camera_password") from None
+            except CameraNoAnswer:
+                logger.info("camera %s did not give its stream address; using the usual one", host)
+        return usual, "maker" if maker else "host"
 
     def _save_pairing(self, form: dict) -> dict:
         from appliance.sync.keys import fingerprint

@@ -120,6 +120,9 @@ def test_wizard_in_a_phone_browser(phone_page, live_server, services, users, lin
 
     page.fill("input[name=name]", "幸福里社区")
     page.click("#save")
+    page.select_option("select[name=city]", "厦门")  # the lamp clock's place
+    page.wait_for_selector("#sun-times:has-text('厦门')")
+    page.click("#save")
     page.fill("input[name=password]", "new-secret-9")
     page.fill("input[name=password2]", "new-secret-9")
     page.click("#save")
@@ -136,7 +139,7 @@ def test_wizard_in_a_phone_browser(phone_page, live_server, services, users, lin
     page.click("#skip")  # camera
     page.check("input[value=usb]")
     page.click("#save")
-    assert page.locator(".setup-steps li.done").count() == 5
+    assert page.locator(".setup-steps li.done").count() == 6
     page.goto(f"{live_server}/setup/pairing")
     assert "hub-licang" in page.inner_text("#paired")
     page.goto(f"{live_server}/setup")
@@ -145,6 +148,7 @@ def test_wizard_in_a_phone_browser(phone_page, live_server, services, users, lin
 
     settings = tomllib.loads((linli_home / "config.toml").read_text(encoding="utf-8"))
     assert settings["box"] == {"name": "幸福里社区", "timezone": "Asia/Urumqi"}
+    assert settings["devices"] == {"latitude": 24.48, "longitude": 118.09}
     assert services.system.wizard.network.history == [{"mode": "wifi", "ssid": "wuye-office", "password_set": True,
                                                        "apn": ""}]
     assert services.system.wizard.system_clock.history == [("timezone", "Asia/Urumqi")]

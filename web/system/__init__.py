@@ -10,13 +10,14 @@ from flask_babel import gettext as _
 
 from appliance.errors import LinliError, ValidationError
 from web.auth import READERS, STAFF, actor, load_user, roles, services
+from appliance.system.location import CITIES
 from web.params import choice_arg, text_arg
 
 bp = Blueprint("system", __name__)
 
-STEPS = ("community", "admin", "time", "network", "gate", "camera", "pairing")
+STEPS = ("community", "location", "admin", "time", "network", "gate", "camera", "pairing")
 FIELDS = ("name", "address", "password", "password2", "timezone", "clock", "mode", "ssid", "wifi_password", "apn",
-          "method", "mqtt_host", "code", "camera_name", "source")
+          "method", "mqtt_host", "code", "camera_name", "source", "city", "latitude", "longitude")
 
 
 def system():
@@ -104,7 +105,9 @@ def setup_step(step: str):
         wizard.gate_test.begin()
     template = render_template("system/setup_step.html", step=step, steps=wizard.steps(), values=values,
                                errors=errors, timezones=wizard.timezones() if step == "time" else [],
-                               gate=wizard.gate_test.state() if step == "gate" else None)
+                               gate=wizard.gate_test.state() if step == "gate" else None,
+                               sun=_sun(values) if step == "location" and not errors else None, cities=CITIES,
+                               find_timeout=wizard.camera_finder.timeout_s if wizard.camera_finder else 0)
     return template, 400 if errors else 200
 
 
@@ -136,6 +139,47 @@ def setup_camera_snapshot():
     except ValidationError as exc:
         return render_template("system/_setup_snapshot.html", error=exc.message()), 400
     return render_template("system/_setup_snapshot.html", picture=picture)
+
+
+def _sun(values: dict) -> dict | None:
+    try:
+        return system().wizard.sun_preview(values, datetime.date.today())
+    except ValidationError:
+        return None
+
+
+@bp.post("/setup/location/preview")
+@setup_access
+def setup_location_preview():
+    form = {name: request.form.get(name, "")[:50] for name in ("city", "latitude", "longitude")}
+    try:
+        sun = system().wizard.sun_preview(form, datetime.date.today())
+    except ValidationError as exc:
+        return render_template("system/_setup_sun.html", error=exc.message(), field=exc.field), 400
+    return render_template("system/_setup_sun.html", sun=sun)
+
+
+@bp.post("/setup/camera/find")
+@setup_access
+def setup_camera_find():
+    try:
+        cameras = system().wizard.find_cameras()
+    except LinliError as exc:
+        return render_template("system/_setup_cameras.html", error=exc.message()), 400
+    return render_template("system/_setup_cameras.html", cameras=cameras)
+
+
+@bp.post("/setup/camera/fill")
+@setup_access
+def setup_camera_fill():
+    form = {name: request.form.get(name, "")[:300] for name in ("host", "maker", "xaddr", "camera_user",
+                                                                 "camera_password")}
+    try:
+        source, how = system().wizard.camera_address(form)
+    except ValidationError as exc:
+        return render_template("system/_setup_source.html", value=request.form.get("source", "")[:300],
+                               errors={"source": exc.message()}), 400
+    return render_template("system/_setup_source.html", value=source, errors={}, filled=how)
 
 
 @bp.post("/setup/<step>/skip")
