@@ -10,6 +10,7 @@ import tomllib
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from appliance.sync.keys import public_text
+from tests.browser import htmx_ready
 from tests.conftest import PASSWORD, csrf_token, login
 
 
@@ -120,6 +121,8 @@ def test_wizard_in_a_phone_browser(phone_page, live_server, services, users, lin
 
     page.fill("input[name=name]", "幸福里社区")
     page.click("#save")
+    page.wait_for_selector("select[name=city]")
+    htmx_ready(page)
     page.select_option("select[name=city]", "厦门")  # the lamp clock's place
     page.wait_for_selector("#sun-times:has-text('厦门')")
     page.click("#save")
