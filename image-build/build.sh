@@ -79,7 +79,7 @@ rootfs() {
   local packages
   # IMAGE_PACKAGES (comma-separated) replaces the list for a quick trial of the build steps.
   packages=${IMAGE_PACKAGES:-$(grep -v '^#' "$HERE/config/packages.txt" | grep -v '^$' | paste -sd, -)}
-  rm -f "$OUT/rootfs.tar"
+  mkdir -p "$OUT" && rm -f "$OUT/rootfs.tar"
   # --variant=extract: mmdebstrap resolves, downloads and unpacks, and runs only extract hooks,
   # so every step is an --extract-hook; the first (second-stage.sh) configures
   # the packages under emulation (mmdebstrap itself would need binfmt_misc for that).

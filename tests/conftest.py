@@ -267,7 +267,15 @@ SLOW_MODULES = {"tests/test_cli.py", "tests/participation/test_cli_open311.py", 
                 # the CLI round trips: about 20 s on the 2-core machine).
                 "tests/models/plates/test_plate_real.py",
                 # A real process per version, and each rollback waits out a 6 s health window.
-                "tests/system/test_updates.py"}
+                "tests/system/test_updates.py",
+                # Hostile-input sweeps over every form (dozens of cases each) and reference
+                # (the reference tallies on generated ballots are marked one by one): about 25 s together.
+                "tests/participation/test_garbage.py", "tests/votes/test_fuzz_forms.py",
+                "tests/system/test_fuzz_system.py",
+                # Real UDP multicast and HTTP to simulated cameras that wait out discovery
+                # timeouts, and a ringing modem the clock waits for: about 20 s of waiting.
+                "tests/system/test_wizard_location_cameras.py", "tests/system/test_onvif_discovery.py",
+                "tests/system/test_onvif_media.py", "tests/system/test_clock_modem_lock.py"}
 
 
 def pytest_collection_modifyitems(config, items):

@@ -63,6 +63,7 @@ def elections(draw):
     return roll, choices, seats, n_candidates
 
 
+@pytest.mark.slow  # 500 generated elections: the full run checks them
 @settings(max_examples=500, deadline=None)
 @given(elections())
 def test_engine_agrees_with_the_reference(case):

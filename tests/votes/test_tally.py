@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from fractions import Fraction
 
+import pytest
 from hypothesis import given, settings, strategies as st
 
 from appliance.votes.tally import ABSTAIN, INVALID, NO, YES, RollEntry, count_matter, owners_of, tally
@@ -47,6 +48,7 @@ def communities(draw):
     return roll, choices, draw(st.booleans())
 
 
+@pytest.mark.slow  # 400 generated communities: the full run checks them
 @settings(max_examples=400, deadline=None)
 @given(communities())
 def test_engine_agrees_with_the_reference(case):
