@@ -227,3 +227,25 @@ def test_on_sqlite_nothing_is_partitioned_and_prune_goes_row_by_row(tmp_path):
         assert done.months == [] and done.rows == {"access.event": 10}
     finally:
         h.db.close()
+
+
+def test_partitions_ahead_is_checked_like_every_setting(tmp_path):
+    from appliance.config import build_config
+
+    assert build_config({"hub": {"partitions_ahead": 6}}, tmp_path).hub.partitions_ahead == 6
+    bad = build_config({"hub": {"partitions_ahead": 0}}, tmp_path)
+    assert bad.safe_mode and any("hub.partitions_ahead" in p for p in bad.problems)
+
+
+def test_a_worker_makes_the_months_its_setting_asks_for(hub):
+    import dataclasses
+    import types
+
+    from appliance.hub.config import HubConfig
+    from appliance.hub.worker import HubWorker
+
+    cfg = dataclasses.replace(HubConfig(), partitions_ahead=6)
+    worker = HubWorker(hub, cfg, client_factory=lambda *_a: types.SimpleNamespace())
+    worker.make_months()
+    assert partitions.month_of(partitions.add_months(this_month(), 6)).name in children(hub.db)
+    assert partitions.month_of(partitions.add_months(this_month(), 7)).name not in children(hub.db)
