@@ -120,8 +120,10 @@ def one_run(pg, tmp: Path, name: str, boxes: int, per_box: int, workers: int, pe
         if result.unacked_boxes or stored != total:
             raise RuntimeError(f"{name}: {result.unacked_boxes} boxes unacked, {stored} of {total} stored")
         copy = copy_rate(city.hub.db) if with_copy else None
-        size = city.hub.db.execute_sql("SELECT pg_total_relation_size('hub_entry') + pg_total_relation_size('hub_batch')"
-                                       " + pg_total_relation_size('hub_box_day')").fetchone()[0]
+        # hub_entry's months each have their own storage (the partitioned parent has none).
+        size = city.hub.db.execute_sql(
+            "SELECT (SELECT SUM(pg_total_relation_size(relid)) FROM pg_partition_tree('hub_entry')) "
+            "+ pg_total_relation_size('hub_batch') + pg_total_relation_size('hub_box_day')").fetchone()[0]
         result.bytes_per_entry = size / stored
         if past_months:
             prune_by_month(city.hub.db, past_months)

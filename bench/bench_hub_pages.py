@@ -150,7 +150,8 @@ def main(argv: list[str] | None = None) -> None:
             try:
                 db = rt.services.hub.db
                 seconds = generate(db, args.rows)
-                size = db.execute_sql("SELECT pg_total_relation_size('hub_entry')").fetchone()[0]
+                size = db.execute_sql("SELECT SUM(pg_total_relation_size(relid)) "
+                                      "FROM pg_partition_tree('hub_entry')").fetchone()[0]
                 print(f"  {args.rows:,} entries in {seconds:.0f} s; hub_entry with its indexes {size / 2**20:.0f} MiB")
                 app = create_app(rt.config, rt.services, testing=True)
                 rt.services.accounts.create("district", "district", PASSWORD, display_name="District")
