@@ -5,6 +5,8 @@ hub worker processes on one PostgreSQL database.
 Printed: batches/s and entries/s per worker count (each box keeps two batches in flight, so
 the hub is the limit), p95 publish-to-signed-ack latency, the same run's raw ``COPY`` of the
 same rows (the practical limit of the database), and a thousand boxes at a modest paced rate.
+With ``--past-months N``: retention on PostgreSQL's monthly partitions, a month dropped whole
+against the same number of rows deleted one by one.
 Everything here shares the machine's cores with the generator, mosquitto and PostgreSQL;
 ``python -m bench.bench_hub --help`` for sizes.
 """
@@ -12,6 +14,7 @@ Everything here shares the machine's cores with the generator, mosquitto and Pos
 from __future__ import annotations
 
 import argparse
+import datetime
 import io
 import os
 import sys
@@ -28,9 +31,11 @@ def copy_rate(db) -> tuple[int, float]:
     """Rows/s of PostgreSQL's COPY of the rows the run stored, into an empty twin table."""
     cur = db.cursor()
     buf = io.StringIO()
-    cur.copy_expert("COPY hub_entry (box, seq, uuid, kind, at, payload, received_at) TO STDOUT", buf)
+    # (COPY ... TO refuses a partitioned table by name; the query form reads every month.)
+    cur.copy_expert("COPY (SELECT box, seq, uuid, kind, at, payload, received_at FROM hub_entry) TO STDOUT", buf)
     rows = buf.getvalue().count("\n")
     cur.execute("DROP TABLE IF EXISTS copy_probe")
+    # A plain table with the same columns and indexes (one month's partition, as ingest fills).
     cur.execute("CREATE TABLE copy_probe (LIKE hub_entry INCLUDING ALL)")
     db.commit()
     buf.seek(0)
@@ -43,8 +48,48 @@ def copy_rate(db) -> tuple[int, float]:
     return rows, rows / elapsed
 
 
+def prune_by_month(db, months: int) -> None:
+    """Spread the run's stored rows over ``months`` past months (as if the hub had stored them
+    then), then time retention on the two oldest: the oldest month dropped whole, the next
+    one's rows (as many, give or take one a box) deleted row by row."""
+    from appliance.hub import partitions
+    from appliance.hub.retention import prune
+
+    this = partitions.month_start(datetime.datetime.now())
+    partitions.ensure_months(db, 0, back=months)
+    started = time.perf_counter()
+    # Row with seq s goes to month 1 + (s mod N) back, stored on its 10th day, happened an hour before.
+    db.execute_sql("UPDATE hub_entry SET received_at = %s - make_interval(months => 1 + (seq %% %s)::int) "
+                   "+ interval '9 days', at = %s - make_interval(months => 1 + (seq %% %s)::int) + interval '9 days' "
+                   "- interval '1 hour'", (this, months, this, months))
+    db.execute_sql("ANALYZE hub_entry")
+    print(f"   spread over {months} past months in {time.perf_counter() - started:.1f} s", flush=True)
+    oldest = partitions.month_of(partitions.add_months(this, -months))
+    older = partitions.month_of(partitions.add_months(this, -months + 1))
+    count = {m.name: db.execute_sql(f"SELECT COUNT(*) FROM {m.name}").fetchone()[0] for m in (oldest, older)}
+    days = 30  # "*=30": now is chosen so the cutoff falls where wanted
+
+    started = time.perf_counter()
+    dropped = prune(db, {"*": days}, now=oldest.end + datetime.timedelta(days=days))
+    drop_s = time.perf_counter() - started
+    if dropped.months != [oldest.label] or dropped.total != count[oldest.name]:
+        raise RuntimeError(f"expected {oldest.label} dropped whole, got {dropped}")
+    started = time.perf_counter()
+    # The cutoff one second short of the month's end: not covered whole, so row by row.
+    deleted = prune(db, {"*": days}, now=older.end - datetime.timedelta(seconds=1) + datetime.timedelta(days=days))
+    delete_s = time.perf_counter() - started
+    if deleted.months or deleted.total != count[older.name]:
+        raise RuntimeError(f"expected {older.label} row by row, got {deleted}")
+    print(f"   prune {oldest.label}: {dropped.total} rows, month dropped whole in {drop_s * 1000:.0f} ms; "
+          f"{older.label}: {deleted.total} rows deleted row by row in {delete_s * 1000:.0f} ms "
+          f"({delete_s / max(drop_s, 1e-9):.0f}x)", flush=True)
+    record("hub_prune_month_drop_ms", drop_s * 1000, "ms", peer=f"row-by-row delete of {deleted.total} rows (ms)",
+           peer_value=delete_s * 1000, goal="well under the delete")
+    record("hub_prune_row_delete_rows_per_s", deleted.total / delete_s, "rows/s")
+
+
 def one_run(pg, tmp: Path, name: str, boxes: int, per_box: int, workers: int, per_batch: int, rate: float = 0.0,
-            with_copy: bool = False):
+            with_copy: bool = False, past_months: int = 0):
     from appliance.hub.models import HubEntry
     from bench.hub_load import LoadGenerator
     from tests.sync.hubcity import City
@@ -75,9 +120,13 @@ def one_run(pg, tmp: Path, name: str, boxes: int, per_box: int, workers: int, pe
         if result.unacked_boxes or stored != total:
             raise RuntimeError(f"{name}: {result.unacked_boxes} boxes unacked, {stored} of {total} stored")
         copy = copy_rate(city.hub.db) if with_copy else None
-        size = city.hub.db.execute_sql("SELECT pg_total_relation_size('hub_entry') + pg_total_relation_size('hub_batch')"
-                                       " + pg_total_relation_size('hub_box_day')").fetchone()[0]
+        # hub_entry's months each have their own storage (the partitioned parent has none).
+        size = city.hub.db.execute_sql(
+            "SELECT (SELECT SUM(pg_total_relation_size(relid)) FROM pg_partition_tree('hub_entry')) "
+            "+ pg_total_relation_size('hub_batch') + pg_total_relation_size('hub_box_day')").fetchone()[0]
         result.bytes_per_entry = size / stored
+        if past_months:
+            prune_by_month(city.hub.db, past_months)
         print(f"   {name}: paired {boxes} boxes in {paired:.1f} s; generator used {gen_cpu * 100:.0f}% of a core; "
               f"{result.ack_regressions} acks arrived after a newer one", flush=True)
         return result, copy
@@ -97,6 +146,9 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--backlog-boxes", type=int, default=100,
                     help="boxes of the backlog run: every box back after an outage (0 skips it)")
     ap.add_argument("--backlog-per-box", type=int, default=1000, help="entries each box holds in the backlog run")
+    ap.add_argument("--past-months", type=int, default=0,
+                    help="after the first run, spread its rows over N past months (N >= 2) and time retention: "
+                         "a month dropped whole against the same rows deleted one by one")
     args = ap.parse_args(sys.argv[1:] if argv is None else argv)
     sys.path.insert(0, str(ROOT))
     from tests.sync.realparts import Postgres
@@ -111,7 +163,7 @@ def main(argv: list[str] | None = None) -> None:
                 # Boxes back from an outage send big batches (a 64 KB batch holds ~600 gate
                 # events): the regime to hold against COPY, which is bulk too.
                 result, copy = one_run(pg, tmp, "backlog", args.backlog_boxes, args.backlog_per_box, 1,
-                                       per_batch=500, with_copy=True)
+                                       per_batch=500, with_copy=True, past_months=args.past_months)
                 best = max(best, result.entries_per_s)
                 rows, rate = copy
                 record("hub_backlog_1w_entries_per_s", result.entries_per_s, "ent/s", goal=">= 30% of COPY")
@@ -119,7 +171,8 @@ def main(argv: list[str] | None = None) -> None:
                        peer=f"PostgreSQL COPY of the same {rows} rows", peer_value=rate, goal=">= 30")
             for n in [int(x) for x in args.workers.split(",") if x]:
                 result, copy = one_run(pg, tmp, f"w{n}", args.boxes, args.per_box, n, per_batch=20,
-                                       with_copy=(n == 1))
+                                       with_copy=(n == 1), past_months=0 if args.backlog_boxes else args.past_months)
+                args.past_months = 0
                 best = max(best, result.entries_per_s)
                 record(f"hub_{args.boxes}boxes_{n}w_batches_per_s", result.batches_per_s, "b/s",
                        goal="more with more workers until the cores run out")

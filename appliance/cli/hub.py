@@ -204,14 +204,23 @@ def cmd_prune(args) -> int:
             print(_("%(kind)s: %(n)s deleted so far", kind=kind, n=n), end="\r", flush=True)
 
         done = prune(hub.db, policy, dry_run=args.dry_run, progress=progress)
-        if not any(done.values()):
+        if not done.total:
             print(_("Nothing is old enough to delete."))
             return 0
-        for kind, n in sorted(done.items()):
+        if done.months:
+            if args.dry_run:
+                print(_("Whole months that would be dropped (%(n)s entries): %(months)s", n=done.month_rows,
+                        months=", ".join(done.months)))
+            else:
+                print(_("Whole months dropped (%(n)s entries): %(months)s", n=done.month_rows,
+                        months=", ".join(done.months)))
+        for kind, n in sorted(done.rows.items()):
             if args.dry_run:
                 print(_("%(kind)s: %(n)s entries would be deleted", kind=kind, n=n))
             else:
                 print(_("%(kind)s: %(n)s entries deleted", kind=kind, n=n))
+        if args.dry_run:
+            print(_("Dry run: nothing was changed."))
     return 0
 
 

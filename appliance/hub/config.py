@@ -26,3 +26,5 @@ class HubConfig:
                                     max=86400)
     retention: str = _setting("", "Days raw entries are kept on the hub, per kind: access.event=400, *=3650 (* is "
                              "every other kind; 0 or empty keeps them for ever). Day counts are always kept.")
+    partitions_ahead: int = _setting(3, "PostgreSQL: months of entry partitions the workers make ahead of this one "
+                                        "(at start and daily); retention drops whole expired months.", min=1, max=24)

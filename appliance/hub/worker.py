@@ -6,6 +6,9 @@ batches between them; each stores, then publishes the signed ack retained on the
 The session outlives a disconnect for ``session_expiry_s``: a worker that dies before
 acknowledging a message gets it again when it is back within that time; otherwise the box
 resends it (to a live worker). Storing is idempotent either way.
+
+On PostgreSQL each worker also makes the entry partitions of this month and the next
+``partitions_ahead`` months, at start and once a day (appliance/hub/partitions.py).
 """
 
 from __future__ import annotations
@@ -16,7 +19,9 @@ import os
 import queue
 import socket
 import threading
+import time
 
+from appliance.hub import partitions
 
 from appliance.sync.mqtt import TOPIC_ROOT, connect_async, make_client, topic
 
@@ -51,8 +56,21 @@ class HubWorker:
         self._status_thread = threading.Thread(target=self._status_loop, name="hub-status", daemon=True)
         if hasattr(self.client, "manual_ack_set"):
             self.client.manual_ack_set(True)
+        self._months_made_at: float | None = None
+
+    MONTHS_EVERY_S = 86400.0
+
+    def make_months(self) -> None:
+        """This month's and the next months' entry partitions, where missing. A failure is
+        logged and tried again on the next round: meanwhile rows go to the default partition."""
+        self._months_made_at = time.monotonic()
+        try:
+            partitions.ensure_months(self.hub.db, self.cfg.partitions_ahead)
+        except Exception:
+            logger.exception("hub worker could not make the entry partitions")
 
     def start(self) -> None:
+        self.make_months()
         # mosquitto and EMQX keep handing a shared subscription's messages to a member whose
         # session outlives its connection: a short expiry bounds what a dead worker hoards
         # (boxes resend it), while a worker restarted at once still gets its queue back.
@@ -203,6 +221,8 @@ class HubWorker:
     def _downlink_loop(self) -> None:
         # Notices queued in the district UI (another process) go out within a few seconds.
         while not self._stop.wait(2.0):
+            if time.monotonic() - (self._months_made_at or 0.0) >= self.MONTHS_EVERY_S:
+                self.make_months()
             if not self.connected.is_set():
                 continue
             try:

@@ -60,17 +60,17 @@ def test_old_entries_go_per_kind_counts_stay_and_late_copies_stay_out(hub):
     cutoff = NOW - datetime.timedelta(days=365)
     old_access = HubEntry.select().where(HubEntry.kind == "access.event", HubEntry.at < cutoff).count()
     assert old_access > 50
-    assert prune(hub.db, policy, now=NOW, dry_run=True) == {"access.event": old_access}
+    assert prune(hub.db, policy, now=NOW, dry_run=True).rows == {"access.event": old_access}
     assert HubEntry.select().count() == 240  # a dry run deletes nothing
 
-    assert prune(hub.db, policy, now=NOW, chunk=16) == {"access.event": old_access}
+    assert prune(hub.db, policy, now=NOW, chunk=16).rows == {"access.event": old_access}
     assert HubEntry.select().where(HubEntry.kind == "access.event", HubEntry.at < cutoff).count() == 0
     assert HubEntry.select().where(HubEntry.kind == "firelane.event").count() == 80
     assert HubEntry.select().count() == 240 - old_access
     # The district's day counts still say what happened then.
     assert sum(d.entries for d in HubBoxDay.select()) == 240
     # Idempotent: the next night finds nothing.
-    assert prune(hub.db, policy, now=NOW) == {"access.event": 0}
+    assert prune(hub.db, policy, now=NOW).rows == {"access.event": 0}
 
     # The first batch arrives again (a stick imported twice): acked, nothing comes back.
     receipt = hub.receive(first, "test")
@@ -85,7 +85,7 @@ def test_entries_above_the_ack_are_never_pruned(hub):
     rows = entries(1, 30)
     hub.receive(batchfmt.build(rows[:10], "box-b", key, 1 << 20)[0], "test")
     hub.receive(batchfmt.build(rows[20:], "box-b", key, 1 << 20)[0], "test")  # 11..20 still missing
-    deleted = prune(hub.db, {"*": 30}, now=NOW)
+    deleted = prune(hub.db, {"*": 30}, now=NOW).rows
     assert sum(deleted.values()) == 10
     assert sorted(s for (s,) in HubEntry.select(HubEntry.seq).tuples()) == list(range(21, 31))
     # The gap filled: the ack goes to 30 over the kept rows.
