@@ -35,12 +35,17 @@ in_target dpkg --install --force-depends "${essential[@]}"
 # issues #182, #366); it is called by many postinsts. It is diverted to a no-op here and run
 # once at the end from the host with --root (same systemd 252 as bookworm), or at every boot
 # by systemd-tmpfiles-setup.service anyway.
-# systemd-sysusers trips the same proot assertion (compare_paths2) when it writes /etc/passwd,
-# which aborts the whole dpkg run. The users and groups of every sysusers.d file already
-# unpacked are made here from the host (same systemd 252, --root), before any postinst needs
-# them, and once more at the end; inside the build the command is a no-op.
-for tool in systemd-tmpfiles systemd-sysusers; do
-  in_target dpkg-divert --local --rename --add "/usr/bin/$tool"
+# systemd's own tools that write through a temporary file and link it into place
+# (sysusers, the journal catalog, hwdb, machine-id) trip the same proot assertion
+# (compare_paths2), which aborts the whole dpkg run. Inside the build they are no-ops; the
+# host's copies (same systemd 252, --root) do their work: users and groups before any postinst
+# needs them, the rest once at the end.
+# The diversion names the path the package ships (bookworm's systemd and udev put these in
+# /bin, reached through merged /usr): a diversion of /usr/bin/... was silently overwritten
+# when dpkg unpacked systemd again.
+SYSTEMD_TOOLS="systemd-tmpfiles systemd-sysusers journalctl systemd-machine-id-setup systemd-hwdb"
+for tool in $SYSTEMD_TOOLS; do
+  in_target dpkg-divert --local --rename --add "/bin/$tool"
   printf '#!/bin/sh\nexit 0\n' >"$root/usr/bin/$tool"
   chmod 755 "$root/usr/bin/$tool"
 done
@@ -66,10 +71,20 @@ if [ -n "$broken" ]; then
   exit 1
 fi
 host_sysusers
-rm -f "$root/usr/sbin/policy-rc.d" "$root/usr/bin/systemd-tmpfiles" "$root/usr/bin/systemd-sysusers"
-in_target dpkg-divert --local --rename --remove /usr/bin/systemd-tmpfiles
-in_target dpkg-divert --local --rename --remove /usr/bin/systemd-sysusers
+rm -f "$root/usr/sbin/policy-rc.d"
+for tool in $SYSTEMD_TOOLS; do
+  rm -f "$root/usr/bin/$tool"
+  in_target dpkg-divert --local --rename --remove "/bin/$tool"
+done
 if command -v systemd-tmpfiles >/dev/null; then
   systemd-tmpfiles --create --root="$root" 2>&1 | tail -5 || true
 fi
+journalctl --root="$root" --update-catalog 2>&1 | tail -2 || true
+# No systemd-hwdb on a build machine without udev: the image's own, under emulation, once.
+if [ -x "$root/usr/bin/systemd-hwdb" ]; then
+  in_target systemd-hwdb update --usr || echo "== second stage: the hardware database was not built (udev works without it)"
+fi
+# Every card makes its own machine ID at boot: an empty file means "not yet set".
+: >"$root/etc/machine-id"
+rm -f "$root/var/lib/dbus/machine-id"
 echo "== second stage: $(in_target dpkg-query -f '.\n' -W | wc -l) packages installed"
