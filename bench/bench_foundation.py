@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import os
-import signal
-import subprocess
 import sys
 import tempfile
 import time
 import urllib.request
 from pathlib import Path
 
+from bench._box import running_box
 from bench._results import record
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -45,29 +43,11 @@ def bench_import(rows: int = 10_000) -> None:
 
 
 def bench_run_rss() -> None:
-    with tempfile.TemporaryDirectory() as tmp:
-        env = {**os.environ, "LINLI_HOME": str(Path(tmp) / "box")}
-        port = 18000 + os.getpid() % 1000
-        proc = subprocess.Popen([sys.executable, "-m", "appliance", "run", "--init-demo", "--host", "127.0.0.1",
-                                 "--port", str(port)], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                                cwd=ROOT)
-        try:
-            deadline = time.monotonic() + 60
-            while True:
-                try:
-                    urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2).read()
-                    break
-                except OSError:
-                    if time.monotonic() > deadline:
-                        raise
-                    time.sleep(0.3)
-            for path in ("/login", "/healthz", "/kiosk/"):
-                urllib.request.urlopen(f"http://127.0.0.1:{port}{path}", timeout=5).read()
-            status = Path(f"/proc/{proc.pid}/status").read_text()
-            fields = {line.split(":")[0]: line.split()[1] for line in status.splitlines() if line.startswith("Vm")}
-        finally:
-            proc.send_signal(signal.SIGTERM)
-            proc.wait(timeout=30)
+    with running_box() as (proc, base):
+        for path in ("/login", "/healthz", "/kiosk/"):
+            urllib.request.urlopen(f"{base}{path}", timeout=5).read()
+        status = Path(f"/proc/{proc.pid}/status").read_text()
+        fields = {line.split(":")[0]: line.split()[1] for line in status.splitlines() if line.startswith("Vm")}
     record("linli_run_rss_mb", int(fields["VmRSS"]) / 1024, "MiB", peer="peak (VmHWM)",
            peer_value=int(fields["VmHWM"]) / 1024, goal="<= 200 on a Pi 3B+")
 
