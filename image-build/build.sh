@@ -98,8 +98,12 @@ rootfs() {
     --extract-hook="tar -C '$REPO' --exclude=.venv --exclude=.git --exclude=build --exclude=var --exclude=.cache -cf - . | tar -C \"\$1/opt/linli\" -xf -" \
     --extract-hook="cp -r '$OUT/wheelhouse' \"\$1/opt/linli/wheelhouse\"" \
     --extract-hook="cp -r '$HERE/rootfs/.' \"\$1/\"" \
+    --extract-hook='"$IN_TARGET" "$1" update-initramfs -c -k all' \
+    --extract-hook='for k in "$1"/boot/vmlinuz-*; do "$IN_TARGET" "$1" env DEB_MAINT_PARAMS=configure /etc/kernel/postinst.d/z50-raspi-firmware "${k##*/vmlinuz-}"; done' \
     --extract-hook='"$IN_TARGET" "$1" python3 -m venv --system-site-packages /opt/linli/venv' \
-    --extract-hook='"$IN_TARGET" "$1" /opt/linli/venv/bin/pip install --no-index --find-links /opt/linli/wheelhouse "linli[pi]"' \
+    --extract-hook='"$IN_TARGET" "$1" /opt/linli/venv/bin/pip install --no-user --no-cache-dir --no-index --find-links /opt/linli/wheelhouse "linli[pi]"' \
+    --extract-hook='"$IN_TARGET" "$1" /opt/linli/venv/bin/python -c "import appliance, web, cv2, numpy, ai_edge_litert"' \
+    --extract-hook='rm -rf "$1/opt/linli/wheelhouse" "$1/root/.cache" "$1/root/.local"' \
     --extract-hook='"$IN_TARGET" "$1" useradd --system --home-dir /var/lib/linli --groups gpio,video,dialout,plugdev linli || "$IN_TARGET" "$1" useradd --system --home-dir /var/lib/linli linli' \
     --extract-hook="for u in '$HERE'/systemd/*.service; do cp \"\$u\" \"\$1/etc/systemd/system/\"; done" \
     --extract-hook='"$IN_TARGET" "$1" systemctl enable linli.service linli-firstboot.service linli-update-confirm.service linli-log-tail.service linli-kiosk.service mosquitto.service' \
@@ -115,6 +119,10 @@ image() {
   install -d "$tree/boot/firmware"
   printf 'console=serial0,115200 console=tty1 root=PARTLABEL=rootfs-a rootfstype=ext4 ro fsck.repair=yes rootwait quiet\n' \
     >"$tree/boot/firmware/cmdline.txt"
+  # A card that cannot boot is refused (IMAGE_ALLOW_UNBOOTABLE=1 writes it anyway, to inspect).
+  if ! python3 "$HERE/check_boot.py" "$tree"; then
+    [ "${IMAGE_ALLOW_UNBOOTABLE:-0}" = 1 ] || die "the card would not boot (above); see image-build/README.md, 'Boot files'"
+  fi
   genimage --config "$HERE/config/genimage.cfg" --rootpath "$tree" --tmppath "$OUT/genimage-tmp" \
     --inputpath "$OUT" --outputpath "$OUT"
   xz -T0 -k -f -6 "$OUT/linli.img"

@@ -1,0 +1,82 @@
+"""Refuse a card that cannot boot: run by build.sh on the finished tree, before genimage.
+
+Checks what the Pi firmware and the kernel need and what a build under emulation can get
+silently wrong (see README, "Boot files"): the kernel and initramfs copied into
+/boot/firmware with a config.txt naming them, and an initramfs that holds a shell for its
+/init, the module that mounts the root slot (ext4) and the SD card's driver.
+
+    python3 check_boot.py TREE      exit 0 when bootable, else 1 with each problem on a line
+"""
+
+from __future__ import annotations
+
+import gzip
+import lzma
+import sys
+from pathlib import Path
+
+NEEDED_MODULES = ("ext4.ko", "sdhci-iproc.ko")
+
+
+def cpio_names(data: bytes) -> set[str]:
+    """Member names of a (possibly concatenated) newc cpio archive."""
+    names, i = set(), 0
+    while i + 110 <= len(data):
+        magic = data[i:i + 6]
+        if magic not in (b"070701", b"070702"):
+            i += 1  # padding between concatenated archives
+            continue
+        namesize = int(data[i + 94:i + 102], 16)
+        filesize = int(data[i + 54:i + 62], 16)
+        name = data[i + 110:i + 110 + namesize - 1].decode(errors="replace")
+        names.add(name)
+        i = (i + 110 + namesize + 3) & ~3
+        i = (i + filesize + 3) & ~3
+    return names
+
+
+def unpack(path: Path) -> bytes:
+    raw = path.read_bytes()
+    if raw[:2] == b"\x1f\x8b":
+        return gzip.decompress(raw)
+    if raw[:6] == b"\xfd7zXZ\x00":
+        return lzma.decompress(raw)
+    return raw
+
+
+def problems(tree: Path) -> list[str]:
+    found = []
+    firmware = tree / "boot" / "firmware"
+    config = firmware / "config.txt"
+    if not config.exists():
+        found.append("boot/firmware/config.txt is missing (raspi-firmware's kernel hook did not run)")
+    else:
+        for line in config.read_text().splitlines():
+            key, _, value = line.strip().partition("=")
+            if key in ("kernel", "initramfs") and value and not (firmware / value.split()[0]).exists():
+                found.append(f"config.txt names {value.split()[0]}, which is not in boot/firmware")
+    initrds = sorted((tree / "boot").glob("initrd.img-*"))
+    if not initrds:
+        found.append("no boot/initrd.img-*: the kernel's modules cannot be loaded to mount the root slot")
+        return found
+    names = cpio_names(unpack(initrds[-1]))
+    if not names & {"usr/bin/sh", "bin/sh", "usr/lib/klibc/bin/sh.shared", "usr/bin/busybox"}:
+        found.append(f"{initrds[-1].name} has no shell for its /init (the kernel panics: no working init)")
+    for module in NEEDED_MODULES:
+        if not any(n.endswith("/" + module) for n in names):
+            found.append(f"{initrds[-1].name} lacks {module}")
+    return found
+
+
+def main(argv: list[str]) -> int:
+    tree = Path(argv[1])
+    found = problems(tree)
+    for problem in found:
+        print(f"image check: {problem}", file=sys.stderr)
+    if not found:
+        print("image check: kernel, initramfs and config.txt are in place")
+    return 1 if found else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))
