@@ -11,4 +11,6 @@ env=(/usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/root LC_ALL=C.UTF-
 if [ "$(uname -m)" = aarch64 ]; then
   exec chroot "$root" "${env[@]}" "$@"
 fi
-exec proot -q qemu-aarch64-static -r "$root" -b /dev -b /proc -b /sys -w / "${env[@]}" "$@"
+# refuse_new_syscalls.py: proot does not translate statx or faccessat2: refused, glibc falls back to calls it does.
+exec python3 "$(dirname "$0")/refuse_new_syscalls.py" proot -q qemu-aarch64-static -r "$root" -b /dev -b /proc -b /sys -w / \
+  "${env[@]}" "$@"
