@@ -104,7 +104,10 @@ rootfs() {
     --extract-hook='"$IN_TARGET" "$1" /opt/linli/venv/bin/pip install --no-user --no-cache-dir --no-index --find-links /opt/linli/wheelhouse "linli[pi]"' \
     --extract-hook='"$IN_TARGET" "$1" /opt/linli/venv/bin/python -c "import appliance, web, cv2, numpy, ai_edge_litert"' \
     --extract-hook='rm -rf "$1/opt/linli/wheelhouse" "$1/root/.cache" "$1/root/.local"' \
-    --extract-hook='"$IN_TARGET" "$1" useradd --system --home-dir /var/lib/linli --groups gpio,video,dialout,plugdev linli || "$IN_TARGET" "$1" useradd --system --home-dir /var/lib/linli linli' \
+    --extract-hook='"$IN_TARGET" "$1" groupadd --system gpio' \
+    --extract-hook='"$IN_TARGET" "$1" useradd --system --home-dir /var/lib/linli --groups gpio,video,dialout,plugdev linli' \
+    --extract-hook='"$IN_TARGET" "$1" usermod --append --groups linli mosquitto' \
+    --extract-hook='ln -sf /run/NetworkManager/resolv.conf "$1/etc/resolv.conf"' \
     --extract-hook="for u in '$HERE'/systemd/*.service; do cp \"\$u\" \"\$1/etc/systemd/system/\"; done" \
     --extract-hook='"$IN_TARGET" "$1" systemctl enable linli.service linli-firstboot.service linli-update-confirm.service linli-log-tail.service linli-kiosk.service mosquitto.service' \
     --extract-hook='echo linli > "$1/etc/hostname"' \

@@ -12,8 +12,11 @@ if [ -n "$data_dev" ]; then
   # growpart exits 1 with NOCHANGE when the partition already fills the card.
   growpart "$disk" "$part" && resize2fs "$data_dev" || true
 fi
-install -d -o linli -g linli -m 0750 "$LINLI_HOME" "$LINLI_HOME/app" "$LINLI_HOME/mosquitto"
-[ -e "$LINLI_HOME/mosquitto/passwd" ] || install -o mosquitto -m 0600 /dev/null "$LINLI_HOME/mosquitto/passwd"
+install -d -o linli -g linli -m 0750 "$LINLI_HOME" "$LINLI_HOME/app"
+# The broker keeps its state here (etc/mosquitto/mosquitto.conf); it is in the linli group
+# (image build), which lets it through the 0750 data folder and no further.
+install -d -o mosquitto -g linli -m 0770 "$LINLI_HOME/mosquitto"
+[ -e "$LINLI_HOME/mosquitto/passwd" ] || install -o mosquitto -g linli -m 0640 /dev/null "$LINLI_HOME/mosquitto/passwd"
 [ -L "$LINLI_HOME/app/current" ] || ln -s /opt/linli "$LINLI_HOME/app/current"
 runuser -u linli -- "$LINLI_HOME/app/current/venv/bin/linli" init | tee /dev/console "$LINLI_HOME/first-boot.txt"
 chown linli:linli "$LINLI_HOME/first-boot.txt"; chmod 0600 "$LINLI_HOME/first-boot.txt"

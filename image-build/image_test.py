@@ -90,7 +90,7 @@ def csrf(session: requests.Session, url: str) -> str:
 
 
 def finish_wizard(board: Board) -> None:
-    found = re.findall(r"/setup\)?\s*[:：]\s*(\d{8})", board.console())
+    found = re.findall(r"设置码\s*[:：]\s*(\d{8})", board.console())
     if not found:
         raise SystemExit("the setup code was not printed on the console")
     s = requests.Session()
