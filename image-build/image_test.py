@@ -37,8 +37,11 @@ PASSWORD = "Linli-image-test-2026"
 class Board:
     """One emulated board on a copy of the card; ``cut_power`` is pulling the plug."""
 
-    def __init__(self, disk: Path, kernel: Path, initrd: Path, port: int, work: Path, memory_mb: int):
+    def __init__(self, disk: Path, kernel: Path, initrd: Path, port: int, work: Path, memory_mb: int,
+                 journal_on_console: bool = False):
         self.disk, self.kernel, self.initrd, self.port, self.work = disk, kernel, initrd, port, work
+        # The journal is in RAM and gone at a power cut: on the console log it survives.
+        self.journal_on_console = journal_on_console
         self.memory_mb = memory_mb
         self.boots = 0
         self.proc: subprocess.Popen | None = None
@@ -50,7 +53,8 @@ class Board:
         self.proc = subprocess.Popen(
             ["qemu-system-aarch64", "-M", "virt", "-cpu", "cortex-a53", "-smp", "2", "-m", str(self.memory_mb),
              "-nographic", "-kernel", str(self.kernel), "-initrd", str(self.initrd),
-             "-append", "root=PARTLABEL=rootfs-a ro rootwait console=ttyAMA0",
+             "-append", "root=PARTLABEL=rootfs-a ro rootwait console=ttyAMA0"
+             + (" systemd.journald.forward_to_console=1" if self.journal_on_console else ""),
              "-drive", f"if=virtio,format=raw,file={self.disk}",
              "-netdev", f"user,id=n0,hostfwd=tcp:127.0.0.1:{self.port}-:8080",
              "-device", "virtio-net-device,netdev=n0"],
@@ -152,10 +156,11 @@ def main() -> int:
     parser.add_argument("--cuts", type=int, default=10)
     parser.add_argument("--memory-mb", type=int, default=1024)
     parser.add_argument("--boot-timeout", type=float, default=900)
+    parser.add_argument("--journal-on-console", action="store_true", help="copy the journal to console-N.log")
     args = parser.parse_args()
     disk = args.work / "card.img"
     subprocess.run(["cp", "--sparse=always", str(args.image), str(disk)], check=True)
-    board = Board(disk, args.kernel, args.initrd, args.port, args.work, args.memory_mb)
+    board = Board(disk, args.kernel, args.initrd, args.port, args.work, args.memory_mb, args.journal_on_console)
     try:
         board.power_on()
         seconds, health = board.wait_health(args.boot_timeout)

@@ -11,6 +11,7 @@ import secrets
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from appliance.db.base import find, now
+from appliance.db.durable import durable
 from appliance.db.models import LoginFailure, User
 from appliance.db.models.accounts import ROLES
 from appliance.i18n import N_
@@ -132,10 +133,12 @@ class AccountService:
 
     # --- passwords ------------------------------------------------------------------
     def _store_password(self, user: User, password: str, must_change: bool) -> None:
-        user.password_hash = generate_password_hash(password)
-        user.must_change_password = must_change
-        user.save()
-        self._end_sessions(user)
+        password_hash = generate_password_hash(password)  # slow: not inside the transaction
+        with durable(User._meta.database):
+            user.password_hash = password_hash
+            user.must_change_password = must_change
+            user.save()
+            self._end_sessions(user)
 
     def set_password(self, user_id: int, password: str, actor: str) -> User:
         """Set a password chosen by someone else (the CLI); ends the account's sessions."""

@@ -17,6 +17,7 @@ import zoneinfo
 from pathlib import Path
 
 from appliance.db.base import now
+from appliance.db.durable import durable
 from appliance.db.models import SetupStep, User
 from appliance.errors import LinliError, ValidationError
 from appliance.files import read_or_create_private
@@ -100,8 +101,9 @@ class FirstBootWizard:
         handler = getattr(self, f"_save_{step}", None)
         if step not in STEPS or handler is None:
             raise LinliError(N_("There is no setup step called %(step)s."), step=step)
-        shown = handler(form)
-        self._record(step, "done", shown, actor)
+        with durable(SetupStep._meta.database):
+            shown = handler(form)
+            self._record(step, "done", shown, actor)
 
     def skip(self, step: str, actor: str = "setup") -> None:
         if step not in STEPS:
@@ -115,7 +117,8 @@ class FirstBootWizard:
         if admin["status"] != "done":
             raise ValidationError(N_("Set the administrator password before finishing: the one printed at first "
                                      "boot must not stay in use."), field="admin")
-        self._record("finished", "done", {}, actor)
+        with durable(SetupStep._meta.database):
+            self._record("finished", "done", {}, actor)
         (self.home / CODE_FILE).unlink(missing_ok=True)
         self.audit.record(actor, "update", "setup", "finished")
 
