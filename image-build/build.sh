@@ -78,8 +78,7 @@ rootfs() {
   note "root file system (mmdebstrap, $SUITE arm64) -> $OUT/rootfs.tar"
   # Checked first: mmdebstrap would otherwise spend minutes configuring packages, then fail.
   if [ ! -d "$OUT/wheelhouse" ]; then
-    echo "build.sh rootfs: no $OUT/wheelhouse; run 'bash image-build/build.sh wheelhouse' first" >&2
-    exit 1
+    die "no $OUT/wheelhouse: run 'bash image-build/build.sh wheelhouse' first"
   fi
   local packages
   # IMAGE_PACKAGES (comma-separated) replaces the list for a quick trial of the build steps.

@@ -11,6 +11,7 @@ env=(/usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/root LC_ALL=C.UTF-
 if [ "$(uname -m)" = aarch64 ]; then
   exec chroot "$root" "${env[@]}" "$@"
 fi
-# refuse_new_syscalls.py: proot does not translate statx or faccessat2: refused, glibc falls back to calls it does.
+# proot translates neither statx nor faccessat2; refuse_new_syscalls.py refuses both, so glibc
+# falls back to calls proot does translate.
 exec python3 "$(dirname "$0")/refuse_new_syscalls.py" proot -q qemu-aarch64-static -r "$root" -b /dev -b /proc -b /sys -w / \
   "${env[@]}" "$@"

@@ -19,8 +19,8 @@ import contextlib
 @contextlib.contextmanager
 def durable(db):
     if db.in_transaction():
-        # The setting cannot change inside a transaction; the outer one commits, so it
-        # must be durable itself.
+        # SQLite ignores the setting inside a transaction: the outer transaction's own
+        # commit decides, so whoever opened it must use durable() too.
         with db.atomic():
             yield
         return

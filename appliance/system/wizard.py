@@ -108,9 +108,10 @@ class FirstBootWizard:
     def skip(self, step: str, actor: str = "setup") -> None:
         if step not in STEPS:
             raise LinliError(N_("There is no setup step called %(step)s."), step=step)
-        row = SetupStep.get_or_none(SetupStep.step == step)
-        if row is None or row.status != "done":
-            self._record(step, "skipped", row.data if row else {}, actor)
+        with durable(SetupStep._meta.database):
+            row = SetupStep.get_or_none(SetupStep.step == step)
+            if row is None or row.status != "done":
+                self._record(step, "skipped", row.data if row else {}, actor)
 
     def finish(self, actor: str = "setup") -> None:
         admin = self.steps()[STEPS.index("admin")]

@@ -48,3 +48,12 @@ def test_a_refused_password_changes_nothing(services, users, db):
         services.accounts.set_password(users["admin"].id, "x", actor="test")
     assert User.get_by_id(users["admin"].id).password_hash == before
     assert db.execute_sql("PRAGMA synchronous").fetchone()[0] == 1
+
+
+def test_a_skipped_wizard_step_is_committed_with_full_sync(services, users, db):
+    seen = statements(db)
+    services.system.wizard.skip("camera")
+    inside = _between(seen, "PRAGMA synchronous = FULL", "PRAGMA synchronous = NORMAL")
+    assert any(s.startswith('INSERT INTO "setup_step"') for s in inside)
+    statuses = {s["step"]: s["status"] for s in services.system.wizard.steps()}
+    assert statuses["camera"] == "skipped"
