@@ -78,6 +78,8 @@ class AlarmTexts:
                 item = self._queue.get_nowait()
             except queue.Empty:
                 return n
+            if item is None:
+                continue
             self._send(*item)
             n += 1
 
@@ -123,6 +125,8 @@ class AlarmTexts:
                     item = self._queue.get(timeout=1.0)
                 except queue.Empty:
                     continue
+                if item is None:  # close() wakes the worker instead of letting it sleep out the second
+                    continue
                 try:
                     self._send(*item)
                 except Exception:
@@ -133,5 +137,9 @@ class AlarmTexts:
 
     def close(self) -> None:
         self._stop.set()
+        try:
+            self._queue.put_nowait(None)
+        except queue.Full:
+            pass  # a full queue wakes the worker by itself
         if self._thread is not None:
             self._thread.join(5.0)
