@@ -21,7 +21,8 @@ from functools import reduce
 from peewee import PostgresqlDatabase, SqliteDatabase, fn
 
 from appliance.errors import LinliError
-from appliance.hub.models import HubBatch, HubBox, HubBoxDay, HubDownlink, HubEntry
+from appliance.hub.models import HubBatch, HubBox, HubBoxDay, HubBoxMonth, HubDownlink, HubEntry
+from appliance.hub.partitions import add_months, month_start
 from appliance.i18n import N_
 
 
@@ -97,8 +98,9 @@ def store(db, batches: list[Checked]) -> dict[int, Receipt]:
     with transaction(db):
         query = HubBox.select().where(HubBox.box_id.in_(boxes)).order_by(HubBox.box_id)
         rows = {b.box_id: b for b in (query.for_update() if db.for_update else query)}
-        spans = [(HubEntry.box == b.box) & HubEntry.seq.between(b.entries[0].seq, b.entries[-1].seq)
-                 for b in batches if b.entries]
+        months = _months(boxes)
+        spans = [cond for b in batches if b.entries
+                 for cond in _where_seqs(months, b.box, b.entries[0].seq, b.entries[-1].seq)]
         stored = {}
         if spans:
             stored = {(box, seq): uuid for box, seq, uuid in
@@ -121,7 +123,8 @@ def store(db, batches: list[Checked]) -> dict[int, Receipt]:
             news[b.index] = len(mine)
         _insert_entries(db, new_rows)
         _count_days(db, new_rows)
-        acked = _advance(rows)
+        _note_months(db, new_rows, months)
+        acked = advance(rows, months)
         heads = dict(HubDownlink.select(HubDownlink.box, fn.MAX(HubDownlink.seq)).where(HubDownlink.box.in_(boxes))
                      .group_by(HubDownlink.box).tuples())
         down = {box: row.down_acked for box, row in rows.items()}
@@ -176,14 +179,65 @@ def _count_days(db, rows: list) -> None:
                 [(box, day, kind, n) for (box, day, kind), n in counts.items()])
 
 
-def _advance(rows: dict) -> dict[str, tuple[int, list]]:
-    """Per box: the highest contiguous stored seq, and the stored ranges beyond it."""
+def _months(boxes: list[str]) -> dict[str, list[list]]:
+    """Per box: [month start, first seq, last seq] for each month it has rows stored in."""
+    out: dict[str, list[list]] = defaultdict(list)
+    query = HubBoxMonth.select(HubBoxMonth.box, HubBoxMonth.month, HubBoxMonth.first_seq, HubBoxMonth.last_seq)
+    for box, month, first, last in query.where(HubBoxMonth.box.in_(boxes)).tuples():
+        out[box].append([month_start(month), first, last])
+    return out
+
+
+def _where_seqs(months: dict, box: str, low: int, high: int | None = None) -> list:
+    """Conditions finding the box's stored rows with seq in [low, high] (high None: no top),
+    one per month that can hold them. Each names its month's bounds, so PostgreSQL reads only
+    those partitions (migration 0006 says why); none at all when no month can."""
+    out = []
+    for start, first, last in months.get(box, ()):
+        if last < low or (high is not None and first > high):
+            continue
+        seqs = HubEntry.seq >= low if high is None else HubEntry.seq.between(low, high)
+        out.append((HubEntry.box == box) & seqs
+                   & (HubEntry.received_at >= start) & (HubEntry.received_at < add_months(start, 1)))
+    return out
+
+
+def _note_months(db, rows: list, months: dict) -> None:
+    """Widen the box's range for the month these rows were stored in (and ``months`` with it,
+    so the ack below finds them)."""
+    spans: dict[tuple, list] = {}
+    for box, seq, _uuid, _kind, _at, _payload, received in rows:
+        key = (box, month_start(received))
+        span = spans.setdefault(key, [seq, seq])
+        span[0], span[1] = min(span[0], seq), max(span[1], seq)
+    if not spans:
+        return
+    for (box, start), (first, last) in spans.items():
+        known = next((m for m in months[box] if m[0] == start), None)
+        if known is None:
+            months[box].append([start, first, last])
+        else:
+            known[1], known[2] = min(known[1], first), max(known[2], last)
+    low, high = ("LEAST", "GREATEST") if isinstance(db, PostgresqlDatabase) else ("MIN", "MAX")
+    table = HubBoxMonth._meta.table_name
+    insert_many(db, f"INSERT INTO {table} (box, month, first_seq, last_seq) VALUES %s ON CONFLICT (box, month) "
+                    f"DO UPDATE SET first_seq = {low}({table}.first_seq, excluded.first_seq), "
+                    f"last_seq = {high}({table}.last_seq, excluded.last_seq)",
+                [(box, start.date(), first, last) for (box, start), (first, last) in spans.items()])
+
+
+def advance(rows: dict, months: dict | None = None) -> dict[str, tuple[int, list]]:
+    """Per box (``rows``: box id -> its HubBox): the highest contiguous stored seq, and the
+    stored ranges beyond it."""
+    if months is None:
+        months = _months(list(rows))
     after = defaultdict(list)
-    q = (HubEntry.select(HubEntry.box, HubEntry.seq)
-         .where(_any([(HubEntry.box == box) & (HubEntry.seq > row.acked) for box, row in rows.items()]))
-         .order_by(HubEntry.box, HubEntry.seq).tuples())
-    for box, seq in q:
-        after[box].append(seq)
+    beyond = [cond for box, row in rows.items() for cond in _where_seqs(months, box, row.acked + 1)]
+    if beyond:
+        q = (HubEntry.select(HubEntry.box, HubEntry.seq).where(_any(beyond))
+             .order_by(HubEntry.box, HubEntry.seq).tuples())
+        for box, seq in q:
+            after[box].append(seq)
     out = {}
     for box, row in rows.items():
         acked, seqs, i = row.acked, after[box], 0

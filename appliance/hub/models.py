@@ -85,4 +85,15 @@ class HubBoxDay(HubModel):
         primary_key = CompositeKey("box", "day", "kind")
 
 
-HUB_MODELS = [HubBox, HubEntry, HubBatch, HubDownlink, HubPairCode, HubBoxDay]
+class HubBoxMonth(HubModel):
+    """Which months (of ``received_at``) can hold a box's seqs (migration 0006)."""
+    box = CharField()
+    month = DateField()
+    first_seq = BigIntegerField()
+    last_seq = BigIntegerField()
+
+    class Meta:
+        primary_key = CompositeKey("box", "month")
+
+
+HUB_MODELS = [HubBox, HubEntry, HubBatch, HubDownlink, HubPairCode, HubBoxDay, HubBoxMonth]

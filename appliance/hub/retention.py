@@ -20,7 +20,7 @@ from peewee import Tuple
 from appliance.errors import ConfigError
 from appliance.i18n import N_
 from appliance.hub import partitions
-from appliance.hub.models import HubBox, HubBoxDay, HubEntry
+from appliance.hub.models import HubBox, HubBoxDay, HubBoxMonth, HubEntry
 
 logger = logging.getLogger(__name__)
 
@@ -78,6 +78,8 @@ def prune(db, policy: dict[str, int], *, now: datetime.datetime | None = None, d
     gone = []
     for month, counts in _whole_months(db, cuts, kinds):
         if dry_run or partitions.drop_month(db, month):
+            if not dry_run:  # ingest need not look in a month that is gone
+                HubBoxMonth.delete().where(HubBoxMonth.month == month.start.date()).execute()
             gone.append(month)
             out.months.append(month.label)
             out.month_rows += sum(counts.values())

@@ -172,7 +172,7 @@ class HubService:
     def ack_bytes(self, box_id: str, ranges: list | None = None) -> bytes:
         box = HubBox.get(HubBox.box_id == box_id)
         if ranges is None:
-            _acked, ranges = ingest._advance({box_id: box})[box_id]
+            _acked, ranges = ingest.advance({box_id: box})[box_id]
         header = {"v": SCHEMA_VERSION, "hub": self.hub_id, "box": box_id, "acked": box.acked, "ranges": ranges,
                   "down_acked": box.down_acked}
         return pack(ACK, header, b"", self.key)
