@@ -17,6 +17,9 @@ install -d -o linli -g linli -m 0750 "$LINLI_HOME" "$LINLI_HOME/app"
 # (image build), which lets it through the 0750 data folder and no further.
 install -d -o mosquitto -g linli -m 0770 "$LINLI_HOME/mosquitto"
 [ -e "$LINLI_HOME/mosquitto/passwd" ] || install -o mosquitto -g linli -m 0640 /dev/null "$LINLI_HOME/mosquitto/passwd"
+# NetworkManager keeps its connection profiles here (etc/NetworkManager/conf.d/linli.conf):
+# the root is read-only. Wi-Fi passwords are in them, so root only.
+install -d -o root -g root -m 0700 "$LINLI_HOME/network" "$LINLI_HOME/network/connections"
 [ -L "$LINLI_HOME/app/current" ] || ln -s /opt/linli "$LINLI_HOME/app/current"
 runuser -u linli -- "$LINLI_HOME/app/current/venv/bin/linli" init | tee /dev/console "$LINLI_HOME/first-boot.txt"
 chown linli:linli "$LINLI_HOME/first-boot.txt"; chmod 0600 "$LINLI_HOME/first-boot.txt"

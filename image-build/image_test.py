@@ -10,7 +10,10 @@ card's), through a forwarded loopback port:
    acknowledged access event), and the power is cut (QEMU killed) at a random moment while
    the writes go on; after every boot the database line of /healthz must say the file is
    whole (SQLite's quick_check) and the access log must hold every acknowledged open exactly
-   once.
+   once;
+3. services the box needs besides Linli: the MQTT broker answers a CONNECT on its port (after
+   the first boot and after the last cut), and the wizard's network step (a 4G APN through
+   nmcli, as the linli user) is saved, its profile found on the data partition afterwards.
 
 Prints what it measured (boot to /healthz, events acknowledged and found). Exit 0 only when
 every check passed. Run by image-build/test-image.sh, which checks the tools first.
@@ -20,8 +23,10 @@ from __future__ import annotations
 
 import argparse
 import io
+import json
 import random
 import re
+import socket
 import subprocess
 import sys
 import threading
@@ -38,8 +43,9 @@ class Board:
     """One emulated board on a copy of the card; ``cut_power`` is pulling the plug."""
 
     def __init__(self, disk: Path, kernel: Path, initrd: Path, port: int, work: Path, memory_mb: int,
-                 journal_on_console: bool = False):
+                 journal_on_console: bool = False, mqtt_port: int = 0):
         self.disk, self.kernel, self.initrd, self.port, self.work = disk, kernel, initrd, port, work
+        self.mqtt_port = mqtt_port or port + 1
         # The journal is in RAM and gone at a power cut: on the console log it survives.
         self.journal_on_console = journal_on_console
         self.memory_mb = memory_mb
@@ -56,7 +62,8 @@ class Board:
              "-append", "root=PARTLABEL=rootfs-a ro rootwait console=ttyAMA0"
              + (" systemd.journald.forward_to_console=1" if self.journal_on_console else ""),
              "-drive", f"if=virtio,format=raw,file={self.disk}",
-             "-netdev", f"user,id=n0,hostfwd=tcp:127.0.0.1:{self.port}-:8080",
+             "-netdev", f"user,id=n0,hostfwd=tcp:127.0.0.1:{self.port}-:8080,"
+                        f"hostfwd=tcp:127.0.0.1:{self.mqtt_port}-:1883",
              "-device", "virtio-net-device,netdev=n0"],
             stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT)
 
@@ -86,6 +93,38 @@ class Board:
         raise SystemExit(f"no /healthz within {timeout:.0f} s:\n{self.console()[-3000:]}")
 
 
+def broker_answer(board: Board, timeout: float) -> int | None:
+    """The CONNACK return code of the box's MQTT broker to an anonymous MQTT 3.1.1 CONNECT
+    (5, not authorised, is the expected one: the broker is up and refuses anonymous clients),
+    or None when nothing answered within ``timeout`` seconds."""
+    client = b"linli-image-test"
+    body = b"\x00\x04MQTT\x04\x02\x00\x3c" + len(client).to_bytes(2, "big") + client
+    packet = b"\x10" + bytes([len(body)]) + body
+    started = time.monotonic()
+    while time.monotonic() - started < timeout:
+        try:
+            with socket.create_connection(("127.0.0.1", board.mqtt_port), timeout=5) as sock:
+                sock.sendall(packet)
+                answer = sock.recv(4)
+            if len(answer) == 4 and answer[0] == 0x20:
+                return answer[3]
+        except OSError:
+            pass
+        time.sleep(2)
+    return None
+
+
+def data_listing(disk: Path, folder: str) -> str:
+    """``ls -l`` of a folder on the card's data partition (read with debugfs; QEMU is off)."""
+    table = json.loads(subprocess.run(["sfdisk", "--json", str(disk)], capture_output=True, text=True,
+                                      check=True).stdout)["partitiontable"]
+    part = next(p for p in table["partitions"] if p.get("name") == "data")
+    offset = part["start"] * table.get("sectorsize", 512)
+    done = subprocess.run(["debugfs", "-R", f"ls -l {folder}", f"{disk}?offset={offset}"],
+                          capture_output=True, text=True)
+    return done.stdout
+
+
 def csrf(session: requests.Session, url: str) -> str:
     match = re.search(r'name="csrf_token" value="([^"]+)"', session.get(url, timeout=30).text)
     if not match:
@@ -93,7 +132,7 @@ def csrf(session: requests.Session, url: str) -> str:
     return match.group(1)
 
 
-def finish_wizard(board: Board) -> None:
+def finish_wizard(board: Board, problems: list[str]) -> None:
     found = re.findall(r"设置码\s*[:：]\s*(\d{8})", board.console())
     if not found:
         raise SystemExit("the setup code was not printed on the console")
@@ -108,6 +147,17 @@ def finish_wizard(board: Board) -> None:
                         allow_redirects=False)
         if answer.status_code != 302:
             raise SystemExit(f"wizard step {step} refused: HTTP {answer.status_code}")
+    # The network step runs nmcli as the linli user; a 4G APN needs no modem to be saved.
+    answer = s.post(f"{board.url}/setup/network", data={"mode": "4g", "apn": "cmnet", "csrf_token": token},
+                    timeout=90, allow_redirects=False)
+    if answer.status_code == 302:
+        print("wizard network step (4G APN through nmcli): saved")
+    else:
+        text = re.sub(r"<[^>]+>", " ", answer.text)
+        shown = re.search(r"[^\n]*(nmcli|NetworkManager|network|网络)[^\n]*", text)
+        problems.append(f"wizard network step refused: HTTP {answer.status_code} "
+                        f"{shown.group(0).strip()[:300] if shown else ''}")
+        print(problems[-1])
     answer = s.post(board.url + "/setup/finish", data={"csrf_token": token}, timeout=30, allow_redirects=False)
     if answer.status_code != 302 or "/login" not in answer.headers.get("Location", ""):
         raise SystemExit(f"the wizard did not finish: HTTP {answer.status_code}")
@@ -153,6 +203,7 @@ def main() -> int:
     parser.add_argument("--initrd", type=Path, required=True)
     parser.add_argument("--work", type=Path, required=True)
     parser.add_argument("--port", type=int, default=18080)
+    parser.add_argument("--mqtt-port", type=int, default=0, help="host port forwarded to the broker (port + 1)")
     parser.add_argument("--cuts", type=int, default=10)
     parser.add_argument("--memory-mb", type=int, default=1024)
     parser.add_argument("--boot-timeout", type=float, default=900)
@@ -160,14 +211,23 @@ def main() -> int:
     args = parser.parse_args()
     disk = args.work / "card.img"
     subprocess.run(["cp", "--sparse=always", str(args.image), str(disk)], check=True)
-    board = Board(disk, args.kernel, args.initrd, args.port, args.work, args.memory_mb, args.journal_on_console)
+    board = Board(disk, args.kernel, args.initrd, args.port, args.work, args.memory_mb, args.journal_on_console,
+                  args.mqtt_port)
+    problems: list[str] = []
+
+    def check_broker(when: str) -> None:
+        code = broker_answer(board, 120)
+        if code is None:
+            problems.append(f"mosquitto: no MQTT answer on port 1883 {when}")
+        print(f"mosquitto {when}: " + ("no answer" if code is None else f"up (CONNACK {code} to an anonymous client)"))
     try:
         board.power_on()
         seconds, health = board.wait_health(args.boot_timeout)
         print(f"first boot to /healthz: {seconds:.0f} s")
         failing = {k: v["detail"] for k, v in health["subsystems"].items() if not v["ok"]}
         print(f"health lines not OK on an emulated board (expected: no camera, no GPIO): {failing}")
-        finish_wizard(board)
+        check_broker("after the first boot")
+        finish_wizard(board, problems)
         print("first-boot wizard finished with the code from the console")
         acked: list[str] = []
         boots = []
@@ -198,7 +258,15 @@ def main() -> int:
                 raise SystemExit(f"lost: {lost[:10]} twice: {twice[:10]}")
         if boots:
             print(f"boots after a power cut: {len(boots)}, to /healthz {min(boots):.0f}-{max(boots):.0f} s")
-        return 0
+            check_broker(f"after boot {board.boots}")
+        board.cut_power()
+        listing = data_listing(disk, "/network/connections")
+        print(f"data partition /network/connections:\n{listing.strip() or '(missing)'}")
+        if "linli-4g" not in listing:
+            problems.append("the 4G profile is not on the data partition (/var/lib/linli/network/connections)")
+        for problem in problems:
+            print(f"FAILED: {problem}")
+        return 1 if problems else 0
     finally:
         board.cut_power()
 

@@ -54,18 +54,6 @@ class Checked:
     down_ack: int
 
 
-def ranges(seqs: list[int], limit: int = 64) -> list[list[int]]:
-    out: list[list[int]] = []
-    for s in seqs:
-        if out and s == out[-1][1] + 1:
-            out[-1][1] = s
-        else:
-            if len(out) >= limit:
-                break
-            out.append([s, s])
-    return out
-
-
 def transaction(db):
     # Workers in other processes store for the same boxes: take the write lock up front on
     # SQLite; on PostgreSQL the boxes' rows are locked with SELECT ... FOR UPDATE.
@@ -228,21 +216,26 @@ def _note_months(db, rows: list, months: dict) -> None:
 
 def advance(rows: dict, months: dict | None = None) -> dict[str, tuple[int, list]]:
     """Per box (``rows``: box id -> its HubBox): the highest contiguous stored seq, and the
-    stored ranges beyond it."""
+    stored ranges beyond it (at most 64, as an ack carries)."""
     if months is None:
         months = _months(list(rows))
-    after = defaultdict(list)
+    islands = defaultdict(list)
     beyond = [cond for box, row in rows.items() for cond in _where_seqs(months, box, row.acked + 1)]
     if beyond:
-        q = (HubEntry.select(HubEntry.box, HubEntry.seq).where(_any(beyond))
-             .order_by(HubEntry.box, HubEntry.seq).tuples())
-        for box, seq in q:
-            after[box].append(seq)
+        # Runs of consecutive seqs counted in the database (seq minus its rank is constant along
+        # a run): a backlog batch of 500 returns one row here instead of 500.
+        rank = fn.ROW_NUMBER().over(partition_by=[HubEntry.box], order_by=[HubEntry.seq])
+        runs = HubEntry.select(HubEntry.box, HubEntry.seq, (HubEntry.seq - rank).alias("run")).where(_any(beyond))
+        runs = runs.alias("runs")
+        low = fn.MIN(runs.c.seq)
+        query = (HubEntry.select(runs.c.box, low, fn.MAX(runs.c.seq)).from_(runs)
+                 .group_by(runs.c.box, runs.c.run).order_by(runs.c.box, low).tuples())
+        for box, first, last in query:
+            islands[box].append([first, last])
     out = {}
     for box, row in rows.items():
-        acked, seqs, i = row.acked, after[box], 0
-        while i < len(seqs) and seqs[i] == acked + 1:
-            acked += 1
-            i += 1
-        out[box] = (acked, ranges(seqs[i:]))
+        acked, runs_of_box = row.acked, islands[box]
+        if runs_of_box and runs_of_box[0][0] == acked + 1:
+            acked = runs_of_box.pop(0)[1]
+        out[box] = (acked, runs_of_box[:64])
     return out
