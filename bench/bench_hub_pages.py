@@ -75,6 +75,8 @@ def generate(db, rows: int, boxes: int = 1000) -> float:
     per_month = db.execute_sql("SELECT tableoid::regclass::text, COUNT(*) FROM hub_entry GROUP BY 1 ORDER BY 1").fetchall()
     print("  rows per partition: " + ", ".join(f"{name.removeprefix('hub_entry_')} {n:,}" for name, n in per_month))
     assert not any(name == "hub_entry_default" for name, _ in per_month), "rows outside the months made"
+    db.execute_sql("INSERT INTO hub_box_month SELECT box, CAST(date_trunc('month', received_at) AS DATE), "
+                   "MIN(seq), MAX(seq) FROM hub_entry GROUP BY 1, 2")  # as ingest keeps it (migration 0006)
     db.execute_sql("UPDATE hub_box SET acked = m.top FROM (SELECT box, max(seq) AS top FROM hub_entry GROUP BY box) m "
                    "WHERE m.box = hub_box.box_id")
     db.execute_sql("INSERT INTO hub_box_day (box, day, kind, entries) SELECT box, CAST(at AS DATE), kind, COUNT(*) "
