@@ -256,3 +256,24 @@ def test_a_guest_car_read_unsurely_goes_to_the_volunteer_not_the_inviter(firelan
     services.parking.service.decide("entry", "沪B67890")
     open_one(firelane, zone, clock, plate="沪B67890", trusted=False)
     assert OWNER_PHONE not in [m.number for m in notifier.sent]
+
+
+def test_a_car_that_stays_refreshes_its_latest_picture_once_a_minute_not_every_frame(
+        firelane, zone, clock, notifier, tmp_path, duty):
+    inc = open_one(firelane, zone, clock, plate="京B99999", trusted=False)
+    latest = tmp_path / "evidence" / str(inc.uuid) / "latest.jpg"
+    writes = []
+    for second in range(0, 300, 2):  # five minutes of frames, two seconds apart
+        clock.advance(2)
+        frame = np.full((120, 160, 3), second % 250, np.uint8)
+        firelane.incidents.seen(zone, 1, frame=frame, box=(10, 10, 60, 60))
+        stamp = latest.stat().st_mtime_ns, latest.stat().st_size
+        if not writes or writes[-1] != stamp:
+            writes.append(stamp)
+    assert 4 <= len(writes) <= 6, len(writes)  # the first picture and about one a minute
+    stored = FireIncident.get_by_id(inc.id)
+    assert (clock() - stored.last_seen_at).total_seconds() < 60
+    # A better plate read is not held back for the minute.
+    clock.advance(2)
+    firelane.incidents.seen(zone, 1, plate=read("京B99999", conf=0.99), plate_crop=np.zeros((20, 60, 3), np.uint8))
+    assert FireIncident.get_by_id(inc.id).plate_confidence == pytest.approx(0.99)
