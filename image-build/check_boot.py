@@ -5,13 +5,16 @@ silently wrong (see README, "Boot files"): the kernel and initramfs copied into
 /boot/firmware with a config.txt naming them, and an initramfs that holds a shell for its
 /init, the module that mounts the root slot (ext4) and the SD card's driver.
 
-    python3 check_boot.py TREE      exit 0 when bootable, else 1 with each problem on a line
+    python3 check_boot.py TREE         exit 0 when bootable, else 1 with each problem on a line
+    python3 check_boot.py --card IMG   the written card: the boot partition listed in its MBR,
+                                       where a Pi 3B+ or Zero 2 W boot ROM looks (no GPT there)
 """
 
 from __future__ import annotations
 
 import gzip
 import lzma
+import struct
 import sys
 from pathlib import Path
 
@@ -68,7 +71,39 @@ def problems(tree: Path) -> list[str]:
     return found
 
 
+FAT_TYPES = (0x0B, 0x0C)  # FAT32 (CHS, LBA): what the Pi's boot ROM looks for
+
+
+def card_problems(card: Path) -> list[str]:
+    """The MBR of the written card must list the GPT's first partition (boot) as FAT."""
+    with open(card, "rb") as f:
+        mbr = f.read(512)
+        f.seek(512)
+        gpt = f.read(512)
+        if mbr[510:512] != b"\x55\xaa":
+            return ["the card has no MBR signature"]
+        entries = [struct.unpack("<B3xB3xII", mbr[446 + 16 * i:462 + 16 * i]) for i in range(4)]
+        fat = [(start, size) for _flag, kind, start, size in entries if kind in FAT_TYPES]
+        if gpt[:8] != b"EFI PART":
+            return [] if fat else ["the MBR lists no FAT boot partition"]
+        table_lba, = struct.unpack("<Q", gpt[72:80])
+        f.seek(table_lba * 512)
+        first = f.read(128)
+    boot_start, boot_end = struct.unpack("<QQ", first[32:48])
+    if (boot_start, boot_end - boot_start + 1) not in fat:
+        return [f"the MBR does not list the boot partition (GPT sectors {boot_start}-{boot_end}): "
+                "a Pi 3B+ or Zero 2 W would not find its firmware (partition-table-type must be hybrid)"]
+    return []
+
+
 def main(argv: list[str]) -> int:
+    if len(argv) == 3 and argv[1] == "--card":
+        found = card_problems(Path(argv[2]))
+        for problem in found:
+            print(f"card check: {problem}", file=sys.stderr)
+        if not found:
+            print("card check: the MBR lists the boot partition for the Pi 3B+ / Zero 2 W boot ROM")
+        return 1 if found else 0
     tree = Path(argv[1])
     found = problems(tree)
     for problem in found:

@@ -9,8 +9,10 @@ data_dev=$(findmnt -n -o SOURCE "$LINLI_HOME" || true)
 if [ -n "$data_dev" ]; then
   disk="/dev/$(lsblk -no PKNAME "$data_dev")"
   part=$(cat "/sys/class/block/$(basename "$data_dev")/partition")
-  # growpart exits 1 with NOCHANGE when the partition already fills the card.
-  growpart "$disk" "$part" && resize2fs "$data_dev" || true
+  # growpart's NOCHANGE (exit 1) means the partition already fills the card.
+  if "$(dirname "$0")/grow-data.sh" "$disk" "$part"; then
+    resize2fs "$data_dev" || true
+  fi
 fi
 install -d -o linli -g linli -m 0750 "$LINLI_HOME" "$LINLI_HOME/app"
 # The broker keeps its state here (etc/mosquitto/mosquitto.conf); it is in the linli group

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Debian packages Linli needs on a development machine or CI: npm (fetches htmx at setup),
 # chromium (browser tests), mosquitto (sync tests), postgresql (hub scale path), fonts for
-# Chinese text and emoji, espeak-ng (spoken kiosk prompts). A package is installed only when what it
-# provides is missing (a machine may already have node/npm from elsewhere); sudo when not root.
+# Chinese text and emoji, espeak-ng (spoken kiosk prompts), genimage and growpart (card layout
+# test). A package is installed only when what it provides is missing (a machine may already
+# have node/npm from elsewhere); sudo when not root.
 set -euo pipefail
 missing=()
 need() {  # need PACKAGE TEST...
@@ -18,6 +19,14 @@ need fonts-noto-color-emoji test -f /usr/share/fonts/truetype/noto/NotoColorEmoj
 need espeak-ng      command -v espeak-ng
 need opencv-doc     test -f /usr/share/doc/opencv-doc/examples/data/vtest.avi  # street photos/video for vehicle tests
 need fonts-dejavu-extra test -f /usr/share/fonts/truetype/dejavu/DejaVuSansCondensed-Bold.ttf  # plate type for synthetic plates
+# The SD card's partition table (tests/system/test_card_layout.py): the image's genimage.cfg
+# and the first boot's growpart, with the file system tools genimage calls.
+need genimage       command -v genimage
+need cloud-guest-utils command -v growpart
+need fdisk          command -v sfdisk
+need dosfstools     command -v mkfs.vfat
+need mtools         command -v mcopy
+need e2fsprogs      command -v mke2fs
 [ ${#missing[@]} -eq 0 ] && exit 0
 if ! command -v apt-get >/dev/null; then
   echo "Please install: ${missing[*]} (Debian/Ubuntu package names)" >&2
