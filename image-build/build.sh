@@ -127,6 +127,9 @@ image() {
   fi
   genimage --config "$HERE/config/genimage.cfg" --rootpath "$tree" --tmppath "$OUT/genimage-tmp" \
     --inputpath "$OUT" --outputpath "$OUT"
+  if ! python3 "$HERE/check_boot.py" --card "$OUT/linli.img"; then
+    [ "${IMAGE_ALLOW_UNBOOTABLE:-0}" = 1 ] || die "a Pi 3B+ or Zero 2 W could not boot this card (above)"
+  fi
   xz -T0 -k -f -6 "$OUT/linli.img"
   ls -l "$OUT/linli.img" "$OUT/linli.img.xz"
 }
