@@ -202,7 +202,7 @@ def make_wizard(ctx: Context, sticks) -> FirstBootWizard:
 
 def make_clock_keeper(ctx: Context):
     """NTP, else the 4G network's time, else the RTC; simulated (none fitted) off the Pi."""
-    from appliance.system.clock import SYNC_FLAGS
+    from appliance.system.clock import ntp_synchronised
     from appliance.system.timesource import ClockKeeper
     from hardware.board import on_pi
     from hardware.rtc import HwclockRtc, SimulatedRtc
@@ -211,7 +211,7 @@ def make_clock_keeper(ctx: Context):
     cfg = ctx.config
     real = ctx.hardware and on_pi(cfg.hardware.backend)
     return ClockKeeper(cfg.home / "system" / "clock.json", TimedatectlClock() if real else SimulatedClock(),
-                       ntp_synced=lambda: any(p.exists() for p in SYNC_FLAGS),
+                       ntp_synced=ntp_synchronised,
                        modem_time=_modem_time(cfg, ctx) if real else (lambda: None),
                        rtc=HwclockRtc(cfg.system.rtc_device) if real else SimulatedRtc(fitted=False),
                        sources=[s.strip() for s in cfg.system.clock_sources.split(",")],

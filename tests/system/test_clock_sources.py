@@ -205,6 +205,23 @@ def test_a_sync_flag_in_a_folder_linli_may_not_read_is_not_an_error(tmp_path, mo
             raise PermissionError(13, "Permission denied", str(self))
 
     monkeypatch.setattr(clock, "SYNC_FLAGS", (tmp_path / "missing", Unreadable("/var/lib/chrony/chrony.drift")))
+    monkeypatch.setattr(clock, "_adjtimex", lambda: clock.TIME_ERROR)  # the kernel: not synchronised
     assert clock.clock_source() == "local"
+    # What chronyd (rtcsync) or timesyncd tells the kernel needs no access to their folders.
+    monkeypatch.setattr(clock, "_adjtimex", lambda: 0)  # TIME_OK
+    assert clock.clock_source() == "ntp"
     ok, words = clock.clock_ok(lambda: clock.EARLIEST.replace(year=2027))
     assert ok and "2027" in words
+
+
+def test_the_kernel_is_asked_for_real_and_a_failing_call_means_not_synchronised():
+    from appliance.system import clock
+
+    assert clock._adjtimex() in range(0, 6)  # this machine's real answer, whatever it is
+    assert clock.kernel_synchronised(lambda: -1) is False  # the call failed
+    assert clock.kernel_synchronised(lambda: 5) is False and clock.kernel_synchronised(lambda: 1) is True
+
+    def broken():
+        raise OSError("no libc")
+
+    assert clock.kernel_synchronised(broken) is False
