@@ -17,6 +17,7 @@ from appliance.system.acceptance import AcceptanceTable
 from appliance.system.backups import BackupService
 from appliance.system.board import BoardPaths, memory_ok, storage_ok, temperature_ok
 from appliance.system.clock import clock_ok
+from appliance.system.clock_setup import HandClock, make_clock_keeper, register_clock_sync, sync_in_background
 from appliance.system.wizard import FirstBootWizard
 from appliance.system.slots import AppSlots
 from appliance.system.updates import HttpProbe, SystemdRestarter, UpdateService, detect_board
@@ -144,10 +145,10 @@ def setup(ctx: Context) -> SystemFeature:
     feature.check("backup", lambda: backup_ok(feature.backups, ctx.clock))
     feature.check("update", lambda: update_ok(feature.updates))
     feature.clock_keeper = make_clock_keeper(ctx)
-    feature.clock_sync_task = _register_clock_sync(ctx.huey, feature.clock_keeper)
+    feature.clock_sync_task = register_clock_sync(ctx.huey, feature.clock_keeper)
     # The wizard's typed time goes through the keeper, so the source says "set by hand".
-    feature.wizard.system_clock = _HandClock(feature.wizard.system_clock, feature.clock_keeper)
-    feature.on_start(lambda: _sync_in_background(feature.clock_keeper))
+    feature.wizard.system_clock = HandClock(feature.wizard.system_clock, feature.clock_keeper)
+    feature.on_start(lambda: sync_in_background(feature.clock_keeper))
     feature.check("clock", lambda: clock_ok(ctx.clock, feature.clock_keeper))
     paths = BoardPaths()
     feature.check("storage", lambda: storage_ok(config.home, paths))
@@ -200,82 +201,6 @@ def make_wizard(ctx: Context, sticks) -> FirstBootWizard:
                            TimedatectlClock() if real else SimulatedClock(), sync=_LazySync(ctx), sticks=sticks)
 
 
-def make_clock_keeper(ctx: Context):
-    """NTP, else the 4G network's time, else the RTC; simulated (none fitted) off the Pi."""
-    from appliance.system.clock import ntp_synchronised
-    from appliance.system.timesource import ClockKeeper
-    from hardware.board import on_pi
-    from hardware.rtc import HwclockRtc, SimulatedRtc
-    from hardware.systemclock import SimulatedClock, TimedatectlClock
-
-    cfg = ctx.config
-    real = ctx.hardware and on_pi(cfg.hardware.backend)
-    return ClockKeeper(cfg.home / "system" / "clock.json", TimedatectlClock() if real else SimulatedClock(),
-                       ntp_synced=ntp_synchronised,
-                       modem_time=_modem_time(cfg, ctx) if real else (lambda: None),
-                       rtc=HwclockRtc(cfg.system.rtc_device) if real else SimulatedRtc(fitted=False),
-                       sources=[s.strip() for s in cfg.system.clock_sources.split(",")],
-                       jump_s=cfg.system.clock_jump_s)
-
-
-def _modem_time(cfg, ctx=None):
-    """Read the network's time (only asked when NTP has not synchronised) through the fire
-    lane's notifier, under its lock, so it never talks on the AT port during a call or SMS;
-    only without a fire lane in this runtime, through a short-lived session of its own."""
-    if cfg.firelane.modem == "off":
-        return lambda: None
-
-    def read():
-        from hardware.modem import Modem
-
-        notifier = _firelane_notifier(ctx)
-        if notifier is not None:
-            return notifier.network_time()
-
-        with Modem(cfg.firelane.modem_port, command_timeout=3.0) as modem:
-            return modem.network_time()
-
-    return read
-
-
-def _firelane_notifier(ctx):
-    # Looked up when the clock asks: the fire lane is set up after this feature.
-    from appliance.firelane.setup import FireLaneFeature
-
-    feature = ctx.find(FireLaneFeature) if ctx is not None else None
-    notifier = getattr(getattr(feature, "lane", None), "notifier", None)
-    return notifier if hasattr(notifier, "network_time") else None
-
-
-class _HandClock:
-    def __init__(self, backend, keeper):
-        self.backend = backend
-        self.keeper = keeper
-        keeper.setter = backend
-
-    @property
-    def history(self):  # the simulated backend's, for tests
-        return self.backend.history
-
-    def set_timezone(self, zone: str) -> None:
-        self.backend.set_timezone(zone)
-
-    def set_time(self, when: datetime.datetime) -> None:
-        self.keeper.set_by_hand(when.astimezone(datetime.timezone.utc))
-
-
-def _sync_in_background(keeper) -> None:
-    import threading
-
-    def run():
-        try:
-            keeper.sync()
-        except Exception:  # top of a thread: a broken source must not stop the box starting
-            logger.exception("setting the clock at start failed")
-
-    threading.Thread(target=run, name="clock-sync", daemon=True).start()
-
-
 def _register_staging(huey, feature):
     from huey import crontab
 
@@ -285,16 +210,6 @@ def _register_staging(huey, feature):
         feature.stage_updates()
 
     return system_stage_updates
-
-
-def _register_clock_sync(huey, keeper):
-    from huey import crontab
-
-    @huey.periodic_task(crontab(minute="*/15"))
-    def system_clock_sync() -> None:
-        keeper.sync()
-
-    return system_clock_sync
 
 
 def _gate_test(ctx: Context):

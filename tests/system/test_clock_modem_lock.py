@@ -12,7 +12,7 @@ import pytest
 
 from appliance.firelane.modem import ModemNotifier
 from appliance.firelane.setup import FireLaneFeature
-from appliance.system.setup import _modem_time
+from appliance.system.clock_setup import modem_time
 from hardware.modem import Modem, SimulatedModem
 
 NITZ = datetime.datetime(2026, 12, 4, 9, 30, tzinfo=datetime.timezone.utc)
@@ -90,6 +90,6 @@ def test_the_clock_goes_through_the_fire_lanes_notifier(dongle, notifier):
             modem = "serial"
             modem_port = "/dev/no-such-port"  # a second session of its own would fail here
 
-    read = _modem_time(Cfg, Ctx())
+    read = modem_time(Cfg, Ctx())
     assert read() == NITZ
     assert dongle.commands.count("AT+CCLK?") == 1
