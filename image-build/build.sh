@@ -107,10 +107,53 @@ rootfs() {
     --extract-hook='"$IN_TARGET" "$1" useradd --system --home-dir /var/lib/linli --groups gpio,video,dialout,plugdev linli' \
     --extract-hook='"$IN_TARGET" "$1" usermod --append --groups linli mosquitto' \
     --extract-hook='ln -sf /run/NetworkManager/resolv.conf "$1/etc/resolv.conf"' \
-    --extract-hook="for u in '$HERE'/systemd/*.service; do cp \"\$u\" \"\$1/etc/systemd/system/\"; done" \
-    --extract-hook='"$IN_TARGET" "$1" systemctl enable linli.service linli-firstboot.service linli-update-confirm.service linli-log-tail.service linli-kiosk.service mosquitto.service' \
+    --extract-hook="for u in '$HERE'/systemd/*.service '$HERE'/systemd/*.path; do cp \"\$u\" \"\$1/etc/systemd/system/\"; done" \
+    --extract-hook='"$IN_TARGET" "$1" systemctl enable linli.service linli-firstboot.service linli-update-confirm.service linli-update.path linli-log-tail.service linli-kiosk.service mosquitto.service' \
     --extract-hook='echo linli > "$1/etc/hostname"' \
     "$SUITE" "$OUT/rootfs.tar" "$MIRROR"
+}
+
+# Each root slot boots its own kernel from its folder on the boot partition (boot-assets.sh);
+# config.txt's os_prefix names the slot a plain boot starts (rauc-bootchooser.sh switches it).
+# raspi-firmware's hook put the kernel, initramfs and device trees at the top: they move to
+# slot-a/, and config.txt is rewritten with its settings (it is never regenerated on the
+# read-only root: kernels arrive with OS updates, through RAUC).
+boot_layout() {
+  local fw="$1/boot/firmware"
+  install -d "$fw"
+  "$HERE/boot-assets.sh" "$1" "$fw" A
+  rm -f "$fw"/vmlinuz-* "$fw"/initrd.img-* "$fw"/*.dtb "$fw/cmdline.txt"
+  cat >"$fw/config.txt" <<'CFG'
+# Written by Linli's image build (image-build/build.sh). Each system slot's kernel, initramfs,
+# device trees and cmdline.txt are in its own folder; os_prefix names the slot every plain
+# boot starts. tryboot.txt, when an OS update is on trial, is this file naming the other slot,
+# and is read once after `reboot "0 tryboot"` (image-build/rauc-bootchooser.sh).
+arm_64bit=1
+enable_uart=1
+upstream_kernel=1
+os_prefix=slot-a/
+kernel=vmlinuz
+initramfs initrd.img
+CFG
+}
+
+# The keys this card trusts for updates: Linli's bundle key (Ed25519, update.pub) and the
+# certificate RAUC checks OS bundles against (rauc.cert.pem). Taken from IMAGE_KEYS, or made
+# once in $OUT/keys and kept there: whoever builds the cards signs the updates for them, and
+# the private halves never go on a card.
+update_keys() {
+  local keys="${IMAGE_KEYS:-$OUT/keys}"
+  if [ ! -f "$keys/update.key" ] || [ ! -f "$keys/rauc.key.pem" ]; then
+    [ -z "${IMAGE_KEYS:-}" ] || die "IMAGE_KEYS=$keys needs update.key, update.pub, rauc.key.pem and rauc.cert.pem"
+    note "making this build's update keys in $keys (keep them: they sign every update for these cards)"
+    mkdir -p "$keys" && chmod 0700 "$keys"
+    "$REPO/.venv/bin/linli" update keygen "$keys/update"
+    openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 7300 \
+      -subj "/O=Linli/CN=Linli OS updates" -keyout "$keys/rauc.key.pem" -out "$keys/rauc.cert.pem" 2>/dev/null
+  fi
+  install -d "$1/etc/linli/update-keys"
+  install -m 0644 "$keys/update.pub" "$1/etc/linli/update-keys/build.pub"
+  install -m 0644 "$keys/rauc.cert.pem" "$1/etc/linli/update-keys/rauc-ca.pem"
 }
 
 image() {
@@ -118,9 +161,8 @@ image() {
   local tree="$OUT/tree"
   rm -rf "$tree" "$OUT/genimage-tmp" && mkdir -p "$tree"
   tar -C "$tree" -xf "$OUT/rootfs.tar"
-  install -d "$tree/boot/firmware"
-  printf 'console=serial0,115200 console=tty1 root=PARTLABEL=rootfs-a rootfstype=ext4 ro fsck.repair=yes rootwait quiet\n' \
-    >"$tree/boot/firmware/cmdline.txt"
+  boot_layout "$tree"
+  update_keys "$tree"
   # A card that cannot boot is refused (IMAGE_ALLOW_UNBOOTABLE=1 writes it anyway, to inspect).
   if ! python3 "$HERE/check_boot.py" "$tree"; then
     [ "${IMAGE_ALLOW_UNBOOTABLE:-0}" = 1 ] || die "the card would not boot (above); see image-build/README.md, 'Boot files'"
@@ -139,6 +181,8 @@ case "$STEP" in
   wheelhouse) wheelhouse ;;
   rootfs) preflight; rootfs ;;
   image) image ;;
+  # The boot partition's layout on a given tree (tests/system/test_boot_slots.py).
+  boot-layout) boot_layout "$2" ;;
   all) preflight; wheelhouse; rootfs; image ;;
   *) die "unknown step $STEP (preflight, wheelhouse, rootfs, image, all)" ;;
 esac

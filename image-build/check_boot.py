@@ -1,9 +1,10 @@
 """Refuse a card that cannot boot: run by build.sh on the finished tree, before genimage.
 
 Checks what the Pi firmware and the kernel need and what a build under emulation can get
-silently wrong (see README, "Boot files"): the kernel and initramfs copied into
-/boot/firmware with a config.txt naming them, and an initramfs that holds a shell for its
-/init, the module that mounts the root slot (ext4) and the SD card's driver.
+silently wrong (see README, "Boot files"): slot A's kernel, initramfs, device trees and
+cmdline.txt in /boot/firmware/slot-a/ with a config.txt pointing there (os_prefix), and an
+initramfs that holds a shell for its /init, the module that mounts the root slot (ext4) and
+the SD card's driver.
 
     python3 check_boot.py TREE         exit 0 when bootable, else 1 with each problem on a line
     python3 check_boot.py --card IMG   the written card: the boot partition listed in its MBR,
@@ -47,17 +48,37 @@ def unpack(path: Path) -> bytes:
     return raw
 
 
+BOARD_TREES = ("bcm2837-rpi-3-b-plus.dtb", "bcm2711-rpi-4-b.dtb", "bcm2837-rpi-zero-2-w.dtb")
+
+
 def problems(tree: Path) -> list[str]:
     found = []
     firmware = tree / "boot" / "firmware"
     config = firmware / "config.txt"
     if not config.exists():
-        found.append("boot/firmware/config.txt is missing (raspi-firmware's kernel hook did not run)")
-    else:
-        for line in config.read_text().splitlines():
-            key, _, value = line.strip().partition("=")
-            if key in ("kernel", "initramfs") and value and not (firmware / value.split()[0]).exists():
-                found.append(f"config.txt names {value.split()[0]}, which is not in boot/firmware")
+        return ["boot/firmware/config.txt is missing"]
+    settings = {}
+    for line in config.read_text().splitlines():
+        key, _, value = line.strip().partition("=")
+        if key.startswith("initramfs "):
+            key, value = "initramfs", key.split()[1]
+        settings[key] = value
+    prefix = settings.get("os_prefix", "")
+    if prefix != "slot-a/":
+        found.append(f"config.txt's os_prefix is {prefix!r}, not 'slot-a/': a plain boot must start slot A")
+    slot = firmware / prefix
+    for key in ("kernel", "initramfs"):
+        if not settings.get(key):
+            found.append(f"config.txt names no {key}")
+        elif not (slot / settings[key]).is_file():
+            found.append(f"config.txt names {prefix}{settings[key]}, which is not in boot/firmware")
+    cmdline = slot / "cmdline.txt"
+    if not cmdline.is_file() or "root=PARTLABEL=rootfs-a" not in cmdline.read_text() \
+            or "rauc.slot=A" not in cmdline.read_text():
+        found.append(f"{prefix}cmdline.txt must hold root=PARTLABEL=rootfs-a and rauc.slot=A")
+    for dtb in BOARD_TREES:
+        if not (slot / dtb).is_file():
+            found.append(f"{prefix}{dtb} is missing: that board would not start the kernel")
     initrds = sorted((tree / "boot").glob("initrd.img-*"))
     if not initrds:
         found.append("no boot/initrd.img-*: the kernel's modules cannot be loaded to mount the root slot")
@@ -109,7 +130,7 @@ def main(argv: list[str]) -> int:
     for problem in found:
         print(f"image check: {problem}", file=sys.stderr)
     if not found:
-        print("image check: kernel, initramfs and config.txt are in place")
+        print("image check: slot A's kernel, initramfs, device trees and cmdline.txt and config.txt are in place")
     return 1 if found else 0
 
 

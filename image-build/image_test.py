@@ -1,8 +1,12 @@
 """`make image-test`: the flashed card's first day, on an emulated board.
 
-Boots the image under qemu-system-aarch64 ``-M virt`` with the image's own Debian arm64
-kernel and initramfs (the Pi firmware cannot be emulated; everything after the kernel is the
-card's), through a forwarded loopback port:
+Boots the image under qemu-system-aarch64 ``-M virt`` through a forwarded loopback port. The
+Pi firmware cannot be emulated, so ``Card.firmware`` does its part the way the firmware does:
+it reads config.txt from the card's boot partition (tryboot.txt instead, once, after the
+board restarted with ``reboot "0 tryboot"``), follows ``os_prefix`` to the slot's folder and
+starts the kernel, initramfs and cmdline.txt found there. QEMU runs with ``-no-reboot``: a
+restart of the board ends QEMU, and the harness powers it on again through the "firmware".
+Everything after the kernel is the card's:
 
 1. first boot: /healthz answers, the setup code printed on the console opens the first-boot
    wizard, the community and the administrator's password are set, the wizard is finished;
@@ -11,7 +15,14 @@ card's), through a forwarded loopback port:
    the writes go on; after every boot the database line of /healthz must say the file is
    whole (SQLite's quick_check) and the access log must hold every acknowledged open exactly
    once;
-3. services the box needs besides Linli: the MQTT broker answers a CONNECT on its port (after
+3. an OS update that fails (``--os-update``): a root file system missing a model file, made
+   into a signed OS bundle with the build's keys (make-os-bundle.sh), on a USB stick plugged
+   into the running board (USB mass storage on an emulated xHCI controller); the
+   administrator installs it from 备份与更新; RAUC writes slot B and the box restarts into it
+   once (tryboot); /healthz fails there, so `linli update confirm` marks it bad and restarts
+   plainly; the box must come back on slot A, healthy, with its access log whole and the
+   update recorded as rolled back;
+4. services the box needs besides Linli: the MQTT broker answers a CONNECT on its port (after
    the first boot and after the last cut), and NetworkManager's profile folder is on the data
    partition, root only. (The wizard's network step itself is simulated here: Linli runs
    nmcli only on a Raspberry Pi, and ``-M virt`` is not one.)
@@ -25,8 +36,10 @@ from __future__ import annotations
 import argparse
 import io
 import json
+import os
 import random
 import re
+import shutil
 import socket
 import subprocess
 import sys
@@ -40,33 +53,121 @@ from openpyxl import load_workbook
 PASSWORD = "Linli-image-test-2026"
 
 
+MTOOLS = {**os.environ, "MTOOLS_SKIP_CHECK": "1"}
+TRYBOOT = re.compile(r"Restarting system with command '0 tryboot'")
+
+
+class Card:
+    """The card file. Its boot partition is read with mtools (nothing mounted), as the Pi
+    firmware reads it."""
+
+    def __init__(self, path: Path):
+        self.path = path
+
+    def partition(self, name: str) -> tuple[int, int]:
+        """Byte offset and size of a GPT partition, by name."""
+        table = json.loads(subprocess.run(["sfdisk", "--json", str(self.path)], capture_output=True, text=True,
+                                          check=True).stdout)["partitiontable"]
+        part = next(p for p in table["partitions"] if p.get("name") == name)
+        sector = table.get("sectorsize", 512)
+        return part["start"] * sector, part["size"] * sector
+
+    def _fat(self) -> str:
+        return f"{self.path}@@{self.partition('boot')[0]}"
+
+    def boot_file(self, name: str) -> str | None:
+        done = subprocess.run(["mtype", "-i", self._fat(), f"::{name}"], capture_output=True, text=True, env=MTOOLS)
+        return done.stdout if done.returncode == 0 else None
+
+    def copy_boot_file(self, name: str, dest: Path) -> None:
+        subprocess.run(["mcopy", "-o", "-n", "-i", self._fat(), f"::{name}", str(dest)], check=True,
+                       capture_output=True, env=MTOOLS)
+
+    def firmware(self, tryboot: bool, into: Path) -> tuple[str, Path, Path, str]:
+        """What the Pi firmware starts: (config file read, kernel, initramfs, command line)."""
+        name = "tryboot.txt" if tryboot and self.boot_file("tryboot.txt") is not None else "config.txt"
+        config = self.boot_file(name) or ""
+        settings = {}
+        for line in config.splitlines():
+            key, _, value = line.strip().partition("=")
+            if key.startswith("initramfs "):
+                key, value = "initramfs", key.split()[1]
+            settings[key] = value
+        prefix = settings.get("os_prefix", "")
+        into.mkdir(parents=True, exist_ok=True)
+        kernel, initrd = into / "vmlinuz", into / "initrd.img"
+        self.copy_boot_file(prefix + settings["kernel"], kernel)
+        self.copy_boot_file(prefix + settings["initramfs"], initrd)
+        cmdline = (self.boot_file(prefix + "cmdline.txt") or "").split()
+        return name, kernel, initrd, " ".join(cmdline)
+
+
 class Board:
     """One emulated board on a copy of the card; ``cut_power`` is pulling the plug."""
 
-    def __init__(self, disk: Path, kernel: Path, initrd: Path, port: int, work: Path, memory_mb: int,
-                 journal_on_console: bool = False, mqtt_port: int = 0):
-        self.disk, self.kernel, self.initrd, self.port, self.work = disk, kernel, initrd, port, work
+    def __init__(self, card: Card, port: int, work: Path, memory_mb: int, journal_on_console: bool = False,
+                 mqtt_port: int = 0):
+        self.card, self.port, self.work = card, port, work
         self.mqtt_port = mqtt_port or port + 1
         # The journal is in RAM and gone at a power cut: on the console log it survives.
         self.journal_on_console = journal_on_console
         self.memory_mb = memory_mb
         self.boots = 0
+        self.slot = ""
         self.proc: subprocess.Popen | None = None
         self.url = f"http://127.0.0.1:{port}"
+        self.monitor = work / "monitor.sock"
 
-    def power_on(self) -> None:
+    def power_on(self, tryboot: bool = False) -> None:
         self.boots += 1
+        config, kernel, initrd, cmdline = self.card.firmware(tryboot, self.work / f"boot-{self.boots}")
+        self.slot = next((w.split("=", 1)[1] for w in cmdline.split() if w.startswith("rauc.slot=")), "?")
+        print(f"boot {self.boots}: the firmware read {config}, slot {self.slot}")
+        # The Pi's consoles (serial0, tty1) are ttyAMA0 on -M virt; "quiet" would hide the boot.
+        words = [w for w in cmdline.split() if not w.startswith("console=") and w != "quiet"]
+        append = " ".join(words + ["console=ttyAMA0"])
+        if self.journal_on_console:
+            append += " systemd.journald.forward_to_console=1"
         log = open(self.work / f"console-{self.boots}.log", "wb")
+        self.monitor.unlink(missing_ok=True)
         self.proc = subprocess.Popen(
             ["qemu-system-aarch64", "-M", "virt", "-cpu", "cortex-a53", "-smp", "2", "-m", str(self.memory_mb),
-             "-nographic", "-kernel", str(self.kernel), "-initrd", str(self.initrd),
-             "-append", "root=PARTLABEL=rootfs-a ro rootwait console=ttyAMA0"
-             + (" systemd.journald.forward_to_console=1" if self.journal_on_console else ""),
-             "-drive", f"if=virtio,format=raw,file={self.disk}",
+             "-nographic", "-no-reboot", "-kernel", str(kernel), "-initrd", str(initrd), "-append", append,
+             "-drive", f"if=virtio,format=raw,file={self.card.path}",
              "-netdev", f"user,id=n0,hostfwd=tcp:127.0.0.1:{self.port}-:8080,"
                         f"hostfwd=tcp:127.0.0.1:{self.mqtt_port}-:1883",
-             "-device", "virtio-net-device,netdev=n0"],
+             "-device", "virtio-net-device,netdev=n0",
+             # A USB controller to plug a stick into (plug_stick), and the monitor to do it with.
+             "-device", "qemu-xhci,id=xhci", "-monitor", f"unix:{self.monitor},server,nowait"],
             stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT)
+
+    def plug_stick(self, image: Path) -> None:
+        """Put a USB stick (a raw FAT image) into the running board."""
+        for _ in range(50):
+            if self.monitor.exists():
+                break
+            time.sleep(0.2)
+        with socket.socket(socket.AF_UNIX) as mon:
+            mon.connect(str(self.monitor))
+            mon.settimeout(10)
+            for command in (f"drive_add 0 if=none,id=stick,format=raw,file={image}",
+                            "device_add usb-storage,bus=xhci.0,drive=stick,id=stickdev,removable=on"):
+                mon.sendall(command.encode() + b"\n")
+                time.sleep(1)
+            answer = mon.recv(65536).decode(errors="replace")
+        if "Error" in answer or "error" in answer:
+            raise SystemExit(f"the stick could not be plugged in: {answer[-500:]}")
+
+    def wait_off(self, timeout: float) -> bool:
+        """Wait for the board to restart by itself (QEMU ends: -no-reboot); True when it asked
+        the firmware for a tryboot."""
+        started = time.monotonic()
+        while self.proc is not None and self.proc.poll() is None:
+            if time.monotonic() - started > timeout:
+                raise SystemExit(f"the board did not restart within {timeout:.0f} s:\n{self.console()[-3000:]}")
+            time.sleep(2)
+        self.proc = None
+        return bool(TRYBOOT.search(self.console()))
 
     def cut_power(self) -> None:
         if self.proc is not None:
@@ -115,13 +216,10 @@ def broker_answer(board: Board, timeout: float) -> int | None:
     return None
 
 
-def data_listing(disk: Path, folder: str) -> str:
+def data_listing(card: Card, folder: str) -> str:
     """``ls -l`` of a folder on the card's data partition (read with debugfs; QEMU is off)."""
-    table = json.loads(subprocess.run(["sfdisk", "--json", str(disk)], capture_output=True, text=True,
-                                      check=True).stdout)["partitiontable"]
-    part = next(p for p in table["partitions"] if p.get("name") == "data")
-    offset = part["start"] * table.get("sectorsize", 512)
-    done = subprocess.run(["debugfs", "-R", f"ls -l {folder}", f"{disk}?offset={offset}"],
+    offset, _size = card.partition("data")
+    done = subprocess.run(["debugfs", "-R", f"ls -l {folder}", f"{card.path}?offset={offset}"],
                           capture_output=True, text=True)
     return done.stdout
 
@@ -186,11 +284,107 @@ def open_until_stopped(board: Board, cut: int, acked: list[str], stop: threading
             acked.append(reason)
 
 
+# A model file the health check verifies (models/manifest.json), left out of the "broken" system:
+# the kind of mistake a bad build makes, which /healthz names ("vision models").
+BROKEN_FILES = ("/opt/linli/venv/lib/python3.11/site-packages/models/plates/mininet_ssd_v1.caffemodel",
+                "/opt/linli/models/plates/mininet_ssd_v1.caffemodel")
+
+
+def broken_os_bundle(rootfs: Path, work: Path, version: str) -> Path:
+    """An OS bundle whose system lacks a model file, signed with the build's keys."""
+    broken = work / "rootfs-broken.ext4"
+    subprocess.run(["cp", "--sparse=always", str(rootfs), str(broken)], check=True)
+    for path in BROKEN_FILES:
+        subprocess.run(["debugfs", "-w", "-R", f"rm {path}", str(broken)], check=True, capture_output=True)
+        left = subprocess.run(["debugfs", "-R", f"stat {path}", str(broken)], capture_output=True, text=True)
+        if "File not found" not in left.stdout + left.stderr:
+            raise SystemExit(f"could not remove {path} from the broken system")
+    bundle = work / f"linli-{version}.lub"
+    started = time.monotonic()
+    subprocess.run([str(Path(__file__).parent / "make-os-bundle.sh"), str(broken), version, str(bundle)], check=True,
+                   stdout=subprocess.DEVNULL)
+    broken.unlink()
+    print(f"OS bundle {bundle.name}: {bundle.stat().st_size / 2**20:.0f} MiB, made in {time.monotonic() - started:.0f} s")
+    return bundle
+
+
+def stick_with(bundle: Path, work: Path) -> Path:
+    """A FAT32 USB stick with the bundle where district staff put updates (linli/updates/)."""
+    stick = work / "stick.img"
+    stick.unlink(missing_ok=True)
+    size_kib = (bundle.stat().st_size + 64 * 2**20) // 1024
+    subprocess.run(["mkfs.vfat", "-F", "32", "-n", "LINLI", "-C", str(stick), str(size_kib)], check=True,
+                   capture_output=True)
+    subprocess.run(["mmd", "-i", str(stick), "::linli", "::linli/updates"], check=True, env=MTOOLS)
+    subprocess.run(["mcopy", "-i", str(stick), str(bundle), "::linli/updates/"], check=True, env=MTOOLS)
+    return stick
+
+
+def install_from_stick(board: Board, version: str, timeout: float) -> None:
+    """The administrator opens 备份与更新, sees the stick's bundle checked, and presses Install."""
+    s, _token = admin(board)
+    started = time.monotonic()
+    while True:
+        page = s.get(board.url + "/system/backups", timeout=600).text
+        found = re.search(r'name="path" value="([^"]*linli-%s\.lub)"' % re.escape(version), page)
+        if found:
+            break
+        if time.monotonic() - started > timeout:
+            raise SystemExit("the stick's bundle never showed on 备份与更新")
+        time.sleep(5)
+    print(f"the stick's bundle listed on 备份与更新 after {time.monotonic() - started:.0f} s")
+    token = csrf(s, board.url + "/system/backups")
+    answer = s.post(board.url + "/system/update", data={"path": found.group(1), "csrf_token": token}, timeout=60,
+                    allow_redirects=False)
+    if answer.status_code != 302:
+        raise SystemExit(f"Install was refused: HTTP {answer.status_code}")
+
+
+def broken_os_update_rolls_back(board: Board, rootfs: Path, args, problems: list[str]) -> None:
+    version = "99.0.0"
+    bundle = broken_os_bundle(rootfs, args.work, version)
+    board.plug_stick(stick_with(bundle, args.work))
+    install_from_stick(board, version, args.boot_timeout)
+    started = time.monotonic()
+    if not board.wait_off(args.update_timeout):
+        raise SystemExit(f"after the install the board restarted without tryboot:\n{board.console()[-3000:]}")
+    print(f"installed to the other slot and restarted for a try in {time.monotonic() - started:.0f} s")
+    board.power_on(tryboot=True)
+    if board.slot != "B":
+        problems.append(f"the try started slot {board.slot}, not B")
+    started = time.monotonic()
+    seen = None
+    while board.proc is not None and board.proc.poll() is None:
+        try:
+            answer = requests.get(board.url + "/healthz", timeout=5)
+            seen = {k: v["detail"] for k, v in answer.json()["subsystems"].items() if not v["ok"]}
+        except (requests.RequestException, ValueError, KeyError):
+            pass
+        if time.monotonic() - started > args.update_timeout:
+            raise SystemExit(f"the tried slot never went back:\n{board.console()[-3000:]}")
+        time.sleep(3)
+    if board.wait_off(1):
+        problems.append("the unhealthy try restarted with tryboot again instead of plainly")
+    print(f"slot B up for {time.monotonic() - started:.0f} s, failing there: {seen}")
+    board.power_on()
+    seconds, health = board.wait_health(args.boot_timeout)
+    update = health["subsystems"].get("update", {})
+    print(f"back on slot {board.slot} in {seconds:.0f} s; update line: {update.get('detail')}")
+    if board.slot != "A":
+        problems.append(f"after the failed try the firmware started slot {board.slot}, not A")
+    if version not in str(update.get("detail")):
+        problems.append(f"the health page does not report the rolled-back update: {update}")
+    console_b = (board.work / f"console-{board.boots - 1}.log").read_text(errors="replace")
+    if not seen or "vision models" not in seen:
+        problems.append(f"slot B did not fail on the missing model file as expected: {seen}")
+    if "rauc.slot=B" not in console_b:
+        problems.append("the try's console shows no rauc.slot=B on the kernel command line")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--image", type=Path, required=True)
-    parser.add_argument("--kernel", type=Path, required=True)
-    parser.add_argument("--initrd", type=Path, required=True)
+    parser.add_argument("--rootfs", type=Path, help="the build's rootfs.ext4, for the OS update (--os-update)")
     parser.add_argument("--work", type=Path, required=True)
     parser.add_argument("--port", type=int, default=18080)
     parser.add_argument("--mqtt-port", type=int, default=0, help="host port forwarded to the broker (port + 1)")
@@ -198,11 +392,19 @@ def main() -> int:
     parser.add_argument("--memory-mb", type=int, default=1024)
     parser.add_argument("--boot-timeout", type=float, default=900)
     parser.add_argument("--journal-on-console", action="store_true", help="copy the journal to console-N.log")
+    parser.add_argument("--os-update", action="store_true", help="also install a broken OS bundle from a stick "
+                        "and check the box comes back on its old slot (needs --rootfs)")
+    parser.add_argument("--update-timeout", type=float, default=3600)
+    parser.add_argument("--card-gib", type=float, default=10, help="size of the emulated SD card")
     args = parser.parse_args()
     disk = args.work / "card.img"
     subprocess.run(["cp", "--sparse=always", str(args.image), str(disk)], check=True)
-    board = Board(disk, args.kernel, args.initrd, args.port, args.work, args.memory_mb, args.journal_on_console,
-                  args.mqtt_port)
+    # A card bigger than the image, as every real one is: the first boot grows the data
+    # partition into the rest (grow-data.sh), where an OS bundle is staged and unpacked.
+    with open(disk, "r+b") as f:
+        f.truncate(max(os.path.getsize(disk), int(args.card_gib * 2**30)))
+    card = Card(disk)
+    board = Board(card, args.port, args.work, args.memory_mb, args.journal_on_console, args.mqtt_port)
     problems: list[str] = []
 
     def check_broker(when: str) -> None:
@@ -249,9 +451,24 @@ def main() -> int:
         if boots:
             print(f"boots after a power cut: {len(boots)}, to /healthz {min(boots):.0f}-{max(boots):.0f} s")
             check_broker(f"after boot {board.boots}")
+        if args.os_update:
+            broken_os_update_rolls_back(board, args.rootfs, args, problems)
+            found = logged_opens(board)
+            lost = sorted(set(acked) - set(found))
+            print(f"after the OS update: {len(acked)} acknowledged opens, lost {len(lost)}")
+            if lost:
+                problems.append(f"opens lost across the OS update: {lost[:10]}")
         board.cut_power()
+        # The first boot grew the data partition: the boot ROM's MBR entry must have survived it.
+        sys.path.insert(0, str(Path(__file__).parent))
+        from check_boot import card_problems
+
+        data_size = card.partition("data")[1]
+        print(f"data partition after the first boot: {data_size / 2**30:.1f} GiB; card check: "
+              + ("; ".join(card_problems(card.path)) or "the MBR still lists the boot partition"))
+        problems.extend(card_problems(card.path))
         # debugfs "ls -l": inode, mode, (type), uid, gid, ...; the "." line is the folder itself.
-        listing = data_listing(disk, "/network/connections")
+        listing = data_listing(card, "/network/connections")
         own = next((line.split() for line in listing.splitlines() if line.split()[-1:] == ["."]), [])
         print(f"data partition /network/connections: "
               + (f"mode {own[1][-4:]}, uid {own[3]}, gid {own[4]}" if len(own) > 4 else "missing"))
