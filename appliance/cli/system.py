@@ -148,8 +148,9 @@ def cmd_apply(args) -> int:
         result = _updates().apply(Path(args.file), allow_downgrade=args.allow_downgrade, progress=bar)
     finally:
         bar.close()
-    if result["result"] == "installed":
-        print(_("The OS update is in the other slot; it is tried at the next restart."))
+    if result["result"] == "rebooting":
+        print(_("System %(version)s written to slot %(slot)s; restarting into it once to try it.",
+                version=result["version"], slot=result["slot"]))
     else:
         print(_("Version %(version)s is running and healthy.", version=result["running"]))
     return 0
@@ -157,6 +158,8 @@ def cmd_apply(args) -> int:
 
 def cmd_confirm(args) -> int:
     result = _updates().confirm()
+    if result.get("kind") == "os":
+        return _print_os_confirm(result)
     if result["result"] == "rolled back":
         print(_("The new version was not healthy (%(detail)s); back to %(running)s.", detail=result["detail"],
                 running=result["running"]))
@@ -165,10 +168,25 @@ def cmd_confirm(args) -> int:
     return 0
 
 
+def _print_os_confirm(result: dict) -> int:
+    if result["result"] == "kept":
+        print(_("System %(version)s in slot %(slot)s is healthy and kept.", version=result["version"],
+                slot=result["slot"]))
+        return 0
+    if result["result"] == "rolled back":
+        print(_("System %(version)s was not kept (%(detail)s); the box goes back to slot %(slot)s.",
+                version=result["version"], detail=result["detail"], slot=result["slot"]))
+        return 1
+    print(_("System %(version)s is still on trial; the running slot is not known.", version=result["version"]))
+    return 0
+
+
 def cmd_status(args) -> int:
     status = _updates().status()
     print(_("Running version: %(v)s", v=status["running"] or "-"))
     print(_("Board: %(b)s; trusted update keys: %(n)s", b=status["board"], n=status["trusted_keys"]))
+    if status.get("trying_os"):
+        print(_("Trying system %(version)s in slot %(slot)s since %(since)s.", **status["trying_os"]))
     if status["last"]:
         last = status["last"]
         print(_("Last update: %(version)s %(result)s at %(time)s (%(detail)s)", **last))

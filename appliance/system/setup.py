@@ -19,8 +19,8 @@ from appliance.system.board import BoardPaths, memory_ok, storage_ok, temperatur
 from appliance.system.clock import clock_ok
 from appliance.system.clock_setup import HandClock, make_clock_keeper, register_clock_sync, sync_in_background
 from appliance.system.wizard import FirstBootWizard
-from appliance.system.slots import AppSlots
-from appliance.system.updates import HttpProbe, SystemdRestarter, UpdateService, detect_board
+from appliance.system.slots import AppSlots, RaucSlots
+from appliance.system.updates import HttpProbe, SystemdRebooter, SystemdRestarter, UpdateService, detect_board
 
 
 logger = logging.getLogger(__name__)
@@ -255,7 +255,8 @@ def make_updates(config) -> UpdateService:
     system = config.system
     root = Path(system.app_root) if system.app_root else config.home / "app"
     return UpdateService(AppSlots(root), Path(system.update_keys), detect_board(system.board), SystemdRestarter(),
-                         HttpProbe(system.health_url), system.health_timeout_s)
+                         HttpProbe(system.health_url), system.health_timeout_s, rauc=RaucSlots(),
+                         rebooter=SystemdRebooter())
 
 
 def _register_nightly(huey, backups: BackupService, hour: int):
@@ -285,6 +286,9 @@ def backup_ok(backups: BackupService, clock) -> tuple[bool, str]:
 def update_ok(updates: UpdateService) -> tuple[bool, str]:
     status = updates.status()
     last = status["last"]
+    if status.get("trying_os"):
+        return True, _("trying system %(version)s in slot %(slot)s", version=status["trying_os"]["version"],
+                       slot=status["trying_os"]["slot"])
     if status["trying"]:
         return True, _("trying version %(version)s", version=status["trying"]["version"])
     if last and last["result"] == "rolled back":

@@ -8,7 +8,8 @@ flashed with the card sits on the read-only root (``/opt/linli``) and is the fir
 ``current``: there is always a version to go back to.
 
 OS updates go to the other root partition through RAUC (:class:`RaucSlots`), which owns
-the A/B boot selection and its boot counter; this module only calls it.
+the A/B boot selection through the image's bootloader backend; this module calls it and reads
+from the kernel command line which slot runs.
 """
 
 from __future__ import annotations
@@ -141,28 +142,77 @@ class AppSlots:
 
 
 class RaucSlots:
-    """OS bundles through RAUC, on a box whose image has it (``apt install rauc``)."""
+    """OS bundles through RAUC, on a box whose image has it (``apt install rauc``).
 
-    def __init__(self, binary: str = "rauc"):
+    The card has two root slots, bootnames ``A`` and ``B``; the kernel command line names the
+    one that runs (``rauc.slot=A``). RAUC writes a bundle into the other one; which slot the
+    firmware starts is the image's bootloader backend's business (a plain boot: the primary
+    slot, ``reboot "0 tryboot"``: the freshly written one, once)."""
+
+    SLOTS = ("A", "B")
+
+    def __init__(self, binary: str = "rauc", cmdline_file: Path = Path("/proc/cmdline")):
         self.binary = binary
+        self.cmdline_file = Path(cmdline_file)
 
     def available(self) -> bool:
         return shutil.which(self.binary) is not None
 
-    def _run(self, *args: str, timeout: float = 3600) -> str:
+    def require_rauc(self) -> None:
         if not self.available():
             raise SlotError(N_("OS updates need RAUC, which is not installed on this machine; only app updates "
                                "can be applied here."))
-        done = subprocess.run([self.binary, *args], capture_output=True, text=True, timeout=timeout)
+
+    def require_slots(self) -> str:
+        """The running slot; a refusal when this machine cannot take an OS update."""
+        self.require_rauc()
+        booted = self.booted()
+        if booted is None:
+            raise SlotError(N_("OS updates need the card's two RAUC system slots (A and B); this system was not "
+                               "started from one of them (no rauc.slot on the kernel command line), so only app "
+                               "updates can be applied here."))
+        return booted
+
+    def booted(self) -> str | None:
+        """The slot this system started from ("A" or "B"); None off an A/B image."""
+        try:
+            words = self.cmdline_file.read_text().split()
+        except OSError:
+            return None
+        found = [w.split("=", 1)[1] for w in words if w.startswith("rauc.slot=")]
+        return found[-1] if found and found[-1] in self.SLOTS else None
+
+    def other(self) -> str | None:
+        """The slot that is not running: where RAUC writes a bundle."""
+        booted = self.booted()
+        return None if booted is None else self.SLOTS[1 - self.SLOTS.index(booted)]
+
+    def _run(self, *args: str, timeout: float = 3600, failed: str = N_("RAUC refused the OS update: %(error)s")) -> str:
+        self.require_rauc()
+        try:
+            done = subprocess.run([self.binary, *args], capture_output=True, text=True, timeout=timeout)
+        except (OSError, subprocess.TimeoutExpired) as exc:
+            raise SlotError(failed, error=str(exc)) from exc
         if done.returncode != 0:
-            raise SlotError(N_("RAUC refused the OS update: %(error)s"), error=done.stderr.strip()[-300:])
+            raise SlotError(failed, error=(done.stderr or done.stdout).strip()[-300:])
         return done.stdout
 
     def install(self, payload: Path) -> None:
         self._run("install", str(payload))
 
+    def _mark(self, state: str, slot: str) -> None:
+        self._run("status", state, slot, timeout=60,
+                  failed=N_("RAUC could not record the state of the system slots: %(error)s"))
+
     def mark_good(self) -> None:
-        self._run("status", "mark-good", timeout=60)
+        self._mark("mark-good", "booted")
 
     def mark_bad(self) -> None:
-        self._run("status", "mark-bad", timeout=60)
+        self._mark("mark-bad", "booted")
+
+    def mark_other_bad(self) -> None:
+        self._mark("mark-bad", "other")
+
+    def mark_active(self) -> None:
+        """Make the running slot the one every plain boot starts (RAUC's set-primary)."""
+        self._mark("mark-active", "booted")

@@ -5,6 +5,12 @@ the new version only when it answers healthy; otherwise switch back on its own.
 restart → ``confirm``. ``confirm`` waits for ``/healthz`` and either commits or rolls back.
 The ``linli-update-confirm`` unit runs ``confirm`` after every boot too, so a power cut or a
 crash during the trial still ends in a kept or a rolled-back version, never in between.
+
+An OS bundle goes to the other root slot through RAUC instead, and is tried by one restart
+into it (``reboot "0 tryboot"``): ``apply`` records "trying_os" and restarts the box; the
+``confirm`` after that boot keeps the slot (marks it good and active) when the box is
+healthy, else marks it bad and restarts plainly. A plain boot always starts the old slot, so a
+new system that hangs, crashes or loses power during its try is left behind by itself.
 """
 
 from __future__ import annotations
@@ -22,7 +28,7 @@ from pathlib import Path
 from appliance.errors import LinliError
 from appliance.i18n import N_
 from appliance.system.bundle import BundleRefused, extract_payload, load_trusted_keys, verify, version_key
-from appliance.system.slots import AppSlots, RaucSlots
+from appliance.system.slots import AppSlots, RaucSlots, SlotError
 
 logger = logging.getLogger(__name__)
 
@@ -77,6 +83,38 @@ class HttpProbe:
         return False, detail
 
 
+class SystemdRebooter:
+    """Restarts the whole box (on the box, as root). ``tryboot``: the Pi firmware starts the
+    slot named in tryboot.txt, once; a plain reboot starts the one in config.txt."""
+
+    def __init__(self):
+        self.history: list[bool] = []
+
+    def reboot(self, tryboot: bool) -> None:
+        self.history.append(tryboot)
+        # systemd >= 246 passes --reboot-argument to reboot(2); "0 tryboot" is the firmware's flag.
+        command = ["systemctl", "reboot"] + (["--reboot-argument=0 tryboot"] if tryboot else [])
+        logger.warning("restarting the box%s", " into the other system slot, once" if tryboot else "")
+        try:
+            done = subprocess.run(command, capture_output=True, text=True, timeout=60)
+        except FileNotFoundError as exc:
+            raise UpdateFailed(N_("systemctl was not found: updates are applied on the box itself.")) from exc
+        except subprocess.TimeoutExpired as exc:
+            raise UpdateFailed(N_("The box could not be restarted: %(error)s"), error=str(exc)) from exc
+        if done.returncode != 0:
+            raise UpdateFailed(N_("The box could not be restarted: %(error)s"), error=done.stderr.strip()[-300:])
+
+
+class SimulatedRebooter:
+    """Off the box: remembers each restart asked for (True: a tryboot) and does nothing."""
+
+    def __init__(self):
+        self.history: list[bool] = []
+
+    def reboot(self, tryboot: bool) -> None:
+        self.history.append(tryboot)
+
+
 class SystemdRestarter:
     """Restarts the service that runs ``<root>/current`` (on the box, as root)."""
 
@@ -111,7 +149,7 @@ def detect_board(setting: str = "auto", model_file: Path = Path("/proc/device-tr
 
 class UpdateService:
     def __init__(self, slots: AppSlots, keys_dir: Path, board: str, restarter, probe, health_timeout_s: float,
-                 rauc: RaucSlots | None = None, clock=datetime.datetime.now):
+                 rauc: RaucSlots | None = None, clock=datetime.datetime.now, rebooter=None):
         self.slots = slots
         self.keys_dir = Path(keys_dir)
         self.board = board
@@ -120,6 +158,7 @@ class UpdateService:
         self.health_timeout_s = health_timeout_s
         self.rauc = rauc or RaucSlots()
         self.clock = clock
+        self.rebooter = rebooter or SystemdRebooter()
 
     def check(self, path: Path):
         return verify(Path(path), load_trusted_keys(self.keys_dir), self.board)
@@ -133,16 +172,15 @@ class UpdateService:
         if running and not allow_downgrade and version_key(manifest.version) <= version_key(running):
             raise BundleRefused(N_("This bundle holds version %(new)s, which is not newer than the running "
                                    "version %(old)s."), new=manifest.version, old=running)
-        if self.slots.state().get("trying"):
+        state = self.slots.state()
+        if state.get("trying") or state.get("trying_os"):
             raise UpdateFailed(N_("An update is still being tried; wait until it is kept or rolled back."))
+        if manifest.kind == "os":
+            return self._apply_os(path, manifest, progress)
         if progress:
             progress(1, 4)
         with tempfile.TemporaryDirectory(dir=self._scratch(), prefix=".bundle-") as tmp:
             payload = extract_payload(path, manifest, Path(tmp))
-            if manifest.kind == "os":
-                self.rauc.install(payload)
-                self._record(manifest.version, "installed", "OS bundle written to the other slot; reboot to try it")
-                return {"version": manifest.version, "kind": "os", "result": "installed"}
             folder = self.slots.install(manifest.version, payload, manifest.install)
         if progress:
             progress(2, 4)
@@ -168,6 +206,37 @@ class UpdateService:
                                old=result["running"])
         return result
 
+    def _apply_os(self, path: Path, manifest, progress=None) -> dict:
+        """Write the other root slot and restart into it once; ``confirm`` judges it there."""
+        booted = self.rauc.require_slots()
+        target = self.rauc.other()
+        if progress:
+            progress(1, 4)
+        before = self._failing_now()
+        with tempfile.TemporaryDirectory(dir=self._scratch(), prefix=".bundle-") as tmp:
+            payload = extract_payload(path, manifest, Path(tmp))
+            self.rauc.install(payload)
+        if progress:
+            progress(2, 4)
+        state = self.slots.state()
+        state["trying_os"] = {"version": manifest.version, "slot": target, "from": booted,
+                              "tolerate": sorted(before or ()),
+                              "since": self.clock().replace(microsecond=0).isoformat()}
+        self.slots.save_state(state)
+        self._record(manifest.version, "installed",
+                     "OS bundle written to slot %s; the box restarts into it once" % target)
+        if progress:
+            progress(3, 4)
+        try:
+            self.rebooter.reboot(tryboot=True)
+        except UpdateFailed as exc:
+            # Still on the old slot, and nothing restarts into the new one: no trial to judge.
+            self._end_os_trial(self.slots.state(), manifest.version, "failed", str(exc))
+            raise
+        if progress:
+            progress(4, 4)
+        return {"version": manifest.version, "kind": "os", "result": "rebooting", "slot": target}
+
     def _failing_now(self, tries: int = 10) -> set[str] | None:
         """What fails on the running version before the switch (None: it does not answer)."""
         for _ in range(tries):
@@ -180,6 +249,8 @@ class UpdateService:
     def confirm(self) -> dict:
         """Keep the version on trial if it is healthy, else go back. Without a trial, nothing."""
         state = self.slots.state()
+        if state.get("trying_os"):
+            return self._confirm_os(state)
         trying = state.get("trying")
         if not trying:
             return {"result": "none", "running": self.slots.version_of(self.slots.current()), "detail": ""}
@@ -207,10 +278,57 @@ class UpdateService:
             logger.error("the previous version is not healthy either: %s", back_detail)
         return {"result": "rolled back", "running": self.slots.version_of(self.slots.current()), "detail": detail}
 
+    def _confirm_os(self, state: dict) -> dict:
+        trying = state["trying_os"]
+        version, slot, old = trying["version"], trying["slot"], trying["from"]
+        booted = self.rauc.booted()
+        result = {"version": version, "kind": "os", "running": self.slots.version_of(self.slots.current())}
+        if booted != slot:
+            if booted != old:
+                logger.warning("system slot %s is on trial but the running slot is %s: left as it is", slot, booted)
+                return {**result, "result": "trying", "slot": booted, "detail": ""}
+            # The try never reached a healthy confirm (the new system did not start, or the
+            # watchdog or a power cut restarted it) and the firmware started the old slot again.
+            detail = "the new system did not start; back on slot %s" % old
+            try:
+                self.rauc.mark_other_bad()
+            except SlotError as exc:
+                logger.warning("RAUC could not mark slot %s bad: %s", slot, exc)
+            self._end_os_trial(state, version, "rolled back", detail)
+            logger.error("system %s in slot %s did not start; running slot %s", version, slot, old)
+            return {**result, "result": "rolled back", "slot": old, "detail": detail}
+        ok, detail = self.probe.wait_healthy(self.health_timeout_s, set(trying.get("tolerate") or ()))
+        if ok:
+            try:
+                self.rauc.mark_good()
+                self.rauc.mark_active()
+            except SlotError as exc:
+                ok, detail = False, str(exc)
+        if ok:
+            self._end_os_trial(state, version, "kept", detail)
+            return {**result, "result": "kept", "slot": slot, "detail": detail}
+        try:
+            self.rauc.mark_bad()
+        except SlotError as exc:
+            logger.warning("RAUC could not mark slot %s bad: %s", slot, exc)
+        detail = "%s; the box goes back to slot %s" % (detail, old)
+        # The trial ends in the state file (data partition) before the restart: a power cut in
+        # between is safe, because a plain boot starts the old slot anyway.
+        self._end_os_trial(state, version, "rolled back", detail)
+        logger.error("system %s in slot %s was not healthy (%s)", version, slot, detail)
+        self.rebooter.reboot(tryboot=False)
+        return {**result, "result": "rolled back", "slot": old, "detail": detail}
+
+    def _end_os_trial(self, state: dict, version: str, result: str, detail: str) -> None:
+        state["trying_os"] = None
+        self.slots.save_state(state)
+        self._record(version, result, detail)
+
     def status(self) -> dict:
         state = self.slots.state()
         history = state.get("history", [])
         return {"running": self.slots.version_of(self.slots.current()), "trying": state.get("trying"),
+                "trying_os": state.get("trying_os"),
                 "last": history[-1] if history else None, "board": self.board,
                 "trusted_keys": len(load_trusted_keys(self.keys_dir))}
 
