@@ -38,7 +38,9 @@ def register(sub) -> None:
     usub = p.add_subparsers(dest="update_command", metavar="ACTION")
     usub.required = True
     a = usub.add_parser("apply", help=_("check, install and try a bundle; go back if it is not healthy"))
-    a.add_argument("file")
+    a.add_argument("file", nargs="?")
+    a.add_argument("--request", help=_("take the bundle's path from this file and remove it (the image's "
+                                       "linli-update.service)"))
     a.add_argument("--allow-downgrade", action="store_true", help=_("accept a bundle that is not newer"))
     a.set_defaults(func=cmd_apply)
     a = usub.add_parser("check", help=_("only check a bundle's signature, board and contents"))
@@ -143,9 +145,15 @@ def cmd_check(args) -> int:
 
 
 def cmd_apply(args) -> int:
+    from appliance.system.stick_updates import take_request
+
+    if bool(args.file) == bool(args.request):
+        print(_("Name one bundle: a FILE or --request."), file=sys.stderr)
+        return 2
+    path = take_request(Path(args.request)) if args.request else Path(args.file)
     bar = Progress(_("Updating"), unit=_("steps"))
     try:
-        result = _updates().apply(Path(args.file), allow_downgrade=args.allow_downgrade, progress=bar)
+        result = _updates().apply(path, allow_downgrade=args.allow_downgrade, progress=bar)
     finally:
         bar.close()
     if result["result"] == "rebooting":

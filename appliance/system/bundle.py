@@ -77,13 +77,22 @@ def load_trusted_keys(folder: Path) -> list[Ed25519PublicKey]:
     return keys
 
 
+def _file_sha256(path: Path) -> str:
+    # In blocks: an OS bundle is hundreds of MB, more than a Zero 2 W has free.
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
 def make_bundle(out: Path, payload: Path, signing_key: Ed25519PrivateKey, version: str, kind: str = "app",
                 compatible: tuple[str, ...] = ("rpi3", "rpi4", "rpi-zero2w"), install: tuple[str, ...] = ()) -> Path:
     """Write a signed bundle (run on the build machine; tests use it too)."""
     if kind not in KINDS:
         raise ValueError(kind)
     payload = Path(payload)
-    digest = hashlib.sha256(payload.read_bytes()).hexdigest()
+    digest = _file_sha256(payload)
     manifest = {"format": FORMAT, "version": version, "kind": kind, "compatible": list(compatible),
                 "payload": payload.name, "sha256": digest, "size": payload.stat().st_size,
                 "install": list(install), "created": datetime.datetime.now().replace(microsecond=0).isoformat()}
@@ -167,10 +176,12 @@ def extract_payload(path: Path, manifest: Manifest, target: Path) -> Path:
     with tarfile.open(path, "r:") as tar:
         member = tar.getmember(manifest.payload)
         out = target / manifest.payload
+        digest = hashlib.sha256()
         with tar.extractfile(member) as src, open(out, "wb") as dst:
             for block in iter(lambda: src.read(1 << 20), b""):
+                digest.update(block)
                 dst.write(block)
-    if hashlib.sha256(out.read_bytes()).hexdigest() != manifest.sha256:
+    if digest.hexdigest() != manifest.sha256:
         # The file changed between the check and the copy (a stick pulled and put back).
         raise BundleRefused(N_("The update bundle is damaged or incomplete."))
     return out

@@ -62,7 +62,8 @@ class SystemFeature(Feature):
         status = self.updates.status()
         newest = max(bundles, key=lambda b: version_key(b.version))
         last = status["last"] or {}
-        if status["trying"] or (last.get("version") == newest.version and last.get("result") == "rolled back"):
+        rolled_back = last.get("version") == newest.version and last.get("result") == "rolled back"
+        if status["trying"] or status.get("trying_os") or rolled_back:
             return None
         if status["running"] and version_key(newest.version) <= version_key(status["running"]):
             return None
@@ -244,11 +245,17 @@ def _lamp_schedule(ctx: Context):
     return schedule
 
 
-def _make_launcher(ctx: Context):
-    from appliance.system.stick_updates import SimulatedLauncher, SystemdRunLauncher
-    from hardware.board import on_pi
+# The image installs linli-update.path; on any other machine (a laptop, CI) there is nothing
+# to start, and the simulated launcher only keeps a history.
+UPDATE_PATH_UNIT = Path("/etc/systemd/system/linli-update.path")
 
-    return SystemdRunLauncher() if ctx.hardware and on_pi(ctx.config.hardware.backend) else SimulatedLauncher()
+
+def _make_launcher(ctx: Context, path_unit: Path = UPDATE_PATH_UNIT):
+    from appliance.system.stick_updates import RequestFileLauncher, SimulatedLauncher
+
+    if ctx.hardware and path_unit.exists():
+        return RequestFileLauncher(ctx.config.home / "updates" / "apply-request")
+    return SimulatedLauncher()
 
 
 def make_updates(config) -> UpdateService:

@@ -2,8 +2,9 @@
 under ``linli/updates/*.lub``. The backups page lists each with what the check says, and an
 administrator starts the install with one button.
 
-The install runs outside linli.service (``systemd-run``): ``apply`` restarts the service,
-which would otherwise end the process doing the install. Off the box a simulated launcher
+The install runs outside linli.service (the image's ``linli-update.service``, asked through a
+request file): ``apply`` restarts the service, which would otherwise end the process doing
+the install. Off the box a simulated launcher
 keeps a history of what it was asked to start.
 """
 
@@ -12,7 +13,6 @@ from __future__ import annotations
 import logging
 import os
 import shutil
-import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -84,18 +84,39 @@ def staged_bundles(updates, folder: Path) -> list[StickBundle]:
     return checked_bundles(updates, folder)
 
 
-class SystemdRunLauncher:
-    def __init__(self, linli_bin: str = "/var/lib/linli/app/current/venv/bin/linli"):
-        self.linli_bin = linli_bin
+class RequestFileLauncher:
+    """Asks the image's ``linli-update.service`` (root) to install a bundle: the path goes into
+    the file its path unit watches. Linli runs as the linli user, and starting a unit itself
+    would need a polkit rule handing that user root's unit manager."""
+
+    def __init__(self, request_file: Path):
+        self.request_file = Path(request_file)
 
     def start_apply(self, path: Path) -> None:
-        if shutil.which("systemd-run") is None:
-            raise LinliError(N_("systemctl was not found: updates are applied on the box itself."))
-        done = subprocess.run(["systemd-run", "--unit=linli-update", "--collect", "--setenv=LINLI_HOME=/var/lib/linli",
-                               self.linli_bin, "update", "apply", str(path)], capture_output=True, text=True,
-                              timeout=30)
-        if done.returncode != 0:
-            raise LinliError(N_("The update could not be started: %(error)s"), error=done.stderr.strip()[-300:])
+        if self.request_file.exists():
+            raise LinliError(N_("An update is already being installed; wait until it has finished."))
+        self.request_file.parent.mkdir(parents=True, exist_ok=True)
+        part = self.request_file.with_name(self.request_file.name + ".part")
+        try:
+            part.write_text(str(path) + "\n")
+            os.replace(part, self.request_file)
+        except OSError as exc:
+            raise LinliError(N_("The update could not be started: %(error)s"), error=str(exc)) from exc
+        logger.info("asked for update bundle %s to be installed", Path(path).name)
+
+
+def take_request(request_file: Path) -> Path:
+    """The bundle path in a request (``linli update apply --request``), removed as it is read, so
+    a failed install is not started again and again by the path unit."""
+    request_file = Path(request_file)
+    try:
+        text = request_file.read_text().strip()
+    except OSError as exc:
+        raise LinliError(N_("No update was asked for (%(path)s)."), path=str(request_file)) from exc
+    request_file.unlink(missing_ok=True)
+    if not text:
+        raise LinliError(N_("No update was asked for (%(path)s)."), path=str(request_file))
+    return Path(text)
 
 
 class SimulatedLauncher:
