@@ -28,5 +28,9 @@ def test_system_forms_never_answer_500(client_as, services, form, target):
     # The pairing-code path would wait for a broker: keep the fuzz on the USB path.
     if form.get("method") == "code":
         form["mqtt_host"] = ""
+    # Examples share the box: a valid new admin password would lock the next example's login
+    # out (a 401 that has nothing to do with the form). Setting it is tested in the wizard tests.
+    if target == "/setup/admin" and form.get("password") == form.get("password2"):
+        form["password2"] = (form.get("password") or "") + "x"
     response = admin.post(target, data={**form, "csrf_token": csrf_token(admin, "/acceptance")})
     assert response.status_code in (200, 302, 400, 404), response.status_code
