@@ -118,7 +118,8 @@ class Board:
         self.url = f"http://127.0.0.1:{port}"
         self.monitor = work / "monitor.sock"
 
-    def power_on(self, tryboot: bool = False) -> None:
+    def power_on(self, tryboot: bool = False, screen: bool = False) -> None:
+        """``screen``: a virtio GPU, so /dev/dri/card0 exists and the kiosk unit starts."""
         self.boots += 1
         config, kernel, initrd, cmdline = self.card.firmware(tryboot, self.work / f"boot-{self.boots}")
         self.slot = next((w.split("=", 1)[1] for w in cmdline.split() if w.startswith("rauc.slot=")), "?")
@@ -138,7 +139,8 @@ class Board:
                         f"hostfwd=tcp:127.0.0.1:{self.mqtt_port}-:1883",
              "-device", "virtio-net-device,netdev=n0",
              # A USB controller to plug a stick into (plug_stick), and the monitor to do it with.
-             "-device", "qemu-xhci,id=xhci", "-monitor", f"unix:{self.monitor},server,nowait"],
+             "-device", "qemu-xhci,id=xhci", "-monitor", f"unix:{self.monitor},server,nowait"]
+            + (["-device", "virtio-gpu-pci"] if screen else []),
             stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT)
 
     def plug_stick(self, image: Path) -> None:
@@ -340,6 +342,36 @@ def install_from_stick(board: Board, version: str, timeout: float) -> None:
         raise SystemExit(f"Install was refused: HTTP {answer.status_code}")
 
 
+def memory_in_use(board: Board, minutes: float) -> list[int]:
+    """MB in use on the board (its /healthz memory line: MemTotal - MemAvailable), every 15 s."""
+    samples = []
+    end = time.monotonic() + minutes * 60
+    while time.monotonic() < end:
+        try:
+            detail = requests.get(board.url + "/healthz", timeout=10).json()["subsystems"]["memory"]["detail"]
+            samples.append(int(re.search(r"(\d+) MB", detail).group(1)))
+        except (requests.RequestException, ValueError, KeyError, AttributeError):
+            pass
+        time.sleep(15)
+    return samples
+
+
+def kiosk_memory(board: Board, minutes: float) -> None:
+    """Memory in use without a screen, then with one (cage + Chromium on the kiosk page)."""
+    without = memory_in_use(board, 2)
+    board.cut_power()
+    board.power_on(screen=True)
+    board.wait_health(900)
+    with_kiosk = memory_in_use(board, minutes)
+    console = board.console()
+    print(f"memory in use, no screen: {min(without, default=0)}-{max(without, default=0)} MB; "
+          f"with the kiosk screen over {minutes:.0f} min: {min(with_kiosk, default=0)}-{max(with_kiosk, default=0)} MB "
+          f"(last {with_kiosk[-1] if with_kiosk else '-'} MB, of {board.memory_mb} MB)")
+    if "Linli kiosk screen" in console:
+        print("kiosk unit on the console: " + "; ".join(sorted({line.strip()[-80:] for line in console.splitlines()
+                                                                    if "Linli kiosk screen" in line})))
+
+
 def broken_os_update_rolls_back(board: Board, rootfs: Path, args, problems: list[str]) -> None:
     version = "99.0.0"
     bundle = broken_os_bundle(rootfs, args.work, version)
@@ -396,6 +428,8 @@ def main() -> int:
                         "and check the box comes back on its old slot (needs --rootfs)")
     parser.add_argument("--update-timeout", type=float, default=3600)
     parser.add_argument("--card-gib", type=float, default=10, help="size of the emulated SD card")
+    parser.add_argument("--kiosk-minutes", type=float, default=0, help="measure memory in use with the kiosk screen "
+                        "(a virtio GPU) for this long at the end")
     args = parser.parse_args()
     disk = args.work / "card.img"
     subprocess.run(["cp", "--sparse=always", str(args.image), str(disk)], check=True)
@@ -458,6 +492,8 @@ def main() -> int:
             print(f"after the OS update: {len(acked)} acknowledged opens, lost {len(lost)}")
             if lost:
                 problems.append(f"opens lost across the OS update: {lost[:10]}")
+        if args.kiosk_minutes:
+            kiosk_memory(board, args.kiosk_minutes)
         board.cut_power()
         # The first boot grew the data partition: the boot ROM's MBR entry must have survived it.
         sys.path.insert(0, str(Path(__file__).parent))
