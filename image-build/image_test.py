@@ -143,8 +143,8 @@ class Board:
             + (["-device", "virtio-gpu-pci"] if screen else []),
             stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT)
 
-    def plug_stick(self, image: Path) -> None:
-        """Put a USB stick (a raw FAT image) into the running board."""
+    def monitor_command(self, command: str) -> str:
+        """One QEMU monitor (HMP) command and its answer."""
         for _ in range(50):
             if self.monitor.exists():
                 break
@@ -152,13 +152,36 @@ class Board:
         with socket.socket(socket.AF_UNIX) as mon:
             mon.connect(str(self.monitor))
             mon.settimeout(10)
-            for command in (f"drive_add 0 if=none,id=stick,format=raw,file={image}",
-                            "device_add usb-storage,bus=xhci.0,drive=stick,id=stickdev,removable=on"):
-                mon.sendall(command.encode() + b"\n")
-                time.sleep(1)
-            answer = mon.recv(65536).decode(errors="replace")
-        if "Error" in answer or "error" in answer:
-            raise SystemExit(f"the stick could not be plugged in: {answer[-500:]}")
+
+            def until_prompt() -> str:
+                seen = b""
+                while not seen.rstrip().endswith(b"(qemu)"):
+                    chunk = mon.recv(65536)
+                    if not chunk:
+                        break
+                    seen += chunk
+                return seen.decode(errors="replace")
+            until_prompt()
+            mon.sendall(command.encode() + b"\n")
+            return until_prompt()
+
+    def plug_stick(self, image: Path) -> None:
+        """Put a USB stick (a raw FAT image) into the running board."""
+        for command in (f"drive_add 0 if=none,id=stick,format=raw,file={image}",
+                        "device_add usb-storage,bus=xhci.0,drive=stick,id=stickdev,removable=on"):
+            answer = self.monitor_command(command)
+            if "error" in answer.lower():
+                raise SystemExit(f"the stick could not be plugged in: {answer[-500:]}")
+
+    def card_bytes_written(self) -> int | None:
+        """Bytes the board has written to its card since power on, as the card sees them
+        (QEMU's block counters: after the kernel's page cache and ext4's commit interval)."""
+        try:
+            answer = self.monitor_command("info blockstats")
+        except OSError:
+            return None
+        found = re.search(r"^virtio0:.*?\bwr_bytes=(\d+)", answer, re.M | re.S)
+        return int(found.group(1)) if found else None
 
     def wait_off(self, timeout: float) -> bool:
         """Wait for the board to restart by itself (QEMU ends: -no-reboot); True when it asked
@@ -342,10 +365,12 @@ def install_from_stick(board: Board, version: str, timeout: float) -> None:
         raise SystemExit(f"Install was refused: HTTP {answer.status_code}")
 
 
-def memory_in_use(board: Board, minutes: float) -> list[int]:
-    """MB in use on the board (its /healthz memory line: MemTotal - MemAvailable), every 15 s."""
+def memory_in_use(board: Board, minutes: float) -> tuple[list[int], float | None]:
+    """MB in use on the board (its /healthz memory line: MemTotal - MemAvailable), every 15 s,
+    and the card writes over the same time, as MiB per day."""
     samples = []
-    end = time.monotonic() + minutes * 60
+    started, written_before = time.monotonic(), board.card_bytes_written()
+    end = started + minutes * 60
     while time.monotonic() < end:
         try:
             detail = requests.get(board.url + "/healthz", timeout=10).json()["subsystems"]["memory"]["detail"]
@@ -353,20 +378,36 @@ def memory_in_use(board: Board, minutes: float) -> list[int]:
         except (requests.RequestException, ValueError, KeyError, AttributeError):
             pass
         time.sleep(15)
-    return samples
+    written_after = board.card_bytes_written()
+    per_day = None
+    if written_before is not None and written_after is not None:
+        per_day = (written_after - written_before) / (time.monotonic() - started) * 86400 / 2**20
+    return samples, per_day
 
 
-def kiosk_memory(board: Board, minutes: float) -> None:
-    """Memory in use without a screen, then with one (cage + Chromium on the kiosk page)."""
-    without = memory_in_use(board, 2)
+def _span(samples: list[int]) -> str:
+    return f"{min(samples)}-{max(samples)} MB" if samples else "no answer"
+
+
+def _per_day(mib: float | None) -> str:
+    return "not measured" if mib is None else f"{mib:.0f} MiB/day"
+
+
+def idle_and_kiosk(board: Board, minutes: float) -> None:
+    """Memory in use and card writes, idle without a screen and then with one (cage +
+    Chromium on the kiosk page), each for ``minutes`` after the box has settled."""
+    without, writes_without = memory_in_use(board, minutes)
     board.cut_power()
     board.power_on(screen=True)
     board.wait_health(900)
-    with_kiosk = memory_in_use(board, minutes)
+    time.sleep(120)  # start-up writes (the kiosk's first page, Chromium's profile) are not idle wear
+    with_kiosk, writes_with = memory_in_use(board, minutes)
     console = board.console()
-    print(f"memory in use, no screen: {min(without, default=0)}-{max(without, default=0)} MB; "
-          f"with the kiosk screen over {minutes:.0f} min: {min(with_kiosk, default=0)}-{max(with_kiosk, default=0)} MB "
-          f"(last {with_kiosk[-1] if with_kiosk else '-'} MB, of {board.memory_mb} MB)")
+    print(f"idle, no screen, over {minutes:.0f} min: memory in use {_span(without)}, card writes "
+          f"{_per_day(writes_without)}")
+    print(f"idle with the kiosk screen, over {minutes:.0f} min: memory in use {_span(with_kiosk)} "
+          f"(last {with_kiosk[-1] if with_kiosk else '-'} MB, of {board.memory_mb} MB), card writes "
+          f"{_per_day(writes_with)}")
     if "Linli kiosk screen" in console:
         print("kiosk unit on the console: " + "; ".join(sorted({line.strip()[-80:] for line in console.splitlines()
                                                                     if "Linli kiosk screen" in line})))
@@ -428,8 +469,8 @@ def main() -> int:
                         "and check the box comes back on its old slot (needs --rootfs)")
     parser.add_argument("--update-timeout", type=float, default=3600)
     parser.add_argument("--card-gib", type=float, default=10, help="size of the emulated SD card")
-    parser.add_argument("--kiosk-minutes", type=float, default=0, help="measure memory in use with the kiosk screen "
-                        "(a virtio GPU) for this long at the end")
+    parser.add_argument("--kiosk-minutes", type=float, default=0, help="at the end, measure memory in use "
+                        "and card writes for this long idle, then as long with the kiosk screen (a virtio GPU)")
     args = parser.parse_args()
     disk = args.work / "card.img"
     subprocess.run(["cp", "--sparse=always", str(args.image), str(disk)], check=True)
@@ -493,7 +534,7 @@ def main() -> int:
             if lost:
                 problems.append(f"opens lost across the OS update: {lost[:10]}")
         if args.kiosk_minutes:
-            kiosk_memory(board, args.kiosk_minutes)
+            idle_and_kiosk(board, args.kiosk_minutes)
         board.cut_power()
         # The first boot grew the data partition: the boot ROM's MBR entry must have survived it.
         sys.path.insert(0, str(Path(__file__).parent))

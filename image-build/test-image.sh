@@ -34,7 +34,8 @@ extra=()
 [ "${IMAGE_TEST_JOURNAL:-0}" = 1 ] && extra+=(--journal-on-console)
 # IMAGE_TEST_OS_UPDATE=0 leaves out the OS update (it writes a 2.5 GiB slot under emulation).
 [ "${IMAGE_TEST_OS_UPDATE:-1}" = 1 ] && extra+=(--os-update --rootfs "$OUT/rootfs.ext4")
-# IMAGE_TEST_KIOSK_MINUTES=N: at the end, memory in use with the kiosk screen (virtio GPU) for N minutes.
+# IMAGE_TEST_KIOSK_MINUTES=N: at the end, memory in use and card writes for N minutes idle, then N minutes
+# with the kiosk screen (virtio GPU).
 [ -n "${IMAGE_TEST_KIOSK_MINUTES:-}" ] && extra+=(--kiosk-minutes "$IMAGE_TEST_KIOSK_MINUTES")
 # The checks themselves (first boot, wizard, power cuts, the access log) are in image_test.py.
 "$HERE/../.venv/bin/python" "$HERE/image_test.py" --image "$OUT/linli.img" \
