@@ -21,6 +21,7 @@ import os
 import shutil
 import subprocess
 import tarfile
+import tomllib
 from pathlib import Path
 
 from appliance.errors import LinliError
@@ -67,10 +68,21 @@ class AppSlots:
 
     @staticmethod
     def version_of(path: Path | None) -> str:
+        """An installed version's number: its VERSION file (app bundles write one), else the
+        project's own version when the folder is the source tree (the image's /opt/linli),
+        else the folder's name. A flashed card once read as "linli", which every numbered
+        bundle compared below, so the first update was refused as "not newer"."""
         if path is None:
             return ""
-        marker = Path(path) / "VERSION"
-        return marker.read_text().strip() if marker.is_file() else Path(path).name
+        path = Path(path)
+        marker = path / "VERSION"
+        if marker.is_file():
+            return marker.read_text().strip()
+        try:
+            with open(path / "pyproject.toml", "rb") as f:
+                return str(tomllib.load(f)["project"]["version"])
+        except (OSError, tomllib.TOMLDecodeError, KeyError, TypeError):
+            return path.name
 
     # --- install ------------------------------------------------------------------------
     def install(self, version: str, payload: Path, command: tuple[str, ...], timeout_s: float = 1800) -> Path:

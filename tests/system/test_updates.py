@@ -110,6 +110,20 @@ def test_a_healthy_version_is_kept(tmp_path, box, signing_key):
     assert box.status()["last"]["result"] == "kept" and box.status()["trying"] is None
 
 
+def test_a_flashed_card_takes_its_first_update(tmp_path, box, signing_key):
+    """The image's /opt/linli is the source tree: no VERSION file, the number is in
+    pyproject.toml. Read as its folder's name ("opt-linli" here, "linli" on the card), every
+    numbered bundle was refused as not newer."""
+    factory = box.slots.current()
+    (factory / "VERSION").unlink()
+    (factory / "pyproject.toml").write_text('[project]\nname = "linli"\nversion = "0.1.0"\n')
+    assert box.slots.version_of(factory) == "0.1.0"
+    assert box.apply(bundle(tmp_path, signing_key, "0.2.0"))["result"] == "kept"
+    assert running_version(box) == "0.2.0"
+    with pytest.raises(BundleRefused, match="not newer"):
+        box.apply(bundle(tmp_path, signing_key, "0.1.0"))
+
+
 @pytest.mark.parametrize("health", ["bad", "crash"])
 def test_an_unhealthy_version_is_rolled_back(tmp_path, box, signing_key, health):
     box.apply(bundle(tmp_path, signing_key, "0.2.0"))
