@@ -22,7 +22,7 @@ note() { echo "== $*"; }
 
 # Debian packages the build machine needs (tool -> package); preflight installs the missing
 # ones with apt-get when it runs as root (IMAGE_NO_APT=1 to forbid), else names them and stops.
-HOST_TOOLS="mmdebstrap:mmdebstrap genimage:genimage mkfs.vfat:dosfstools mke2fs:e2fsprogs xz:xz-utils sfdisk:fdisk mcopy:mtools"
+HOST_TOOLS="mmdebstrap:mmdebstrap genimage:genimage mkfs.vfat:dosfstools mke2fs:e2fsprogs xz:xz-utils sfdisk:fdisk mcopy:mtools mkimage:u-boot-tools"
 # On a machine that is not arm64, the arm64 maintainer scripts and the venv run through
 # qemu-user under proot (image-build/in-target.sh): no binfmt_misc registration, which in a
 # container would change the shared host.
@@ -113,27 +113,30 @@ rootfs() {
     "$SUITE" "$OUT/rootfs.tar" "$MIRROR"
 }
 
-# Each root slot boots its own kernel from its folder on the boot partition (boot-assets.sh);
-# config.txt's os_prefix names the slot a plain boot starts (rauc-bootchooser.sh switches it).
-# raspi-firmware's hook put the kernel, initramfs and device trees at the top: they move to
-# slot-a/, and config.txt is rewritten with its settings (it is never regenerated on the
-# read-only root: kernels arrive with OS updates, through RAUC).
+# The Pi firmware starts U-Boot (Debian's u-boot-rpi, the 64-bit build for the 3B+, 4 and
+# Zero 2 W), with the device tree the firmware chose; U-Boot runs boot.scr (boot.cmd), which
+# picks the root slot by its count of starts in linli-boot.env and starts that slot's kernel
+# from its folder on the boot partition (boot-assets.sh). raspi-firmware's hook put a kernel,
+# initramfs and cmdline.txt at the top: they go (slot-a/ has its own); the device trees stay,
+# for the firmware. config.txt is written here and never changes on the box.
 boot_layout() {
-  local fw="$1/boot/firmware"
+  local fw="$1/boot/firmware" uboot="$1/usr/lib/u-boot/rpi_arm64/u-boot.bin"
   install -d "$fw"
   "$HERE/boot-assets.sh" "$1" "$fw" A
-  rm -f "$fw"/vmlinuz-* "$fw"/initrd.img-* "$fw"/*.dtb "$fw/cmdline.txt"
+  rm -f "$fw"/vmlinuz-* "$fw"/initrd.img-* "$fw/cmdline.txt" "$fw/config.txt"
+  [ -f "$uboot" ] || die "no $uboot in the tree (Debian package u-boot-rpi)"
+  cp "$uboot" "$fw/u-boot.bin"
+  mkimage -A arm64 -O linux -T script -C none -n "Linli slot chooser" -d "$HERE/boot.cmd" "$fw/boot.scr" >/dev/null
+  # The flashed card: slot A, 3 starts; slot B empty until an OS update writes it.
+  printf 'BOOT_ORDER=A B\nBOOT_A_LEFT=3\nBOOT_B_LEFT=0\n' >"$fw/linli-boot.env"
   cat >"$fw/config.txt" <<'CFG'
-# Written by Linli's image build (image-build/build.sh). Each system slot's kernel, initramfs,
-# device trees and cmdline.txt are in its own folder; os_prefix names the slot every plain
-# boot starts. tryboot.txt, when an OS update is on trial, is this file naming the other slot,
-# and is read once after `reboot "0 tryboot"` (image-build/rauc-bootchooser.sh).
+# Written by Linli's image build (image-build/build.sh). The firmware starts U-Boot, which
+# runs boot.scr: it picks the root slot (linli-boot.env) and starts its kernel from slot-a/ or
+# slot-b/. upstream_kernel: the device trees are the mainline ones of Debian's kernel.
 arm_64bit=1
 enable_uart=1
 upstream_kernel=1
-os_prefix=slot-a/
-kernel=vmlinuz
-initramfs initrd.img
+kernel=u-boot.bin
 CFG
 }
 

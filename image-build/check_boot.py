@@ -1,10 +1,11 @@
 """Refuse a card that cannot boot: run by build.sh on the finished tree, before genimage.
 
-Checks what the Pi firmware and the kernel need and what a build under emulation can get
-silently wrong (see README, "Boot files"): slot A's kernel, initramfs, device trees and
-cmdline.txt in /boot/firmware/slot-a/ with a config.txt pointing there (os_prefix), and an
-initramfs that holds a shell for its /init, the module that mounts the root slot (ext4) and
-the SD card's driver.
+Checks what the Pi firmware, U-Boot and the kernel need and what a build under emulation can
+get silently wrong (see README, "Boot files"): a config.txt that starts U-Boot, the boards'
+device trees beside it, the compiled slot chooser (boot.scr) and its starting counts
+(linli-boot.env: slot A first), slot A's kernel, initramfs and command line (slot.env) in
+/boot/firmware/slot-a/, and an initramfs that holds a shell for its /init, the module that
+mounts the root slot (ext4) and the SD card's driver.
 
     python3 check_boot.py TREE         exit 0 when bootable, else 1 with each problem on a line
     python3 check_boot.py --card IMG   the written card: the boot partition listed in its MBR,
@@ -51,34 +52,43 @@ def unpack(path: Path) -> bytes:
 BOARD_TREES = ("bcm2837-rpi-3-b-plus.dtb", "bcm2711-rpi-4-b.dtb", "bcm2837-rpi-zero-2-w.dtb")
 
 
+UIMAGE_MAGIC = 0x27051956
+UIMAGE_SCRIPT = 6  # ih_type IH_TYPE_SCRIPT
+
+
 def problems(tree: Path) -> list[str]:
     found = []
     firmware = tree / "boot" / "firmware"
     config = firmware / "config.txt"
     if not config.exists():
         return ["boot/firmware/config.txt is missing"]
-    settings = {}
-    for line in config.read_text().splitlines():
-        key, _, value = line.strip().partition("=")
-        if key.startswith("initramfs "):
-            key, value = "initramfs", key.split()[1]
-        settings[key] = value
-    prefix = settings.get("os_prefix", "")
-    if prefix != "slot-a/":
-        found.append(f"config.txt's os_prefix is {prefix!r}, not 'slot-a/': a plain boot must start slot A")
-    slot = firmware / prefix
-    for key in ("kernel", "initramfs"):
-        if not settings.get(key):
-            found.append(f"config.txt names no {key}")
-        elif not (slot / settings[key]).is_file():
-            found.append(f"config.txt names {prefix}{settings[key]}, which is not in boot/firmware")
-    cmdline = slot / "cmdline.txt"
-    if not cmdline.is_file() or "root=PARTLABEL=rootfs-a" not in cmdline.read_text() \
-            or "rauc.slot=A" not in cmdline.read_text():
-        found.append(f"{prefix}cmdline.txt must hold root=PARTLABEL=rootfs-a and rauc.slot=A")
+    settings = dict(line.strip().partition("=")[::2] for line in config.read_text().splitlines()
+                    if "=" in line and not line.lstrip().startswith("#"))
+    if settings.get("arm_64bit") != "1":
+        found.append("config.txt lacks arm_64bit=1: the firmware would start U-Boot in 32-bit mode")
+    kernel = settings.get("kernel", "")
+    if kernel != "u-boot.bin" or not (firmware / kernel).is_file():
+        found.append(f"config.txt must start u-boot.bin, which must be in boot/firmware (kernel={kernel!r})")
+    script = firmware / "boot.scr"
+    header = script.read_bytes()[:64] if script.is_file() else b""
+    if len(header) < 64 or struct.unpack(">I", header[:4])[0] != UIMAGE_MAGIC or header[30] != UIMAGE_SCRIPT:
+        found.append("boot/firmware/boot.scr is missing or not a U-Boot script image (mkimage -T script)")
+    counts = firmware / "linli-boot.env"
+    values = dict(line.partition("=")[::2] for line in counts.read_text().splitlines()) if counts.is_file() else {}
+    if not values.get("BOOT_ORDER", "").startswith("A") or not values.get("BOOT_A_LEFT", "0").isdigit() \
+            or int(values.get("BOOT_A_LEFT", "0")) < 1:
+        found.append("linli-boot.env must put slot A first with starts left (BOOT_ORDER=A B, BOOT_A_LEFT=3)")
+    slot = firmware / "slot-a"
+    for name in ("vmlinuz", "initrd.img"):
+        if not (slot / name).is_file():
+            found.append(f"slot-a/{name} is not in boot/firmware")
+    command_line = slot / "slot.env"
+    text = command_line.read_text() if command_line.is_file() else ""
+    if not text.startswith("bootargs=") or "root=PARTLABEL=rootfs-a" not in text or "rauc.slot=A" not in text:
+        found.append("slot-a/slot.env must hold bootargs= with root=PARTLABEL=rootfs-a and rauc.slot=A")
     for dtb in BOARD_TREES:
-        if not (slot / dtb).is_file():
-            found.append(f"{prefix}{dtb} is missing: that board would not start the kernel")
+        if not (firmware / dtb).is_file():
+            found.append(f"{dtb} is missing from boot/firmware: the firmware would start that board without it")
     initrds = sorted((tree / "boot").glob("initrd.img-*"))
     if not initrds:
         found.append("no boot/initrd.img-*: the kernel's modules cannot be loaded to mount the root slot")
@@ -130,7 +140,8 @@ def main(argv: list[str]) -> int:
     for problem in found:
         print(f"image check: {problem}", file=sys.stderr)
     if not found:
-        print("image check: slot A's kernel, initramfs, device trees and cmdline.txt and config.txt are in place")
+        print("image check: config.txt, U-Boot, boot.scr, the device trees and slot A's kernel, initramfs and "
+              "command line are in place")
     return 1 if found else 0
 
 

@@ -1,12 +1,13 @@
 """`make image-test`: the flashed card's first day, on an emulated board.
 
 Boots the image under qemu-system-aarch64 ``-M virt`` through a forwarded loopback port. The
-Pi firmware cannot be emulated, so ``Card.firmware`` does its part the way the firmware does:
-it reads config.txt from the card's boot partition (tryboot.txt instead, once, after the
-board restarted with ``reboot "0 tryboot"``), follows ``os_prefix`` to the slot's folder and
-starts the kernel, initramfs and cmdline.txt found there. QEMU runs with ``-no-reboot``: a
-restart of the board ends QEMU, and the harness powers it on again through the "firmware".
-Everything after the kernel is the card's:
+Pi firmware cannot be emulated; its one job on this card is to start U-Boot. Here Debian's
+U-Boot for QEMU (u-boot-qemu, ``-bios``) stands in for the Pi's build of the same U-Boot: it
+finds the card's boot.scr and runs it, and the script picks the root slot by its count of
+starts in linli-boot.env and starts that slot's kernel, exactly as on the Pi. The harness adds
+kernel arguments for the emulated board (a serial console) through LINLI_ARGS in that file.
+QEMU runs with ``-no-reboot``: a restart of the board ends QEMU, and the harness powers it on
+again. Everything after the firmware is the card's:
 
 1. first boot: /healthz answers, the setup code printed on the console opens the first-boot
    wizard, the community and the administrator's password are set, the wizard is finished;
@@ -18,9 +19,9 @@ Everything after the kernel is the card's:
 3. an OS update that fails (``--os-update``): a root file system missing a model file, made
    into a signed OS bundle with the build's keys (make-os-bundle.sh), on a USB stick plugged
    into the running board (USB mass storage on an emulated xHCI controller); the
-   administrator installs it from 备份与更新; RAUC writes slot B and the box restarts into it
-   once (tryboot); /healthz fails there, so `linli update confirm` marks it bad and restarts
-   plainly; the box must come back on slot A, healthy, with its access log whole and the
+   administrator installs it from 备份与更新; RAUC writes slot B, gives it one start and the
+   box restarts into it; /healthz fails there, so `linli update confirm` marks it bad and
+   restarts; U-Boot must start slot A again, healthy, with its access log whole and the
    update recorded as rolled back;
 4. services the box needs besides Linli: the MQTT broker answers a CONNECT on its port (after
    the first boot and after the last cut), and NetworkManager's profile folder is on the data
@@ -54,12 +55,12 @@ PASSWORD = "Linli-image-test-2026"
 
 
 MTOOLS = {**os.environ, "MTOOLS_SKIP_CHECK": "1"}
-TRYBOOT = re.compile(r"Restarting system with command '0 tryboot'")
+UBOOT = Path("/usr/lib/u-boot/qemu_arm64/u-boot.bin")
+STARTED = re.compile(r"Linli: starting slot ([AB])")
 
 
 class Card:
-    """The card file. Its boot partition is read with mtools (nothing mounted), as the Pi
-    firmware reads it."""
+    """The card file. Its boot partition is read and written with mtools (nothing mounted)."""
 
     def __init__(self, path: Path):
         self.path = path
@@ -79,27 +80,20 @@ class Card:
         done = subprocess.run(["mtype", "-i", self._fat(), f"::{name}"], capture_output=True, text=True, env=MTOOLS)
         return done.stdout if done.returncode == 0 else None
 
-    def copy_boot_file(self, name: str, dest: Path) -> None:
-        subprocess.run(["mcopy", "-o", "-n", "-i", self._fat(), f"::{name}", str(dest)], check=True,
-                       capture_output=True, env=MTOOLS)
+    def boot_counts(self) -> dict[str, str]:
+        """linli-boot.env: the slot order and each slot's starts left (U-Boot's script)."""
+        text = (self.boot_file("linli-boot.env") or "").replace("\0", "")
+        return dict(line.split("=", 1) for line in text.splitlines() if "=" in line)
 
-    def firmware(self, tryboot: bool, into: Path) -> tuple[str, Path, Path, str]:
-        """What the Pi firmware starts: (config file read, kernel, initramfs, command line)."""
-        name = "tryboot.txt" if tryboot and self.boot_file("tryboot.txt") is not None else "config.txt"
-        config = self.boot_file(name) or ""
-        settings = {}
-        for line in config.splitlines():
-            key, _, value = line.strip().partition("=")
-            if key.startswith("initramfs "):
-                key, value = "initramfs", key.split()[1]
-            settings[key] = value
-        prefix = settings.get("os_prefix", "")
-        into.mkdir(parents=True, exist_ok=True)
-        kernel, initrd = into / "vmlinuz", into / "initrd.img"
-        self.copy_boot_file(prefix + settings["kernel"], kernel)
-        self.copy_boot_file(prefix + settings["initramfs"], initrd)
-        cmdline = (self.boot_file(prefix + "cmdline.txt") or "").split()
-        return name, kernel, initrd, " ".join(cmdline)
+    def set_kernel_arguments(self, extra: str) -> None:
+        """LINLI_ARGS in linli-boot.env: appended by boot.scr to every slot's command line."""
+        counts = self.boot_counts()
+        counts["LINLI_ARGS"] = extra
+        text = "".join(f"{key}={value}\n" for key, value in counts.items())
+        with open(self.path.parent / "linli-boot.env", "w") as f:
+            f.write(text)
+        subprocess.run(["mcopy", "-o", "-i", self._fat(), str(self.path.parent / "linli-boot.env"), "::linli-boot.env"],
+                       check=True, capture_output=True, env=MTOOLS)
 
 
 class Board:
@@ -118,22 +112,16 @@ class Board:
         self.url = f"http://127.0.0.1:{port}"
         self.monitor = work / "monitor.sock"
 
-    def power_on(self, tryboot: bool = False, screen: bool = False) -> None:
-        """``screen``: a virtio GPU, so /dev/dri/card0 exists and the kiosk unit starts."""
+    def power_on(self, screen: bool = False) -> None:
+        """``screen``: a virtio GPU, so /dev/dri/card0 exists and the kiosk unit starts. Returns
+        once U-Boot said which slot it starts (``self.slot``)."""
         self.boots += 1
-        config, kernel, initrd, cmdline = self.card.firmware(tryboot, self.work / f"boot-{self.boots}")
-        self.slot = next((w.split("=", 1)[1] for w in cmdline.split() if w.startswith("rauc.slot=")), "?")
-        print(f"boot {self.boots}: the firmware read {config}, slot {self.slot}")
-        # The Pi's consoles (serial0, tty1) are ttyAMA0 on -M virt; "quiet" would hide the boot.
-        words = [w for w in cmdline.split() if not w.startswith("console=") and w != "quiet"]
-        append = " ".join(words + ["console=ttyAMA0"])
-        if self.journal_on_console:
-            append += " systemd.journald.forward_to_console=1"
-        log = open(self.work / f"console-{self.boots}.log", "wb")
+        log_path = self.work / f"console-{self.boots}.log"
+        log = open(log_path, "wb")
         self.monitor.unlink(missing_ok=True)
         self.proc = subprocess.Popen(
             ["qemu-system-aarch64", "-M", "virt", "-cpu", "cortex-a53", "-smp", "2", "-m", str(self.memory_mb),
-             "-nographic", "-no-reboot", "-kernel", str(kernel), "-initrd", str(initrd), "-append", append,
+             "-nographic", "-no-reboot", "-bios", str(UBOOT),
              "-drive", f"if=virtio,format=raw,file={self.card.path}",
              "-netdev", f"user,id=n0,hostfwd=tcp:127.0.0.1:{self.port}-:8080,"
                         f"hostfwd=tcp:127.0.0.1:{self.mqtt_port}-:1883",
@@ -142,6 +130,15 @@ class Board:
              "-device", "qemu-xhci,id=xhci", "-monitor", f"unix:{self.monitor},server,nowait"]
             + (["-device", "virtio-gpu-pci"] if screen else []),
             stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT)
+        started = time.monotonic()
+        self.slot = "?"
+        while time.monotonic() - started < 120 and self.proc.poll() is None:
+            found = STARTED.search(log_path.read_text(errors="replace"))
+            if found:
+                self.slot = found.group(1)
+                break
+            time.sleep(0.5)
+        print(f"boot {self.boots}: U-Boot started slot {self.slot}")
 
     def monitor_command(self, command: str) -> str:
         """One QEMU monitor (HMP) command and its answer."""
@@ -183,16 +180,14 @@ class Board:
         found = re.search(r"^virtio0:.*?\bwr_bytes=(\d+)", answer, re.M | re.S)
         return int(found.group(1)) if found else None
 
-    def wait_off(self, timeout: float) -> bool:
-        """Wait for the board to restart by itself (QEMU ends: -no-reboot); True when it asked
-        the firmware for a tryboot."""
+    def wait_off(self, timeout: float) -> None:
+        """Wait for the board to restart by itself (QEMU ends: -no-reboot)."""
         started = time.monotonic()
         while self.proc is not None and self.proc.poll() is None:
             if time.monotonic() - started > timeout:
                 raise SystemExit(f"the board did not restart within {timeout:.0f} s:\n{self.console()[-3000:]}")
             time.sleep(2)
         self.proc = None
-        return bool(TRYBOOT.search(self.console()))
 
     def cut_power(self) -> None:
         if self.proc is not None:
@@ -249,8 +244,8 @@ def data_listing(card: Card, folder: str) -> str:
     return done.stdout
 
 
-def csrf(session: requests.Session, url: str) -> str:
-    match = re.search(r'name="csrf_token" value="([^"]+)"', session.get(url, timeout=30).text)
+def csrf(session: requests.Session, url: str, timeout: float = 30) -> str:
+    match = re.search(r'name="csrf_token" value="([^"]+)"', session.get(url, timeout=timeout).text)
     if not match:
         raise SystemExit(f"no form on {url}")
     return match.group(1)
@@ -358,8 +353,10 @@ def install_from_stick(board: Board, version: str, timeout: float) -> None:
             raise SystemExit("the stick's bundle never showed on 备份与更新")
         time.sleep(5)
     print(f"the stick's bundle listed on 备份与更新 after {time.monotonic() - started:.0f} s")
-    token = csrf(s, board.url + "/system/backups")
-    answer = s.post(board.url + "/system/update", data={"path": found.group(1), "csrf_token": token}, timeout=60,
+    # 备份与更新 checks every bundle on the stick (a SHA-256 of hundreds of MB, emulated) on
+    # each view and again on Install.
+    token = csrf(s, board.url + "/system/backups", timeout=900)
+    answer = s.post(board.url + "/system/update", data={"path": found.group(1), "csrf_token": token}, timeout=900,
                     allow_redirects=False)
     if answer.status_code != 302:
         raise SystemExit(f"Install was refused: HTTP {answer.status_code}")
@@ -419,10 +416,13 @@ def broken_os_update_rolls_back(board: Board, rootfs: Path, args, problems: list
     board.plug_stick(stick_with(bundle, args.work))
     install_from_stick(board, version, args.boot_timeout)
     started = time.monotonic()
-    if not board.wait_off(args.update_timeout):
-        raise SystemExit(f"after the install the board restarted without tryboot:\n{board.console()[-3000:]}")
-    print(f"installed to the other slot and restarted for a try in {time.monotonic() - started:.0f} s")
-    board.power_on(tryboot=True)
+    board.wait_off(args.update_timeout)
+    counts = board.card.boot_counts()
+    print(f"installed to the other slot and restarted for a try in {time.monotonic() - started:.0f} s; "
+          f"linli-boot.env: {counts}")
+    if (counts.get("BOOT_ORDER"), counts.get("BOOT_B_LEFT")) != ("B A", "1"):
+        problems.append(f"after the install slot B should be first with one start: {counts}")
+    board.power_on()
     if board.slot != "B":
         problems.append(f"the try started slot {board.slot}, not B")
     started = time.monotonic()
@@ -436,15 +436,19 @@ def broken_os_update_rolls_back(board: Board, rootfs: Path, args, problems: list
         if time.monotonic() - started > args.update_timeout:
             raise SystemExit(f"the tried slot never went back:\n{board.console()[-3000:]}")
         time.sleep(3)
-    if board.wait_off(1):
-        problems.append("the unhealthy try restarted with tryboot again instead of plainly")
-    print(f"slot B up for {time.monotonic() - started:.0f} s, failing there: {seen}")
+    board.wait_off(1)
+    counts = board.card.boot_counts()
+    print(f"slot B up for {time.monotonic() - started:.0f} s, failing there: {seen}; linli-boot.env: {counts}")
+    # B's own `linli update confirm` marked it bad (last, no starts); a crash would have left
+    # it first with its start spent.
+    if (counts.get("BOOT_ORDER"), counts.get("BOOT_B_LEFT")) != ("A B", "0"):
+        problems.append(f"the unhealthy try did not mark slot B bad: {counts}")
     board.power_on()
     seconds, health = board.wait_health(args.boot_timeout)
     update = health["subsystems"].get("update", {})
     print(f"back on slot {board.slot} in {seconds:.0f} s; update line: {update.get('detail')}")
     if board.slot != "A":
-        problems.append(f"after the failed try the firmware started slot {board.slot}, not A")
+        problems.append(f"after the failed try U-Boot started slot {board.slot}, not A")
     if version not in str(update.get("detail")):
         problems.append(f"the health page does not report the rolled-back update: {update}")
     console_b = (board.work / f"console-{board.boots - 1}.log").read_text(errors="replace")
@@ -479,6 +483,10 @@ def main() -> int:
     with open(disk, "r+b") as f:
         f.truncate(max(os.path.getsize(disk), int(args.card_gib * 2**30)))
     card = Card(disk)
+    # The emulated board's serial console (the Pi's is ttyS1), the boot messages that quiet
+    # hides, and the journal (in RAM, gone at a power cut) copied to the console log.
+    card.set_kernel_arguments("console=ttyAMA0,115200 loglevel=6 systemd.show_status=1"
+                              + (" systemd.journald.forward_to_console=1" if args.journal_on_console else ""))
     board = Board(card, args.port, args.work, args.memory_mb, args.journal_on_console, args.mqtt_port)
     problems: list[str] = []
 

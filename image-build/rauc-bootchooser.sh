@@ -1,60 +1,102 @@
 #!/bin/sh
-# RAUC custom bootloader backend for the Pi firmware (system.conf: bootloader=custom).
+# RAUC custom bootloader backend (system.conf: bootloader=custom) for Linli's U-Boot script.
 #
-# Each slot's kernel, initramfs and cmdline.txt are in its own folder on the boot partition
-# (boot-assets.sh). config.txt's `os_prefix=slot-a/` names the slot every plain boot starts.
-# A freshly written slot is never made that slot straight away: set-primary for a slot that is
-# not running writes tryboot.txt (config.txt with the other os_prefix), which the firmware
-# reads once, after `reboot "0 tryboot"`. Only when the tried slot is healthy does
-# `linli update confirm` mark it active, and set-primary for the running slot rewrites
-# config.txt. Any other reboot (a crash, the watchdog, a power cut, an unhealthy try) starts
-# the old slot again: the fallback needs no software on the new slot to work.
+# U-Boot runs boot.scr (image-build/boot.cmd), which starts the first slot in BOOT_ORDER that
+# has starts left (BOOT_A_LEFT, BOOT_B_LEFT) and takes one off before the kernel runs. Both
+# read and write linli-boot.env on the boot partition, lines of NAME=value.
+#
+#   set-primary X   X first in BOOT_ORDER. A slot that is not running (RAUC just wrote it)
+#                   gets one start: if it does not prove itself healthy, the next start of any
+#                   kind (a crash, the watchdog, a power cut, an unhealthy try) is the old slot.
+#                   The running slot (the try was healthy: `rauc status mark-active`) gets 3.
+#   set-state X good|bad
+#                   good: 3 starts again (`linli update confirm` does this after every boot).
+#                   bad: no starts, and last in BOOT_ORDER. Also remembered on the data
+#                   partition, for get-state.
+#   on-trial        exit 0 while the running slot is on trial: first in the order, its one
+#                   start spent, so the next start picks the other slot.
+#
+# Why not the Pi firmware's tryboot: its `reboot "0 tryboot"` flag is set by the Raspberry Pi
+# kernel's firmware driver only; Debian's kernel (linux-image-arm64) has no such code, so the
+# try would silently start the old slot. Why not U-Boot's own saved environment (RAUC's uboot
+# backend): the Pi's U-Boot keeps it in uboot.env and QEMU's in flash, so the emulated test
+# could not share it; one text file works under both.
 #
 # LINLI_BOOT_DIR, LINLI_HOME and LINLI_PROC_CMDLINE move the files it uses (tests).
 set -eu
 BOOT=${LINLI_BOOT_DIR:-/boot/firmware}
 STATE=${LINLI_HOME:-/var/lib/linli}
 CMDLINE=${LINLI_PROC_CMDLINE:-/proc/cmdline}
+ENV_FILE="$BOOT/linli-boot.env"
 
-slot_of() { sed -n 's/^os_prefix=slot-\([ab]\)\/$/\1/p' "$1" 2>/dev/null | tail -1 | tr ab AB; }
 booted() { tr ' ' '\n' <"$CMDLINE" | sed -n 's/^rauc\.slot=\([AB]\)$/\1/p' | tail -1; }
-lower() { echo "$1" | tr AB ab; }
+other() { [ "$1" = A ] && echo B || echo A; }
 
-# The boot partition is mounted read-only; it is opened for writing only while a file changes.
+# U-Boot's `env export -t` ends the file with a NUL byte.
+value() {
+  found=$(tr -d '\000' <"$ENV_FILE" 2>/dev/null | sed -n "s/^$1=//p" | tail -1)
+  echo "${found:-$2}"
+}
+# The same defaults as boot.cmd: a missing file is the flashed card, slot A.
+order() { value BOOT_ORDER "A B"; }
+left() { value "BOOT_$1_LEFT" "$([ "$1" = A ] && echo 3 || echo 0)"; }
+
+# The boot partition is mounted read-only; it is opened for writing only while the file changes.
 writable() {
   if [ -z "${LINLI_BOOT_DIR:-}" ] && findmnt -n -o OPTIONS "$BOOT" 2>/dev/null | grep -q '^ro'; then
     mount -o remount,rw "$BOOT"; trap 'sync; mount -o remount,ro "$BOOT"' EXIT
   fi
 }
 
-# config.txt (or tryboot.txt) pointing at slot $2, written as a new file and renamed over $1.
-# RAUC calls set-primary before its post-install handler copies the slot's boot files, so the
-# folder need not exist yet; Linli reboots into the try only after the whole install succeeded.
-write_config() {
-  sed "s/^os_prefix=slot-[ab]\/$/os_prefix=slot-$(lower "$2")\//" "$BOOT/config.txt" >"$BOOT/$1.new"
+# write ORDER A_LEFT B_LEFT: the whole file, written beside and renamed over the old one, with
+# any other line (LINLI_ARGS: extra kernel arguments) kept. Should a power cut lose the file,
+# boot.cmd starts slot A, the flashed system.
+write() {
+  writable
+  {
+    tr -d '\000' <"$ENV_FILE" 2>/dev/null | grep -v -e '^BOOT_ORDER=' -e '^BOOT_A_LEFT=' -e '^BOOT_B_LEFT=' -e '^$' || true
+    printf 'BOOT_ORDER=%s\nBOOT_A_LEFT=%s\nBOOT_B_LEFT=%s\n' "$1" "$2" "$3"
+  } >"$ENV_FILE.new"
   sync
-  mv "$BOOT/$1.new" "$BOOT/$1"
+  mv "$ENV_FILE.new" "$ENV_FILE"
+  sync
+}
+
+# set SLOT STARTS FIRST|LAST
+set_slot() {
+  slot=$1 starts=$2 where=$3
+  if [ "$where" = first ]; then new_order="$slot $(other "$slot")"; else new_order="$(other "$slot") $slot"; fi
+  if [ "$where" = keep ]; then new_order=$(order); fi
+  if [ "$slot" = A ]; then write "$new_order" "$starts" "$(left B)"; else write "$new_order" "$(left A)" "$starts"; fi
+}
+
+# The slot the next start picks: the first in the order with starts left.
+next_slot() {
+  for slot in $(order); do
+    if [ "$(left "$slot")" -gt 0 ] 2>/dev/null; then echo "$slot"; return; fi
+  done
+  order | cut -d' ' -f1
 }
 
 case "${1:-}" in
-  get-primary) slot_of "$BOOT/config.txt" ;;
+  get-primary) next_slot ;;
   get-current) booted ;;
   set-primary)
-    slot=$2
-    writable
-    if [ "$slot" = "$(slot_of "$BOOT/config.txt")" ]; then
-      rm -f "$BOOT/tryboot.txt"
-    elif [ "$slot" = "$(booted)" ]; then
-      write_config config.txt "$slot"   # the tried slot proved healthy: keep it
-      rm -f "$BOOT/tryboot.txt"
-    else
-      write_config tryboot.txt "$slot"  # tried once, at the next `reboot "0 tryboot"`
-    fi ;;
+    if [ "$2" = "$(booted)" ]; then set_slot "$2" 3 first; else set_slot "$2" 1 first; fi ;;
   get-state) [ -f "$STATE/rauc-bad-$2" ] && echo bad || echo good ;;
   set-state)
-    if [ "$3" = bad ]; then touch "$STATE/rauc-bad-$2"; else rm -f "$STATE/rauc-bad-$2"; fi ;;
+    if [ "$3" = bad ]; then
+      touch "$STATE/rauc-bad-$2"
+      set_slot "$2" 0 last
+    else
+      rm -f "$STATE/rauc-bad-$2"
+      set_slot "$2" 3 keep
+    fi ;;
   on-trial)
-    # Exit 0 when the running slot is not the one a plain boot starts (a try is under way).
-    current=$(booted); [ -n "$current" ] && [ "$current" != "$(slot_of "$BOOT/config.txt")" ] ;;
+    # The running slot is first in the order but spent its one start, and the other slot
+    # still has starts: the next start of any kind goes back to the other one.
+    current=$(booted)
+    [ -n "$current" ] && [ "$(order | cut -d' ' -f1)" = "$current" ] && [ "$(left "$current")" = 0 ] \
+      && [ "$(left "$(other "$current")")" -gt 0 ] ;;
   *) echo "unknown command ${1:-} (get-primary, get-current, set-primary, get-state, set-state, on-trial)" >&2; exit 1 ;;
 esac

@@ -1,7 +1,7 @@
 #!/bin/sh
 # RAUC post-install handler (rootfs/etc/rauc/system.conf): once RAUC has written a root slot,
 # copy that slot's own kernel, initramfs and device trees to its folder on the boot partition
-# (boot-assets.sh), which its tryboot.txt / config.txt points at. A failure here fails the
+# (boot-assets.sh), where U-Boot's script loads them from. A failure here fails the
 # install, and Linli then does not reboot into the slot.
 set -eu
 here=$(dirname "$(readlink -f "$0")")

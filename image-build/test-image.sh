@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# `make image-test`: boot the image's root file system under qemu-system-aarch64 -M virt with
-# the card's own slot kernel (the harness reads config.txt / tryboot.txt as the Pi firmware does),
+# `make image-test`: boot the card under qemu-system-aarch64 -M virt through U-Boot, which runs
+# the card's boot.scr as the Pi's U-Boot does and starts the chosen slot's own kernel;
 # reach /healthz through a forwarded loopback port, then cut the power (kill QEMU) during writes
 # 10 times and check SQLite's integrity and the access log after each boot; install a broken OS
 # update from a USB stick and check the box comes back on its old slot; also that the MQTT
@@ -12,6 +12,8 @@ OUT="${IMAGE_OUT:-$HERE/../build/image}"
 PORT="${IMAGE_TEST_PORT:-18080}"
 missing=()
 command -v qemu-system-aarch64 >/dev/null || missing+=("qemu-system-aarch64 (apt install qemu-system-arm)")
+# U-Boot for QEMU stands in for the Pi's U-Boot: it runs the card's boot.scr.
+[ -f /usr/lib/u-boot/qemu_arm64/u-boot.bin ] || missing+=("U-Boot for QEMU (apt install u-boot-qemu)")
 # image_test.py reads the data partition of the card after the run (the network profile).
 command -v sfdisk >/dev/null || missing+=("sfdisk (apt install fdisk)")
 command -v debugfs >/dev/null || missing+=("debugfs (apt install e2fsprogs)")

@@ -2,8 +2,8 @@
 # Debian packages Linli needs on a development machine or CI: npm (fetches htmx at setup),
 # chromium (browser tests), mosquitto (sync tests), postgresql (hub scale path), fonts for
 # Chinese text and emoji, espeak-ng (spoken kiosk prompts), genimage and growpart (card layout
-# test). A package is installed only when what it provides is missing (a machine may already
-# have node/npm from elsewhere); sudo when not root.
+# test), U-Boot and QEMU (boot script test). A package is installed only when what it provides
+# is missing (a machine may already have node/npm from elsewhere); sudo when not root.
 set -euo pipefail
 missing=()
 need() {  # need PACKAGE TEST...
@@ -27,6 +27,11 @@ need fdisk          command -v sfdisk
 need dosfstools     command -v mkfs.vfat
 need mtools         command -v mcopy
 need e2fsprogs      command -v mke2fs
+# The boot partition's slot chooser (tests/system/test_boot_slots.py): compiled with mkimage
+# and run by Debian's U-Boot for QEMU, as the card's U-Boot runs it.
+need u-boot-tools   command -v mkimage
+need u-boot-qemu    test -f /usr/lib/u-boot/qemu_arm64/u-boot.bin
+need qemu-system-arm command -v qemu-system-aarch64
 [ ${#missing[@]} -eq 0 ] && exit 0
 if ! command -v apt-get >/dev/null; then
   echo "Please install: ${missing[*]} (Debian/Ubuntu package names)" >&2

@@ -157,9 +157,9 @@ class RaucSlots:
     """OS bundles through RAUC, on a box whose image has it (``apt install rauc``).
 
     The card has two root slots, bootnames ``A`` and ``B``; the kernel command line names the
-    one that runs (``rauc.slot=A``). RAUC writes a bundle into the other one; which slot the
-    firmware starts is the image's bootloader backend's business (a plain boot: the primary
-    slot, ``reboot "0 tryboot"``: the freshly written one, once)."""
+    one that runs (``rauc.slot=A``). RAUC writes a bundle into the other one; which slot starts
+    is the image's bootloader's business (U-Boot's boot.cmd and RAUC's backend
+    rauc-bootchooser.sh: a freshly written slot gets one start, a proven one three at a time)."""
 
     SLOTS = ("A", "B")
 

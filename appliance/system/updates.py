@@ -6,11 +6,13 @@ restart → ``confirm``. ``confirm`` waits for ``/healthz`` and either commits o
 The ``linli-update-confirm`` unit runs ``confirm`` after every boot too, so a power cut or a
 crash during the trial still ends in a kept or a rolled-back version, never in between.
 
-An OS bundle goes to the other root slot through RAUC instead, and is tried by one restart
-into it (``reboot "0 tryboot"``): ``apply`` records "trying_os" and restarts the box; the
-``confirm`` after that boot keeps the slot (marks it good and active) when the box is
-healthy, else marks it bad and restarts plainly. A plain boot always starts the old slot, so a
-new system that hangs, crashes or loses power during its try is left behind by itself.
+An OS bundle goes to the other root slot through RAUC instead, which gives that slot one
+start (the image's U-Boot script counts them, image-build/boot.cmd): ``apply`` records
+"trying_os" and restarts the box; the ``confirm`` after that boot keeps the slot (marks it
+good and active) when the box is healthy, else marks it bad and restarts. Any later start goes
+back to the old slot, so a new system that hangs, crashes or loses power during its try is
+left behind by itself. ``confirm`` also gives the running slot its starts back after every
+boot (mark-good), so power cuts on a settled box never use them up.
 """
 
 from __future__ import annotations
@@ -84,19 +86,18 @@ class HttpProbe:
 
 
 class SystemdRebooter:
-    """Restarts the whole box (on the box, as root). ``tryboot``: the Pi firmware starts the
-    slot named in tryboot.txt, once; a plain reboot starts the one in config.txt."""
+    """Restarts the whole box (on the box, as root). ``trial``: the restart that tries a freshly
+    written system slot; the bootloader already knows (RAUC gave the slot its one start), so
+    the command is the same, only the log differs."""
 
     def __init__(self):
         self.history: list[bool] = []
 
-    def reboot(self, tryboot: bool) -> None:
-        self.history.append(tryboot)
-        # systemd >= 246 passes --reboot-argument to reboot(2); "0 tryboot" is the firmware's flag.
-        command = ["systemctl", "reboot"] + (["--reboot-argument=0 tryboot"] if tryboot else [])
-        logger.warning("restarting the box%s", " into the other system slot, once" if tryboot else "")
+    def reboot(self, trial: bool) -> None:
+        self.history.append(trial)
+        logger.warning("restarting the box%s", " into the other system slot, once" if trial else "")
         try:
-            done = subprocess.run(command, capture_output=True, text=True, timeout=60)
+            done = subprocess.run(["systemctl", "reboot"], capture_output=True, text=True, timeout=60)
         except FileNotFoundError as exc:
             raise UpdateFailed(N_("systemctl was not found: updates are applied on the box itself.")) from exc
         except subprocess.TimeoutExpired as exc:
@@ -106,13 +107,14 @@ class SystemdRebooter:
 
 
 class SimulatedRebooter:
-    """Off the box: remembers each restart asked for (True: a tryboot) and does nothing."""
+    """Off the box: remembers each restart asked for (True: the one that tries a new system
+    slot) and does nothing."""
 
     def __init__(self):
         self.history: list[bool] = []
 
-    def reboot(self, tryboot: bool) -> None:
-        self.history.append(tryboot)
+    def reboot(self, trial: bool) -> None:
+        self.history.append(trial)
 
 
 class SystemdRestarter:
@@ -215,7 +217,16 @@ class UpdateService:
         before = self._failing_now()
         with tempfile.TemporaryDirectory(dir=self._scratch(), prefix=".bundle-") as tmp:
             payload = extract_payload(path, manifest, Path(tmp))
-            self.rauc.install(payload)
+            try:
+                self.rauc.install(payload)
+            except SlotError:
+                # RAUC may have given the slot its start before a later step failed: take it
+                # back, so no restart tries a half-installed system.
+                try:
+                    self.rauc.mark_other_bad()
+                except SlotError as exc:
+                    logger.warning("RAUC could not mark slot %s bad: %s", target, exc)
+                raise
         if progress:
             progress(2, 4)
         state = self.slots.state()
@@ -228,7 +239,7 @@ class UpdateService:
         if progress:
             progress(3, 4)
         try:
-            self.rebooter.reboot(tryboot=True)
+            self.rebooter.reboot(trial=True)
         except UpdateFailed as exc:
             # Still on the old slot, and nothing restarts into the new one: no trial to judge.
             self._end_os_trial(self.slots.state(), manifest.version, "failed", str(exc))
@@ -251,6 +262,7 @@ class UpdateService:
         state = self.slots.state()
         if state.get("trying_os"):
             return self._confirm_os(state)
+        self._keep_booted_slot()
         trying = state.get("trying")
         if not trying:
             return {"result": "none", "running": self.slots.version_of(self.slots.current()), "detail": ""}
@@ -278,6 +290,17 @@ class UpdateService:
             logger.error("the previous version is not healthy either: %s", back_detail)
         return {"result": "rolled back", "running": self.slots.version_of(self.slots.current()), "detail": detail}
 
+    def _keep_booted_slot(self) -> None:
+        """Give the running system slot its starts back (RAUC's mark-good): the bootloader
+        takes one off at every start, and a settled slot must not run out through power cuts.
+        Nothing off an A/B card."""
+        if self.rauc.booted() is None or not self.rauc.available():
+            return
+        try:
+            self.rauc.mark_good()
+        except SlotError as exc:
+            logger.warning("RAUC could not mark the running system slot good: %s", exc)
+
     def _confirm_os(self, state: dict) -> dict:
         trying = state["trying_os"]
         version, slot, old = trying["version"], trying["slot"], trying["from"]
@@ -288,7 +311,8 @@ class UpdateService:
                 logger.warning("system slot %s is on trial but the running slot is %s: left as it is", slot, booted)
                 return {**result, "result": "trying", "slot": booted, "detail": ""}
             # The try never reached a healthy confirm (the new system did not start, or the
-            # watchdog or a power cut restarted it) and the firmware started the old slot again.
+            # watchdog or a power cut restarted it): its one start was spent, and the
+            # bootloader started the old slot again.
             detail = "the new system did not start; back on slot %s" % old
             try:
                 self.rauc.mark_other_bad()
@@ -313,10 +337,10 @@ class UpdateService:
             logger.warning("RAUC could not mark slot %s bad: %s", slot, exc)
         detail = "%s; the box goes back to slot %s" % (detail, old)
         # The trial ends in the state file (data partition) before the restart: a power cut in
-        # between is safe, because a plain boot starts the old slot anyway.
+        # between is safe, because the tried slot has no starts left anyway.
         self._end_os_trial(state, version, "rolled back", detail)
         logger.error("system %s in slot %s was not healthy (%s)", version, slot, detail)
-        self.rebooter.reboot(tryboot=False)
+        self.rebooter.reboot(trial=False)
         return {**result, "result": "rolled back", "slot": old, "detail": detail}
 
     def _end_os_trial(self, state: dict, version: str, result: str, detail: str) -> None:

@@ -48,7 +48,7 @@ def os_box(box, tmp_path):  # noqa: F811
 
 
 def boot(box, slot: str) -> None:
-    """The firmware started ``slot``: its cmdline.txt names it."""
+    """The bootloader started ``slot``: its kernel command line names it."""
     box.rauc.cmdline_file.write_text(CMDLINE.format(lower=slot.lower(), slot=slot))
 
 
@@ -79,7 +79,7 @@ def test_an_os_bundle_is_written_to_the_other_slot_and_tried_by_one_restart(tmp_
     assert result == {"version": "0.2.0", "kind": "os", "result": "rebooting", "slot": "B"}
     assert (os_box.rauc_dir / "written-slot").read_bytes() == image
     assert [c.split()[0] for c in rauc_calls(os_box)] == ["install"]
-    assert os_box.rebooter.history == [True]  # a tryboot: once into slot B
+    assert os_box.rebooter.history == [True]  # the restart that tries slot B
     trying = os_box.status()["trying_os"]
     assert (trying["version"], trying["slot"], trying["from"]) == ("0.2.0", "B", "A")
     assert os_box.status()["last"]["result"] == "installed" and "slot B" in os_box.status()["last"]["detail"]
@@ -139,7 +139,8 @@ def test_an_unhealthy_new_system_is_marked_bad_and_the_box_restarts_into_the_old
 
 @pytest.mark.parametrize("rauc_answers", [True, False])
 def test_a_new_system_that_never_started_is_left_behind(tmp_path, os_box, signing_key, rauc_answers):
-    """The try crashed, hung until the watchdog, or lost power: the firmware started slot A."""
+    """The try crashed, hung until the watchdog, or lost power: its one start was spent and
+    the bootloader started slot A."""
     os_box.apply(os_bundle(tmp_path, signing_key, "0.2.0")[0])
     if not rauc_answers:
         (os_box.rauc_dir / "refuse-status").write_text("rauc: D-Bus service not running")
@@ -151,6 +152,18 @@ def test_a_new_system_that_never_started_is_left_behind(tmp_path, os_box, signin
     assert os_box.status()["trying_os"] is None and os_box.status()["last"]["result"] == "rolled back"
 
 
+def test_every_boot_gives_the_running_slot_its_starts_back(tmp_path, os_box):
+    """U-Boot takes a start off at every boot; without mark-good after each, a settled box cut
+    off three times during start-up would run out of starts."""
+    assert os_box.confirm()["result"] == "none"
+    assert rauc_calls(os_box) == ["status mark-good booted"]
+    (os_box.rauc_dir / "refuse-status").write_text("rauc: D-Bus service not running")
+    assert os_box.confirm()["result"] == "none"  # logged, not fatal: the box runs on
+    os_box.rauc.cmdline_file.write_text("console=tty1 root=/dev/sda2 rootwait\n")  # not an A/B card
+    os_box.confirm()
+    assert len(rauc_calls(os_box)) == 2
+
+
 def test_rauc_refusing_the_bundle_leaves_no_trial_and_no_restart(tmp_path, os_box, signing_key):
     (os_box.rauc_dir / "refuse-install").write_text("rauc: Failed verifying bundle: signature invalid")
     path, _image = os_bundle(tmp_path, signing_key, "0.2.0")
@@ -158,6 +171,7 @@ def test_rauc_refusing_the_bundle_leaves_no_trial_and_no_restart(tmp_path, os_bo
         os_box.apply(path)
     assert "RAUC 拒绝了系统更新" in refused.value.message() and "signature invalid" in refused.value.message()
     assert os_box.status()["trying_os"] is None and os_box.rebooter.history == []
+    assert rauc_calls(os_box)[-1] == "status mark-bad other"  # no start left for a half-written slot
     assert os_box.confirm()["result"] == "none"
     assert not any(p.name.startswith(".bundle-") for p in os_box.slots.root.iterdir())
     (os_box.rauc_dir / "refuse-install").unlink()
@@ -175,8 +189,8 @@ def test_a_system_not_started_from_a_slot_refuses_os_bundles(tmp_path, os_box, s
 
 def test_a_failed_restart_ends_the_trial_before_it_began(tmp_path, os_box, signing_key):
     class Refuses(SimulatedRebooter):
-        def reboot(self, tryboot):
-            super().reboot(tryboot)
+        def reboot(self, trial):
+            super().reboot(trial)
             raise UpdateFailed("The box could not be restarted: %(error)s", error="Access denied")
 
     os_box.rebooter = Refuses()
