@@ -31,7 +31,9 @@ SERVER = textwrap.dedent("""\
     class Health(http.server.BaseHTTPRequestHandler):
         def do_GET(self):
             # "camera-broken": a subsystem that has nothing to do with the version fails.
-            subsystems = {"database": {"ok": mode != "bad"}, "camera gate": {"ok": mode != "camera-broken"}}
+            # "clock-unknown": restarted without a battery clock or a network.
+            subsystems = {"database": {"ok": mode != "bad"}, "camera gate": {"ok": mode != "camera-broken"},
+                          "clock": {"ok": mode != "clock-unknown"}}
             ok = all(v["ok"] for v in subsystems.values())
             body = json.dumps({"ok": ok, "version": version, "subsystems": subsystems}).encode()
             self.send_response(200 if ok else 503)
