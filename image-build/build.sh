@@ -50,6 +50,8 @@ preflight() {
   [ -x "$REPO/.venv/bin/pip" ] || missing+=("the project venv for the wheelhouse (run make setup first)")
   [ -f "$REPO/web/static/vendor/htmx.min.js" ] || missing+=("htmx (run make setup first)")
   [ -f "$REPO/web/static/vendor/sounds/granted.wav" ] || missing+=("kiosk sounds (run make setup first)")
+  # Without the compiled catalog the image speaks English only (a checkout that skipped setup).
+  [ -f "$REPO/web/translations/zh_Hans_CN/LC_MESSAGES/messages.mo" ] || missing+=("compiled translations (run make setup first)")
   if [ ${#missing[@]} -gt 0 ]; then
     echo "make image cannot build on this machine; missing:" >&2
     printf '  - %s\n' "${missing[@]}" >&2
