@@ -16,13 +16,14 @@ again. Everything after the firmware is the card's:
    the writes go on; after every boot the database line of /healthz must say the file is
    whole (SQLite's quick_check) and the access log must hold every acknowledged open exactly
    once;
-3. an OS update that fails (``--os-update``): a root file system missing a model file, made
+3. OS updates (``--os-update``), first one that fails: a root file system missing a model file, made
    into a signed OS bundle with the build's keys (make-os-bundle.sh), on a USB stick plugged
    into the running board (USB mass storage on an emulated xHCI controller); the
    administrator installs it from 备份与更新; RAUC writes slot B, gives it one start and the
    box restarts into it; /healthz fails there, so `linli update confirm` marks it bad and
    restarts; U-Boot must start slot A again, healthy, with its access log whole and the
-   update recorded as rolled back;
+   update recorded as rolled back; then one that works: the same install with the build's
+   whole system, kept by `confirm`, and still slot B after the next power cut;
 4. services the box needs besides Linli: the MQTT broker answers a CONNECT on its port (after
    the first boot and after the last cut), and NetworkManager's profile folder is on the data
    partition, root only. (The wizard's network step itself is simulated here: Linli runs
@@ -310,20 +311,21 @@ BROKEN_FILES = ("/opt/linli/venv/lib/python3.11/site-packages/models/plates/mini
                 "/opt/linli/models/plates/mininet_ssd_v1.caffemodel")
 
 
-def broken_os_bundle(rootfs: Path, work: Path, version: str) -> Path:
-    """An OS bundle whose system lacks a model file, signed with the build's keys."""
-    broken = work / "rootfs-broken.ext4"
-    subprocess.run(["cp", "--sparse=always", str(rootfs), str(broken)], check=True)
-    for path in BROKEN_FILES:
-        subprocess.run(["debugfs", "-w", "-R", f"rm {path}", str(broken)], check=True, capture_output=True)
-        left = subprocess.run(["debugfs", "-R", f"stat {path}", str(broken)], capture_output=True, text=True)
+def os_bundle(rootfs: Path, work: Path, version: str, broken: bool) -> Path:
+    """An OS bundle of the build's own root file system, signed with the build's keys;
+    ``broken``: its system lacks a model file."""
+    system = work / "rootfs-bundled.ext4"
+    subprocess.run(["cp", "--sparse=always", str(rootfs), str(system)], check=True)
+    for path in BROKEN_FILES if broken else ():
+        subprocess.run(["debugfs", "-w", "-R", f"rm {path}", str(system)], check=True, capture_output=True)
+        left = subprocess.run(["debugfs", "-R", f"stat {path}", str(system)], capture_output=True, text=True)
         if "File not found" not in left.stdout + left.stderr:
             raise SystemExit(f"could not remove {path} from the broken system")
     bundle = work / f"linli-{version}.lub"
     started = time.monotonic()
-    subprocess.run([str(Path(__file__).parent / "make-os-bundle.sh"), str(broken), version, str(bundle)], check=True,
+    subprocess.run([str(Path(__file__).parent / "make-os-bundle.sh"), str(system), version, str(bundle)], check=True,
                    stdout=subprocess.DEVNULL)
-    broken.unlink()
+    system.unlink()
     print(f"OS bundle {bundle.name}: {bundle.stat().st_size / 2**20:.0f} MiB, made in {time.monotonic() - started:.0f} s")
     return bundle
 
@@ -412,7 +414,7 @@ def idle_and_kiosk(board: Board, minutes: float) -> None:
 
 def broken_os_update_rolls_back(board: Board, rootfs: Path, args, problems: list[str]) -> None:
     version = "99.0.0"
-    bundle = broken_os_bundle(rootfs, args.work, version)
+    bundle = os_bundle(rootfs, args.work, version, broken=True)
     board.plug_stick(stick_with(bundle, args.work))
     install_from_stick(board, version, args.boot_timeout)
     started = time.monotonic()
@@ -456,6 +458,42 @@ def broken_os_update_rolls_back(board: Board, rootfs: Path, args, problems: list
         problems.append(f"slot B did not fail on the missing model file as expected: {seen}")
     if "rauc.slot=B" not in console_b:
         problems.append("the try's console shows no rauc.slot=B on the kernel command line")
+
+
+def healthy_os_update_is_kept(board: Board, rootfs: Path, args, problems: list[str]) -> None:
+    """The same install with a whole system: the try is healthy, `confirm` keeps it (RAUC's
+    mark-good and mark-active through the backend), and the next start, a power cut, is slot B
+    again."""
+    version = "99.1.0"
+    bundle = os_bundle(rootfs, args.work, version, broken=False)
+    board.plug_stick(stick_with(bundle, args.work))
+    install_from_stick(board, version, args.boot_timeout)
+    board.wait_off(args.update_timeout)
+    board.power_on()
+    if board.slot != "B":
+        problems.append(f"the healthy try started slot {board.slot}, not B")
+    seconds, health = board.wait_health(args.boot_timeout)
+    trying = health["subsystems"].get("update", {}).get("detail")
+    started, detail = time.monotonic(), trying
+    while detail == trying and time.monotonic() - started < 900:  # confirm waits 120 s at most
+        time.sleep(5)
+        try:
+            detail = requests.get(board.url + "/healthz", timeout=10).json()["subsystems"]["update"]["detail"]
+        except (requests.RequestException, ValueError, KeyError):
+            pass
+    print(f"healthy try on slot B: /healthz in {seconds:.0f} s; update line {trying!r} -> {detail!r} "
+          f"after {time.monotonic() - started:.0f} s")
+    board.cut_power()
+    counts = board.card.boot_counts()
+    print(f"linli-boot.env after the kept try: {counts}")
+    if (counts.get("BOOT_ORDER"), counts.get("BOOT_B_LEFT")) != ("B A", "3"):
+        problems.append(f"the healthy try was not kept as slot B with 3 starts: {counts}")
+    board.power_on()
+    seconds, health = board.wait_health(args.boot_timeout)
+    print(f"after a power cut: slot {board.slot}, /healthz in {seconds:.0f} s; update line: "
+          f"{health['subsystems'].get('update', {}).get('detail')}")
+    if board.slot != "B":
+        problems.append(f"after the kept update a power cut started slot {board.slot}, not B")
 
 
 def main() -> int:
@@ -536,6 +574,7 @@ def main() -> int:
             check_broker(f"after boot {board.boots}")
         if args.os_update:
             broken_os_update_rolls_back(board, args.rootfs, args, problems)
+            healthy_os_update_is_kept(board, args.rootfs, args, problems)
             found = logged_opens(board)
             lost = sorted(set(acked) - set(found))
             print(f"after the OS update: {len(acked)} acknowledged opens, lost {len(lost)}")
