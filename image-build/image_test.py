@@ -323,8 +323,10 @@ def os_bundle(rootfs: Path, work: Path, version: str, broken: bool) -> Path:
             raise SystemExit(f"could not remove {path} from the broken system")
     bundle = work / f"linli-{version}.lub"
     started = time.monotonic()
+    # The emulated board is no Pi: Linli reads its board as "generic", and refuses a bundle
+    # made only for the Pis ("for another board"), as it should.
     subprocess.run([str(Path(__file__).parent / "make-os-bundle.sh"), str(system), version, str(bundle)], check=True,
-                   stdout=subprocess.DEVNULL)
+                   stdout=subprocess.DEVNULL, env={**os.environ, "BUNDLE_BOARDS": "rpi3 rpi4 rpi-zero2w generic"})
     system.unlink()
     print(f"OS bundle {bundle.name}: {bundle.stat().st_size / 2**20:.0f} MiB, made in {time.monotonic() - started:.0f} s")
     return bundle
@@ -351,6 +353,9 @@ def install_from_stick(board: Board, version: str, timeout: float) -> None:
         found = re.search(r'name="path" value="([^"]*linli-%s\.lub)"' % re.escape(version), page)
         if found:
             break
+        refused = re.search(r'<td>linli-%s\.lub</td>.*?<span class="error">(.*?)</span>' % re.escape(version), page, re.S)
+        if refused:
+            raise SystemExit(f"备份与更新 refused the stick's bundle: {refused.group(1)}")
         if time.monotonic() - started > timeout:
             raise SystemExit("the stick's bundle never showed on 备份与更新")
         time.sleep(5)

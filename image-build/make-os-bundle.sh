@@ -35,5 +35,10 @@ format=verity
 filename=rootfs.ext4
 MANIFEST
 rauc bundle --cert="$KEYS/rauc.cert.pem" --key="$KEYS/rauc.key.pem" "$work/content" "$work/rootfs.raucb" >&2
-"$REPO/.venv/bin/linli" update make "$work/rootfs.raucb" "$OUT" --key "$KEYS/update.key" --version "$VERSION" --kind os
+# BUNDLE_BOARDS: the boards the bundle is for (default the three Pis; make image-test adds
+# "generic", which QEMU's -M virt reports).
+boards=()
+for board in ${BUNDLE_BOARDS:-rpi3 rpi4 rpi-zero2w}; do boards+=(--board "$board"); done
+"$REPO/.venv/bin/linli" update make "$work/rootfs.raucb" "$OUT" --key "$KEYS/update.key" --version "$VERSION" --kind os \
+  "${boards[@]}"
 ls -l "$OUT"
