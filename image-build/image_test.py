@@ -238,9 +238,12 @@ def broker_answer(board: Board, timeout: float) -> int | None:
 
 
 def data_listing(card: Card, folder: str) -> str:
-    """``ls -l`` of a folder on the card's data partition (read with debugfs; QEMU is off)."""
+    """``ls -l`` of a folder on the card's data partition (read with debugfs; QEMU is off).
+    ``-c``: the power was cut, so the journal is not replayed yet and the block bitmaps'
+    checksums do not match; debugfs then refuses to open the file system ("Block bitmap
+    checksum does not match") unless told to skip the bitmaps, which a listing does not need."""
     offset, _size = card.partition("data")
-    done = subprocess.run(["debugfs", "-R", f"ls -l {folder}", f"{card.path}?offset={offset}"],
+    done = subprocess.run(["debugfs", "-c", "-R", f"ls -l {folder}", f"{card.path}?offset={offset}"],
                           capture_output=True, text=True)
     return done.stdout
 
