@@ -130,7 +130,8 @@ boot_layout() {
   cp "$uboot" "$fw/u-boot.bin"
   mkimage -A arm64 -O linux -T script -C none -n "Linli slot chooser" -d "$HERE/boot.cmd" "$fw/boot.scr" >/dev/null
   # The flashed card: slot A, 3 starts; slot B empty until an OS update writes it.
-  printf 'BOOT_ORDER=A B\nBOOT_A_LEFT=3\nBOOT_B_LEFT=0\n' >"$fw/linli-boot.env"
+  printf 'BOOT_ORDER=A B\nBOOT_A_LEFT=3\nBOOT_B_LEFT=0\nLINLI_WHOLE=1\n' >"$fw/linli-boot.env"
+  cp "$fw/linli-boot.env" "$fw/linli-boot.bak"
   cat >"$fw/config.txt" <<'CFG'
 # Written by Linli's image build (image-build/build.sh). The firmware starts U-Boot, which
 # runs boot.scr: it picks the root slot (linli-boot.env) and starts its kernel from slot-a/ or

@@ -74,10 +74,16 @@ def problems(tree: Path) -> list[str]:
     if len(header) < 64 or struct.unpack(">I", header[:4])[0] != UIMAGE_MAGIC or header[30] != UIMAGE_SCRIPT:
         found.append("boot/firmware/boot.scr is missing or not a U-Boot script image (mkimage -T script)")
     counts = firmware / "linli-boot.env"
-    values = dict(line.partition("=")[::2] for line in counts.read_text().splitlines()) if counts.is_file() else {}
+    lines = counts.read_text().splitlines() if counts.is_file() else []
+    values = dict(line.partition("=")[::2] for line in lines)
     if not values.get("BOOT_ORDER", "").startswith("A") or not values.get("BOOT_A_LEFT", "0").isdigit() \
             or int(values.get("BOOT_A_LEFT", "0")) < 1:
         found.append("linli-boot.env must put slot A first with starts left (BOOT_ORDER=A B, BOOT_A_LEFT=3)")
+    if lines[-1:] != ["LINLI_WHOLE=1"]:
+        found.append("linli-boot.env must end with LINLI_WHOLE=1 (boot.scr passes over a copy without it)")
+    backup = firmware / "linli-boot.bak"
+    if not backup.is_file() or backup.read_text().splitlines() != lines:
+        found.append("linli-boot.bak must be a copy of linli-boot.env (the one a torn write falls back to)")
     slot = firmware / "slot-a"
     for name in ("vmlinuz", "initrd.img"):
         if not (slot / name).is_file():

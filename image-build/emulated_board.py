@@ -42,19 +42,24 @@ class Card:
         return done.stdout if done.returncode == 0 else None
 
     def boot_counts(self) -> dict[str, str]:
-        """linli-boot.env: the slot order and each slot's starts left (U-Boot's script)."""
-        text = (self.boot_file("linli-boot.env") or "").replace("\0", "")
-        return dict(line.split("=", 1) for line in text.splitlines() if "=" in line)
+        """The slot order and each slot's starts left (U-Boot's script): linli-boot.env, or its
+        copy linli-boot.bak when a power cut tore it (no LINLI_WHOLE=1 at the end)."""
+        for name in ("linli-boot.env", "linli-boot.bak"):
+            lines = (self.boot_file(name) or "").replace("\0", "").splitlines()
+            if lines[-1:] == ["LINLI_WHOLE=1"]:
+                return dict(line.split("=", 1) for line in lines[:-1] if "=" in line)
+        return {}
 
     def set_kernel_arguments(self, extra: str) -> None:
-        """LINLI_ARGS in linli-boot.env: appended by boot.scr to every slot's command line."""
-        counts = self.boot_counts()
-        counts["LINLI_ARGS"] = extra
-        text = "".join(f"{key}={value}\n" for key, value in counts.items())
-        with open(self.path.parent / "linli-boot.env", "w") as f:
-            f.write(text)
-        subprocess.run(["mcopy", "-o", "-i", self._fat(), str(self.path.parent / "linli-boot.env"), "::linli-boot.env"],
-                       check=True, capture_output=True, env=MTOOLS)
+        """LINLI_ARGS in linli-boot.env and its copy: appended by boot.scr to every slot's
+        command line."""
+        counts = {**self.boot_counts(), "LINLI_ARGS": extra}
+        text = "".join(f"{key}={value}\n" for key, value in counts.items()) + "LINLI_WHOLE=1\n"
+        local = self.path.parent / "linli-boot.env"
+        local.write_text(text)
+        for name in ("linli-boot.env", "linli-boot.bak"):
+            subprocess.run(["mcopy", "-o", "-i", self._fat(), str(local), f"::{name}"],
+                           check=True, capture_output=True, env=MTOOLS)
 
 
 class Board:

@@ -3,7 +3,9 @@
 #
 # U-Boot runs boot.scr (image-build/boot.cmd), which starts the first slot in BOOT_ORDER that
 # has starts left (BOOT_A_LEFT, BOOT_B_LEFT) and takes one off before the kernel runs. Both
-# read and write linli-boot.env on the boot partition, lines of NAME=value.
+# read and write linli-boot.env on the boot partition, lines of NAME=value ending with
+# LINLI_WHOLE=1, then its copy linli-boot.bak; a copy without that last line was torn by a
+# power cut, and the other one counts.
 #
 #   set-primary X   X first in BOOT_ORDER. A slot that is not running (RAUC just wrote it)
 #                   gets one start: if it does not prove itself healthy, the next start of any
@@ -28,13 +30,21 @@ BOOT=${LINLI_BOOT_DIR:-/boot/firmware}
 STATE=${LINLI_HOME:-/var/lib/linli}
 CMDLINE=${LINLI_PROC_CMDLINE:-/proc/cmdline}
 ENV_FILE="$BOOT/linli-boot.env"
+BAK_FILE="$BOOT/linli-boot.bak"
 
 booted() { tr ' ' '\n' <"$CMDLINE" | sed -n 's/^rauc\.slot=\([AB]\)$/\1/p' | tail -1; }
 other() { [ "$1" = A ] && echo B || echo A; }
 
 # U-Boot's `env export -t` ends the file with a NUL byte.
+whole() { tr -d '\000' <"$1" 2>/dev/null | tail -n 1 | grep -qx 'LINLI_WHOLE=1'; }
+counts_file() {
+  for copy in "$ENV_FILE" "$BAK_FILE"; do
+    if whole "$copy"; then echo "$copy"; return; fi
+  done
+  echo /dev/null
+}
 value() {
-  found=$(tr -d '\000' <"$ENV_FILE" 2>/dev/null | sed -n "s/^$1=//p" | tail -1)
+  found=$(tr -d '\000' <"$(counts_file)" | sed -n "s/^$1=//p" | tail -1)
   echo "${found:-$2}"
 }
 # The same defaults as boot.cmd: a missing file is the flashed card, slot A.
@@ -49,17 +59,22 @@ writable() {
 }
 
 # write ORDER A_LEFT B_LEFT: the whole file, written beside and renamed over the old one, with
-# any other line (LINLI_ARGS: extra kernel arguments) kept. Should a power cut lose the file,
-# boot.cmd starts slot A, the flashed system.
+# any other line (LINLI_ARGS: extra kernel arguments) kept, then the same for its copy. FAT has
+# no atomic rename, so a power cut can still tear one of them; never both.
 write() {
   writable
+  from=$(counts_file)
   {
-    tr -d '\000' <"$ENV_FILE" 2>/dev/null | grep -v -e '^BOOT_ORDER=' -e '^BOOT_A_LEFT=' -e '^BOOT_B_LEFT=' -e '^$' || true
-    printf 'BOOT_ORDER=%s\nBOOT_A_LEFT=%s\nBOOT_B_LEFT=%s\n' "$1" "$2" "$3"
+    tr -d '\000' <"$from" | grep -v -e '^BOOT_ORDER=' -e '^BOOT_A_LEFT=' -e '^BOOT_B_LEFT=' \
+      -e '^LINLI_WHOLE=' -e '^$' || true
+    printf 'BOOT_ORDER=%s\nBOOT_A_LEFT=%s\nBOOT_B_LEFT=%s\nLINLI_WHOLE=1\n' "$1" "$2" "$3"
   } >"$ENV_FILE.new"
-  sync
-  mv "$ENV_FILE.new" "$ENV_FILE"
-  sync
+  for copy in "$ENV_FILE" "$BAK_FILE"; do
+    [ "$copy" = "$ENV_FILE" ] || cp "$ENV_FILE" "$copy.new"
+    sync
+    mv "$copy.new" "$copy"
+    sync
+  done
 }
 
 # set SLOT STARTS FIRST|LAST

@@ -64,15 +64,30 @@ def uboot_starts(boot: Path, work: Path) -> str:
     line = re.search(r"Linli: command line (.*)", console).group(1)
     assert f"root=PARTLABEL=rootfs-{slot.lower()}" in line and f"rauc.slot={slot}" in line, line
     assert "Bad Linux ARM64 Image magic" in console  # it did go on to start that slot's kernel
-    written = subprocess.run(["mtype", "-i", fat, "::linli-boot.env"], check=True, capture_output=True,
-                             env=MTOOLS).stdout
-    (boot / "linli-boot.env").write_bytes(written)
+    for name in ("linli-boot.env", "linli-boot.bak"):
+        written = subprocess.run(["mtype", "-i", fat, f"::{name}"], check=True, capture_output=True,
+                                 env=MTOOLS).stdout
+        (boot / name).write_bytes(written)
+    uboot_starts.console = console
     return slot
 
 
 def counts(card) -> dict[str, str]:
+    """The counts in linli-boot.env, which must be whole (LINLI_WHOLE=1 last) and the same as
+    its copy linli-boot.bak."""
     text = (card["boot"] / "linli-boot.env").read_bytes().replace(b"\0", b"").decode()
-    return dict(line.split("=", 1) for line in text.splitlines() if "=" in line)
+    lines = text.splitlines()
+    assert lines[-1] == "LINLI_WHOLE=1", text
+    assert (card["boot"] / "linli-boot.bak").read_bytes().replace(b"\0", b"").decode() == text
+    return dict(line.split("=", 1) for line in lines[:-1] if "=" in line)
+
+
+def add_line(card, line: str) -> None:
+    """A line added to both copies, before the last (what make image-test does for LINLI_ARGS)."""
+    for name in ("linli-boot.env", "linli-boot.bak"):
+        path = card["boot"] / name
+        lines = path.read_bytes().replace(b"\0", b"").decode().splitlines()
+        path.write_text("\n".join([*lines[:-1], line, lines[-1]]) + "\n")
 
 
 @pytest.fixture
@@ -225,11 +240,52 @@ def test_starts_used_up_by_power_cuts_still_start_a_slot(card):
         assert counts(card)["BOOT_A_LEFT"] == left
     assert uboot_starts(card["boot"], card["work"]) == "A"
     # Extra kernel arguments in the file (what make image-test adds) survive the backend's writes.
-    with open(card["boot"] / "linli-boot.env", "ab") as f:
-        f.write(b"LINLI_ARGS=console=ttyAMA0\n")
+    add_line(card, "LINLI_ARGS=console=ttyAMA0")
     boot_into(card, "A")
     assert chooser(card, "set-state", "A", "good").returncode == 0
     assert counts(card)["LINLI_ARGS"] == "console=ttyAMA0" and counts(card)["BOOT_A_LEFT"] == "3"
+    # ... and U-Boot's: it hands them to the kernel and writes them back.
+    assert uboot_starts(card["boot"], card["work"]) == "A"
+    assert "console=ttyAMA0" in re.search(r"Linli: command line (.*)", uboot_starts.console).group(1)
+    assert counts(card)["LINLI_ARGS"] == "console=ttyAMA0" and counts(card)["BOOT_A_LEFT"] == "2"
+
+
+@needs_uboot
+@pytest.mark.parametrize("tear", ["zeroed", "cut short", "gone"])
+def test_a_power_cut_during_a_write_leaves_the_other_copy(card, tear):
+    """The try's one start was being written when the power went: linli-boot.env is torn, and
+    U-Boot and the backend both go by linli-boot.bak, so the try is not lost for slot A."""
+    boot_into(card, "A")
+    write_slot_b(card)
+    env = card["boot"] / "linli-boot.env"
+    if tear == "zeroed":
+        env.write_bytes(b"\0" * len(env.read_bytes()))
+    elif tear == "cut short":
+        env.write_bytes(env.read_bytes()[:-9])  # "BOOT_B_LEFT=1\nLINLI_WH"
+    else:
+        env.unlink()
+    assert chooser(card, "get-primary").stdout.strip() == "B"
+    assert uboot_starts(card["boot"], card["work"]) == "B"
+    assert "linli-boot.env is missing or not whole; passed over" in uboot_starts.console
+    assert counts(card) == {"BOOT_ORDER": "B A", "BOOT_A_LEFT": "3", "BOOT_B_LEFT": "0"}
+    boot_into(card, "B")
+    assert chooser(card, "on-trial").returncode == 0
+
+
+@needs_uboot
+def test_with_neither_copy_whole_the_flashed_slot_starts(card):
+    boot_into(card, "A")
+    write_slot_b(card)
+    for name in ("linli-boot.env", "linli-boot.bak"):
+        (card["boot"] / name).write_text("BOOT_ORDER=B A\nBOOT_A_LE")
+    assert chooser(card, "get-primary").stdout.strip() == "A"
+    assert uboot_starts(card["boot"], card["work"]) == "A"
+    assert counts(card) == {"BOOT_ORDER": "A B", "BOOT_A_LEFT": "2", "BOOT_B_LEFT": "0"}
+    # The backend writes both copies whole again from what it read.
+    (card["boot"] / "linli-boot.bak").write_text("garbage")
+    boot_into(card, "A")
+    assert chooser(card, "set-state", "A", "good").returncode == 0
+    assert counts(card) == {"BOOT_ORDER": "A B", "BOOT_A_LEFT": "3", "BOOT_B_LEFT": "0"}
 
 
 def test_the_boot_backend_refuses_what_it_does_not_know(card):
