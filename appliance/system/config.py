@@ -17,6 +17,9 @@ class SystemConfig:
                                "update bundles this box accepts.")
     app_root: str = setting("", "Folder of the installed Linli versions (one folder each, `current` points at the "
                             "running one); empty means app/ in the data dir.")
+    system_app: str = setting("/opt/linli", "Folder of the Linli that came with the running system (on the card's "
+                              "read-only root). An OS update starts its own copy: its Linli is newer than any app "
+                              "update installed before it; the app version from before is kept to go back to.")
     board: str = setting("auto", "Board name update bundles must be made for: auto reads the device tree "
                          "(rpi3, rpi4, rpi-zero2w; other machines say 'generic').")
     health_url: str = setting("http://127.0.0.1:8080/healthz", "Address checked after an update: the new version "

@@ -20,7 +20,8 @@ from appliance.system.clock import clock_ok
 from appliance.system.clock_setup import HandClock, make_clock_keeper, register_clock_sync, sync_in_background
 from appliance.system.wizard import FirstBootWizard
 from appliance.system.slots import AppSlots, RaucSlots
-from appliance.system.updates import HttpProbe, SystemdRebooter, SystemdRestarter, UpdateService, detect_board
+from appliance.system.restarts import HttpProbe, SystemdRebooter, SystemdRestarter, detect_board
+from appliance.system.updates import UpdateService
 
 
 logger = logging.getLogger(__name__)
@@ -261,7 +262,7 @@ def _make_launcher(ctx: Context, path_unit: Path = UPDATE_PATH_UNIT):
 def make_updates(config) -> UpdateService:
     system = config.system
     root = Path(system.app_root) if system.app_root else config.home / "app"
-    return UpdateService(AppSlots(root), Path(system.update_keys), detect_board(system.board), SystemdRestarter(),
+    return UpdateService(AppSlots(root, system_app=Path(system.system_app)), Path(system.update_keys), detect_board(system.board), SystemdRestarter(),
                          HttpProbe(system.health_url), system.health_timeout_s, rauc=RaucSlots(),
                          rebooter=SystemdRebooter())
 

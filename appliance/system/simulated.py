@@ -1,5 +1,5 @@
 """Off the box, systemd is replaced by a child process: :class:`ProcessRestarter` has the same
-``restart()`` as :class:`appliance.system.updates.SystemdRestarter` and starts whatever
+``restart()`` as :class:`appliance.system.restarts.SystemdRestarter` and starts whatever
 ``<root>/current`` holds, as the unit's ``ExecStart`` would. It keeps a history of what it
 started so tests can assert which version ran."""
 
@@ -40,3 +40,14 @@ class ProcessRestarter:
                 self.process.kill()
                 self.process.wait()
         self.process = None
+
+
+class SimulatedRebooter:
+    """Off the box: remembers each restart asked for (True: the one that tries a new system
+    slot) and does nothing."""
+
+    def __init__(self):
+        self.history: list[bool] = []
+
+    def reboot(self, trial: bool) -> None:
+        self.history.append(trial)

@@ -9,7 +9,9 @@ flashed with the card sits on the read-only root (``/opt/linli``) and is the fir
 
 OS updates go to the other root partition through RAUC (:class:`RaucSlots`), which owns
 the A/B boot selection through the image's bootloader backend; this module calls it and reads
-from the kernel command line which slot runs.
+from the kernel command line which slot runs. Each system slot brings its own Linli at the
+same path (``system_app``, /opt/linli): an OS update points ``current`` there for its try, so
+the new system runs the Linli built for it, not an app update's venv built on the old one.
 """
 
 from __future__ import annotations
@@ -35,10 +37,11 @@ class SlotError(LinliError):
 
 
 class AppSlots:
-    def __init__(self, root: Path, clock=datetime.datetime.now):
+    def __init__(self, root: Path, clock=datetime.datetime.now, system_app: Path | None = None):
         self.root = Path(root)
         self.versions = self.root / "versions"
         self.clock = clock
+        self.system_app = Path(system_app) if system_app else None
 
     # --- links --------------------------------------------------------------------------
     def _link(self, name: str) -> Path | None:

@@ -18,18 +18,14 @@ boot (mark-good), so power cuts on a settled box never use them up.
 from __future__ import annotations
 
 import datetime
-import json
 import logging
-import subprocess
 import tempfile
 import time
-import urllib.error
-import urllib.request
 from pathlib import Path
 
-from appliance.errors import LinliError
 from appliance.i18n import N_
 from appliance.system.bundle import BundleRefused, extract_payload, load_trusted_keys, verify, version_key
+from appliance.system.restarts import SystemdRebooter, UpdateFailed
 from appliance.system.slots import AppSlots, RaucSlots, SlotError
 
 logger = logging.getLogger(__name__)
@@ -37,116 +33,6 @@ logger = logging.getLogger(__name__)
 
 # Words of the update history, shown translated on the backups page.
 RESULT_WORDS = (N_("kept"), N_("rolled back"), N_("installed"), N_("failed"))
-
-
-class UpdateFailed(LinliError):
-    msgid = N_("The update failed.")
-
-
-class HttpProbe:
-    """Asks the box's ``/healthz``. A new version is healthy when it answers and nothing fails
-    that did not already fail before the switch: a camera that was broken before is no reason
-    to throw away an update, a database that stops working is."""
-
-    def __init__(self, url: str, interval_s: float = 1.0):
-        self.url = url
-        self.interval_s = interval_s
-
-    def failing(self) -> tuple[set[str] | None, str]:
-        """(names of failing subsystems, detail); None when nothing answers."""
-        try:
-            with urllib.request.urlopen(self.url, timeout=3) as response:
-                return self._failing(response.read()), "ok"
-        except urllib.error.HTTPError as exc:
-            names = self._failing(exc.read())
-            return names, f"HTTP {exc.code}: " + ", ".join(sorted(names))
-        except (OSError, ValueError) as exc:
-            return None, str(exc) or type(exc).__name__
-
-    @staticmethod
-    def _failing(body: bytes) -> set[str]:
-        try:
-            report = json.loads(body or b"{}")
-        except ValueError:
-            return {"healthz"}
-        names = {k for k, v in (report.get("subsystems") or {}).items() if not (v or {}).get("ok")}
-        if not names and report.get("ok") is False:
-            names = {"healthz"}
-        return names
-
-    def wait_healthy(self, timeout_s: float, tolerate: set[str] | frozenset = frozenset()) -> tuple[bool, str]:
-        deadline = time.monotonic() + timeout_s
-        detail = "no answer"
-        while time.monotonic() < deadline:
-            names, detail = self.failing()
-            if names is not None and names <= set(tolerate):
-                return True, "ok" if not names else "ok (already failing before: %s)" % ", ".join(sorted(names))
-            time.sleep(self.interval_s)
-        return False, detail
-
-
-class SystemdRebooter:
-    """Restarts the whole box (on the box, as root). ``trial``: the restart that tries a freshly
-    written system slot; the bootloader already knows (RAUC gave the slot its one start), so
-    the command is the same, only the log differs."""
-
-    def __init__(self):
-        self.history: list[bool] = []
-
-    def reboot(self, trial: bool) -> None:
-        self.history.append(trial)
-        logger.warning("restarting the box%s", " into the other system slot, once" if trial else "")
-        try:
-            done = subprocess.run(["systemctl", "reboot"], capture_output=True, text=True, timeout=60)
-        except FileNotFoundError as exc:
-            raise UpdateFailed(N_("systemctl was not found: updates are applied on the box itself.")) from exc
-        except subprocess.TimeoutExpired as exc:
-            raise UpdateFailed(N_("The box could not be restarted: %(error)s"), error=str(exc)) from exc
-        if done.returncode != 0:
-            raise UpdateFailed(N_("The box could not be restarted: %(error)s"), error=done.stderr.strip()[-300:])
-
-
-class SimulatedRebooter:
-    """Off the box: remembers each restart asked for (True: the one that tries a new system
-    slot) and does nothing."""
-
-    def __init__(self):
-        self.history: list[bool] = []
-
-    def reboot(self, trial: bool) -> None:
-        self.history.append(trial)
-
-
-class SystemdRestarter:
-    """Restarts the service that runs ``<root>/current`` (on the box, as root)."""
-
-    def __init__(self, unit: str = "linli.service"):
-        self.unit = unit
-        self.history: list[str] = []
-
-    def restart(self) -> None:
-        self.history.append(self.unit)
-        try:
-            done = subprocess.run(["systemctl", "restart", "--no-block", self.unit], capture_output=True, text=True,
-                                  timeout=60)
-        except FileNotFoundError as exc:
-            raise UpdateFailed(N_("systemctl was not found: updates are applied on the box itself.")) from exc
-        if done.returncode != 0:
-            raise UpdateFailed(N_("The service could not be restarted: %(error)s"), error=done.stderr.strip())
-
-
-def detect_board(setting: str = "auto", model_file: Path = Path("/proc/device-tree/compatible")) -> str:
-    if setting != "auto":
-        return setting
-    try:
-        text = model_file.read_bytes().decode(errors="replace")
-    except OSError:
-        return "generic"
-    for marker, board in (("raspberrypi,model-zero-2-w", "rpi-zero2w"), ("raspberrypi,4-", "rpi4"),
-                          ("raspberrypi,3-", "rpi3"), ("raspberrypi,5-", "rpi5")):
-        if marker in text:
-            return board
-    return "generic"
 
 
 class UpdateService:
@@ -232,10 +118,14 @@ class UpdateService:
         state = self.slots.state()
         # The clock is not what a new system is judged on: on a board without a battery clock
         # and without a network, a time set by hand is gone after the restart, on either slot.
+        current, previous = self.slots.current(), self.slots.previous()
         state["trying_os"] = {"version": manifest.version, "slot": target, "from": booted,
                               "tolerate": sorted((before or set()) | {"clock"}),
+                              "app": str(current) if current else None,
+                              "previous_app": str(previous) if previous else None,
                               "since": self.clock().replace(microsecond=0).isoformat()}
         self.slots.save_state(state)
+        self._run_system_app()
         self._record(manifest.version, "installed",
                      "OS bundle written to slot %s; the box restarts into it once" % target)
         if progress:
@@ -244,11 +134,35 @@ class UpdateService:
             self.rebooter.reboot(trial=True)
         except UpdateFailed as exc:
             # Still on the old slot, and nothing restarts into the new one: no trial to judge.
-            self._end_os_trial(self.slots.state(), manifest.version, "failed", str(exc))
+            state = self.slots.state()
+            self._restore_app(state["trying_os"])
+            self._end_os_trial(state, manifest.version, "failed", str(exc))
             raise
         if progress:
             progress(4, 4)
         return {"version": manifest.version, "kind": "os", "result": "rebooting", "slot": target}
+
+    def _run_system_app(self) -> None:
+        """Point ``current`` at the system's own Linli (the same path on both slots) for the
+        try. The OS bundle was checked to be newer than the app running now, and an app update's
+        venv was built against the old system's Python and libraries: the new system runs the
+        Linli it was built with. The app version from before stays ``previous``."""
+        system_app, current = self.slots.system_app, self.slots.current()
+        if system_app is None or current is None or current == system_app:
+            return
+        self.slots.point("previous", current)
+        self.slots.point("current", system_app)
+
+    def _restore_app(self, trying: dict) -> bool:
+        """Back on the old system: the app version that ran there before the try runs again.
+        True when ``current`` changed (Linli must be restarted to run it)."""
+        previous, current = trying.get("previous_app"), trying.get("app")
+        if previous and Path(previous) != self.slots.previous():
+            self.slots.point("previous", Path(previous))
+        if current and Path(current) != self.slots.current():
+            self.slots.point("current", Path(current))
+            return True
+        return False
 
     def _failing_now(self, tries: int = 10) -> set[str] | None:
         """What fails on the running version before the switch (None: it does not answer)."""
@@ -320,9 +234,15 @@ class UpdateService:
                 self.rauc.mark_other_bad()
             except SlotError as exc:
                 logger.warning("RAUC could not mark slot %s bad: %s", slot, exc)
+            app_changed = self._restore_app(trying)
             self._end_os_trial(state, version, "rolled back", detail)
+            if app_changed:
+                # Linli started from the system's own copy, which the try pointed at; the app
+                # version from before is the one to run.
+                self.restarter.restart()
             logger.error("system %s in slot %s did not start; running slot %s", version, slot, old)
-            return {**result, "result": "rolled back", "slot": old, "detail": detail}
+            return {**result, "result": "rolled back", "slot": old, "detail": detail,
+                    "running": self.slots.version_of(self.slots.current())}
         ok, detail = self.probe.wait_healthy(self.health_timeout_s, set(trying.get("tolerate") or ()))
         if ok:
             try:
@@ -340,6 +260,7 @@ class UpdateService:
         detail = "%s; the box goes back to slot %s" % (detail, old)
         # The trial ends in the state file (data partition) before the restart: a power cut in
         # between is safe, because the tried slot has no starts left anyway.
+        self._restore_app(trying)
         self._end_os_trial(state, version, "rolled back", detail)
         logger.error("system %s in slot %s was not healthy (%s)", version, slot, detail)
         self.rebooter.reboot(trial=False)

@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import argparse
 import textwrap
+import time
 
 import pytest
 
 from appliance.system.bundle import make_bundle
 from appliance.system.slots import RaucSlots, SlotError
-from appliance.system.updates import SimulatedRebooter, UpdateFailed
+from appliance.system.simulated import SimulatedRebooter
+from appliance.system.updates import UpdateFailed
 
 # The box, its keys and its bundles are the app-update tests' own.
 from tests.system.test_updates import box, bundle, running_version, signing_key  # noqa: F401
@@ -43,6 +45,7 @@ def os_box(box, tmp_path):  # noqa: F811
     box.rebooter = SimulatedRebooter()
     box.health_timeout_s = 3
     box.rauc_dir = folder
+    box.slots.system_app = tmp_path / "opt-linli"  # the Linli on the slot's read-only root
     boot(box, "A")
     return box
 
@@ -159,6 +162,76 @@ def test_a_new_system_that_never_started_is_left_behind(tmp_path, os_box, signin
     assert rauc_calls(os_box)[1:] == ["status mark-bad other"]
     assert os_box.rebooter.history == [True]  # already on the old slot: no restart
     assert os_box.status()["trying_os"] is None and os_box.status()["last"]["result"] == "rolled back"
+
+
+def start_system(box, tmp_path, slot: str, linli_version: str) -> None:
+    """The bootloader started ``slot``, whose own Linli (opt-linli, the same path on every slot)
+    is ``linli_version``; systemd starts whatever app/current names."""
+    boot(box, slot)
+    (tmp_path / "opt-linli" / "VERSION").write_text(linli_version + "\n")
+    box.restarter.restart()
+    answering(box)
+
+
+def answering(box) -> None:
+    for _ in range(100):
+        if box.probe.failing()[0] is not None:
+            return
+        time.sleep(0.1)
+    raise AssertionError("Linli did not answer /healthz")
+
+
+def test_a_new_system_runs_its_own_linli_not_an_app_update_built_on_the_old_one(tmp_path, os_box, signing_key):
+    """An app update's venv was built against the old system's Python; the OS bundle is newer
+    than it and carries its own Linli."""
+    app_update = os_box.apply(bundle(tmp_path, signing_key, "0.2.0"))
+    assert app_update["result"] == "kept" and running_version(os_box) == "0.2.0"
+    os_box.apply(os_bundle(tmp_path, signing_key, "0.3.0")[0])
+    assert os_box.slots.current() == tmp_path / "opt-linli"
+    assert os_box.slots.previous() == os_box.slots.root / "versions" / "0.2.0"
+    start_system(os_box, tmp_path, "B", "0.3.0")
+    result = os_box.confirm()
+    assert (result["result"], result["slot"], result["running"]) == ("kept", "B", "0.3.0")
+    assert running_version(os_box) == "0.3.0" and os_box.status()["running"] == "0.3.0"
+    # The app update from before is still there to go back to, not thrown away.
+    assert (os_box.slots.root / "versions" / "0.2.0" / "VERSION").exists()
+
+
+def test_a_rolled_back_system_runs_the_app_update_it_ran_before(tmp_path, os_box, signing_key):
+    os_box.apply(bundle(tmp_path, signing_key, "0.2.0"))
+    os_box.apply(os_bundle(tmp_path, signing_key, "0.3.0")[0])
+    start_system(os_box, tmp_path, "B", "0.3.0")
+    unhealthy_from_now_on(os_box, tmp_path, "bad")
+    assert os_box.confirm()["result"] == "rolled back"
+    # B's confirm put the links back before restarting into slot A.
+    assert os_box.slots.current() == os_box.slots.root / "versions" / "0.2.0"
+    assert os_box.slots.previous() == tmp_path / "opt-linli"
+    start_system(os_box, tmp_path, "A", "0.1.0")
+    assert running_version(os_box) == "0.2.0"
+
+
+def test_a_system_that_never_started_gives_back_the_app_update_it_ran_before(tmp_path, os_box, signing_key):
+    os_box.apply(bundle(tmp_path, signing_key, "0.2.0"))
+    os_box.apply(os_bundle(tmp_path, signing_key, "0.3.0")[0])
+    # The try hung; U-Boot started slot A, whose systemd started the Linli app/current named:
+    # slot A's own.
+    start_system(os_box, tmp_path, "A", "0.1.0")
+    assert running_version(os_box) == "0.1.0"
+    restarts = len(os_box.restarter.history)
+    result = os_box.confirm()
+    assert result["result"] == "rolled back" and result["running"] == "0.2.0"
+    assert len(os_box.restarter.history) == restarts + 1
+    answering(os_box)
+    assert running_version(os_box) == "0.2.0"
+
+
+def test_a_failed_restart_into_the_new_system_keeps_the_app_update(tmp_path, os_box, signing_key):
+    os_box.apply(bundle(tmp_path, signing_key, "0.2.0"))
+    os_box.rebooter.reboot = lambda trial: (_ for _ in ()).throw(UpdateFailed("no systemctl"))
+    with pytest.raises(UpdateFailed):
+        os_box.apply(os_bundle(tmp_path, signing_key, "0.3.0")[0])
+    assert os_box.slots.current() == os_box.slots.root / "versions" / "0.2.0"
+    assert os_box.status()["last"]["result"] == "failed"
 
 
 def test_every_boot_gives_the_running_slot_its_starts_back(tmp_path, os_box):

@@ -18,7 +18,8 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from appliance.system.bundle import BundleRefused, make_bundle
 from appliance.system.simulated import ProcessRestarter
 from appliance.system.slots import AppSlots, SlotError
-from appliance.system.updates import HttpProbe, UpdateFailed, UpdateService
+from appliance.system.restarts import HttpProbe
+from appliance.system.updates import UpdateFailed, UpdateService
 from tests.conftest import free_port
 
 SERVER = textwrap.dedent("""\
