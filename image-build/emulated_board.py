@@ -50,6 +50,10 @@ class Card:
                 return dict(line.split("=", 1) for line in lines[:-1] if "=" in line)
         return {}
 
+    def boot_copies(self) -> dict[str, str]:
+        """Both copies of the counts as written (a power cut may tear one, never both)."""
+        return {name: (self.boot_file(name) or "").replace("\0", "") for name in ("linli-boot.env", "linli-boot.bak")}
+
     def set_kernel_arguments(self, extra: str) -> None:
         """LINLI_ARGS in linli-boot.env and its copy: appended by boot.scr to every slot's
         command line."""
