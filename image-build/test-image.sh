@@ -2,9 +2,10 @@
 # `make image-test`: boot the card under qemu-system-aarch64 -M virt through U-Boot, which runs
 # the card's boot.scr as the Pi's U-Boot does and starts the chosen slot's own kernel;
 # reach /healthz through a forwarded loopback port, then cut the power (kill QEMU) during writes
-# 10 times and check SQLite's integrity and the access log after each boot; install a broken OS
-# update from a USB stick and check the box comes back on its old slot; also that the MQTT
-# broker answers and the wizard's network profile lands on the data partition.
+# 10 times and check SQLite's integrity and the access log after each boot, and that slot A got
+# its starts back; install a broken OS update from a USB stick and check the box comes back on
+# its old slot, then a whole one, which is kept; also that the MQTT broker answers and the
+# wizard's network profile lands on the data partition.
 # Needs `make image` first; stops with the reason when something is missing. Not part of `make test`.
 set -euo pipefail
 HERE="$(cd "$(dirname "$0")" && pwd)"
