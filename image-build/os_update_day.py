@@ -91,14 +91,22 @@ def install_os_update(board: Board, rootfs: Path, args, version: str, broken: bo
     return started
 
 
+def expect_counts(board: Board, order: str, b_left: str, otherwise: str, problems: list[str]) -> None:
+    """The slot order and slot B's starts in the counts on the card (the board is off), and
+    both copies of them alike."""
+    counts, copies = board.card.boot_counts(), board.card.boot_copies()
+    print(f"linli-boot.env: {counts}; linli-boot.bak " + ("the same" if len(set(copies.values())) == 1 else "differs"))
+    if (counts.get("BOOT_ORDER"), counts.get("BOOT_B_LEFT")) != (order, b_left):
+        problems.append(f"{otherwise}: {counts}")
+    if len(set(copies.values())) != 1:
+        problems.append(f"the two copies of the counts differ: {copies}")
+
+
 def broken_os_update_rolls_back(board: Board, rootfs: Path, args, problems: list[str]) -> None:
     version = "99.0.0"
     started = install_os_update(board, rootfs, args, version, broken=True)
-    counts = board.card.boot_counts()
-    print(f"installed to the other slot and restarted for a try in {time.monotonic() - started:.0f} s; "
-          f"linli-boot.env: {counts}")
-    if (counts.get("BOOT_ORDER"), counts.get("BOOT_B_LEFT")) != ("B A", "1"):
-        problems.append(f"after the install slot B should be first with one start: {counts}")
+    print(f"installed to the other slot and restarted for a try in {time.monotonic() - started:.0f} s")
+    expect_counts(board, "B A", "1", "after the install slot B should be first with one start", problems)
     board.power_on()
     if board.slot != "B":
         problems.append(f"the try started slot {board.slot}, not B")
@@ -114,12 +122,10 @@ def broken_os_update_rolls_back(board: Board, rootfs: Path, args, problems: list
             raise SystemExit(f"the tried slot never went back:\n{board.console()[-3000:]}")
         time.sleep(3)
     board.wait_off(1)
-    counts = board.card.boot_counts()
-    print(f"slot B up for {time.monotonic() - started:.0f} s, failing there: {seen}; linli-boot.env: {counts}")
+    print(f"slot B up for {time.monotonic() - started:.0f} s, failing there: {seen}")
     # B's own `linli update confirm` marked it bad (last, no starts); a crash would have left
     # it first with its start spent.
-    if (counts.get("BOOT_ORDER"), counts.get("BOOT_B_LEFT")) != ("A B", "0"):
-        problems.append(f"the unhealthy try did not mark slot B bad: {counts}")
+    expect_counts(board, "A B", "0", "the unhealthy try did not mark slot B bad", problems)
     board.power_on()
     seconds, health = board.wait_health(args.boot_timeout)
     update = health["subsystems"].get("update", {})
@@ -156,10 +162,7 @@ def healthy_os_update_is_kept(board: Board, rootfs: Path, args, problems: list[s
     print(f"healthy try on slot B: /healthz in {seconds:.0f} s; update line {trying!r} -> {detail!r} "
           f"after {time.monotonic() - started:.0f} s")
     board.cut_power()
-    counts = board.card.boot_counts()
-    print(f"linli-boot.env after the kept try: {counts}")
-    if (counts.get("BOOT_ORDER"), counts.get("BOOT_B_LEFT")) != ("B A", "3"):
-        problems.append(f"the healthy try was not kept as slot B with 3 starts: {counts}")
+    expect_counts(board, "B A", "3", "the healthy try was not kept as slot B with 3 starts", problems)
     board.power_on()
     seconds, health = board.wait_health(args.boot_timeout)
     print(f"after a power cut: slot {board.slot}, /healthz in {seconds:.0f} s; update line: "
