@@ -10,7 +10,10 @@
 #   set-primary X   X first in BOOT_ORDER. A slot that is not running (RAUC just wrote it)
 #                   gets one start: if it does not prove itself healthy, the next start of any
 #                   kind (a crash, the watchdog, a power cut, an unhealthy try) is the old slot.
-#                   The running slot (the try was healthy: `rauc status mark-active`) gets 3.
+#                   The running slot gets 3 then too: power cuts soon after earlier starts may
+#                   have run it down, and with both at 0 U-Boot starts the first in the order,
+#                   the try. The running slot made primary (the try was healthy: `rauc status
+#                   mark-active`) gets 3.
 #   set-state X good|bad
 #                   good: 3 starts again (`linli update confirm` does this after every boot).
 #                   bad: no starts, and last in BOOT_ORDER. Also remembered on the data
@@ -97,7 +100,13 @@ case "${1:-}" in
   get-primary) next_slot ;;
   get-current) booted ;;
   set-primary)
-    if [ "$2" = "$(booted)" ]; then set_slot "$2" 3 first; else set_slot "$2" 1 first; fi ;;
+    if [ "$2" = "$(booted)" ]; then
+      set_slot "$2" 3 first
+    elif [ "$2" = A ]; then
+      write "A B" 1 3
+    else
+      write "B A" 3 1
+    fi ;;
   get-state) [ -f "$STATE/rauc-bad-$2" ] && echo bad || echo good ;;
   set-state)
     if [ "$3" = bad ]; then

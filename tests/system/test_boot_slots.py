@@ -212,6 +212,20 @@ def test_a_try_that_never_confirms_goes_back_to_the_old_slot(card):
 
 
 @needs_uboot
+def test_a_try_after_power_cuts_ran_the_old_slot_down_still_goes_back_to_it(card):
+    """Three cuts soon after start, before `confirm` gave slot A its starts back: A is at 0.
+    Writing B gives A its 3 again, else with both at 0 U-Boot would start B (first) again."""
+    for _ in range(3):
+        assert uboot_starts(card["boot"], card["work"]) == "A"
+    assert counts(card)["BOOT_A_LEFT"] == "0"
+    boot_into(card, "A")
+    write_slot_b(card)
+    assert counts(card) == {"BOOT_ORDER": "B A", "BOOT_A_LEFT": "3", "BOOT_B_LEFT": "1"}
+    assert uboot_starts(card["boot"], card["work"]) == "B"
+    assert uboot_starts(card["boot"], card["work"]) == "A"
+
+
+@needs_uboot
 def test_an_unhealthy_try_goes_back_to_the_old_slot_on_a_plain_restart(card):
     boot_into(card, "A")
     write_slot_b(card)
