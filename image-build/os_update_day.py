@@ -32,6 +32,7 @@ def os_bundle(rootfs: Path, work: Path, version: str, broken: bool) -> Path:
         left = subprocess.run(["debugfs", "-R", f"stat {path}", str(system)], capture_output=True, text=True)
         if "File not found" not in left.stdout + left.stderr:
             raise SystemExit(f"could not remove {path} from the broken system")
+    set_linli_version(system, version, work)
     bundle = work / f"linli-{version}.lub"
     started = time.monotonic()
     # The emulated board is no Pi: Linli reads its board as "generic", and refuses a bundle
@@ -41,6 +42,22 @@ def os_bundle(rootfs: Path, work: Path, version: str, broken: bool) -> Path:
     system.unlink()
     print(f"OS bundle {bundle.name}: {bundle.stat().st_size / 2**20:.0f} MiB, made in {time.monotonic() - started:.0f} s")
     return bundle
+
+
+def set_linli_version(system: Path, version: str, work: Path) -> None:
+    """The build's own system, numbered as a newer release: its Linli's pyproject.toml says
+    ``version`` (make-os-bundle.sh refuses a bundle whose version is not the one inside)."""
+    path = "/opt/linli/pyproject.toml"
+    text = subprocess.run(["debugfs", "-R", f"cat {path}", str(system)], check=True, capture_output=True,
+                          text=True).stdout
+    renumbered = re.sub(r'(?m)^version = "[^"]*"', f'version = "{version}"', text, count=1)
+    if renumbered == text:
+        raise SystemExit(f"no version line in {path} of the bundled system")
+    local = work / "pyproject.toml"
+    local.write_text(renumbered)
+    commands = work / "renumber.debugfs"
+    commands.write_text(f"cd /opt/linli\nrm pyproject.toml\nwrite {local} pyproject.toml\n")
+    subprocess.run(["debugfs", "-w", "-f", str(commands), str(system)], check=True, capture_output=True)
 
 
 def stick_with(bundle: Path, work: Path) -> Path:
