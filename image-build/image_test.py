@@ -119,7 +119,7 @@ def _per_day(mib: float | None) -> str:
     return "not measured" if mib is None else f"{mib:.0f} MiB/day"
 
 
-def idle_and_kiosk(board: Board, minutes: float) -> None:
+def idle_and_kiosk(board: Board, minutes: float, figures: dict) -> None:
     """Memory in use and card writes, idle without a screen and then with one (cage +
     Chromium on the kiosk page), each for ``minutes`` after the box has settled."""
     without, writes_without = memory_in_use(board, minutes)
@@ -134,9 +134,28 @@ def idle_and_kiosk(board: Board, minutes: float) -> None:
     print(f"idle with the kiosk screen, over {minutes:.0f} min: memory in use {_span(with_kiosk)} "
           f"(last {with_kiosk[-1] if with_kiosk else '-'} MB, of {board.memory_mb} MB), card writes "
           f"{_per_day(writes_with)}")
+    for name, samples, writes in (("no_screen", without, writes_without), ("kiosk", with_kiosk, writes_with)):
+        if samples:
+            figures[f"image_idle_{name}_memory_in_use_max"] = (max(samples), "MB")
+        if writes is not None:
+            figures[f"image_idle_{name}_card_writes"] = (writes, "MiB/day")
     if "Linli kiosk screen" in console:
         print("kiosk unit on the console: " + "; ".join(sorted({line.strip()[-80:] for line in console.splitlines()
                                                                     if "Linli kiosk screen" in line})))
+
+
+def record_figures(figures: dict[str, tuple[float, str]], image: Path) -> None:
+    """A passing run's figures go to bench/results.json beside `make bench`'s (QEMU TCG on the
+    build machine: an emulated board, not a Pi's speed)."""
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+    from bench._results import record
+
+    figures = {**figures, "image_size": (image.stat().st_size / 2**20, "MiB")}
+    packed = image.with_name(image.name + ".xz")
+    if packed.exists():
+        figures["image_size_xz"] = (packed.stat().st_size / 2**20, "MiB")
+    for name, (value, unit) in sorted(figures.items()):
+        record(name, value, unit)
 
 
 def main() -> int:
@@ -170,6 +189,7 @@ def main() -> int:
                               + (" systemd.journald.forward_to_console=1" if args.journal_on_console else ""))
     board = Board(card, args.port, args.work, args.memory_mb, args.journal_on_console, args.mqtt_port)
     problems: list[str] = []
+    figures: dict[str, tuple[float, str]] = {}
 
     def check_broker(when: str) -> None:
         code = broker_answer(board, 120)
@@ -180,6 +200,7 @@ def main() -> int:
         board.power_on()
         seconds, health = board.wait_health(args.boot_timeout)
         print(f"first boot to /healthz: {seconds:.0f} s")
+        figures["image_first_boot_to_healthz"] = (seconds, "s")
         failing = {k: v["detail"] for k, v in health["subsystems"].items() if not v["ok"]}
         print(f"health lines not OK on an emulated board (expected: no camera, no GPIO): {failing}")
         check_broker("after the first boot")
@@ -214,6 +235,7 @@ def main() -> int:
                 raise SystemExit(f"lost: {lost[:10]} twice: {twice[:10]}")
         if boots:
             print(f"boots after a power cut: {len(boots)}, to /healthz {min(boots):.0f}-{max(boots):.0f} s")
+            figures["image_boot_after_power_cut_max"] = (max(boots), "s")
             check_broker(f"after boot {board.boots}")
         problems.extend(starts_given_back(board, 300))
         if args.os_update:
@@ -225,7 +247,7 @@ def main() -> int:
             if lost:
                 problems.append(f"opens lost across the OS update: {lost[:10]}")
         if args.kiosk_minutes:
-            idle_and_kiosk(board, args.kiosk_minutes)
+            idle_and_kiosk(board, args.kiosk_minutes, figures)
         board.cut_power()
         # The first boot grew the data partition: the boot ROM's MBR entry must have survived it.
         sys.path.insert(0, str(Path(__file__).parent))
@@ -244,6 +266,8 @@ def main() -> int:
             problems.append("NetworkManager's profile folder /var/lib/linli/network/connections is not 0700 root")
         for problem in problems:
             print(f"FAILED: {problem}")
+        if not problems:
+            record_figures(figures, args.image)
         return 1 if problems else 0
     finally:
         board.cut_power()

@@ -262,7 +262,8 @@ def _make_launcher(ctx: Context, path_unit: Path = UPDATE_PATH_UNIT):
 def make_updates(config) -> UpdateService:
     system = config.system
     root = Path(system.app_root) if system.app_root else config.home / "app"
-    return UpdateService(AppSlots(root, system_app=Path(system.system_app)), Path(system.update_keys), detect_board(system.board), SystemdRestarter(),
+    slots = AppSlots(root, system_app=Path(system.system_app))
+    return UpdateService(slots, Path(system.update_keys), detect_board(system.board), SystemdRestarter(),
                          HttpProbe(system.health_url), system.health_timeout_s, rauc=RaucSlots(),
                          rebooter=SystemdRebooter())
 
